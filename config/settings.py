@@ -1,0 +1,221 @@
+"""Settings of the roaming platform: one module, every value read through django-environ.
+
+With no environment at all the platform runs embedded (SQLite and a filesystem Celery broker);
+DATABASE_URL and REDIS_URL switch it to PostgreSQL and Redis.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# "production" turns on the checks at the end of this module and HTTPS-only cookies.
+ENVIRONMENT = env.str("ENVIRONMENT", default="development")
+PRODUCTION = ENVIRONMENT == "production"
+
+DEBUG = env.bool("DEBUG", default=False)
+_DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me-in-production"
+SECRET_KEY = env.str("SECRET_KEY", default=_DEVELOPMENT_SECRET_KEY)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "partners",
+    "roaming",
+    "tariffs",
+    "ops",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "roaming.ocpi.headers.RequestIdMiddleware",
+    "ops.metrics.MetricsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded default has web and worker writing to one file: wait for the lock instead of
+    # failing, and take it when a transaction starts so two writers never deadlock on an upgrade.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_roaming")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.str("STATIC_ROOT", default=str(VAR_DIR / "static"))
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_ids": {"()": "roaming.ocpi.headers.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s corr=%(correlation_id)s] %(message)s"
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_ids"]},
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.server": {"level": "WARNING"}},
+}
+
+# Django REST framework: OCPI envelope, token authentication and errors are the protocol layer's.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["roaming.ocpi.auth.OcpiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["roaming.ocpi.auth.IsPartner"],
+    "DEFAULT_RENDERER_CLASSES": ["roaming.ocpi.envelope.OcpiJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "roaming.ocpi.errors.ocpi_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+
+# The address partners reach this deployment at; OCPI URLs handed to partners start with it.
+OCPI_BASE_URL = env.str("OCPI_BASE_URL", default="http://127.0.0.1:8000")
+# Largest page a sender list endpoint serves, whatever `limit` asks for.
+OCPI_MAX_PAGE_SIZE = env.int("OCPI_MAX_PAGE_SIZE", default=1000)
+# Page size when the caller gives no `limit`.
+OCPI_DEFAULT_PAGE_SIZE = env.int("OCPI_DEFAULT_PAGE_SIZE", default=100)
+# Real-time authorization (eMSP side): rules tried in order, the first verdict wins, else ALLOWED.
+TOKEN_AUTHORIZATION_RULES = env.list("TOKEN_AUTHORIZATION_RULES", default=["roaming.services.tokens.token_is_valid"])
+# Answer 2002 to an authorization request without LocationReferences.
+TOKEN_AUTHORIZATION_REQUIRES_LOCATION = env.bool("TOKEN_AUTHORIZATION_REQUIRES_LOCATION", default=False)
+# Seconds a CPO waits for an eMSP's authorization before falling back to the whitelist.
+TOKEN_AUTHORIZATION_TIMEOUT = env.float("TOKEN_AUTHORIZATION_TIMEOUT", default=3.0)
+# A location's rendered JSON is kept for later pages once it has not changed for this long.
+WIRE_CACHE_MIN_AGE_SECONDS = env.int("WIRE_CACHE_MIN_AGE_SECONDS", default=300)
+# Seconds the outgoing client waits to connect to, and to hear back from, a partner.
+OCPI_CLIENT_CONNECT_TIMEOUT = env.float("OCPI_CLIENT_CONNECT_TIMEOUT", default=5.0)
+OCPI_CLIENT_READ_TIMEOUT = env.float("OCPI_CLIENT_READ_TIMEOUT", default=30.0)
+# Connection attempts the outgoing client retries (connection errors only, never a sent request).
+OCPI_CLIENT_CONNECT_RETRIES = env.int("OCPI_CLIENT_CONNECT_RETRIES", default=2)
+
+# Celery: Redis when REDIS_URL is set, else a broker on the filesystem that needs no server.
+REDIS_URL = env.str("REDIS_URL", default="")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Deliveries and pulls may get queues (and workers) of their own; by default everything shares one.
+PUSH_QUEUE = env.str("PUSH_QUEUE", default="")
+PULL_QUEUE = env.str("PULL_QUEUE", default="")
+CELERY_TASK_ROUTES = {
+    **(
+        {"roaming.tasks.deliver_task": {"queue": PUSH_QUEUE}, "roaming.tasks.sweep_task": {"queue": PUSH_QUEUE}}
+        if PUSH_QUEUE
+        else {}
+    ),
+    **(
+        {"roaming.tasks.pull_task": {"queue": PULL_QUEUE}, "roaming.tasks.schedule_pulls_task": {"queue": PULL_QUEUE}}
+        if PULL_QUEUE
+        else {}
+    ),
+}
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = VAR_DIR / "broker"
+    for _folder in ("queue", "processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+    }
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Push: retries back off exponentially from PUSH_RETRY_BASE_SECONDS up to PUSH_RETRY_MAX_SECONDS
+# between attempts, and stop once a delivery is PUSH_RETRY_HORIZON_SECONDS old.
+PUSH_RETRY_BASE_SECONDS = env.float("PUSH_RETRY_BASE_SECONDS", default=5.0)
+PUSH_RETRY_MAX_SECONDS = env.float("PUSH_RETRY_MAX_SECONDS", default=3600.0)
+PUSH_RETRY_HORIZON_SECONDS = env.float("PUSH_RETRY_HORIZON_SECONDS", default=24 * 3600.0)
+# A delivery still marked sending after this long belonged to a worker that died.
+PUSH_SENDING_TIMEOUT_SECONDS = env.float("PUSH_SENDING_TIMEOUT_SECONDS", default=300.0)
+# How often beat re-queues due deliveries.
+PUSH_SWEEP_SECONDS = env.float("PUSH_SWEEP_SECONDS", default=10.0)
+
+# How often beat looks for partner pulls that are due (each pull has its own interval).
+SYNC_SCHEDULE_SECONDS = env.float("SYNC_SCHEDULE_SECONDS", default=30.0)
+
+# Delivered deliveries are kept this many days, then pruned by beat (failed ones stay).
+DELIVERY_RETENTION_DAYS = env.int("DELIVERY_RETENTION_DAYS", default=14)
+# Bearer token that /metrics requires when set.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+CELERY_BEAT_SCHEDULE = {
+    "prune": {"task": "ops.tasks.prune_task", "schedule": 3600.0},
+    "sweep-deliveries": {"task": "roaming.tasks.sweep_task", "schedule": PUSH_SWEEP_SECONDS},
+    "schedule-pulls": {"task": "roaming.tasks.schedule_pulls_task", "schedule": SYNC_SCHEDULE_SECONDS},
+}
+
+# Production: HTTPS-only cookies behind a TLS-terminating proxy, and refuse to start half-configured.
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^health/"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+    from ops.settings_check import check_production_settings
+
+    check_production_settings(globals(), env)

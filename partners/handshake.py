@@ -1,0 +1,439 @@
+"""The credentials handshake in both directions and both versions (credentials chapter, 2.1.1 and 2.2.1).
+
+They register with us: the operator issues token A; the partner POSTs its credentials (token B,
+versions URL, roles) with it; we call their versions and details with B, store what we found,
+issue token C and answer with our credentials. We register with them: the mirror image, with
+the token A they gave us. PUT rotates tokens and switches versions; DELETE unregisters.
+
+Every remote call comes before the one transaction that writes the connection, so a failed
+handshake leaves the partner as it was. Each exchange is recorded step by step in a Handshake row.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from partners.models import (
+    AccessToken,
+    Handshake,
+    HandshakeDirection,
+    Partner,
+    PartnerEndpoint,
+    PartnerParty,
+    PartnerStatus,
+    Party,
+    Role,
+    Tenant,
+    TokenKind,
+)
+from partners.services import connection_parties
+from roaming.ocpi.client import OcpiClient, PartnerError, PartnerHttpError, client_for
+from roaming.ocpi.credentials import Credentials, CredentialsRole
+from roaming.ocpi.dialect import Dialect, Endpoint, all_dialects, get_dialect
+from roaming.ocpi.errors import (
+    InvalidParameters,
+    MethodNotAllowed,
+    NoMatchingEndpoints,
+    OcpiError,
+    UnableToUseClientApi,
+    UnsupportedVersion,
+)
+from roaming.ocpi.versions import versions_list_from_wire
+from roaming.services.sync import ensure_sync_states
+
+logger = logging.getLogger(__name__)
+
+_OPPOSITE_ROLE = {Role.CPO: Role.EMSP, Role.EMSP: Role.CPO}
+
+
+class HandshakeFailed(Exception):
+    """Registering with a partner failed; the message says at which step and why."""
+
+
+# -- what we tell partners ---------------------------------------------------------------------
+
+
+def _business_details(party: Party) -> dict:
+    logo = None
+    if party.logo_url:
+        logo = {
+            "url": party.logo_url,
+            "thumbnail": party.logo_thumbnail or None,
+            "category": party.logo_category or "OPERATOR",
+            "type": party.logo_type or "png",
+            "width": party.logo_width,
+            "height": party.logo_height,
+        }
+    return {"name": party.name, "website": party.website or None, "logo": logo}
+
+
+def our_credentials(*, tenant: Tenant, partner: Partner, dialect: Dialect, token: str) -> Credentials:
+    """Our credentials for this connection: the bound party in 2.1.1, every role of the tenant in 2.2.1."""
+    parties = connection_parties(tenant=tenant, partner=partner, dialect=dialect)
+    if not parties:
+        raise NoMatchingEndpoints(
+            f"Tenant {tenant.slug} has no party this OCPI {dialect} connection can speak for: bind the partner to one"
+        )
+    roles = tuple(CredentialsRole(p.role, p.country_code, p.party_id, _business_details(p)) for p in parties)
+    return Credentials(token=token, url=tenant.versions_url, roles=roles)
+
+
+def peer_role(*, tenant: Tenant, partner: Partner, dialect: Dialect) -> str | None:
+    """The partner's role on a one-party connection (2.1.1): the opposite of the party we bind to it."""
+    if not dialect.one_party_per_connection:
+        return None
+    parties = connection_parties(tenant=tenant, partner=partner, dialect=dialect)
+    return _OPPOSITE_ROLE.get(parties[0].role) if parties else None
+
+
+# -- recording progress --------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """Appends steps to a Handshake row as they happen, outside any transaction, so failures stay visible."""
+
+    handshake: Handshake
+
+    @classmethod
+    def start(cls, partner: Partner, direction: str, action: str) -> Progress:
+        return cls(
+            Handshake.objects.create(tenant_id=partner.tenant_id, partner=partner, direction=direction, action=action)
+        )
+
+    def step(self, text: str) -> None:
+        self.handshake.steps = [*self.handshake.steps, {"at": timezone.now().isoformat(), "step": text}]
+        self.handshake.save(update_fields=["steps"])
+
+    def finish(self, error: str = "") -> Handshake:
+        self.handshake.finished = timezone.now()
+        self.handshake.succeeded = not error
+        self.handshake.error = error
+        self.handshake.save(update_fields=["finished", "succeeded", "error"])
+        if error:
+            Partner.objects.filter(pk=self.handshake.partner_id).update(last_error=error)
+        return self.handshake
+
+
+# -- finding out what the partner offers ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Discovery:
+    dialect: Dialect
+    endpoints: list[Endpoint]
+    token_form: str
+
+
+def _get_versions(versions_url: str, token: str, token_form: str, prefer: Dialect | None):
+    """GET their versions list; when the token form is not pinned, try the likely one, then the other."""
+    if token_form != "AUTO":
+        forms = [token_form]
+    else:
+        likely = "BASE64" if (prefer or all_dialects()[0]).token_base64 else "RAW"
+        forms = [likely, "RAW" if likely == "BASE64" else "BASE64"]
+    for index, form in enumerate(forms):
+        client = OcpiClient(dialect=prefer or all_dialects()[0], token=token, token_form=form)
+        try:
+            return client.get(versions_url), form
+        except PartnerHttpError as exc:
+            if exc.http_status != 401 or index == len(forms) - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def discover(
+    *,
+    versions_url: str,
+    token: str,
+    token_form: str = "AUTO",
+    version: str | None = None,
+    pinned: str = "",
+    role_of_peer=None,
+    progress: Progress | None = None,
+) -> Discovery:
+    """Their versions and the details of the version to use: `version` (must be theirs), else the pinned
+    one, else the highest both sides speak. Raises 3001/3002/3003 as the credentials chapter says."""
+    note = progress.step if progress else (lambda text: None)
+    wanted = get_dialect(version) if version else (get_dialect(pinned) if pinned else None)
+    try:
+        result, form = _get_versions(versions_url, token, token_form, wanted)
+        theirs = versions_list_from_wire(result.data)
+    except (PartnerError, ValueError) as exc:
+        raise UnableToUseClientApi(f"Could not read the versions at {versions_url}: {exc}") from exc
+    note(f"versions at {versions_url}: {', '.join(sorted(theirs)) or 'none'}")
+    if wanted is not None:
+        if wanted.version not in theirs:
+            raise UnsupportedVersion(f"The partner does not offer OCPI {wanted.version} (offers: {', '.join(theirs)})")
+        chosen = wanted
+    else:
+        chosen = next((d for d in all_dialects() if d.version in theirs), None)
+        if chosen is None:
+            raise UnsupportedVersion(f"No OCPI version in common (partner offers: {', '.join(theirs) or 'none'})")
+    details_url = theirs[chosen.version]
+    try:
+        details = OcpiClient(dialect=chosen, token=token, token_form=form).get(details_url)
+        endpoints = chosen.module("versions").details_from_wire(
+            details.data, peer_role=role_of_peer(chosen) if role_of_peer else None
+        )
+    except (PartnerError, ValueError) as exc:
+        raise UnableToUseClientApi(f"Could not read the {chosen.version} details at {details_url}: {exc}") from exc
+    note(f"OCPI {chosen.version}: {len(endpoints)} endpoints ({', '.join(sorted({e.identifier for e in endpoints}))})")
+    if not any(e.identifier == "credentials" for e in endpoints):
+        raise NoMatchingEndpoints(f"The partner's OCPI {chosen.version} details list no credentials endpoint")
+    return Discovery(dialect=chosen, endpoints=endpoints, token_form=form)
+
+
+# -- writing the connection ----------------------------------------------------------------------
+
+
+def _store_connection(partner: Partner, *, credentials: Credentials, discovery: Discovery) -> None:
+    """Inside a transaction: the partner's version, endpoints, parties and token, as just negotiated."""
+    partner.versions_url = credentials.url if credentials.url else partner.versions_url
+    partner.version = discovery.dialect.version
+    partner.token_to_them = credentials.token
+    partner.last_error = ""
+    partner.last_contact_at = timezone.now()
+    partner.set_status(PartnerStatus.REGISTERED)
+    partner.save()
+    PartnerEndpoint.objects.filter(partner=partner).delete()
+    PartnerEndpoint.objects.bulk_create(
+        PartnerEndpoint(tenant_id=partner.tenant_id, partner=partner, identifier=e.identifier, role=e.role, url=e.url)
+        for e in discovery.endpoints
+    )
+    ensure_sync_states(partner=partner)
+    PartnerParty.objects.filter(partner=partner).delete()
+    PartnerParty.objects.bulk_create(
+        PartnerParty(
+            tenant_id=partner.tenant_id,
+            partner=partner,
+            country_code=r.country_code,
+            party_id=r.party_id,
+            role=r.role,
+            name=(r.business_details.get("name") or "")[:100],
+            website=r.business_details.get("website") or "",
+            logo_url=(r.business_details.get("logo") or {}).get("url") or "",
+        )
+        for r in credentials.roles
+    )
+
+
+def _revoke_tokens(partner: Partner, *, keep: AccessToken | None = None) -> None:
+    tokens = AccessToken.objects.filter(partner=partner).active()
+    if keep is not None:
+        tokens = tokens.exclude(pk=keep.pk)
+    tokens.update(revoked_at=timezone.now())
+
+
+def _locked(partner: Partner) -> Partner:
+    return Partner.objects.select_for_update().get(pk=partner.pk)
+
+
+# -- they call us ----------------------------------------------------------------------------------
+
+
+def _incoming(*, tenant: Tenant, partner: Partner, dialect: Dialect, body) -> Credentials:
+    if not isinstance(body, dict):
+        raise InvalidParameters("Body must be a credentials object")
+    role = peer_role(tenant=tenant, partner=partner, dialect=dialect)
+    if dialect.one_party_per_connection and role is None:
+        raise NoMatchingEndpoints(f"Tenant {tenant.slug} has no party bound to this partner for OCPI {dialect}")
+    return dialect.module("credentials").from_wire(body, peer_role=role)
+
+
+def _answer_with_new_token(
+    *, tenant: Tenant, partner: Partner, dialect: Dialect, incoming: Credentials, progress: Progress
+) -> dict:
+    discovery = discover(
+        versions_url=incoming.url,
+        token=incoming.token,
+        token_form=partner.send_token_form,
+        version=dialect.version,
+        role_of_peer=lambda d: peer_role(tenant=tenant, partner=partner, dialect=d),
+        progress=progress,
+    )
+    with transaction.atomic():
+        partner = _locked(partner)
+        _store_connection(partner, credentials=incoming, discovery=discovery)
+        token, raw = AccessToken.issue(partner=partner, kind=TokenKind.ACCESS)
+        _revoke_tokens(partner, keep=token)
+        answer = dialect.module("credentials").to_wire(
+            our_credentials(tenant=tenant, partner=partner, dialect=dialect, token=raw)
+        )
+    progress.step("stored their endpoints and token; issued token C")
+    progress.finish()
+    return answer
+
+
+def _guarded(progress: Progress, action):
+    try:
+        return action()
+    except OcpiError as exc:
+        progress.finish(exc.message)
+        raise
+
+
+def accept_registration(*, tenant: Tenant, partner: Partner, dialect: Dialect, body) -> dict:
+    """POST credentials: they register with us using token A; returns our credentials with token C."""
+    if partner.is_registered:
+        raise MethodNotAllowed("Already registered: use PUT to update credentials")
+    incoming = _incoming(tenant=tenant, partner=partner, dialect=dialect, body=body)
+    progress = Progress.start(partner, HandshakeDirection.INBOUND, "register")
+    progress.step(f"POST credentials in OCPI {dialect} from {incoming.url}")
+    return _guarded(
+        progress,
+        lambda: _answer_with_new_token(
+            tenant=tenant, partner=partner, dialect=dialect, incoming=incoming, progress=progress
+        ),
+    )
+
+
+def accept_update(*, tenant: Tenant, partner: Partner, dialect: Dialect, body) -> dict:
+    """PUT credentials: new token B and/or version; we re-read their endpoints and issue a new token C."""
+    if not partner.is_registered:
+        raise MethodNotAllowed("Not registered: use POST to register")
+    incoming = _incoming(tenant=tenant, partner=partner, dialect=dialect, body=body)
+    progress = Progress.start(partner, HandshakeDirection.INBOUND, "update")
+    progress.step(f"PUT credentials in OCPI {dialect} from {incoming.url}")
+    return _guarded(
+        progress,
+        lambda: _answer_with_new_token(
+            tenant=tenant, partner=partner, dialect=dialect, incoming=incoming, progress=progress
+        ),
+    )
+
+
+def unregister(*, partner: Partner) -> None:
+    """Stop all traffic with the partner: its tokens die, ours is forgotten; history stays."""
+    with transaction.atomic():
+        partner = _locked(partner)
+        _revoke_tokens(partner)
+        partner.token_to_them = ""
+        partner.set_status(PartnerStatus.UNREGISTERED)
+        partner.save()
+
+
+def accept_unregister(*, tenant: Tenant, partner: Partner) -> None:
+    """DELETE credentials: they unregister."""
+    if not partner.is_registered:
+        raise MethodNotAllowed("Not registered")
+    progress = Progress.start(partner, HandshakeDirection.INBOUND, "unregister")
+    unregister(partner=partner)
+    progress.finish()
+
+
+# -- we call them ----------------------------------------------------------------------------------
+
+
+def _exchange(partner: Partner, *, progress: Progress, method: str, token: str, version: str | None) -> Handshake:
+    """POST (register) or PUT (update) our credentials to the partner and store what they answer."""
+    tenant = partner.tenant
+    role_of_peer = lambda d: peer_role(tenant=tenant, partner=partner, dialect=d)  # noqa: E731
+    issued: AccessToken | None = None
+    try:
+        discovery = discover(
+            versions_url=partner.versions_url,
+            token=token,
+            token_form=partner.send_token_form,
+            version=version,
+            pinned=partner.pinned_version,
+            role_of_peer=role_of_peer,
+            progress=progress,
+        )
+        dialect = discovery.dialect
+        # They call back into our versions and details with this token while our request is open,
+        # so it must be committed before we send it.
+        issued, raw = AccessToken.issue(partner=partner, kind=TokenKind.ACCESS)
+        ours = our_credentials(tenant=tenant, partner=partner, dialect=dialect, token=raw)
+        credentials_url = next(e.url for e in discovery.endpoints if e.identifier == "credentials")
+        client = OcpiClient(dialect=dialect, token=token, token_form=discovery.token_form)
+        progress.step(f"{method} our credentials to {credentials_url}")
+        try:
+            result = client.request(method, credentials_url, json=dialect.module("credentials").to_wire(ours))
+        except PartnerError as exc:
+            raise HandshakeFailed(f"{method} {credentials_url} failed: {exc}") from exc
+        try:
+            theirs = dialect.module("credentials").from_wire(result.data, peer_role=role_of_peer(dialect))
+        except InvalidParameters as exc:
+            raise HandshakeFailed(f"Their credentials answer is invalid: {exc.message}") from exc
+        with transaction.atomic():
+            locked = _locked(partner)
+            _store_connection(
+                locked, credentials=Credentials(theirs.token, partner.versions_url, theirs.roles), discovery=discovery
+            )
+            if partner.send_token_form == "AUTO" and (discovery.token_form == "BASE64") != dialect.token_base64:
+                locked.send_token_form = discovery.token_form  # remember the form this partner accepts
+                locked.save(update_fields=["send_token_form"])
+            _revoke_tokens(locked, keep=issued)
+        progress.step(f"registered in OCPI {dialect}; stored their token and {len(discovery.endpoints)} endpoints")
+        return progress.finish()
+    except (OcpiError, HandshakeFailed) as exc:
+        if issued is not None:
+            AccessToken.objects.filter(pk=issued.pk).update(revoked_at=timezone.now())
+        message = exc.message if isinstance(exc, OcpiError) else str(exc)
+        return progress.finish(message)
+
+
+def register_with_partner(*, partner: Partner) -> Handshake:
+    """We register with them, using their versions URL and the token A they gave us (Partner.token_to_them)."""
+    progress = Progress.start(partner, HandshakeDirection.OUTBOUND, "register")
+    if partner.is_registered:
+        return progress.finish("Already registered: update the credentials instead")
+    if not partner.versions_url or not partner.token_to_them:
+        return progress.finish("Enter the partner's versions URL and the token A they gave you first")
+    return _exchange(partner, progress=progress, method="POST", token=partner.token_to_them, version=None)
+
+
+def update_with_partner(*, partner: Partner, version: str | None = None) -> Handshake:
+    """PUT our credentials to them: new tokens both ways, endpoints re-read, optionally another version."""
+    progress = Progress.start(partner, HandshakeDirection.OUTBOUND, "update")
+    if not partner.is_registered:
+        return progress.finish("Not registered: register first")
+    return _exchange(partner, progress=progress, method="PUT", token=partner.token_to_them, version=version)
+
+
+def unregister_with_partner(*, partner: Partner) -> Handshake:
+    """DELETE our credentials at the partner, then stop all traffic with it whatever they answered."""
+    progress = Progress.start(partner, HandshakeDirection.OUTBOUND, "unregister")
+    if not partner.is_registered:
+        return progress.finish("Not registered")
+    error = ""
+    endpoint = partner.endpoints.filter(identifier="credentials").first()
+    if endpoint is not None:
+        try:
+            client_for(partner).delete(endpoint.url)
+            progress.step(f"DELETE {endpoint.url}: done")
+        except PartnerError as exc:
+            error = f"DELETE {endpoint.url} failed ({exc}); unregistered here all the same"
+            progress.step(error)
+    unregister(partner=partner)
+    return progress.finish(error)
+
+
+@dataclass(frozen=True)
+class ConnectionTest:
+    ok: bool
+    detail: str
+    versions: dict
+
+
+def check_connection(*, partner: Partner) -> ConnectionTest:
+    """Call their versions endpoint with the token we hold and say what came back."""
+    if not partner.versions_url or not partner.token_to_them:
+        return ConnectionTest(False, "No versions URL or token to call them with", {})
+    try:
+        result, form = _get_versions(
+            partner.versions_url,
+            partner.token_to_them,
+            partner.send_token_form,
+            get_dialect(partner.version) if partner.version else None,
+        )
+        versions = versions_list_from_wire(result.data)
+    except (PartnerError, ValueError) as exc:
+        return ConnectionTest(False, str(exc), {})
+    Partner.objects.filter(pk=partner.pk).update(last_contact_at=timezone.now())
+    return ConnectionTest(True, f"HTTP {result.http_status}, token sent {form.lower()}", versions)

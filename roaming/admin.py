@@ -1,0 +1,212 @@
+"""Admin of the roaming app: the push queue an operator watches and mends."""
+
+from django import forms
+from django.contrib import admin, messages
+
+from partners.admin_scoping import TenantScopedAdmin
+from roaming.models import Cdr, Delivery, DeliveryStatus, Evse, Location, Session, SyncState, Token
+from roaming.services import locations as locations_service
+from roaming.services import outbox, sync
+from tariffs.models import Tariff
+
+
+class OcpiObjectAdmin(TenantScopedAdmin):
+    """Objects that change only through OCPI and the platform's services: shown, never edited by hand."""
+
+    list_select_related = ["partner"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="owner")
+    def owner_party(self, obj):
+        return obj.owner
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(TenantScopedAdmin):
+    list_display = [
+        "created",
+        "partner",
+        "method",
+        "module",
+        "object_path",
+        "status",
+        "changes",
+        "attempts",
+        "next_attempt_at",
+        "last_http_status",
+        "last_status_code",
+    ]
+    list_filter = ["status", "module", "method", "tenant"]
+    search_fields = ["object_path", "partner__name"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+    actions = ["retry_now"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Retry the selected failed or pending deliveries now")
+    def retry_now(self, request, queryset):
+        count = outbox.retry(deliveries=queryset.filter(status__in=[DeliveryStatus.FAILED, DeliveryStatus.PENDING]))
+        self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
+
+
+@admin.register(SyncState)
+class SyncStateAdmin(TenantScopedAdmin):
+    list_display = [
+        "partner",
+        "module",
+        "enabled",
+        "interval_seconds",
+        "cursor",
+        "running_since",
+        "last_completed_at",
+        "last_pages",
+        "last_objects",
+        "last_rejected",
+        "last_error",
+    ]
+    list_filter = ["module", "enabled", "tenant"]
+    list_editable = ["enabled", "interval_seconds"]
+    readonly_fields = [
+        "partner",
+        "module",
+        "cursor",
+        "running_since",
+        "last_started_at",
+        "last_completed_at",
+        "last_pages",
+        "last_objects",
+        "last_rejected",
+        "last_error",
+        "full_resync_requested",
+    ]
+    actions = ["pull_now", "full_resync"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Pull the selected modules now")
+    def pull_now(self, request, queryset):
+        from roaming.tasks import pull_task
+
+        for state in queryset:
+            pull_task.delay(state.pk)
+        self.message_user(request, f"{queryset.count()} pulls queued.", messages.SUCCESS)
+
+    @admin.action(description="Full resync: fetch everything again at the next pull")
+    def full_resync(self, request, queryset):
+        from roaming.tasks import pull_task
+
+        count = sync.request_full_resync(states=queryset)
+        for state in queryset:
+            pull_task.delay(state.pk)
+        self.message_user(request, f"{count} full resyncs queued.", messages.SUCCESS)
+
+
+class EvseInline(admin.TabularInline):
+    model = Evse
+    fields = ["uid", "evse_id", "status", "last_updated"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Location)
+class LocationAdmin(OcpiObjectAdmin):
+    list_display = ["location_id", "name", "city", "owner_party", "partner", "publish", "last_updated"]
+    list_filter = [("partner", admin.EmptyFieldListFilter), "publish", "tenant"]
+    search_fields = ["location_id", "name", "city", "address"]
+    inlines = [EvseInline]
+
+
+class EvseStatusForm(forms.ModelForm):
+    class Meta:
+        model = Evse
+        fields = ["status"]
+
+
+@admin.register(Evse)
+class EvseAdmin(TenantScopedAdmin):
+    """EVSEs of the tenant's own locations: a status set here is pushed to every partner."""
+
+    form = EvseStatusForm
+    list_display = ["uid", "evse_id", "location", "status", "last_updated"]
+    list_editable = ["status"]
+    list_filter = ["status", "tenant"]
+    search_fields = ["uid", "evse_id", "location__location_id"]
+    list_select_related = ["location"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(location__partner__isnull=True)
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if "status" in form.changed_data:
+            locations_service.set_evse_status(evse=obj, status=form.cleaned_data["status"])
+
+
+@admin.register(Tariff)
+class TariffAdmin(OcpiObjectAdmin):
+    list_display = ["tariff_id", "owner_party", "currency", "type", "partner", "last_updated"]
+    list_filter = [("partner", admin.EmptyFieldListFilter), "currency", "tenant"]
+    search_fields = ["tariff_id"]
+
+
+@admin.register(Token)
+class TokenAdmin(OcpiObjectAdmin):
+    list_display = ["uid", "type", "contract_id", "owner_party", "valid", "whitelist", "partner", "last_updated"]
+    list_filter = [("partner", admin.EmptyFieldListFilter), "type", "valid", "whitelist", "tenant"]
+    search_fields = ["uid", "contract_id", "visual_number"]
+
+
+@admin.register(Session)
+class SessionAdmin(OcpiObjectAdmin):
+    list_display = [
+        "session_id",
+        "owner_party",
+        "status",
+        "kwh",
+        "location_id",
+        "evse_uid",
+        "start_date_time",
+        "partner",
+        "last_updated",
+    ]
+    list_filter = [("partner", admin.EmptyFieldListFilter), "status", "tenant"]
+    search_fields = ["session_id", "location_id", "cdr_token__contract_id"]
+
+
+@admin.register(Cdr)
+class CdrAdmin(OcpiObjectAdmin):
+    list_display = [
+        "cdr_id",
+        "owner_party",
+        "start_date_time",
+        "total_energy",
+        "total_cost_excl_vat",
+        "credit",
+        "partner",
+        "last_updated",
+    ]
+    list_filter = [("partner", admin.EmptyFieldListFilter), "credit", "tenant"]
+    search_fields = ["cdr_id", "session_id"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # CDRs are final
+
+    @admin.display(description="total cost excl. VAT")
+    def total_cost_excl_vat(self, obj):
+        return f"{obj.total_cost.get('excl_vat')} {obj.currency}"

@@ -1,0 +1,82 @@
+"""The base of every OCPI view: tenant and dialect come from the URL, errors leave in the envelope."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from partners.models import Tenant
+from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.envelope import envelope
+from roaming.ocpi.errors import Forbidden, InvalidParameters, NotFound
+from roaming.ocpi.headers import log_context_var, routing_from_request
+from roaming.ocpi.pagination import paginate
+from roaming.services.ownership import partner_owns
+
+
+class OcpiView(APIView):
+    """Resolves `request.tenant` and `request.dialect` before authentication runs."""
+
+    #: versions and credentials accept the registration token (token A); nothing else does.
+    allows_registration_token = False
+    #: the module route this view serves (set by the URLconf).
+    route = None
+    #: the OCPI module this view belongs to, for logs and metrics (module routes take the route's).
+    module_name = "-"
+
+    def initial(self, request, *args, **kwargs):
+        tenant = Tenant.objects.filter(slug=kwargs.get("tenant"), is_active=True).first()
+        if tenant is None:
+            raise NotFound(f"Unknown tenant {kwargs.get('tenant')!r}")
+        request._request.tenant = tenant
+        request._request.ocpi_module = self.route.identifier if self.route is not None else self.module_name
+        version = kwargs.get("version")
+        if version is not None:
+            dialect = get_dialect(version)
+            if dialect is None:
+                raise NotFound(f"Unsupported OCPI version {version!r}")
+            request._request.dialect = dialect
+        super().initial(request, *args, **kwargs)
+        # Every later log line of this request names the tenant and the partner (never a token).
+        log_context_var.set({**log_context_var.get(), "tenant": tenant.slug, "partner": request.user.name})
+
+    @property
+    def tenant(self) -> Tenant:
+        return self.request.tenant
+
+    @property
+    def dialect(self):
+        return self.request.dialect
+
+    @property
+    def partner(self):
+        return self.request.user
+
+    @property
+    def routing(self):
+        return routing_from_request(self.request)
+
+    def tenant_url(self, *parts: str) -> str:
+        base = f"{settings.OCPI_BASE_URL.rstrip('/')}/ocpi/{self.tenant.slug}"
+        return "/".join([base, *parts])
+
+    def ok(self, data=None, *, http_status: int = 200, headers: dict | None = None, message=None) -> Response:
+        return Response(envelope(data, message=message), status=http_status, headers=headers)
+
+    def paginated(self, queryset, to_wire, *, date_field: str = "last_updated", fetch=list) -> Response:
+        """A sender list page: `fetch` reads the page's objects, `to_wire` turns them into wire dicts."""
+        page = paginate(self.request, queryset, date_field=date_field, fetch=fetch)
+        return self.ok(to_wire(page.items), headers=page.headers)
+
+    def body(self) -> dict:
+        """The JSON object of a PUT/PATCH/POST (DRF already answered 400 to a body that is not JSON)."""
+        data = self.request.data
+        if not isinstance(data, dict):
+            raise InvalidParameters("Body must be a JSON object")
+        return data
+
+    def ensure_owner(self, country_code: str, party_id: str) -> None:
+        """A partner writes only under its own parties' country_code/party_id (transport_and_format)."""
+        if not partner_owns(self.partner, country_code, party_id):
+            raise Forbidden(f"Party {country_code}*{party_id} is not one of this partner's parties")

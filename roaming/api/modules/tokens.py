@@ -1,0 +1,99 @@
+"""Tokens endpoints (mod_tokens, both versions).
+
+Sender (a tenant's eMSP parties): the paginated list, and real-time authorization at
+POST {uid}/authorize[?type=]. Receiver (a tenant's CPO parties): GET, PUT and PATCH of partners'
+tokens under /{country_code}/{party_id}/{uid}[?type=].
+"""
+
+from __future__ import annotations
+
+from partners.models import InterfaceRole, Role
+from roaming.api.base import OcpiView
+from roaming.api.registry import register
+from roaming.ocpi.errors import InvalidParameters
+from roaming.services import tokens
+
+MODULE = "tokens"
+SEGMENT_LIMITS = {"country_code": 2, "party_id": 3, "uid": 36}
+
+
+def token_type(view) -> str:
+    """The ?type= of a token URL, RFID when absent; a type this version does not know is 2001."""
+    value = view.request.query_params.get("type", tokens.DEFAULT_TYPE)
+    if value not in view.dialect.module(MODULE).types:
+        raise InvalidParameters(f"Query parameter 'type' is not a token type of OCPI {view.dialect}: {value!r}")
+    return value
+
+
+def check_segments(kwargs: dict) -> None:
+    for name, limit in SEGMENT_LIMITS.items():
+        if name in kwargs and len(kwargs[name]) > limit:
+            raise InvalidParameters(f"URL segment {name} is longer than {limit} characters")
+
+
+class SenderListView(OcpiView):
+    def get(self, request, tenant, version):
+        translator = self.dialect.module(MODULE)
+        queryset = tokens.visible_to(tenant=self.tenant, partner=self.partner, dialect=self.dialect)
+        return self.paginated(queryset, lambda page: [translator.to_wire(t) for t in page])
+
+
+class AuthorizeView(OcpiView):
+    def post(self, request, tenant, version, uid):
+        check_segments(self.kwargs)
+        translator = self.dialect.module(MODULE)
+        body = request.data if request.data not in (None, "") else None
+        location = translator.location_references_from_wire(body)
+        result = tokens.authorize(tenant=self.tenant, uid=uid, token_type=token_type(self), location=location)
+        return self.ok(translator.authorization_to_wire(result))
+
+
+class ReceiverView(OcpiView):
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        check_segments(kwargs)
+        self.ensure_owner(kwargs["country_code"], kwargs["party_id"])
+
+    def get(self, request, tenant, version, country_code, party_id, uid):
+        queryset = tokens.owned_by(tenant=self.tenant, country_code=country_code, party_id=party_id)
+        token = tokens.find(queryset, uid=uid, token_type=token_type(self))
+        return self.ok(self.dialect.module(MODULE).to_wire(token))
+
+    def put(self, request, tenant, version, country_code, party_id, uid):
+        data = self.dialect.module(MODULE).from_wire(self.body(), owner=(country_code, party_id))
+        change = tokens.put_token(
+            tenant=self.tenant,
+            partner=self.partner,
+            country_code=country_code,
+            party_id=party_id,
+            uid=uid,
+            token_type=token_type(self),
+            data=data,
+        )
+        return self.ok(http_status=201 if change.created else 200)
+
+    def patch(self, request, tenant, version, country_code, party_id, uid):
+        fields = self.dialect.module(MODULE).patch_from_wire(self.body())
+        tokens.patch_token(
+            tenant=self.tenant,
+            partner=self.partner,
+            country_code=country_code,
+            party_id=party_id,
+            uid=uid,
+            token_type=token_type(self),
+            fields=fields,
+        )
+        return self.ok()
+
+
+register(
+    MODULE, InterfaceRole.SENDER, Role.EMSP, views=[("", SenderListView), (r"/(?P<uid>[^/]+)/authorize", AuthorizeView)]
+)
+register(
+    MODULE,
+    InterfaceRole.RECEIVER,
+    Role.CPO,
+    views=[
+        (r"/(?P<country_code>[^/]+)/(?P<party_id>[^/]+)/(?P<uid>[^/]+)", ReceiverView),
+    ],
+)

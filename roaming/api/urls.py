@@ -1,0 +1,29 @@
+"""OCPI URLs: /ocpi/<tenant>/versions, /ocpi/<tenant>/<version>, and every module below it."""
+
+from django.urls import re_path
+
+from roaming.api.catchall import UnknownRouteView
+from roaming.api.credentials import CredentialsView
+from roaming.api.registry import routes
+from roaming.api.versions import VersionDetailsView, VersionsView
+
+TENANT = r"(?P<tenant>[a-z0-9][a-z0-9-]{0,62})"
+VERSION = r"(?P<version>\d+\.\d+(?:\.\d+)?)"
+
+
+def _module_patterns():
+    for route in routes():
+        for suffix, view in route.views:
+            yield re_path(
+                rf"^{TENANT}/{VERSION}/{route.segment}/{route.identifier}{suffix}/?$",
+                view.as_view(route=route),
+            )
+
+
+urlpatterns = [
+    re_path(rf"^{TENANT}/versions/?$", VersionsView.as_view(), name="ocpi-versions"),
+    re_path(rf"^{TENANT}/{VERSION}/?$", VersionDetailsView.as_view(), name="ocpi-version-details"),
+    re_path(rf"^{TENANT}/{VERSION}/credentials/?$", CredentialsView.as_view(), name="ocpi-credentials"),
+    *_module_patterns(),
+    re_path(r"^.*$", UnknownRouteView.as_view()),
+]

@@ -1,0 +1,26 @@
+"""The OCPI module models, one file each, shaped after 2.2.1 and able to hold every 2.1.1 value."""
+
+from roaming.models.cdrs import Cdr
+from roaming.models.locations import Connector, Evse, EvseStatus, Location
+from roaming.models.outbox import Delivery, DeliveryMethod, DeliveryStatus
+from roaming.models.sessions import Session, SessionStatus
+from roaming.models.sync import SyncState
+from roaming.models.tokens import Token, Whitelist
+from roaming.models.wirecache import WireCache
+
+__all__ = [
+    "Cdr",
+    "Connector",
+    "Delivery",
+    "DeliveryMethod",
+    "DeliveryStatus",
+    "Evse",
+    "EvseStatus",
+    "Location",
+    "Session",
+    "SessionStatus",
+    "SyncState",
+    "Token",
+    "Whitelist",
+    "WireCache",
+]

@@ -1,0 +1,220 @@
+"""The outgoing OCPI client: how the platform calls partners, in their version.
+
+One requests.Session per client; connect and read timeouts from settings; connection attempts
+retried (never a request the partner may have received); the token in the form the dialect or
+the partner's profile says; X-Request-ID / X-Correlation-ID on every request; routing headers
+for functional modules; envelope unwrapping; iteration over Link pages.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from roaming.ocpi import status
+from roaming.ocpi.dialect import Dialect, get_dialect
+from roaming.ocpi.headers import PartyRef, correlation_id_var, routing_headers
+
+
+class PartnerError(Exception):
+    """Calling a partner failed; `retryable` says whether trying again later may help."""
+
+    retryable = True
+
+
+class PartnerUnreachable(PartnerError):
+    """Connection refused, DNS failure or timeout."""
+
+
+class PartnerHttpError(PartnerError):
+    def __init__(self, http_status: int, body: str, retry_after: float | None = None, status_code: int | None = None):
+        self.http_status = http_status
+        self.status_code = status_code
+        self.body = body[:2000]
+        self.retry_after = retry_after
+        self.retryable = http_status >= 500 or http_status == 429
+        super().__init__(f"HTTP {http_status}: {self.body[:200]}")
+
+
+class PartnerBadResponse(PartnerError):
+    """The answer is not JSON or not an OCPI envelope."""
+
+    retryable = False
+
+
+class PartnerOcpiError(PartnerError):
+    def __init__(self, status_code: int, message: str, data: Any = None):
+        self.status_code = status_code
+        self.message = message
+        self.data = data
+        self.retryable = status_code >= 3000
+        super().__init__(f"OCPI {status_code}: {message}")
+
+
+@dataclass
+class OcpiResult:
+    data: Any
+    status_code: int
+    status_message: str
+    http_status: int
+    headers: dict = field(default_factory=dict)
+
+
+_LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?', re.IGNORECASE)
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+class OcpiClient:
+    def __init__(
+        self,
+        *,
+        dialect: Dialect | None,
+        token: str,
+        token_form: str = "AUTO",
+        from_party: PartyRef | None = None,
+        session: requests.Session | None = None,
+    ):
+        self.dialect = dialect
+        self.read_timeout = settings.OCPI_CLIENT_READ_TIMEOUT
+        self.token = token
+        self.token_form = token_form
+        self.from_party = from_party
+        self.session = session or self._new_session()
+
+    @staticmethod
+    def _new_session() -> requests.Session:
+        session = requests.Session()
+        retry = Retry(
+            total=None,
+            connect=settings.OCPI_CLIENT_CONNECT_RETRIES,
+            read=0,
+            status=0,
+            other=0,
+            backoff_factor=0.2,
+            allowed_methods=None,
+        )
+        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=20)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    def _authorization(self) -> str:
+        if self.dialect is not None:
+            return self.dialect.encode_token(self.token, form=self.token_form)
+        return f"Token {self.token}"
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        params: dict | None = None,
+        to_party: PartyRef | None = None,
+        from_party: PartyRef | None = None,
+        expect_success: bool = True,
+    ) -> OcpiResult:
+        correlation = correlation_id_var.get()
+        headers = {
+            "Authorization": self._authorization(),
+            "Accept": "application/json",
+            "X-Request-ID": str(uuid.uuid4()),
+            "X-Correlation-ID": correlation if correlation != "-" else str(uuid.uuid4()),
+        }
+        if to_party is not None:
+            headers.update(routing_headers(from_party=from_party or self.from_party, to_party=to_party))
+        try:
+            response = self.session.request(
+                method,
+                url,
+                json=json,
+                params=params,
+                headers=headers,
+                timeout=(settings.OCPI_CLIENT_CONNECT_TIMEOUT, self.read_timeout),
+            )
+        except requests.RequestException as exc:
+            raise PartnerUnreachable(f"{method} {url}: {exc.__class__.__name__}: {exc}") from exc
+        try:
+            body = response.json()
+        except ValueError:
+            if response.status_code >= 300:
+                raise PartnerHttpError(
+                    response.status_code, response.text, _retry_after(response.headers.get("Retry-After"))
+                ) from None
+            raise PartnerBadResponse(f"{method} {url}: answer is not JSON: {response.text[:200]!r}") from None
+        if not isinstance(body, dict) or not isinstance(body.get("status_code"), int):
+            if response.status_code >= 300:
+                raise PartnerHttpError(response.status_code, response.text)
+            raise PartnerBadResponse(f"{method} {url}: answer is not an OCPI envelope")
+        result = OcpiResult(
+            data=body.get("data"),
+            status_code=body["status_code"],
+            status_message=str(body.get("status_message") or ""),
+            http_status=response.status_code,
+            headers=dict(response.headers),
+        )
+        if response.status_code >= 300:
+            raise PartnerHttpError(
+                response.status_code,
+                f"OCPI {result.status_code}: {result.status_message}",
+                _retry_after(response.headers.get("Retry-After")),
+                status_code=result.status_code,
+            )
+        if expect_success and not status.is_success(result.status_code):
+            raise PartnerOcpiError(result.status_code, result.status_message, result.data)
+        return result
+
+    def get(self, url: str, **kwargs) -> OcpiResult:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, json: Any = None, **kwargs) -> OcpiResult:
+        return self.request("POST", url, json=json, **kwargs)
+
+    def put(self, url: str, json: Any, **kwargs) -> OcpiResult:
+        return self.request("PUT", url, json=json, **kwargs)
+
+    def patch(self, url: str, json: Any, **kwargs) -> OcpiResult:
+        return self.request("PATCH", url, json=json, **kwargs)
+
+    def delete(self, url: str, **kwargs) -> OcpiResult:
+        return self.request("DELETE", url, **kwargs)
+
+    def iter_pages(self, url: str, *, params: dict | None = None, to_party: PartyRef | None = None) -> Iterator[list]:
+        """Yield the `data` list of each page, following `Link: <…>; rel="next"` until the last."""
+        next_url: str | None = url
+        while next_url:
+            result = self.get(next_url, params=params, to_party=to_party)
+            params = None  # the Link URL carries the filters
+            if not isinstance(result.data, list):
+                raise PartnerBadResponse(f"GET {next_url}: data of a list endpoint is not a list")
+            yield result.data
+            match = _LINK_NEXT.search(result.headers.get("Link", ""))
+            next_url = match.group(1) if match else None
+
+
+def client_for(partner, *, session: requests.Session | None = None) -> OcpiClient:
+    """A client that calls `partner` in its negotiated version with the token we hold for it."""
+    from_party = None
+    if partner.bound_party_id:
+        from_party = PartyRef(partner.bound_party.country_code, partner.bound_party.party_id)
+    return OcpiClient(
+        dialect=get_dialect(partner.version) if partner.version else None,
+        token=partner.token_to_them,
+        token_form=partner.send_token_form,
+        from_party=from_party,
+        session=session,
+    )

@@ -1,0 +1,71 @@
+"""Pagination of sender list endpoints (transport_and_format, paginated request/response).
+
+date_from is inclusive and date_to exclusive on last_updated (2.2.1 semantics, used for both
+versions); the order is creation order (primary key), which does not shift while objects change;
+X-Limit carries the server's maximum page size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from roaming.ocpi.errors import InvalidParameters
+from roaming.ocpi.timestamps import parse_datetime
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _non_negative_int(params, name: str, default: int) -> int:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or len(raw) > 9:
+        raise InvalidParameters(f"Query parameter '{name}' must be a non-negative integer, got {raw!r}")
+    return int(raw)
+
+
+def _datetime_param(params, name: str):
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return parse_datetime(raw.replace(" ", "+"))  # an unescaped '+' in a query string arrives as a space
+    except ValueError as exc:
+        raise InvalidParameters(f"Query parameter '{name}' is not a valid DateTime: {exc}") from None
+
+
+def paginate(request, queryset: QuerySet, *, date_field: str = "last_updated", fetch=list) -> Page:
+    """Filter and slice `queryset` per the request's offset/limit/date_from/date_to.
+
+    `fetch` turns the sliced queryset into the page's items (model instances by default; a module
+    can read rows directly when pages are large).
+    """
+    params = request.query_params if hasattr(request, "query_params") else request.GET
+    max_limit = settings.OCPI_MAX_PAGE_SIZE
+    offset = _non_negative_int(params, "offset", 0)
+    limit = min(_non_negative_int(params, "limit", settings.OCPI_DEFAULT_PAGE_SIZE), max_limit)
+    date_from = _datetime_param(params, "date_from")
+    date_to = _datetime_param(params, "date_to")
+    if date_from is not None:
+        queryset = queryset.filter(**{f"{date_field}__gte": date_from})
+    if date_to is not None:
+        queryset = queryset.filter(**{f"{date_field}__lt": date_to})
+
+    total = queryset.count()
+    items = fetch(queryset.order_by("pk")[offset : offset + limit]) if limit else []
+    headers = {"X-Total-Count": str(total), "X-Limit": str(max_limit)}
+    if offset + limit < total and limit:
+        query = {k: v for k, v in params.items() if k not in ("offset", "limit")}
+        query.update(offset=offset + limit, limit=limit)
+        base = request.build_absolute_uri(request.path)
+        headers["Link"] = f'<{base}?{urlencode(query)}>; rel="next"'
+    return Page(items=items, total=total, headers=headers)

@@ -1,0 +1,138 @@
+"""OCPI basic types as pydantic annotations, and validation that answers 2001 naming the field.
+
+Shared by every dialect (types chapter of both versions): string(n) and CiString(n) are
+printable text up to n characters, DateTime is RFC 3339 (see timestamps), number is a JSON
+number. Wire schemas ignore unknown fields, as receivers must for forward compatibility.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    StringConstraints,
+    ValidationError,
+    create_model,
+)
+
+from roaming.ocpi.errors import InvalidParameters
+from roaming.ocpi.timestamps import format_datetime, parse_datetime
+
+
+def String(max_length: int):  # noqa: N802 - reads like the spec's string(n)
+    """string(n): printable text, no control characters."""
+    return Annotated[str, StringConstraints(max_length=max_length, pattern=r"^[^\x00-\x1f\x7f]*$", strict=True)]
+
+
+def CiString(max_length: int):  # noqa: N802 - reads like the spec's CiString(n)
+    """CiString(n): printable ASCII, compared case-insensitively, stored as received."""
+    return Annotated[str, StringConstraints(max_length=max_length, pattern=r"^[\x20-\x7e]*$", strict=True)]
+
+
+def _to_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 date-time string")
+    return parse_datetime(value)
+
+
+DateTime = Annotated[datetime, BeforeValidator(_to_datetime), PlainSerializer(format_datetime)]
+
+
+def _to_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise ValueError("must be a JSON number")
+    return Decimal(str(value))
+
+
+Number = Annotated[Decimal, BeforeValidator(_to_decimal), PlainSerializer(float)]
+URL = String(255)
+
+
+class WireModel(BaseModel):
+    """Base of every wire schema: unknown fields ignored, values validated strictly."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+class DisplayText(WireModel):
+    language: String(2)
+    text: String(512)
+
+
+class GeoLocation(WireModel):
+    latitude: Annotated[str, StringConstraints(max_length=10, pattern=r"^-?[0-9]{1,2}\.[0-9]{5,7}$", strict=True)]
+    longitude: Annotated[str, StringConstraints(max_length=11, pattern=r"^-?[0-9]{1,3}\.[0-9]{5,7}$", strict=True)]
+
+
+def _path(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "body"
+
+
+def describe(error: ValidationError) -> str:
+    """One message naming each offending field path, e.g. `evses[0].connectors[1].standard: ...`."""
+    parts = []
+    for item in error.errors()[:10]:
+        loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        message = item["msg"]
+        if item["type"] == "missing":
+            message = "required field is missing"
+        parts.append(f"{_path(loc)}: {message}")
+    more = len(error.errors()) - 10
+    if more > 0:
+        parts.append(f"and {more} more")
+    return "; ".join(parts)
+
+
+def validate(schema: type[BaseModel], data: Any) -> BaseModel:
+    """Validate a whole object (PUT, POST), raising 2001 that names the field path."""
+    if not isinstance(data, dict):
+        raise InvalidParameters("Body must be a JSON object")
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidParameters(describe(exc)) from None
+
+
+@cache
+def partial_schema(schema: type[BaseModel]) -> type[BaseModel]:
+    """The same schema with every field optional, for PATCH bodies."""
+    fields = {
+        name: ((Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation) | None, None)
+        for name, info in schema.model_fields.items()
+    }
+    return create_model(f"Partial{schema.__name__}", __base__=WireModel, **fields)
+
+
+def validate_partial(schema: type[BaseModel], data: Any, *, required: tuple[str, ...] = ()) -> dict:
+    """Validate the fields a PATCH carries; returns {field: validated value} for those present.
+
+    A field present with null is refused when the full schema requires it.
+    """
+    if not isinstance(data, dict):
+        raise InvalidParameters("Body must be a JSON object")
+    missing = [name for name in required if name not in data]
+    if missing:
+        raise InvalidParameters(f"{missing[0]}: required field is missing")
+    try:
+        parsed = partial_schema(schema).model_validate(data)
+    except ValidationError as exc:
+        raise InvalidParameters(describe(exc)) from None
+    result = {}
+    for name in parsed.model_fields_set:
+        value = getattr(parsed, name)
+        if value is None and schema.model_fields[name].is_required():
+            raise InvalidParameters(f"{name}: may not be null")
+        result[name] = value
+    return result

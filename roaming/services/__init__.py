@@ -1,0 +1,1 @@
+"""Plain service functions over the models: the behaviour views, tasks, admin and commands share."""

@@ -1,0 +1,525 @@
+"""Locations services: PUT and PATCH of locations, EVSEs and connectors, the sender's selectors,
+and how locations are pushed to and pulled from partners (mod_locations, both versions).
+
+Writes take internal dicts (see roaming.ocpi.v*/locations) and run in one transaction that also
+records the outbox deliveries the change owes partners. A change to an EVSE or connector moves
+its parents' last_updated along (2.2.1 mod_locations PUT/PATCH; done for both versions).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, namedtuple
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import orjson
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import BooleanField, DateTimeField, F, JSONField, Prefetch, Q, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Greatest
+
+from partners.models import Partner, PartnerParty, Role, Tenant
+from roaming.models import Connector, DeliveryMethod, Evse, Location, WireCache
+from roaming.ocpi.dialect import Dialect
+from roaming.ocpi.errors import NotFound, UnknownLocation
+from roaming.ocpi.headers import PartyRef
+from roaming.ocpi.timestamps import now
+from roaming.services import outbox, ownership, sync
+from roaming.services.ownership import pull_owner
+
+MODULE = "locations"
+LEVELS = ("location", "evse", "connector")
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a write did: `created` or updated, at which level, under which object path."""
+
+    created: bool
+    level: str
+    object_path: str
+
+
+# -- reading -----------------------------------------------------------------------------------------
+
+
+def with_children(queryset: QuerySet) -> QuerySet:
+    """Locations with EVSEs and connectors in two more queries, whatever the page size."""
+    return queryset.prefetch_related(
+        Prefetch(
+            "evses",
+            queryset=Evse.objects.order_by("position", "pk").prefetch_related(
+                Prefetch("connectors", queryset=Connector.objects.order_by("position", "pk"))
+            ),
+        )
+    )
+
+
+class _Children(list):
+    """A list that answers .all(), so rows read directly look like prefetched model objects to translators."""
+
+    def all(self):
+        return self
+
+
+class _Rows:
+    """Reads one model's rows as named tuples, straight from the database cursor.
+
+    Django's row iteration, its JSON decoding (standard library) and its timestamp loader (pure
+    Python) are most of the cost of a page of a thousand locations. Here the query is compiled by
+    Django but fetched from the cursor as is: JSON columns are read as text and decoded with
+    orjson; timestamps are read as the database's UTC text, which format_datetime turns into
+    OCPI's form by slicing (the session time zone is UTC); booleans are made booleans again for
+    databases that return integers.
+    """
+
+    def __init__(self, model, name: str, extra: tuple[str, ...] = ()):
+        fields = model._meta.concrete_fields
+        self.columns = [f.attname for f in fields]
+        self.json_positions = [i for i, f in enumerate(fields) if isinstance(f, JSONField)]
+        self.bool_positions = [i for i, f in enumerate(fields) if isinstance(f, BooleanField)]
+        self.as_text = {
+            f.attname: Cast(f.attname, TextField()) for f in fields if isinstance(f, (JSONField, DateTimeField))
+        }
+        self.row = namedtuple(name, (*self.columns, *extra))
+
+    def read(self, queryset: QuerySet) -> list[list]:
+        names = [f"_{c}_text" if c in self.as_text else c for c in self.columns]
+        annotated = queryset.annotate(**{f"_{c}_text": expr for c, expr in self.as_text.items()}).values_list(*names)
+        sql, params = annotated.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = [list(values) for values in cursor.fetchall()]
+        loads = orjson.loads
+        for values in rows:
+            for position in self.json_positions:
+                if values[position] is not None:
+                    values[position] = loads(values[position])
+            for position in self.bool_positions:
+                if values[position] is not None:
+                    values[position] = bool(values[position])
+        return rows
+
+
+_LOCATION_ROWS = _Rows(Location, "LocationRow", ("evses",))
+_EVSE_ROWS = _Rows(Evse, "EvseRow", ("connectors",))
+_CONNECTOR_ROWS = _Rows(Connector, "ConnectorRow")
+
+
+def read_page(queryset: QuerySet) -> list:
+    """A page of locations with EVSEs and connectors as plain rows, in three queries.
+
+    Pages of a thousand locations hold some 13,000 objects; reading tuples instead of building
+    model instances makes a page several times faster, and the translators read both alike.
+    """
+    page = queryset.values("pk")
+    locations = _LOCATION_ROWS.read(queryset)
+    evses = _EVSE_ROWS.read(Evse.objects.filter(location__in=page).order_by("location_id", "position", "pk"))
+    connectors: dict[int, _Children] = defaultdict(_Children)
+    make_connector, make_evse, make_location = _CONNECTOR_ROWS.row, _EVSE_ROWS.row, _LOCATION_ROWS.row
+    for values in _CONNECTOR_ROWS.read(
+        Connector.objects.filter(evse__location__in=page).order_by("evse_id", "position", "pk")
+    ):
+        connector = make_connector(*values)
+        connectors[connector.evse_id].append(connector)
+    by_location: dict[int, _Children] = defaultdict(_Children)
+    for values in evses:
+        evse = make_evse(*values, connectors[values[0]])
+        by_location[evse.location_id].append(evse)
+    return [make_location(*values, by_location[values[0]]) for values in locations]
+
+
+def render_page(queryset: QuerySet, dialect: Dialect) -> list:
+    """A page of locations as wire JSON in `dialect`, reusing bodies rendered for the same revision.
+
+    Steady state costs two queries however large the page. Changed locations are read with
+    read_page and translated; their bodies are kept for later pages only once they have been
+    quiet for WIRE_CACHE_MIN_AGE_SECONDS, so what changes often (and what incremental pulls ask
+    for) is not written to the cache only to be replaced.
+    """
+    rows = list(queryset.values_list("pk", "revision", "last_updated"))
+    if not rows:
+        return []
+    ids = [pk for pk, _, _ in rows]
+    cached = {
+        object_id: (revision, body)
+        for object_id, revision, body in WireCache.objects.filter(
+            module=MODULE, version=dialect.version, object_id__in=ids
+        ).values_list("object_id", "revision", "body")
+    }
+    stale = {
+        pk: (revision, last_updated) for pk, revision, last_updated in rows if cached.get(pk, (None,))[0] != revision
+    }
+    if stale:
+        quiet_since = now() - timedelta(seconds=settings.WIRE_CACHE_MIN_AGE_SECONDS)
+        translator = dialect.module(MODULE)
+        keep = []
+        for location in read_page(Location.objects.filter(pk__in=list(stale)).order_by("pk")):
+            revision, last_updated = stale[location.id]
+            body = orjson.dumps(translator.to_wire(location))
+            cached[location.id] = (revision, body)
+            if last_updated < quiet_since:
+                keep.append(
+                    WireCache(
+                        module=MODULE,
+                        version=dialect.version,
+                        object_id=location.id,
+                        revision=revision,
+                        body=body.decode(),
+                    )
+                )
+        if keep:
+            WireCache.objects.bulk_create(
+                keep,
+                update_conflicts=True,
+                unique_fields=["module", "version", "object_id"],
+                update_fields=["revision", "body"],
+            )
+    return [orjson.Fragment(cached[pk][1]) for pk in ids]
+
+
+def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:
+    return ownership.owned_by(Location, tenant=tenant, country_code=country_code, party_id=party_id)
+
+
+def visible_to(*, tenant: Tenant, partner: Partner, dialect: Dialect) -> QuerySet:
+    """The tenant's own locations a partner may list: its CPO parties of this connection, publish rules applied."""
+    owners = ownership.own_parties_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.CPO)
+    published = Q(publish=True)
+    if dialect.shares_restricted_locations:
+        published |= ~Q(publish_allowed_to=[])
+    return Location.objects.for_tenant(tenant).filter(owners, published, partner__isnull=True)
+
+
+def find(queryset: QuerySet, *, location_id: str, evse_uid: str | None = None, connector_id: str | None = None):
+    """The addressed location, EVSE or connector (ids compared case-insensitively), or 404 / 2003."""
+    location = with_children(queryset).filter(location_id__iexact=location_id).first()
+    if location is None:
+        raise UnknownLocation(f"Unknown location {location_id!r}", http_status=404)
+    if evse_uid is None:
+        return location
+    evse = next((e for e in location.evses.all() if e.uid.upper() == evse_uid.upper()), None)
+    if evse is None:
+        raise NotFound(f"Location {location_id!r} has no EVSE {evse_uid!r}", status_code=2003)
+    if connector_id is None:
+        return evse
+    connector = next((c for c in evse.connectors.all() if c.connector_id.upper() == connector_id.upper()), None)
+    if connector is None:
+        raise NotFound(f"EVSE {evse_uid!r} has no connector {connector_id!r}", status_code=2003)
+    return connector
+
+
+# -- writing -----------------------------------------------------------------------------------------
+
+_LOCATION_FIELDS = [
+    f.name
+    for f in Location._meta.concrete_fields
+    if f.name not in ("id", "tenant", "partner", "country_code", "party_id", "location_id")
+]
+_EVSE_FIELDS = [
+    f.name for f in Evse._meta.concrete_fields if f.name not in ("id", "tenant", "location", "uid", "position")
+]
+_CONNECTOR_FIELDS = [
+    f.name
+    for f in Connector._meta.concrete_fields
+    if f.name not in ("id", "tenant", "evse", "connector_id", "position")
+]
+
+
+def _new_connectors(tenant: Tenant, evse: Evse, connectors: list[dict]) -> list[Connector]:
+    return [
+        Connector(tenant=tenant, evse=evse, position=index, **{k: v for k, v in c.items()})
+        for index, c in enumerate(connectors)
+    ]
+
+
+def _replace_evses(tenant: Tenant, location: Location, evses: list[dict]) -> None:
+    """A whole-location PUT replaces its EVSE list, each EVSE with its connectors."""
+    location.evses.all().delete()
+    made = Evse.objects.bulk_create(
+        Evse(tenant=tenant, location=location, position=index, **{k: v for k, v in e.items() if k != "connectors"})
+        for index, e in enumerate(evses)
+    )
+    Connector.objects.bulk_create(
+        connector
+        for evse, data in zip(made, evses, strict=True)
+        for connector in _new_connectors(tenant, evse, data["connectors"])
+    )
+
+
+def _record(tenant: Tenant, partner: Partner | None, path: str, method: str, fields=()) -> None:
+    outbox.record_own_or_hub_change(
+        tenant=tenant, partner=partner, module=MODULE, object_path=path, method=method, fields=fields
+    )
+
+
+def _bump(location: Location, stamp: datetime, evse: Evse | None = None) -> None:
+    """Parents' last_updated follows a child's change (mod_locations PUT/PATCH); the location's
+    revision moves on every write."""
+    if evse is not None and evse.last_updated < stamp:
+        Evse.objects.filter(pk=evse.pk).update(last_updated=stamp)
+    Location.objects.filter(pk=location.pk).update(
+        last_updated=Greatest("last_updated", Value(stamp)), revision=F("revision") + 1
+    )
+
+
+@transaction.atomic
+def put_location(
+    *, tenant: Tenant, partner: Partner | None, country_code: str, party_id: str, location_id: str, data: dict
+) -> Change:
+    """Create or replace a whole location with its EVSEs and connectors."""
+    country_code, party_id = country_code.upper(), party_id.upper()
+    ownership.check_ids({"id": (data.get("location_id"), location_id)})
+    ownership.check_ids({"country_code": (data.get("country_code"), country_code)})
+    ownership.check_ids({"party_id": (data.get("party_id"), party_id)})
+    location = (
+        owned_by(tenant=tenant, country_code=country_code, party_id=party_id)
+        .select_for_update()
+        .filter(location_id__iexact=location_id)
+        .first()
+    )
+    created = location is None
+    if created:
+        location = Location(tenant=tenant, country_code=country_code, party_id=party_id, location_id=location_id)
+    location.partner = partner
+    for name in _LOCATION_FIELDS:
+        if name in data:
+            setattr(location, name, data[name])
+    location.revision = (location.revision or 0) + 1
+    location.save()
+    _replace_evses(tenant, location, data.get("evses", []))
+    _record(tenant, partner, location.object_path, DeliveryMethod.PUT)
+    return Change(created, "location", location.object_path)
+
+
+@transaction.atomic
+def put_evse(
+    *,
+    tenant: Tenant,
+    partner: Partner | None,
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    evse_uid: str,
+    data: dict,
+) -> Change:
+    """Create or replace one EVSE (with its connectors) of an existing location."""
+    ownership.check_ids({"uid": (data.get("uid"), evse_uid)})
+    location = find(owned_by(tenant=tenant, country_code=country_code, party_id=party_id), location_id=location_id)
+    evse = next((e for e in location.evses.all() if e.uid.upper() == evse_uid.upper()), None)
+    created = evse is None
+    if created:
+        evse = Evse(tenant=tenant, location=location, uid=evse_uid, position=len(location.evses.all()))
+    for name in _EVSE_FIELDS:
+        if name in data:
+            setattr(evse, name, data[name])
+    evse.save()
+    evse.connectors.all().delete()
+    Connector.objects.bulk_create(_new_connectors(tenant, evse, data.get("connectors", [])))
+    _bump(location, evse.last_updated)
+    path = f"{location.object_path}/{evse.uid}"
+    _record(tenant, partner, path, DeliveryMethod.PUT)
+    return Change(created, "evse", path)
+
+
+@transaction.atomic
+def put_connector(
+    *,
+    tenant: Tenant,
+    partner: Partner | None,
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    evse_uid: str,
+    connector_id: str,
+    data: dict,
+) -> Change:
+    """Create or replace one connector of an existing EVSE."""
+    ownership.check_ids({"id": (data.get("connector_id"), connector_id)})
+    evse = find(
+        owned_by(tenant=tenant, country_code=country_code, party_id=party_id),
+        location_id=location_id,
+        evse_uid=evse_uid,
+    )
+    connector = next((c for c in evse.connectors.all() if c.connector_id.upper() == connector_id.upper()), None)
+    created = connector is None
+    if created:
+        connector = Connector(tenant=tenant, evse=evse, connector_id=connector_id, position=len(evse.connectors.all()))
+    for name in _CONNECTOR_FIELDS:
+        if name in data:
+            setattr(connector, name, data[name])
+    connector.save()
+    _bump(evse.location, connector.last_updated, evse)
+    path = f"{evse.location.object_path}/{evse.uid}/{connector.connector_id}"
+    _record(tenant, partner, path, DeliveryMethod.PUT)
+    return Change(created, "connector", path)
+
+
+def _locked_target(tenant, country_code, party_id, location_id, evse_uid, connector_id):
+    """The object a PATCH addresses, locked, in one query with its parents (the hot path of status updates)."""
+    owner = {
+        "tenant": tenant,
+        "country_code": country_code.upper(),
+        "party_id": party_id.upper(),
+        "location_id__iexact": location_id,
+    }
+    if evse_uid is None:
+        target = Location.objects.select_for_update().filter(**owner).first()
+        if target is None:
+            raise UnknownLocation(f"Unknown location {location_id!r}", http_status=404)
+        return target
+    on_location = {f"location__{k}": v for k, v in owner.items()}
+    if connector_id is None:
+        target = (
+            Evse.objects.select_for_update(of=("self",))
+            .select_related("location")
+            .filter(uid__iexact=evse_uid, **on_location)
+            .first()
+        )
+        if target is None:
+            raise NotFound(f"Location {location_id!r} has no EVSE {evse_uid!r}", status_code=2003)
+        return target
+    target = (
+        Connector.objects.select_for_update(of=("self",))
+        .select_related("evse__location")
+        .filter(
+            connector_id__iexact=connector_id,
+            evse__uid__iexact=evse_uid,
+            **{f"evse__{k}": v for k, v in on_location.items()},
+        )
+        .first()
+    )
+    if target is None:
+        raise NotFound(
+            f"EVSE {evse_uid!r} of location {location_id!r} has no connector {connector_id!r}", status_code=2003
+        )
+    return target
+
+
+@transaction.atomic
+def patch(
+    *,
+    tenant: Tenant,
+    partner: Partner | None,
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    evse_uid: str | None = None,
+    connector_id: str | None = None,
+    fields: dict,
+) -> Change:
+    """Apply a PATCH to a location, EVSE or connector. A PATCH without last_updated (2.1.1 allows it)
+    is stamped with the time it was received."""
+    fields = dict(fields)
+    fields.setdefault("last_updated", now())
+    level = "connector" if connector_id else "evse" if evse_uid else "location"
+    for name, expected in (("location_id", location_id), ("uid", evse_uid), ("connector_id", connector_id)):
+        if expected is not None:
+            ownership.check_ids({"id" if name != "uid" else "uid": (fields.pop(name, None), expected)})
+    target = _locked_target(tenant, country_code, party_id, location_id, evse_uid, connector_id)
+    evses = fields.pop("evses", None)
+    allowed = {"location": _LOCATION_FIELDS, "evse": _EVSE_FIELDS, "connector": _CONNECTOR_FIELDS}[level]
+    updates = {k: v for k, v in fields.items() if k in allowed}
+    connectors = fields.pop("connectors", None)
+    if level == "location":
+        updates["revision"] = F("revision") + 1
+    type(target).objects.filter(pk=target.pk).update(**updates)
+    updates.pop("revision", None)
+    for name, value in updates.items():
+        setattr(target, name, value)
+    if level == "location":
+        location, path = target, target.object_path
+        if evses is not None:
+            _replace_evses(tenant, target, evses)
+    elif level == "evse":
+        location, path = target.location, f"{target.location.object_path}/{target.uid}"
+        if connectors is not None:
+            target.connectors.all().delete()
+            Connector.objects.bulk_create(_new_connectors(tenant, target, connectors))
+        _bump(location, target.last_updated)
+    else:
+        location = target.evse.location
+        path = f"{location.object_path}/{target.evse.uid}/{target.connector_id}"
+        _bump(location, target.last_updated, target.evse)
+    changed = sorted(
+        set(updates) | ({"evses"} if evses is not None else set()) | ({"connectors"} if connectors else set())
+    )
+    _record(tenant, partner, path, DeliveryMethod.PATCH, changed)
+    return Change(False, level, path)
+
+
+@transaction.atomic
+def set_evse_status(*, evse: Evse, status: str) -> Change:
+    """The tenant's own EVSE changes status (charge point backend, simulator, admin): PATCH to partners."""
+    stamp = now()
+    Evse.objects.filter(pk=evse.pk).update(status=status, last_updated=stamp)
+    location = evse.location
+    _bump(location, stamp)
+    path = f"{location.object_path}/{evse.uid}"
+    _record(evse.tenant, location.partner, path, DeliveryMethod.PATCH, ["status"])
+    return Change(False, "evse", path)
+
+
+# -- pushing and pulling -------------------------------------------------------------------------------
+
+
+def _load(tenant_id: int, path: str):
+    parts = path.split("/")
+    country_code, party_id, location_id = parts[:3]
+    queryset = Location.objects.filter(tenant_id=tenant_id, country_code=country_code, party_id=party_id)
+    try:
+        return find(
+            queryset,
+            location_id=location_id,
+            evse_uid=parts[3] if len(parts) > 3 else None,
+            connector_id=parts[4] if len(parts) > 4 else None,
+        ), LEVELS[len(parts) - 3]
+    except (NotFound, UnknownLocation):
+        return None, None
+
+
+def _receiving_party(partner: Partner) -> PartyRef | None:
+    party = PartnerParty.objects.filter(partner=partner).order_by("role").first()
+    return PartyRef(party.country_code, party.party_id) if party else None
+
+
+def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
+    obj, level = _load(delivery.tenant_id, delivery.object_path)
+    if obj is None:
+        return None
+    location = obj if level == "location" else obj.location if level == "evse" else obj.evse.location
+    if not dialect.module(MODULE).may_see(location):
+        return None
+    translator = dialect.module(MODULE)
+    if delivery.method == DeliveryMethod.PATCH:
+        body = translator.patch_to_wire(obj, level=level, fields=delivery.fields)
+    else:
+        body = translator.to_wire(obj, level)
+    if body is None:  # nothing this version can express
+        return None
+    routing = {}
+    if dialect.routing_headers:
+        routing = {
+            "to_party": _receiving_party(delivery.partner),
+            "from_party": PartyRef(location.country_code, location.party_id),
+        }
+    return outbox.OutgoingRequest(delivery.method, delivery.object_path, body=body, **routing)
+
+
+def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
+    """One location pulled from a partner, stored through the same service as a receiver PUT."""
+    translator = dialect.module(MODULE)
+    owner = pull_owner(partner=partner, translator=translator, wire=wire)
+    data = translator.from_wire(wire, owner=owner)
+    return put_location(
+        tenant=partner.tenant,
+        partner=partner,
+        country_code=owner[0],
+        party_id=owner[1],
+        location_id=data["location_id"],
+        data=data,
+    )
+
+
+outbox.register_pushable(outbox.Pushable(MODULE, build=build_push))
+sync.register_pullable(sync.Pullable(MODULE, ingest=ingest))

@@ -1,0 +1,369 @@
+"""Push with nothing lost: record deliveries with the change, send them after commit, retry until delivered.
+
+record_change() runs inside the service transaction that changed the object, so the change and
+what it owes partners commit together (ARCHITECTURE, principle 5). deliver() sends one
+delivery, building its payload from the object's current state in the partner's version; a
+beat job (sweep) re-queues what is due. Every step is safe to run twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists
+from django.utils import timezone
+
+from partners.models import InterfaceRole, Partner, PartnerStatus, Party, Role
+from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
+from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerOcpiError, client_for
+from roaming.ocpi.dialect import Dialect, get_dialect
+from roaming.ocpi.headers import PartyRef, log_context_var
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutgoingRequest:
+    method: str
+    path: str  # below the partner's receiver endpoint URL
+    body: Any = None
+    to_party: PartyRef | None = None
+    from_party: PartyRef | None = None
+
+
+@dataclass(frozen=True)
+class Pushable:
+    """How one module's deliveries become requests.
+
+    `build(delivery, dialect)` returns the request carrying the object's current state, or None
+    when there is nothing to send any more (e.g. the object is gone). `audience(partner, delivery)`
+    says whether a partner may see the object (2.2.1 publish rules); by default every partner with
+    the module's receiver endpoint does.
+    """
+
+    module: str
+    build: Callable[[Delivery, Dialect], OutgoingRequest | None]
+    audience: Callable[[Partner, str], bool] | None = None
+
+
+_PUSHABLES: dict[str, Pushable] = {}
+
+
+def register_pushable(pushable: Pushable) -> Pushable:
+    _PUSHABLES[pushable.module] = pushable
+    return pushable
+
+
+def recipients(
+    *, tenant, module: str, exclude_partner_id: int | None = None, only_if_hub: bool = False
+) -> list[Partner]:
+    """Registered partners of the tenant with a receiver endpoint for `module`; with `only_if_hub`,
+    none unless the tenant is a hub (only hubs pass on what they received from others)."""
+    queryset = (
+        Partner.objects.for_tenant(tenant)
+        .filter(status=PartnerStatus.REGISTERED, endpoints__identifier=module, endpoints__role=InterfaceRole.RECEIVER)
+        .distinct()
+    )
+    if only_if_hub:
+        queryset = queryset.filter(Exists(Party.objects.filter(tenant=tenant, role=Role.HUB)))
+    if exclude_partner_id is not None:
+        queryset = queryset.exclude(pk=exclude_partner_id)
+    return list(queryset.only("pk", "tenant_id", "name", "version"))
+
+
+def _fold(existing: Delivery, method: str, fields: list[str]) -> None:
+    """Fold a newer change into a pending delivery: a whole-object method covers a PATCH."""
+    if method == DeliveryMethod.PATCH and existing.method == DeliveryMethod.PATCH:
+        existing.fields = sorted(set(existing.fields) | set(fields))
+    elif method != DeliveryMethod.PATCH:
+        existing.method, existing.fields = method, []
+    existing.changes += 1
+
+
+@dataclass
+class Recorded:
+    created: list[int] = field(default_factory=list)
+    folded: list[int] = field(default_factory=list)
+
+
+def record_change(
+    *,
+    tenant,
+    module: str,
+    object_path: str,
+    method: str,
+    fields: list[str] | tuple[str, ...] = (),
+    exclude_partner_id: int | None = None,
+    only_if_hub: bool = False,
+) -> Recorded:
+    """Owe every recipient partner a delivery of this change; call inside the change's transaction."""
+    partners = recipients(tenant=tenant, module=module, exclude_partner_id=exclude_partner_id, only_if_hub=only_if_hub)
+    pushable = _PUSHABLES.get(module)
+    if pushable is not None and pushable.audience is not None:
+        partners = [p for p in partners if pushable.audience(p, object_path)]
+    recorded = Recorded()
+    if not partners:
+        return recorded
+    now = timezone.now()
+    fields = sorted(fields) if method == DeliveryMethod.PATCH else []
+    pending = {
+        d.partner_id: d
+        for d in Delivery.objects.for_tenant(tenant)
+        .select_for_update()
+        .filter(partner__in=partners, module=module, object_path=object_path, status=DeliveryStatus.PENDING)
+        .only("pk", "partner_id", "method", "fields", "changes")
+    }
+    for delivery in pending.values():
+        _fold(delivery, method, fields)
+        recorded.folded.append(delivery.pk)
+    if pending:
+        Delivery.objects.bulk_update(pending.values(), ["method", "fields", "changes"])
+    new = [
+        Delivery(
+            tenant=tenant,
+            partner=partner,
+            module=module,
+            object_path=object_path,
+            method=method,
+            fields=fields,
+            next_attempt_at=now,
+        )
+        for partner in partners
+        if partner.pk not in pending
+    ]
+    if new:
+        try:
+            with transaction.atomic():
+                Delivery.objects.bulk_create(new)
+        except IntegrityError:
+            # Another transaction created a pending row meanwhile; fold into it one by one.
+            for delivery in new:
+                recorded.folded.extend(_fold_one(delivery, method, fields))
+            new = []
+        recorded.created = [d.pk for d in new]
+        if recorded.created:
+            transaction.on_commit(lambda ids=tuple(recorded.created): _enqueue(ids))
+    return recorded
+
+
+def record_own_or_hub_change(
+    *, tenant, partner: Partner | None, module: str, object_path: str, method: str, fields=()
+) -> Recorded:
+    """Owe partners a module's change: always for the tenant's own data (partner None); what was received
+    from `partner` only a hub passes on, and never back to that partner."""
+    return record_change(
+        tenant=tenant,
+        module=module,
+        object_path=object_path,
+        method=method,
+        fields=list(fields),
+        exclude_partner_id=partner.pk if partner else None,
+        only_if_hub=partner is not None,
+    )
+
+
+def _fold_one(delivery: Delivery, method: str, fields: list[str]) -> list[int]:
+    with transaction.atomic():
+        existing = (
+            Delivery.objects.select_for_update()
+            .filter(
+                partner_id=delivery.partner_id,
+                module=delivery.module,
+                object_path=delivery.object_path,
+                status=DeliveryStatus.PENDING,
+            )
+            .first()
+        )
+        if existing is None:
+            delivery.save()
+            transaction.on_commit(lambda pk=delivery.pk: _enqueue((pk,)))
+            return [delivery.pk]
+        _fold(existing, method, fields)
+        existing.save(update_fields=["method", "fields", "changes", "updated"])
+        return [existing.pk]
+
+
+def _enqueue(ids) -> None:
+    from roaming.tasks import deliver_task
+
+    for pk in ids:
+        deliver_task.delay(pk)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # DeliveryStatus, or "SKIPPED" when another worker has it or it is not due
+    detail: str = ""
+    #: When to try again: after a retryable failure, or when an earlier state of the object was in flight.
+    retry_at: datetime | None = None
+
+
+def _retry_delay(attempts: int, retry_after: float | None) -> timedelta:
+    """Exponential backoff with full jitter, capped; Retry-After (HTTP 429) wins when longer."""
+    base = settings.PUSH_RETRY_BASE_SECONDS * (2 ** min(attempts - 1, 16))
+    delay = random.uniform(base / 2, base)  # noqa: S311 - jitter, not cryptography
+    delay = min(delay, settings.PUSH_RETRY_MAX_SECONDS)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return timedelta(seconds=delay)
+
+
+def _claim(delivery_id: int) -> Delivery | datetime | None:
+    """Mark the delivery SENDING if it is due and no earlier state of its object is in flight; else None, or
+    the time to try again when it waits for the earlier send."""
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("partner", "partner__bound_party")
+            .filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+            .first()
+        )
+        if delivery is None:
+            # Locked by a change folding into it, or not due yet: come back then, rather than leave it to the sweep.
+            waiting = (
+                Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+                .values_list("next_attempt_at", flat=True)
+                .first()
+            )
+            return None if waiting is None else max(waiting, now + timedelta(milliseconds=200))
+        in_flight = Delivery.objects.filter(
+            partner_id=delivery.partner_id,
+            module=delivery.module,
+            object_path=delivery.object_path,
+            status=DeliveryStatus.SENDING,
+        ).exists()
+        if in_flight:
+            # Keep per-object order: try again once the earlier send has finished.
+            delivery.next_attempt_at = now + timedelta(seconds=1)
+            delivery.save(update_fields=["next_attempt_at", "updated"])
+            return delivery.next_attempt_at
+        delivery.status = DeliveryStatus.SENDING
+        delivery.attempts += 1
+        delivery.save(update_fields=["status", "attempts", "updated"])
+        return delivery
+
+
+def deliver(*, delivery_id: int) -> Outcome:
+    """Send one delivery now; record the partner's answer and schedule a retry when it may help."""
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return Outcome("SKIPPED")
+    if isinstance(delivery, datetime):
+        return Outcome(
+            "SKIPPED", "not due, or busy: an earlier state is being sent or a change is folding in", retry_at=delivery
+        )
+    partner = delivery.partner
+    log_context_var.set({**log_context_var.get(), "tenant_id": delivery.tenant_id, "partner": partner.name})
+    dialect = get_dialect(partner.version)
+    endpoint = partner.endpoints.filter(identifier=delivery.module, role=InterfaceRole.RECEIVER).first()
+    error: PartnerError | None = None
+    request = None
+    pushable = _PUSHABLES.get(delivery.module)
+    if pushable is not None and partner.status == PartnerStatus.REGISTERED and dialect and endpoint:
+        request = pushable.build(delivery, dialect)
+        if request is not None:
+            try:
+                url = f"{endpoint.url.rstrip('/')}/{request.path}" if request.path else endpoint.url
+                result = client_for(partner).request(
+                    request.method,
+                    url,
+                    json=request.body,
+                    to_party=request.to_party,
+                    from_party=request.from_party,
+                )
+                delivery.last_http_status, delivery.last_status_code = result.http_status, result.status_code
+            except PartnerError as exc:
+                error = exc
+    else:
+        error = PartnerError(
+            f"nothing can send it: partner {partner.get_status_display()}, "
+            f"receiver endpoint {'present' if endpoint else 'missing'}, module {delivery.module!r}"
+            f"{' known' if pushable else ' unknown'}"
+        )
+        error.retryable = False
+    return _finish(delivery, error)
+
+
+def _finish(delivery: Delivery, error: PartnerError | None) -> Outcome:
+    now = timezone.now()
+    if error is None:
+        delivery.status, delivery.delivered_at, delivery.last_error = DeliveryStatus.DELIVERED, now, ""
+        Partner.objects.filter(pk=delivery.partner_id).update(last_contact_at=now)
+    else:
+        delivery.last_error = str(error)[:2000]
+        if isinstance(error, PartnerHttpError):
+            delivery.last_http_status, delivery.last_status_code = error.http_status, error.status_code
+        if isinstance(error, PartnerOcpiError):
+            delivery.last_status_code = error.status_code
+        horizon = delivery.created + timedelta(seconds=settings.PUSH_RETRY_HORIZON_SECONDS)
+        retry_at = now + _retry_delay(delivery.attempts, getattr(error, "retry_after", None))
+        if error.retryable and retry_at < horizon:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, retry_at
+        else:
+            delivery.status = DeliveryStatus.FAILED
+    try:
+        with transaction.atomic():
+            delivery.save()
+    except IntegrityError:
+        # A newer change of the object is already pending and will carry the newest state.
+        delivery.status = DeliveryStatus.FAILED if error else DeliveryStatus.DELIVERED
+        delivery.last_error = (delivery.last_error + " (superseded by a newer change)").strip()
+        delivery.save()
+    logger.info(
+        "%s %s %s: %s after %d attempt(s)%s",
+        delivery.method,
+        delivery.module,
+        delivery.object_path,
+        delivery.status,
+        delivery.attempts,
+        f" ({delivery.last_error[:200]})" if delivery.last_error else "",
+    )
+    retry_at = delivery.next_attempt_at if delivery.status == DeliveryStatus.PENDING else None
+    return Outcome(delivery.status, delivery.last_error, retry_at=retry_at)
+
+
+def sweep(*, limit: int = 500) -> int:
+    """Re-queue what is due (retries, and anything a dead worker or broker dropped)."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.PUSH_SENDING_TIMEOUT_SECONDS)
+    for delivery in Delivery.objects.filter(status=DeliveryStatus.SENDING, updated__lt=stale):
+        # The worker that was sending it died; send again unless a newer change is pending anyway.
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, now
+        try:
+            with transaction.atomic():
+                delivery.save(update_fields=["status", "next_attempt_at", "updated"])
+        except IntegrityError:
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=DeliveryStatus.FAILED, last_error="superseded by a newer change"
+            )
+    due = list(
+        Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("created")
+        .values_list("pk", flat=True)[:limit]
+    )
+    _enqueue(due)
+    return len(due)
+
+
+def retry(*, deliveries) -> int:
+    """Send these deliveries again now (an operator's retry); returns how many were queued."""
+    now = timezone.now()
+    queued = []
+    for delivery in deliveries:
+        delivery.status, delivery.next_attempt_at, delivery.created = DeliveryStatus.PENDING, now, now
+        try:
+            with transaction.atomic():
+                delivery.save(update_fields=["status", "next_attempt_at", "created", "updated"])
+        except IntegrityError:
+            continue  # a newer change of the object is pending already
+        queued.append(delivery.pk)
+    transaction.on_commit(lambda: _enqueue(queued))
+    return len(queued)

@@ -1,0 +1,85 @@
+"""Who may write what: a partner writes only objects of its own parties."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from partners.models import Partner, PartnerParty, Role
+from partners.services import connection_parties
+from roaming.ocpi.errors import InvalidParameters
+
+
+def partner_owns(partner: Partner, country_code: str, party_id: str) -> bool:
+    """Whether `partner` speaks for the party country_code*party_id (case-insensitive CiStrings)."""
+    return (
+        PartnerParty.objects.for_tenant(partner.tenant_id)
+        .filter(partner=partner, country_code__iexact=country_code, party_id__iexact=party_id)
+        .exists()
+    )
+
+
+def pull_owner(*, partner: Partner, translator, wire: dict, role: str = Role.CPO) -> tuple[str, str]:
+    """The owner of an object pulled from `partner`: named in the object (2.2.1) or the partner's party
+    of `role` (2.1.1); it must be one of the partner's parties."""
+    owner = translator.owner_of(wire)
+    if owner is None:
+        party = PartnerParty.objects.filter(partner=partner, role=role).first()
+        if party is None:
+            raise InvalidParameters(f"The partner has no {role} party to own what it sends")
+        owner = (party.country_code, party.party_id)
+    if not partner_owns(partner, *owner):
+        raise InvalidParameters(f"Object of {owner[0]}*{owner[1]}, which is not one of the partner's parties")
+    return owner
+
+
+def owned_by(model, *, tenant, country_code: str, party_id: str):
+    """`model` objects of one owner party within a tenant."""
+    return model.objects.for_tenant(tenant).filter(country_code=country_code.upper(), party_id=party_id.upper())
+
+
+def own_parties_q(*, tenant, partner: Partner, dialect, role: str) -> Q:
+    """Objects owned by the tenant's parties of `role` that this connection speaks for."""
+    owners = Q(pk__in=[])
+    for party in connection_parties(tenant=tenant, partner=partner, dialect=dialect):
+        if party.role == role:
+            owners |= Q(country_code=party.country_code, party_id=party.party_id)
+    return owners
+
+
+def drivers_of_q(partner: Partner) -> Q:
+    """Sessions or CDRs of the partner's drivers: cdr_token owned by one of its eMSP parties."""
+    drivers = Q(pk__in=[])
+    for party in PartnerParty.objects.filter(partner=partner, role=Role.EMSP):
+        drivers |= Q(cdr_token__country_code=party.country_code, cdr_token__party_id=party.party_id)
+    return drivers
+
+
+def check_ids(pairs: dict[str, tuple[str | None, str]]) -> None:
+    """Ids in the body must be the URL's (case-insensitively): {field name: (body value, URL value)}."""
+    for name, (given, expected) in pairs.items():
+        if given is not None and expected is not None and given.upper() != expected.upper():
+            raise InvalidParameters(f"{name}: {given!r} in the body differs from {expected!r} in the URL")
+
+
+def upsert_owned(model, *, tenant, partner, country_code: str, party_id: str, key: dict, data: dict, fields):
+    """Create or replace one object of an owner party, locked for the transaction; returns (object, created).
+
+    `key` names the object's id fields ({"tariff_id": "T1"}); ids compare case-insensitively (CiString),
+    other key fields exactly.
+    """
+    lookup = {f"{name}__iexact" if name.endswith("id") or name == "uid" else name: value for name, value in key.items()}
+    obj = (
+        owned_by(model, tenant=tenant, country_code=country_code, party_id=party_id)
+        .select_for_update()
+        .filter(**lookup)
+        .first()
+    )
+    created = obj is None
+    if created:
+        obj = model(tenant=tenant, country_code=country_code.upper(), party_id=party_id.upper(), **key)
+    obj.partner = partner
+    for name in fields:
+        if name in data:
+            setattr(obj, name, data[name])
+    obj.save()
+    return obj, created

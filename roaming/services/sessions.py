@@ -1,0 +1,226 @@
+"""Sessions services: the receiver's PUT and PATCH, the sender's selector, charging preferences, and
+how sessions are pushed and pulled (mod_sessions, both versions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from partners.models import Partner, PartnerParty, Role, Tenant
+from roaming.models import DeliveryMethod, Evse, Location, Session
+from roaming.ocpi.dialect import Dialect
+from roaming.ocpi.errors import NotFound
+from roaming.ocpi.headers import PartyRef
+from roaming.ocpi.timestamps import now
+from roaming.services import outbox, ownership, sync
+from roaming.services.ownership import pull_owner
+from roaming.services.tokens import resolve_cdr_token
+
+MODULE = "sessions"
+_FIELDS = [
+    f.name
+    for f in Session._meta.concrete_fields
+    if f.name not in ("id", "tenant", "partner", "country_code", "party_id", "session_id")
+]
+
+
+@dataclass(frozen=True)
+class Change:
+    created: bool
+    object_path: str
+
+
+def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:
+    return ownership.owned_by(Session, tenant=tenant, country_code=country_code, party_id=party_id)
+
+
+def visible_to(*, tenant: Tenant, partner: Partner, dialect: Dialect) -> QuerySet:
+    """The tenant's own sessions a partner may list: of the connection's CPO parties, with tokens of the
+    partner's eMSP parties (a CPO tells each eMSP about its own drivers only)."""
+    owners = ownership.own_parties_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.CPO)
+    drivers = ownership.drivers_of_q(partner)
+    return Session.objects.for_tenant(tenant).filter(owners, drivers, partner__isnull=True)
+
+
+def find(queryset: QuerySet, *, session_id: str) -> Session:
+    session = queryset.filter(session_id__iexact=session_id).first()
+    if session is None:
+        raise NotFound(f"Unknown session {session_id!r}")
+    return session
+
+
+def with_locations(tenant: Tenant, sessions: list[Session]) -> list[Session]:
+    """Attach each session's stored Location (the 2.1.1 form embeds it) in one query."""
+    ids = {s.location_id.upper() for s in sessions}
+    if not ids:
+        return sessions
+    locations = {
+        loc.location_id.upper(): loc
+        for loc in Location.objects.for_tenant(tenant)
+        .filter(partner__isnull=True, location_id__in=ids)
+        .prefetch_related("evses__connectors")
+    }
+    for session in sessions:
+        session.location_object = locations.get(session.location_id.upper())
+    return sessions
+
+
+def _record(tenant: Tenant, partner: Partner | None, path: str, method: str, fields=()) -> None:
+    outbox.record_own_or_hub_change(
+        tenant=tenant, partner=partner, module=MODULE, object_path=path, method=method, fields=fields
+    )
+
+
+@transaction.atomic
+def put_session(
+    *, tenant: Tenant, partner: Partner | None, country_code: str, party_id: str, session_id: str, data: dict
+) -> Change:
+    """Create or replace a session; its charging periods replace the stored ones."""
+    ownership.check_ids(
+        {
+            "id": (data.get("session_id"), session_id),
+            "country_code": (data.get("country_code"), country_code),
+            "party_id": (data.get("party_id"), party_id),
+        }
+    )
+    resolve_cdr_token(tenant=tenant, data=data)
+    session, created = ownership.upsert_owned(
+        Session,
+        tenant=tenant,
+        partner=partner,
+        country_code=country_code,
+        party_id=party_id,
+        key={"session_id": session_id},
+        data=data,
+        fields=_FIELDS,
+    )
+    _record(tenant, partner, session.object_path, DeliveryMethod.PUT)
+    return Change(created, session.object_path)
+
+
+@transaction.atomic
+def patch_session(
+    *,
+    tenant: Tenant,
+    partner: Partner | None,
+    country_code: str,
+    party_id: str,
+    session_id: str,
+    fields: dict,
+    append_periods: bool,
+) -> Change:
+    """Apply a PATCH: in 2.2.1 charging_periods are added to the stored ones, in 2.1.1 they replace them.
+    A PATCH without last_updated (2.1.1) is stamped on receipt."""
+    fields = dict(fields)
+    fields.pop("session_id", None)
+    fields.setdefault("last_updated", now())
+    session = find(
+        owned_by(tenant=tenant, country_code=country_code, party_id=party_id).select_for_update(), session_id=session_id
+    )
+    periods = fields.pop("charging_periods", None)
+    if periods:
+        session.charging_periods = (session.charging_periods + periods) if append_periods else periods
+        fields["charging_periods"] = session.charging_periods
+    for name, value in fields.items():
+        if name in _FIELDS:
+            setattr(session, name, value)
+    session.save()
+    _record(tenant, partner, session.object_path, DeliveryMethod.PATCH, [k for k in fields if k in _FIELDS])
+    return Change(False, session.object_path)
+
+
+@transaction.atomic
+def set_charging_preferences(*, tenant: Tenant, session_id: str, preferences: dict) -> str:
+    """The eMSP sets the driver's preferences for one of our running sessions (2.2.1 mod_sessions PUT).
+
+    Answers ChargingPreferencesResponse; an EVSE without CHARGING_PREFERENCES_CAPABLE is 404 + 2001.
+    """
+    session = find(
+        Session.objects.for_tenant(tenant).filter(partner__isnull=True).select_for_update(), session_id=session_id
+    )
+    evse = (
+        Evse.objects.for_tenant(tenant)
+        .filter(
+            location__partner__isnull=True,
+            location__location_id__iexact=session.location_id,
+            uid__iexact=session.evse_uid,
+        )
+        .first()
+    )
+    if evse is None or "CHARGING_PREFERENCES_CAPABLE" not in evse.capabilities:
+        raise NotFound("The EVSE of this session does not take charging preferences", status_code=2001)
+    if preferences.get("profile_type") == "FAST" and preferences.get("departure_time") is None:
+        return "DEPARTURE_REQUIRED"
+    session.charging_preferences = preferences
+    session.save(update_fields=["charging_preferences"])
+    return "ACCEPTED"
+
+
+def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
+    country_code, party_id, session_id = delivery.object_path.split("/", 2)
+    session = Session.objects.filter(
+        tenant_id=delivery.tenant_id, country_code=country_code, party_id=party_id, session_id=session_id
+    ).first()
+    if session is None:
+        return None
+    with_locations(session.tenant, [session])
+    translator = dialect.module(MODULE)
+    body = translator.to_wire(session)
+    method = delivery.method
+    if method == DeliveryMethod.PATCH:
+        if translator.patch_appends_charging_periods and "charging_periods" in delivery.fields:
+            method = DeliveryMethod.PUT  # which periods are new is not known any more: send the whole session
+        else:
+            wanted = set(delivery.fields) | {"last_updated"}
+            body = {k: v for k, v in body.items() if k in wanted}
+    routing = {}
+    if dialect.routing_headers:
+        token = session.cdr_token
+        routing = {
+            "from_party": PartyRef(country_code, party_id),
+            "to_party": PartyRef(token["country_code"], token["party_id"]),
+        }
+    return outbox.OutgoingRequest(method, delivery.object_path, body=body, **routing)
+
+
+def audience(partner: Partner, object_path: str) -> bool:
+    """A session goes only to the eMSP whose driver it is."""
+    country_code, party_id, session_id = object_path.split("/", 2)
+    session = (
+        Session.objects.filter(
+            country_code=country_code, party_id=party_id, session_id=session_id, tenant_id=partner.tenant_id
+        )
+        .only("cdr_token")
+        .first()
+    )
+    if session is None:
+        return False
+    return PartnerParty.objects.filter(
+        partner=partner, country_code=session.cdr_token["country_code"], party_id=session.cdr_token["party_id"]
+    ).exists()
+
+
+def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
+    translator = dialect.module(MODULE)
+    owner = pull_owner(partner=partner, translator=translator, wire=wire)
+    data = translator.from_wire(wire, owner=owner, token_owner=_token_owner(partner))
+    return put_session(
+        tenant=partner.tenant,
+        partner=partner,
+        country_code=owner[0],
+        party_id=owner[1],
+        session_id=data["session_id"],
+        data=data,
+    )
+
+
+def _token_owner(partner: Partner) -> tuple[str, str] | None:
+    """The eMSP party of ours a 2.1.1 connection speaks for: the owner of the drivers' tokens."""
+    party = partner.bound_party
+    return (party.country_code, party.party_id) if party is not None else None
+
+
+outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, audience=audience))
+sync.register_pullable(sync.Pullable(MODULE, ingest=ingest))

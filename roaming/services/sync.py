@@ -1,0 +1,149 @@
+"""Scheduled pull sync: GET a partner's sender lists since the last complete pull, upsert each object.
+
+Per partner and module: GET with date_from = the cursor, follow Link pages, hand each object to
+the module's ingest function (the same services the receiver endpoints use), and move the cursor
+to the pull's start time only when every page came through. Pages are streamed, so memory does
+not grow with their number. An object the partner sends that fails validation is counted and
+reported, not fatal: one bad location must not stop a network from syncing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from partners.models import InterfaceRole, Partner, PartnerStatus
+from roaming.models import SyncState
+from roaming.ocpi.client import PartnerError, client_for
+from roaming.ocpi.dialect import Dialect, get_dialect
+from roaming.ocpi.errors import OcpiError
+from roaming.ocpi.timestamps import format_datetime
+
+logger = logging.getLogger(__name__)
+
+FULL_PULL_FROM = "1970-01-01T00:00:00Z"
+
+
+@dataclass(frozen=True)
+class Pullable:
+    """How one module ingests an object pulled from a partner: `ingest(partner, dialect, wire_object)`."""
+
+    module: str
+    ingest: Callable[[Partner, Dialect, dict], object]
+
+
+_PULLABLES: dict[str, Pullable] = {}
+
+
+def register_pullable(pullable: Pullable) -> Pullable:
+    _PULLABLES[pullable.module] = pullable
+    return pullable
+
+
+@dataclass(frozen=True)
+class PullResult:
+    module: str
+    complete: bool
+    pages: int
+    objects: int
+    rejected: int
+    error: str = ""
+
+
+def ensure_sync_states(*, partner: Partner) -> list[SyncState]:
+    """One SyncState per sender module the partner offers and the platform can ingest."""
+    modules = partner.endpoints.filter(role=InterfaceRole.SENDER, identifier__in=list(_PULLABLES)).values_list(
+        "identifier", flat=True
+    )
+    return [
+        SyncState.objects.get_or_create(tenant_id=partner.tenant_id, partner=partner, module=module)[0]
+        for module in modules
+    ]
+
+
+def _claim(state_id: int, stale_after: timedelta) -> SyncState | None:
+    now = timezone.now()
+    with transaction.atomic():
+        state = (
+            SyncState.objects.select_for_update(skip_locked=True)
+            .filter(Q(running_since__isnull=True) | Q(running_since__lt=now - stale_after), pk=state_id)
+            .first()
+        )
+        if state is None:
+            return None
+        state.running_since = state.last_started_at = now
+        state.save(update_fields=["running_since", "last_started_at"])
+        return state
+
+
+def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelta(hours=1)) -> PullResult | None:
+    """Run one pull of one partner module; None when another worker is running it."""
+    state = _claim(state_id, stale_after)
+    if state is None:
+        return None
+    partner = Partner.objects.select_related("bound_party").get(pk=state.partner_id)
+    started = state.last_started_at
+    full = full or state.full_resync_requested or state.cursor is None
+    pages = objects = rejected = 0
+    error = ""
+    try:
+        dialect = get_dialect(partner.version)
+        endpoint = partner.endpoints.filter(identifier=state.module, role=InterfaceRole.SENDER).first()
+        if partner.status != PartnerStatus.REGISTERED or dialect is None or endpoint is None:
+            raise PartnerError("partner is not registered or offers no sender endpoint for this module")
+        pullable = _PULLABLES[state.module]
+        # Sessions lists require date_from (mod_sessions); a full pull asks from the beginning of time.
+        params = {"date_from": FULL_PULL_FROM if full else format_datetime(state.cursor)}
+        if partner.page_size:
+            params["limit"] = partner.page_size
+        for page in client_for(partner).iter_pages(endpoint.url, params=params):
+            pages += 1
+            for wire_object in page:
+                try:
+                    with transaction.atomic():
+                        pullable.ingest(partner, dialect, wire_object)
+                    objects += 1
+                except OcpiError as exc:
+                    rejected += 1
+                    logger.warning("pull %s from %s: object refused: %s", state.module, partner, exc.message)
+    except PartnerError as exc:
+        error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - whatever broke, the pull must not stay marked running
+        logger.exception("pull %s from %s failed", state.module, partner)
+        error = f"{exc.__class__.__name__}: {exc}"
+    complete = not error
+    state.running_since = None
+    state.last_pages, state.last_objects, state.last_rejected = pages, objects, rejected
+    state.last_error = error
+    if complete:
+        # The next pull starts where this one started: changes made while it ran are fetched again.
+        state.cursor, state.last_completed_at, state.full_resync_requested = started, timezone.now(), False
+        Partner.objects.filter(pk=partner.pk).update(last_contact_at=timezone.now())
+    state.save()
+    return PullResult(state.module, complete, pages, objects, rejected, error)
+
+
+def due_states(*, now=None) -> list[int]:
+    """Ids of enabled pulls whose interval has passed (or that were never run)."""
+    now = now or timezone.now()
+    states = SyncState.objects.filter(
+        enabled=True, running_since__isnull=True, partner__status=PartnerStatus.REGISTERED
+    ).only("pk", "last_started_at", "interval_seconds", "full_resync_requested")
+    return [
+        s.pk
+        for s in states
+        if s.full_resync_requested
+        or s.last_started_at is None
+        or s.last_started_at + timedelta(seconds=s.interval_seconds) <= now
+    ]
+
+
+def request_full_resync(*, states) -> int:
+    """Mark pulls to fetch everything again at their next run (the admin's and sync_partner's --full)."""
+    return states.update(full_resync_requested=True)

@@ -1,0 +1,35 @@
+"""Celery tasks of the roaming app: each loads by id and calls a service; safe to run twice."""
+
+from celery import shared_task
+
+from roaming.ocpi.headers import log_context
+from roaming.services import outbox, sync
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_task(delivery_id: int) -> str:
+    with log_context(delivery=delivery_id):
+        outcome = outbox.deliver(delivery_id=delivery_id)
+    # The sweep would find it too; this is sooner. (Eager mode runs tasks inline: the sweep does it there.)
+    if outcome.retry_at is not None and not deliver_task.app.conf.task_always_eager:
+        deliver_task.apply_async((delivery_id,), eta=outcome.retry_at)
+    return outcome.status
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_task() -> int:
+    return outbox.sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def pull_task(state_id: int, full: bool = False) -> None:
+    with log_context(pull=state_id):
+        sync.pull(state_id=state_id, full=full)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def schedule_pulls_task() -> int:
+    due = sync.due_states()
+    for state_id in due:
+        pull_task.delay(state_id)
+    return len(due)

@@ -1,0 +1,35 @@
+import pytest
+from django.test import Client
+
+from tests.factories import make_partner, make_tenant
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client()
+
+
+@pytest.fixture
+def cpo_tenant(db):
+    return make_tenant("cpo", "NL:CPO:CPO")
+
+
+@pytest.fixture
+def emsp_tenant(db):
+    return make_tenant("emsp", "DE:EMS:EMSP")
+
+
+@pytest.fixture
+def emsp_partner(cpo_tenant):
+    """A registered 2.2.1 eMSP partner of the CPO tenant, and its raw token C."""
+    return make_partner(cpo_tenant, "DE:EMS:EMSP", name="emsp-partner")
+
+
+@pytest.fixture
+def peer():
+    """A scripted partner server on loopback."""
+    from tests.peer import Peer
+
+    server = Peer()
+    yield server
+    server.stop()

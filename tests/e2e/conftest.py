@@ -1,0 +1,192 @@
+"""Real parts for end-to-end tests: a Celery worker (with beat) on Redis against the test database."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+
+from config.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_queue(worker_id) -> str:
+    """A queue of this test process's own, so parallel test processes never take each other's tasks."""
+    return f"e2e-{worker_id}-{os.getpid()}"
+
+
+def start_worker(queue: str, *, base_url: str, beat: bool = True, **extra_env: str) -> subprocess.Popen:
+    """A real `celery worker` (with beat when asked) consuming `queue` from Redis, against the test database."""
+    assert settings.CELERY_BROKER_URL.startswith("redis://"), "end-to-end tests need REDIS_URL (make test sets it)"
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(queue)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "OCPI_BASE_URL": base_url,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "PUSH_SWEEP_SECONDS": "1",
+        "PUSH_RETRY_BASE_SECONDS": "0.5",
+        "PUSH_RETRY_MAX_SECONDS": "2",
+        "DB_CONN_MAX_AGE": "0",
+        **extra_env,
+    }
+    schedule = ROOT / "var" / f"beat-{queue}"
+    schedule.parent.mkdir(exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-Q",
+        queue,
+        "--concurrency",
+        "2",
+        "--loglevel",
+        "WARNING",
+        "-n",
+        f"{queue}@%h",
+    ]
+    if beat:
+        command[6:6] = ["-B", "-s", str(schedule)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 30
+    while not celery_app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=0.5):
+        assert process.poll() is None, "the Celery worker exited while starting"
+        assert time.monotonic() < deadline, "the Celery worker did not answer within 30 s"
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, celery_queue, live_server):
+    """A real `celery worker -B` consuming this test process's queue; its OCPI base URL is the live server's,
+    so what it hands partners points at a running server."""
+    process = start_worker(celery_queue, base_url=live_server.url)
+    celery_app.conf.task_default_queue = celery_queue
+    yield process
+    stop_worker(process)
+    for path in (ROOT / "var").glob(f"beat-{celery_queue}*"):
+        path.unlink()
+
+
+def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.1):
+    """Poll until `predicate()` is truthy; return its value, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+class Instance:
+    """A separately running platform: its own database, its own gunicorn, reached only over HTTP."""
+
+    def __init__(self, name: str):
+        import socket
+
+        from django.db import connection
+
+        self.name = name
+        db = connection.settings_dict
+        self.admin_url = database_url().rsplit("/", 1)[0] + "/postgres"
+        self.database_url = database_url().rsplit("/", 1)[0] + f"/{name}"
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "OCPI_BASE_URL": self.url,
+            "BIND": f"127.0.0.1:{self.port}",
+            "WEB_WORKERS": "1",
+            "WEB_THREADS": "4",
+            "DB_CONN_MAX_AGE": "0",
+        }
+        self.env.pop("REDIS_URL", None)
+        self.env["CELERY_TASK_ALWAYS_EAGER"] = "true"
+        self.process = None
+        self._db_user = db["USER"]
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+            conn.execute(sql)
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    def start(self) -> None:
+        import requests
+
+        self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self._admin(f'CREATE DATABASE "{self.name}"')
+        self.manage("migrate", "--noinput", "-v", "0")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{self.url}/health/live", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            assert self.process.poll() is None, "the second instance exited while starting"
+            assert time.monotonic() < deadline, "the second instance did not start within 30 s"
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def other_instance(django_db_setup, django_db_blocker, worker_id):
+    """A second platform instance with a CPO tenant `peer`, in its own PostgreSQL database."""
+    instance = Instance(f"roaming_peer_{worker_id}_{os.getpid()}")
+    instance.start()
+    instance.manage("create_tenant", "peer", "--name", "Peer Charging", "--party", "NL:PEE:CPO:Peer Charging")
+    yield instance
+    instance.stop()

@@ -1,0 +1,60 @@
+"""A CPO's location changes reach a 2.1.1 and a 2.2.1 partner, each in its own format, through a real worker."""
+
+import copy
+
+import pytest
+
+from partners import handshake
+from partners.models import Partner
+from partners.services import issue_registration_token
+from roaming.models import Delivery, DeliveryStatus, Evse, Location
+from roaming.ocpi.dialect import get_dialect
+from roaming.services import locations
+from tests.e2e.conftest import wait_for
+from tests.factories import make_tenant
+from tests.spec_examples import example_221
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def connect(cpo, emsp, version):
+    at_cpo, token_a = issue_registration_token(tenant=cpo, partner_name=emsp.slug)
+    at_emsp = Partner.objects.create(
+        tenant=emsp, name="cpo", versions_url=cpo.versions_url, token_to_them=token_a, pinned_version=version
+    )
+    result = handshake.register_with_partner(partner=at_emsp)
+    assert result.succeeded, result.error
+    return at_cpo
+
+
+def test_a_change_reaches_each_partner_in_its_version_and_the_newest_state_wins(celery_worker, live_server, settings):
+    settings.OCPI_BASE_URL = live_server.url
+    cpo = make_tenant("cpo", "NL:CPO:CPO")
+    new = make_tenant("emsp-new", "DE:NEW:EMSP")
+    old = make_tenant("emsp-old", "DE:OLD:EMSP")
+    connect(cpo, new, "2.2.1")
+    connect(cpo, old, "2.1.1")
+
+    wire = copy.deepcopy(example_221("location_example.json"))
+    wire.update(country_code="NL", party_id="CPO")
+    data = get_dialect("2.2.1").module("locations").from_wire(wire)
+    locations.put_location(tenant=cpo, partner=None, country_code="NL", party_id="CPO", location_id="LOC1", data=data)
+
+    for tenant in (new, old):
+        wait_for(lambda t=tenant: Location.objects.filter(tenant=t, location_id="LOC1").exists(), timeout=30)
+    received_new = Location.objects.get(tenant=new)
+    received_old = Location.objects.get(tenant=old)
+    assert received_new.parking_type == received_old.parking_type == "ON_STREET"
+    assert received_new.time_zone == "Europe/Brussels"
+    assert Evse.objects.filter(location=received_old).count() == 2
+
+    evse = Evse.objects.get(location__tenant=cpo, uid="3256")
+    for status in ("CHARGING", "AVAILABLE", "BLOCKED", "CHARGING", "OUTOFORDER"):
+        locations.set_evse_status(evse=evse, status=status)
+
+    for tenant in (new, old):
+        wait_for(lambda t=tenant: Evse.objects.get(location__tenant=t, uid="3256").status == "OUTOFORDER", timeout=30)
+    wait_for(lambda: not Delivery.objects.exclude(status=DeliveryStatus.DELIVERED).exists(), timeout=30)
+    # Five changes folded into few requests, never more than one per change.
+    assert Delivery.objects.filter(method="PATCH").count() <= 2 * 5
+    assert sum(Delivery.objects.filter(method="PATCH").values_list("changes", flat=True)) == 2 * 5

@@ -1,0 +1,65 @@
+"""A scripted OCPI partner on loopback for tests of everything that calls partners."""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Peer:
+    """A scripted partner: `routes` maps a path to (http status, headers, body); requests are recorded."""
+
+    def __init__(self):
+        self.routes: dict[str, tuple[int, dict, object]] = {}
+        self.requests: list[dict] = []
+        self.delay = 0.0  # seconds to wait before answering, to play a slow partner
+        peer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _answer(self):
+                if peer.delay:
+                    time.sleep(peer.delay)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                peer.requests.append(
+                    {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
+                )
+                status, headers, payload = peer.routes.get(self.path.split("?")[0], (404, {}, "not here"))
+                raw = (
+                    payload
+                    if isinstance(payload, bytes)
+                    else (json.dumps(payload) if not isinstance(payload, str) else payload).encode()
+                )
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value.replace("{base}", peer.url))
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def fail(self, path, status_code, message="", http_status=200, headers=None):
+        self.routes[path] = (
+            http_status,
+            headers or {},
+            {"status_code": status_code, "status_message": message, "timestamp": "2026-01-01T00:00:00Z"},
+        )
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def ok(self, path, data, headers=None, status=200):
+        self.routes[path] = (
+            status,
+            headers or {},
+            {"data": data, "status_code": 1000, "timestamp": "2026-01-01T00:00:00Z"},
+        )

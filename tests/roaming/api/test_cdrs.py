@@ -1,0 +1,140 @@
+"""CDRs: the spec's examples, receiving once with a Location header, the sender list, pushes exactly once."""
+
+import copy
+from types import SimpleNamespace
+
+import pytest
+
+from partners.models import PartnerEndpoint
+from roaming.models import Cdr, Delivery
+from roaming.ocpi.dialect import get_dialect
+from roaming.services import cdrs
+from tests.factories import auth, make_partner
+from tests.roaming.locations_helpers import normalized
+from tests.spec_examples import example_221, examples_211
+
+C221 = get_dialect("2.2.1").module("cdrs")
+C211 = get_dialect("2.1.1").module("cdrs")
+CDR = {**example_221("cdr_example.json"), "country_code": "NL", "party_id": "CPO"}
+CDR["cdr_token"] = {**CDR["cdr_token"], "country_code": "DE", "party_id": "EMS"}
+CDR["tariffs"] = [{**t, "country_code": "NL", "party_id": "CPO"} for t in CDR["tariffs"]]
+
+
+def obj(internal, **extra):
+    return SimpleNamespace(**internal, **extra)
+
+
+def test_2_2_1_cdr_example_round_trips():
+    wire = example_221("cdr_example.json")
+    assert C221.to_wire(obj(C221.from_wire(wire))) == normalized(wire)
+
+
+def test_2_1_1_cdr_example_is_refused_for_its_string_price():
+    # The published 2.1.1 CDR example writes the tariff price as the string "2.00"; number is the type.
+    from roaming.ocpi.errors import InvalidParameters
+
+    with pytest.raises(InvalidParameters, match=r"tariffs\[0\]\.elements\[0\]\.price_components\[0\]\.price"):
+        C211.from_wire(examples_211("mod_cdrs")[0]["json"], owner=("BE", "BEC"), token_owner=("NL", "TNM"))
+
+
+def test_2_1_1_cdr_example_with_a_numeric_price_round_trips():
+    wire = copy.deepcopy(examples_211("mod_cdrs")[0]["json"])
+    wire["tariffs"][0]["elements"][0]["price_components"][0]["price"] = 2.0
+    internal = C211.from_wire(wire, owner=("BE", "BEC"), token_owner=("NL", "TNM"))
+    assert internal["cdr_location"]["evse_uid"] == wire["location"]["evses"][0]["uid"]
+    assert internal["total_cost"] == {"excl_vat": wire["total_cost"]}
+    assert C211.to_wire(obj(internal)) == normalized(wire)
+
+
+def test_2_2_1_cdr_to_2_1_1_builds_the_location_and_drops_what_2_1_1_lacks():
+    internal = C221.from_wire(CDR)
+    wire = C211.to_wire(obj(internal, stored_connector=SimpleNamespace(max_voltage=230, max_amperage=16)))
+    assert wire["stop_date_time"] == CDR["end_date_time"] and wire["auth_id"] == CDR["cdr_token"]["contract_id"]
+    assert wire["total_cost"] == CDR["total_cost"]["excl_vat"]
+    assert wire["location"]["evses"][0]["connectors"][0]["voltage"] == 230
+    assert "total_time_cost" not in wire and "cdr_token" not in wire
+    assert all("vat" not in pc for t in wire["tariffs"] for e in t["elements"] for pc in e["price_components"])
+
+
+@pytest.fixture
+def cpo_partner(emsp_tenant):
+    return make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo")
+
+
+def post(client, version, body, token):
+    return client.post(f"/ocpi/emsp/{version}/receiver/cdrs", body, content_type="application/json", **auth(token))
+
+
+def test_post_stores_the_cdr_and_answers_its_url(client, cpo_partner, settings):
+    settings.OCPI_BASE_URL = "https://roam.example.com"
+    _, token = cpo_partner
+    response = post(client, "2.2.1", CDR, token)
+    assert response.status_code == 201
+    assert response["Location"] == "https://roam.example.com/ocpi/emsp/2.2.1/receiver/cdrs/NL/CPO/12345"
+    got = client.get("/ocpi/emsp/2.2.1/receiver/cdrs/NL/CPO/12345", **auth(token)).json()["data"]
+    assert got["id"] == "12345" and got["total_cost"] == CDR["total_cost"]
+
+
+def test_second_post_of_the_same_cdr_is_refused_and_the_first_stays(client, cpo_partner):
+    _, token = cpo_partner
+    post(client, "2.2.1", CDR, token)
+    changed = copy.deepcopy(CDR)
+    changed["total_cost"] = {"excl_vat": 999}
+    response = post(client, "2.2.1", changed, token)
+    assert response.json()["status_code"] == 2001 and "received before" in response.json()["status_message"]
+    assert Cdr.objects.get().total_cost == CDR["total_cost"]
+
+
+def test_2_1_1_post_takes_the_owner_from_the_connection(client, emsp_tenant):
+    _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="old", version="2.1.1")
+    body = C211.to_wire(obj(C221.from_wire(CDR), stored_connector=None))
+    assert post(client, "2.1.1", body, token).status_code == 201
+    cdr = Cdr.objects.get()
+    assert (cdr.country_code, cdr.party_id, cdr.cdr_token["party_id"]) == ("NL", "CPO", "EMS")
+
+
+def test_cdr_of_another_party_is_refused(client, cpo_partner):
+    _, token = cpo_partner
+    response = post(client, "2.2.1", {**CDR, "party_id": "XXX"}, token)
+    assert response.status_code == 403 and not Cdr.objects.exists()
+
+
+def test_bad_cdr_is_2001_naming_the_field(client, cpo_partner):
+    _, token = cpo_partner
+    body = copy.deepcopy(CDR)
+    body["cdr_location"]["connector_standard"] = "PLUG"
+    response = post(client, "2.2.1", body, token)
+    assert response.json()["status_code"] == 2001
+    assert "cdr_location.connector_standard" in response.json()["status_message"]
+    assert not Cdr.objects.exists()
+
+
+def own_cdr(tenant, cdr_id="C1", **changes):
+    data = C221.from_wire({**CDR, "id": cdr_id, **changes})
+    return cdrs.store_cdr(tenant=tenant, partner=None, data=data).cdr
+
+
+def test_own_cdr_is_owed_once_as_a_post_to_the_drivers_emsp(cpo_tenant, emsp_partner):
+    partner, _ = emsp_partner
+    other, _ = make_partner(cpo_tenant, "FR:OTH:EMSP", name="other")
+    for p in (partner, other):
+        PartnerEndpoint.objects.create(
+            tenant=cpo_tenant, partner=p, identifier="cdrs", role="RECEIVER", url="https://emsp.example.com/cdrs"
+        )
+    own_cdr(cpo_tenant)
+    assert list(Delivery.objects.values_list("partner__name", "method", "object_path")) == [
+        ("emsp-partner", "POST", "NL/CPO/C1")
+    ]
+
+
+def test_sender_list_leaves_credit_cdrs_out_for_2_1_1(client, cpo_tenant, emsp_partner):
+    own_cdr(cpo_tenant, "C1")
+    own_cdr(
+        cpo_tenant, "C1-CREDIT", credit=True, credit_reference_id="C1", total_cost={"excl_vat": -4.0, "incl_vat": -4.4}
+    )
+    _, token = emsp_partner
+    assert [c["id"] for c in client.get("/ocpi/cpo/2.2.1/sender/cdrs", **auth(token)).json()["data"]] == [
+        "C1",
+        "C1-CREDIT",
+    ]
+    assert [c["id"] for c in client.get("/ocpi/cpo/2.1.1/sender/cdrs", **auth(token)).json()["data"]] == ["C1"]

@@ -1,0 +1,44 @@
+import base64
+
+from roaming.ocpi import status
+from roaming.ocpi.dialect import all_dialects, get_dialect
+
+
+def test_both_versions_are_discovered_newest_first():
+    assert [d.version for d in all_dialects()] == ["2.2.1", "2.1.1"]
+
+
+def test_unknown_version_has_no_dialect():
+    assert get_dialect("2.0") is None
+
+
+def test_2_1_1_maps_codes_it_does_not_know_to_the_generic_ones():
+    v211 = get_dialect("2.1.1")
+    assert v211.status_code(status.UNKNOWN_TOKEN) == status.CLIENT_ERROR
+    assert v211.status_code(status.HUB_UNKNOWN_RECEIVER) == status.SERVER_ERROR
+    assert v211.status_code(status.INVALID_PARAMETERS) == status.INVALID_PARAMETERS
+    assert v211.status_code(status.UNABLE_TO_USE_CLIENT_API) == status.UNABLE_TO_USE_CLIENT_API
+
+
+def test_2_2_1_keeps_every_code():
+    v221 = get_dialect("2.2.1")
+    for code in (status.UNKNOWN_TOKEN, status.HUB_UNKNOWN_RECEIVER, status.HUB_TIMEOUT):
+        assert v221.status_code(code) == code
+
+
+def test_token_is_sent_base64_in_2_2_1_and_raw_in_2_1_1():
+    # Base64 of 'example-token' without the trailing newline the spec's worked example has.
+    assert get_dialect("2.2.1").encode_token("example-token") == "Token ZXhhbXBsZS10b2tlbg=="
+    assert get_dialect("2.1.1").encode_token("example-token") == "Token example-token"
+
+
+def test_partner_profile_overrides_the_token_form():
+    assert get_dialect("2.2.1").encode_token("abc", form="RAW") == "Token abc"
+    expected = "Token " + base64.b64encode(b"abc").decode()
+    assert get_dialect("2.1.1").encode_token("abc", form="BASE64") == expected
+
+
+def test_2_1_1_knows_only_cpo_and_emsp_roles():
+    assert get_dialect("2.1.1").supports_role("CPO")
+    assert not get_dialect("2.1.1").supports_role("HUB")
+    assert get_dialect("2.2.1").supports_role("HUB")

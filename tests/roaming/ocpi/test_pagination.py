@@ -1,0 +1,79 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import RequestFactory
+
+from partners.models import Partner
+from roaming.ocpi.errors import InvalidParameters
+from roaming.ocpi.pagination import paginate
+from tests.factories import make_partner
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def partners(cpo_tenant):
+    """Five partners created one hour apart, standing in for any list with a timestamp."""
+    made = []
+    for hour in range(5):
+        partner, _ = make_partner(cpo_tenant, name=f"p{hour}")
+        Partner.objects.filter(pk=partner.pk).update(created=T0 + timedelta(hours=hour))
+        made.append(partner)
+    return made
+
+
+def page_of(query: str, settings_limit: int = 1000):
+    request = RequestFactory().get(f"/ocpi/cpo/2.2.1/sender/things?{query}")
+    return paginate(request, Partner.objects.all(), date_field="created")
+
+
+def test_first_page_links_to_the_next_with_the_same_filters(partners, settings):
+    page = page_of("limit=2&date_from=2026-01-01T00:00:00Z")
+    assert [p.name for p in page.items] == ["p0", "p1"]
+    assert page.headers["X-Total-Count"] == "5"
+    assert page.headers["X-Limit"] == str(settings.OCPI_MAX_PAGE_SIZE)
+    link = page.headers["Link"]
+    assert link.startswith("<http://testserver/ocpi/cpo/2.2.1/sender/things?")
+    assert link.endswith('>; rel="next"')
+    assert "offset=2" in link and "limit=2" in link and "date_from=2026-01-01T00%3A00%3A00Z" in link
+
+
+def test_last_page_has_no_link(partners):
+    page = page_of("offset=4&limit=2")
+    assert [p.name for p in page.items] == ["p4"]
+    assert "Link" not in page.headers
+
+
+def test_date_from_is_inclusive_and_date_to_exclusive(partners):
+    page = page_of("date_from=2026-01-01T01:00:00Z&date_to=2026-01-01T03:00:00Z")
+    assert [p.name for p in page.items] == ["p1", "p2"]
+    assert page.headers["X-Total-Count"] == "2"
+
+
+def test_limit_is_capped_by_the_server_maximum(partners, settings):
+    settings.OCPI_MAX_PAGE_SIZE = 3
+    page = page_of("limit=100")
+    assert len(page.items) == 3
+    assert page.headers["X-Limit"] == "3"
+    assert "limit=3" in page.headers["Link"]
+
+
+def test_default_limit_applies_without_limit(partners, settings):
+    settings.OCPI_DEFAULT_PAGE_SIZE = 2
+    assert len(page_of("").items) == 2
+
+
+@pytest.mark.parametrize(
+    "query, name",
+    [
+        ("offset=-1", "offset"),
+        ("limit=abc", "limit"),
+        ("limit=1.5", "limit"),
+        ("date_from=yesterday", "date_from"),
+        ("date_to=2026-13-01T00:00:00Z", "date_to"),
+    ],
+)
+def test_malformed_parameter_is_2001_naming_it(db, query, name):
+    with pytest.raises(InvalidParameters) as caught:
+        page_of(query)
+    assert f"'{name}'" in caught.value.message

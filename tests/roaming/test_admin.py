@@ -1,0 +1,28 @@
+from django.contrib.auth import get_user_model
+
+from partners.models import Operator, PartnerEndpoint
+from roaming.models import Delivery, Evse
+from tests.roaming.api.test_locations_api import own_location
+
+
+def test_operator_sets_an_evse_status_and_partners_are_owed_a_patch(client, cpo_tenant, emsp_partner):
+    partner, _ = emsp_partner
+    PartnerEndpoint.objects.create(
+        tenant=cpo_tenant,
+        partner=partner,
+        identifier="locations",
+        role="RECEIVER",
+        url="https://emsp.example.com/locations",
+    )
+    location = own_location(cpo_tenant)
+    Delivery.objects.all().delete()
+    evse = location.evses.get(uid="3256")
+    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
+    Operator.objects.create(user=user, tenant=cpo_tenant)
+    client.force_login(user)
+    response = client.post(f"/admin/roaming/evse/{evse.pk}/change/", {"status": "OUTOFORDER"})
+    assert response.status_code == 302
+    assert Evse.objects.get(pk=evse.pk).status == "OUTOFORDER"
+    assert list(Delivery.objects.values_list("method", "object_path", "fields")) == [
+        ("PATCH", "NL/CPO/LOC1/3256", ["status"])
+    ]
