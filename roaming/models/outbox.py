@@ -19,6 +19,8 @@ class DeliveryStatus(models.TextChoices):
     SENDING = "SENDING", "sending"
     DELIVERED = "DELIVERED", "delivered"
     FAILED = "FAILED", "failed"
+    #: Not sent on its own: a newer pending delivery of the object took over its changes.
+    SUPERSEDED = "SUPERSEDED", "superseded"
 
 
 class DeliveryMethod(models.TextChoices):
@@ -36,7 +38,7 @@ class Delivery(TenantOwned):
     method = models.CharField(max_length=6, choices=DeliveryMethod.choices)
     #: For PATCH: the fields that changed (names on the internal model).
     fields = models.JSONField(default=list, blank=True)
-    status = models.CharField(max_length=9, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     changes = models.PositiveIntegerField(default=1, help_text="Changes folded into this delivery.")
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(db_index=True)

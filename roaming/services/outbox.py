@@ -309,13 +309,9 @@ def _finish(delivery: Delivery, error: PartnerError | None) -> Outcome:
             delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, retry_at
         else:
             delivery.status = DeliveryStatus.FAILED
-    try:
-        with transaction.atomic():
-            delivery.save()
-    except IntegrityError:
-        # A newer change of the object is already pending and will carry the newest state.
-        delivery.status = DeliveryStatus.FAILED if error else DeliveryStatus.DELIVERED
-        delivery.last_error = (delivery.last_error + " (superseded by a newer change)").strip()
+    if delivery.status == DeliveryStatus.PENDING:
+        _save_pending_or_hand_over(delivery)
+    else:
         delivery.save()
     logger.info(
         "%s %s %s: %s after %d attempt(s)%s",
@@ -330,6 +326,48 @@ def _finish(delivery: Delivery, error: PartnerError | None) -> Outcome:
     return Outcome(delivery.status, delivery.last_error, retry_at=retry_at)
 
 
+def _save_pending_or_hand_over(delivery: Delivery) -> Delivery:
+    """Make `delivery` pending again; if a newer change of its object is pending already, hand this one's
+    unsent changes over to it (so no changed field is lost) and mark this one superseded. Returns the
+    delivery that is now pending."""
+    try:
+        with transaction.atomic():
+            delivery.save()
+        return delivery
+    except IntegrityError:
+        pass
+    with transaction.atomic():
+        newer = (
+            Delivery.objects.select_for_update()
+            .filter(
+                partner_id=delivery.partner_id,
+                module=delivery.module,
+                object_path=delivery.object_path,
+                status=DeliveryStatus.PENDING,
+            )
+            .first()
+        )
+        if newer is None:  # sent meanwhile: this one may wait again
+            delivery.save()
+            return delivery
+        _absorb_older(newer, delivery)
+        newer.save(update_fields=["method", "fields", "changes", "updated"])
+        delivery.status = DeliveryStatus.SUPERSEDED
+        delivery.save()
+        return newer
+
+
+def _absorb_older(newer: Delivery, older: Delivery) -> None:
+    """Fold an older, unsent delivery into the newer pending one of the same object: a PATCH that now
+    follows an unsent whole-object change becomes a PUT of the current state."""
+    if newer.method == DeliveryMethod.PATCH:
+        if older.method == DeliveryMethod.PATCH:
+            newer.fields = sorted(set(newer.fields) | set(older.fields))
+        else:
+            newer.method, newer.fields = DeliveryMethod.PUT, []
+    newer.changes += older.changes
+
+
 def sweep(*, limit: int = 500) -> int:
     """Re-queue what is due (retries, and anything a dead worker or broker dropped)."""
     now = timezone.now()
@@ -337,13 +375,7 @@ def sweep(*, limit: int = 500) -> int:
     for delivery in Delivery.objects.filter(status=DeliveryStatus.SENDING, updated__lt=stale):
         # The worker that was sending it died; send again unless a newer change is pending anyway.
         delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, now
-        try:
-            with transaction.atomic():
-                delivery.save(update_fields=["status", "next_attempt_at", "updated"])
-        except IntegrityError:
-            Delivery.objects.filter(pk=delivery.pk).update(
-                status=DeliveryStatus.FAILED, last_error="superseded by a newer change"
-            )
+        _save_pending_or_hand_over(delivery)
     due = list(
         Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
         .order_by("created")
@@ -359,11 +391,6 @@ def retry(*, deliveries) -> int:
     queued = []
     for delivery in deliveries:
         delivery.status, delivery.next_attempt_at, delivery.created = DeliveryStatus.PENDING, now, now
-        try:
-            with transaction.atomic():
-                delivery.save(update_fields=["status", "next_attempt_at", "created", "updated"])
-        except IntegrityError:
-            continue  # a newer change of the object is pending already
-        queued.append(delivery.pk)
+        queued.append(_save_pending_or_hand_over(delivery).pk)
     transaction.on_commit(lambda: _enqueue(queued))
     return len(queued)

@@ -1,5 +1,6 @@
 """The outbox: deliveries recorded with the change, folded per object, sent with the newest state, retried."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -222,3 +223,38 @@ def test_retry_deliveries_command_queues_the_partners_failed_deliveries(cpo_tena
     call_command("retry_deliveries", "cpo", "a", "--json", stdout=out)
     assert out.getvalue().strip() == '{"queued": 1}'
     assert Delivery.objects.get().status == DeliveryStatus.PENDING
+
+
+def test_an_unsent_delivery_hands_its_changed_fields_to_the_newer_pending_one(cpo_tenant, peer, settings):
+    receiving_partner(cpo_tenant, peer, "a")
+    peer.ok("/things/NL/CPO/1", None)
+    STATE["NL/CPO/1"] = {"status": "CHARGING", "name": "Quay"}
+    older = Delivery.objects.get(pk=change(cpo_tenant, method="PATCH", fields=["status"]).created[0])
+    Delivery.objects.filter(pk=older.pk).update(
+        status=DeliveryStatus.SENDING, updated=timezone.now() - timedelta(hours=1)
+    )
+    newer_id = change(cpo_tenant, method="PATCH", fields=["name"]).created[0]
+
+    outbox.sweep()  # the worker sending `older` died; `newer` is pending already
+
+    older.refresh_from_db()
+    newer = Delivery.objects.get(pk=newer_id)
+    assert older.status == DeliveryStatus.SUPERSEDED
+    assert (newer.status, newer.fields, newer.changes) == (DeliveryStatus.DELIVERED, ["name", "status"], 2)
+    assert json.loads(peer.requests[-1]["body"]) == {"status": "CHARGING", "name": "Quay"}
+
+
+def test_an_unsent_whole_object_change_turns_the_newer_patch_into_a_put(cpo_tenant, peer):
+    receiving_partner(cpo_tenant, peer, "a")
+    peer.routes["/things/NL/CPO/1"] = (503, {}, "down")
+    STATE["NL/CPO/1"] = {"status": "CHARGING", "name": "Quay"}
+    older = Delivery.objects.get(pk=change(cpo_tenant, method="PUT").created[0])
+    Delivery.objects.filter(pk=older.pk).update(status=DeliveryStatus.FAILED)
+    newer_id = change(cpo_tenant, method="PATCH", fields=["status"]).created[0]
+
+    assert outbox.retry(deliveries=Delivery.objects.filter(pk=older.pk)) == 1
+
+    older.refresh_from_db()
+    newer = Delivery.objects.get(pk=newer_id)
+    assert older.status == DeliveryStatus.SUPERSEDED
+    assert (newer.method, newer.fields, newer.changes) == ("PUT", [], 2)
