@@ -198,6 +198,8 @@ SYNC_SCHEDULE_SECONDS = env.float("SYNC_SCHEDULE_SECONDS", default=30.0)
 
 # Delivered deliveries are kept this many days, then pruned by beat (failed ones stay).
 DELIVERY_RETENTION_DAYS = env.int("DELIVERY_RETENTION_DAYS", default=14)
+# Finished handshake logs are kept this many days (a partner's latest one always stays).
+HANDSHAKE_RETENTION_DAYS = env.int("HANDSHAKE_RETENTION_DAYS", default=90)
 # Bearer token that /metrics requires when set.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 

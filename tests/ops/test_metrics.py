@@ -107,3 +107,28 @@ def test_authorization_latency_is_measured(client, emsp_tenant):
     )
     text = client.get("/metrics").content.decode()
     assert metric_value(text, "roaming_authorization_seconds_count", version="2.2.1") >= 1
+
+
+def test_old_handshake_logs_are_pruned_but_each_partner_keeps_its_latest(cpo_tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ops.housekeeping import prune_handshakes
+    from partners.models import Handshake
+    from tests.factories import make_partner
+
+    partner, _ = make_partner(cpo_tenant, name="p")
+    other, _ = make_partner(cpo_tenant, name="other")
+    long_ago = timezone.now() - timedelta(days=365)
+    for owner, action in ((partner, "register"), (partner, "update"), (other, "register")):
+        Handshake.objects.create(tenant=cpo_tenant, partner=owner, direction="INBOUND", action=action)
+    Handshake.objects.update(started=long_ago, finished=long_ago)
+    Handshake.objects.filter(action="update").update(started=long_ago + timedelta(days=1))
+    Handshake.objects.create(tenant=cpo_tenant, partner=partner, direction="INBOUND", action="unregister")
+
+    assert prune_handshakes() == 2
+    assert sorted(Handshake.objects.values_list("partner__name", "action")) == [
+        ("other", "register"),
+        ("p", "unregister"),
+    ]
