@@ -6,7 +6,6 @@ from django.conf import settings
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from partners.models import Tenant
 from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.envelope import envelope
 from roaming.ocpi.errors import Forbidden, InvalidParameters, NotFound
@@ -16,7 +15,7 @@ from roaming.services.ownership import partner_owns
 
 
 class OcpiView(APIView):
-    """Resolves `request.tenant` and `request.dialect` before authentication runs."""
+    """Resolves `request.dialect` from the URL; authentication resolves `request.tenant` with the token."""
 
     #: versions and credentials accept the registration token (token A); nothing else does.
     allows_registration_token = False
@@ -26,10 +25,7 @@ class OcpiView(APIView):
     module_name = "-"
 
     def initial(self, request, *args, **kwargs):
-        tenant = Tenant.objects.filter(slug=kwargs.get("tenant"), is_active=True).first()
-        if tenant is None:
-            raise NotFound(f"Unknown tenant {kwargs.get('tenant')!r}")
-        request._request.tenant = tenant
+        request._request.tenant_slug = kwargs.get("tenant")
         request._request.ocpi_module = self.route.identifier if self.route is not None else self.module_name
         version = kwargs.get("version")
         if version is not None:
@@ -37,9 +33,9 @@ class OcpiView(APIView):
             if dialect is None:
                 raise NotFound(f"Unsupported OCPI version {version!r}")
             request._request.dialect = dialect
-        super().initial(request, *args, **kwargs)
+        super().initial(request, *args, **kwargs)  # authentication sets request.tenant
         # Every later log line of this request names the tenant and the partner (never a token).
-        log_context_var.set({**log_context_var.get(), "tenant": tenant.slug, "partner": request.user.name})
+        log_context_var.set({**log_context_var.get(), "tenant": self.tenant.slug, "partner": request.user.name})
 
     @property
     def tenant(self) -> Tenant:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
-from partners.models import AccessToken, PartnerStatus, TokenKind, hash_token
-from roaming.ocpi.errors import Unauthorized
+from partners.models import AccessToken, PartnerStatus, Tenant, TokenKind, hash_token
+from roaming.ocpi.errors import NotFound, Unauthorized
 
 
 @dataclass(frozen=True)
@@ -41,21 +41,22 @@ def token_candidates(header: str, *, prefer_base64: bool) -> list[TokenCandidate
     return candidates
 
 
-def authenticate_header(header: str, *, tenant, dialect) -> AccessToken:
-    """The live token of a partner of `tenant` that the header carries, or Unauthorized."""
-    if not header:
-        raise Unauthorized("Missing Authorization header")
-    prefer_base64 = dialect.token_base64 if dialect is not None else False
-    candidates = token_candidates(header, prefer_base64=prefer_base64)
-    if not candidates:
-        raise Unauthorized("Authorization header must be 'Token <token>'")
-    found = {
-        t.token_hash: t
-        for t in AccessToken.objects.for_tenant(tenant)
-        .active()
-        .select_related("partner")
-        .filter(token_hash__in=[hash_token(c.value) for c in candidates])
-    }
+def authenticate_header(header: str, *, tenant_slug: str, dialect) -> AccessToken:
+    """The live token of a partner of the active tenant `tenant_slug` that the header carries, with its
+    tenant and partner, in one query; NotFound for a tenant that does not exist, else Unauthorized."""
+    candidates = token_candidates(header, prefer_base64=dialect.token_base64 if dialect is not None else False)
+    found = {}
+    if candidates:
+        found = {
+            t.token_hash: t
+            for t in AccessToken.objects.active()
+            .select_related("partner", "tenant")
+            .filter(
+                tenant__slug=tenant_slug,
+                tenant__is_active=True,
+                token_hash__in=[hash_token(c.value) for c in candidates],
+            )
+        }
     for candidate in candidates:
         digest = hash_token(candidate.value)
         token = found.get(digest)
@@ -69,18 +70,26 @@ def authenticate_header(header: str, *, tenant, dialect) -> AccessToken:
             raise Unauthorized("Token is not in the form this OCPI version prescribes")
         token.presented = candidate.value  # the credentials GET answers with the token in use
         return token
+    # Only a failed request pays for telling an unknown tenant (404) from an unknown token (401).
+    if not Tenant.objects.filter(slug=tenant_slug, is_active=True).exists():
+        raise NotFound(f"Unknown tenant {tenant_slug!r}")
+    if not header:
+        raise Unauthorized("Missing Authorization header")
+    if not candidates:
+        raise Unauthorized("Authorization header must be 'Token <token>'")
     raise Unauthorized("Unknown token")
 
 
 class OcpiTokenAuthentication(BaseAuthentication):
-    """DRF authentication: the request's tenant and dialect are resolved from the URL beforehand."""
+    """DRF authentication: the token names the partner and, with the URL's slug, the tenant."""
 
     def authenticate(self, request):
         token = authenticate_header(
             request.headers.get("Authorization", ""),
-            tenant=request.tenant,
+            tenant_slug=request.tenant_slug,
             dialect=getattr(request, "dialect", None),
         )
+        request._request.tenant = token.tenant
         return token.partner, token
 
     def authenticate_header(self, request) -> str:
