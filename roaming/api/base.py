@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,6 +14,9 @@ from roaming.ocpi.errors import Forbidden, InvalidParameters, NotFound
 from roaming.ocpi.headers import log_context_var, routing_from_request
 from roaming.ocpi.pagination import paginate
 from roaming.services.ownership import partner_owns
+
+if TYPE_CHECKING:
+    from partners.models import Tenant
 
 
 class OcpiView(APIView):
