@@ -188,6 +188,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 PUSH_RETRY_BASE_SECONDS = env.float("PUSH_RETRY_BASE_SECONDS", default=5.0)
 PUSH_RETRY_MAX_SECONDS = env.float("PUSH_RETRY_MAX_SECONDS", default=3600.0)
 PUSH_RETRY_HORIZON_SECONDS = env.float("PUSH_RETRY_HORIZON_SECONDS", default=24 * 3600.0)
+# On PostgreSQL a change records its deliveries in one SQL statement; off, it takes the portable ORM path.
+OUTBOX_SQL_UPSERT = env.bool("OUTBOX_SQL_UPSERT", default=True)
 # A delivery still marked sending after this long belonged to a worker that died.
 PUSH_SENDING_TIMEOUT_SECONDS = env.float("PUSH_SENDING_TIMEOUT_SECONDS", default=300.0)
 # How often beat re-queues due deliveries.

@@ -355,6 +355,10 @@ def put_connector(
     return Change(created, "connector", path)
 
 
+# What a PATCH of an EVSE or connector reads of its location: enough to name it in the outbox.
+_PATH_OF_LOCATION = ("location__country_code", "location__party_id", "location__location_id", "location__partner_id")
+
+
 def _locked_target(tenant, country_code, party_id, location_id, evse_uid, connector_id):
     """The object a PATCH addresses, locked, in one query with its parents (the hot path of status updates)."""
     owner = {
@@ -373,6 +377,7 @@ def _locked_target(tenant, country_code, party_id, location_id, evse_uid, connec
         target = (
             Evse.objects.select_for_update(of=("self",))
             .select_related("location")
+            .only("uid", "last_updated", *_PATH_OF_LOCATION)
             .filter(uid__iexact=evse_uid, **on_location)
             .first()
         )
@@ -382,6 +387,13 @@ def _locked_target(tenant, country_code, party_id, location_id, evse_uid, connec
     target = (
         Connector.objects.select_for_update(of=("self",))
         .select_related("evse__location")
+        .only(
+            "connector_id",
+            "last_updated",
+            "evse__uid",
+            "evse__last_updated",
+            *(f"evse__{f}" for f in _PATH_OF_LOCATION),
+        )
         .filter(
             connector_id__iexact=connector_id,
             evse__uid__iexact=evse_uid,

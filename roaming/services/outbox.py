@@ -8,6 +8,7 @@ beat job (sweep) re-queues what is due. Every step is safe to run twice.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists
 from django.utils import timezone
 
@@ -104,15 +105,102 @@ def record_change(
     only_if_hub: bool = False,
 ) -> Recorded:
     """Owe every recipient partner a delivery of this change; call inside the change's transaction."""
-    partners = recipients(tenant=tenant, module=module, exclude_partner_id=exclude_partner_id, only_if_hub=only_if_hub)
-    pushable = _PUSHABLES.get(module)
-    if pushable is not None and pushable.audience is not None:
-        partners = [p for p in partners if pushable.audience(p, object_path)]
-    recorded = Recorded()
-    if not partners:
-        return recorded
-    now = timezone.now()
     fields = sorted(fields) if method == DeliveryMethod.PATCH else []
+    pushable = _PUSHABLES.get(module)
+    audience = pushable.audience if pushable is not None else None
+    if connection.vendor == "postgresql" and settings.OUTBOX_SQL_UPSERT:
+        partner_ids = None
+        if audience is not None:
+            partners = recipients(
+                tenant=tenant, module=module, exclude_partner_id=exclude_partner_id, only_if_hub=only_if_hub
+            )
+            partner_ids = [p.pk for p in partners if audience(p, object_path)]
+            if not partner_ids:
+                return Recorded()
+        recorded = _upsert(
+            tenant_id=tenant.pk,
+            module=module,
+            object_path=object_path,
+            method=method,
+            fields=fields,
+            partner_ids=partner_ids,
+            exclude_partner_id=exclude_partner_id,
+            only_if_hub=only_if_hub,
+        )
+    else:
+        partners = recipients(
+            tenant=tenant, module=module, exclude_partner_id=exclude_partner_id, only_if_hub=only_if_hub
+        )
+        if audience is not None:
+            partners = [p for p in partners if audience(p, object_path)]
+        if not partners:
+            return Recorded()
+        recorded = _record_with_orm(tenant, partners, module, object_path, method, fields)
+    if recorded.created:
+        transaction.on_commit(lambda ids=tuple(recorded.created): _enqueue(ids))
+    return recorded
+
+
+# One statement on PostgreSQL for the hot path (every EVSE status change): pick the recipients, insert a
+# pending delivery for each, or fold the change into the one already pending (the partial unique index
+# delivery_one_pending_per_object is the conflict target), with _fold's rules written in SQL.
+_UPSERT_SQL = """
+WITH recipient AS ({recipients})
+INSERT INTO roaming_delivery (tenant_id, partner_id, module, object_path, method, fields, status, changes,
+                              attempts, next_attempt_at, created, updated, last_error)
+SELECT %(tenant)s, recipient.id, %(module)s, %(path)s, %(method)s, %(fields)s::jsonb, 'PENDING', 1,
+       0, %(now)s, %(now)s, %(now)s, ''
+FROM recipient
+ON CONFLICT (partner_id, module, object_path) WHERE status = 'PENDING' DO UPDATE SET
+    method = CASE WHEN EXCLUDED.method = 'PATCH' THEN roaming_delivery.method ELSE EXCLUDED.method END,
+    fields = CASE
+        WHEN EXCLUDED.method <> 'PATCH' THEN '[]'::jsonb
+        WHEN roaming_delivery.method <> 'PATCH' THEN roaming_delivery.fields
+        ELSE (SELECT coalesce(jsonb_agg(name ORDER BY name COLLATE "C"), '[]'::jsonb)
+              FROM (SELECT DISTINCT jsonb_array_elements_text(roaming_delivery.fields || EXCLUDED.fields) AS name) AS u)
+    END,
+    changes = roaming_delivery.changes + 1,
+    updated = EXCLUDED.updated
+RETURNING id, xmax = 0
+"""
+_RECIPIENTS_SQL = """
+SELECT DISTINCT partner.id FROM partners_partner AS partner
+JOIN partners_partnerendpoint AS endpoint ON endpoint.partner_id = partner.id
+WHERE partner.tenant_id = %(tenant)s AND partner.status = 'REGISTERED'
+  AND endpoint.identifier = %(module)s AND endpoint.role = 'RECEIVER'
+  AND partner.id IS DISTINCT FROM %(exclude)s
+  AND (NOT %(only_if_hub)s OR EXISTS (SELECT 1 FROM partners_party WHERE tenant_id = %(tenant)s AND role = 'HUB'))
+"""
+
+
+def _upsert(
+    *, tenant_id, module, object_path, method, fields, partner_ids, exclude_partner_id, only_if_hub
+) -> Recorded:
+    chosen = "SELECT unnest(%(partners)s::bigint[]) AS id" if partner_ids is not None else _RECIPIENTS_SQL
+    params = {
+        "tenant": tenant_id,
+        "module": module,
+        "path": object_path,
+        "method": method,
+        "fields": json.dumps(fields),
+        "now": timezone.now(),
+        "partners": partner_ids,
+        "exclude": exclude_partner_id,
+        "only_if_hub": only_if_hub,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT_SQL.format(recipients=chosen), params)
+        rows = cursor.fetchall()
+    recorded = Recorded()
+    for pk, inserted in rows:
+        (recorded.created if inserted else recorded.folded).append(pk)
+    return recorded
+
+
+def _record_with_orm(tenant, partners, module, object_path, method, fields) -> Recorded:
+    """The same as _upsert, portable (the embedded SQLite default takes this path)."""
+    recorded = Recorded()
+    now = timezone.now()
     pending = {
         d.partner_id: d
         for d in Delivery.objects.for_tenant(tenant)
@@ -148,8 +236,6 @@ def record_change(
                 recorded.folded.extend(_fold_one(delivery, method, fields))
             new = []
         recorded.created = [d.pk for d in new]
-        if recorded.created:
-            transaction.on_commit(lambda ids=tuple(recorded.created): _enqueue(ids))
     return recorded
 
 

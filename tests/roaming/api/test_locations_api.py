@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from partners.models import PartnerEndpoint
+from partners.models import PartnerEndpoint, Party
 from roaming.models import Delivery, Evse, Location
 from roaming.services import locations as service
 from tests.factories import auth, make_partner, make_tenant
@@ -359,3 +359,28 @@ def test_own_change_owes_a_delivery_to_partners_with_a_locations_receiver(cpo_te
     service.set_evse_status(evse=location.evses.get(uid="3256"), status="CHARGING")
     paths = sorted(Delivery.objects.values_list("method", "object_path", "fields"))
     assert paths == [("PATCH", "NL/CPO/LOC1/3256", ["status"]), ("PUT", "NL/CPO/LOC1", [])]
+
+
+def test_an_evse_status_patch_costs_six_queries_with_its_outbox_rows(client, cpo_partner, emsp_tenant):
+    """The hot path of a CPO's network: a status change is written and owed to partners in few statements."""
+    _, token = cpo_partner
+    for name in ("downstream-1", "downstream-2"):
+        downstream, _ = make_partner(emsp_tenant, f"FR:{name[-1]}DW:EMSP", name=name)
+        PartnerEndpoint.objects.create(
+            tenant=emsp_tenant, partner=downstream, identifier="locations", role="RECEIVER", url="http://x.test/l"
+        )
+    Party.objects.create(tenant=emsp_tenant, country_code="DE", party_id="HUB", role="HUB")  # hubs pass on
+    put(client, f"{BASE_221}/LOC1", LOCATION, token)
+    with CaptureQueriesContext(connection) as queries:
+        response = patch(
+            client, f"{BASE_221}/LOC1/3256", {"status": "BLOCKED", "last_updated": "2030-01-01T00:00:01Z"}, token
+        )
+    assert response.json()["status_code"] == 1000
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # token with tenant and partner, ownership, the EVSE locked with its location, its update, the
+    # location's last_updated and revision, the deliveries of every recipient
+    assert len(statements) == 6
+    assert sorted(Delivery.objects.filter(method="PATCH").values_list("partner__name", "fields")) == [
+        ("downstream-1", ["last_updated", "status"]),
+        ("downstream-2", ["last_updated", "status"]),
+    ]

@@ -29,6 +29,13 @@ def build(delivery, dialect):
 outbox.register_pushable(outbox.Pushable(MODULE, build=build))
 
 
+@pytest.fixture(autouse=True, params=["sql", "orm"])
+def record_path(request, settings):
+    """Every outbox test runs on both ways of recording: PostgreSQL's one statement and the portable ORM."""
+    settings.OUTBOX_SQL_UPSERT = request.param == "sql"
+    return request.param
+
+
 @pytest.fixture(autouse=True)
 def eager_celery():
     celery_app.conf.task_always_eager = True
@@ -258,3 +265,28 @@ def test_an_unsent_whole_object_change_turns_the_newer_patch_into_a_put(cpo_tena
     newer = Delivery.objects.get(pk=newer_id)
     assert older.status == DeliveryStatus.SUPERSEDED
     assert (newer.method, newer.fields, newer.changes) == ("PUT", [], 2)
+
+
+def received(tenant, sender, path="NL/CPO/1"):
+    with transaction.atomic():
+        return outbox.record_own_or_hub_change(
+            tenant=tenant, partner=sender, module=MODULE, object_path=path, method="PATCH", fields=["status"]
+        )
+
+
+def test_what_a_partner_sent_is_not_passed_on_by_a_tenant_that_is_no_hub(cpo_tenant, peer):
+    sender = receiving_partner(cpo_tenant, peer, "sender")
+    receiving_partner(cpo_tenant, peer, "other")
+    assert received(cpo_tenant, sender).created == []
+    assert not Delivery.objects.exists()
+
+
+def test_a_hub_passes_on_what_a_partner_sent_to_every_other_partner_but_the_sender(db, peer):
+    from partners.services import PartySpec, provision_tenant
+
+    hub = provision_tenant(slug="hub", name="Hub", parties=[PartySpec("DE", "HUB", "HUB")])
+    sender = receiving_partner(hub, peer, "sender")
+    others = [receiving_partner(hub, peer, name) for name in ("a", "b")]
+    received(hub, sender)
+    received(hub, sender)
+    assert sorted(Delivery.objects.values_list("partner", "changes")) == [(p.pk, 2) for p in others]
