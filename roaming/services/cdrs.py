@@ -1,21 +1,28 @@
-"""CDRs services: receiving a CDR (once), the tenant's own CDRs and their pushes (POST, exactly once),
-the sender's selector, and pulls (mod_cdrs, both versions)."""
+"""CDRs services: receiving a CDR (once), building the tenant's own CDR from an ended session (once),
+their pushes (POST, exactly once), the sender's selector, and pulls (mod_cdrs, both versions)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from partners.models import Partner, PartnerParty, Role, Tenant
-from roaming.models import Cdr, Connector, DeliveryMethod
+from partners.models import Partner, PartnerParty, Party, Role, Tenant
+from roaming.models import Cdr, Connector, DeliveryMethod, Session
+from roaming.models.sessions import SessionStatus
+from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.headers import PartyRef
 from roaming.services import outbox, ownership, sync
 from roaming.services.ownership import pull_owner
 from roaming.services.tokens import resolve_cdr_token
+from tariffs.models import Tariff
+from tariffs.pricing import Money, SessionPrice, parse_terms, price_session, terms_of
 
 MODULE = "cdrs"
 _FIELDS = [f.name for f in Cdr._meta.concrete_fields if f.name not in ("id", "tenant", "partner")]
@@ -66,6 +73,225 @@ def store_cdr(*, tenant: Tenant, partner: Partner | None, data: dict) -> Stored:
     if partner is None:
         outbox.record_change(tenant=tenant, module=MODULE, object_path=cdr.object_path, method=DeliveryMethod.POST)
     return Stored(cdr, cdr.object_path)
+
+
+class SessionNotBillable(ValueError):
+    """The session cannot become a CDR (yet): the message says why."""
+
+
+@dataclass(frozen=True)
+class Built:
+    cdr: Cdr
+    created: bool
+
+
+#: Dimensions 2.2.1 marks "Session Only": a CDR's charging periods leave them out (CdrDimensionType).
+SESSION_ONLY_DIMENSIONS = frozenset({"CURRENT", "ENERGY_EXPORT", "ENERGY_IMPORT", "POWER", "STATE_OF_CHARGE"})
+_PROFILE_TARIFF_TYPES = {"CHEAP": "PROFILE_CHEAP", "FAST": "PROFILE_FAST", "GREEN": "PROFILE_GREEN"}
+_FOUR_PLACES = Decimal("0.0001")
+
+
+@transaction.atomic
+def build_cdr_from_session(*, tenant: Tenant, session: Session, now: datetime | None = None) -> Built:
+    """The CDR of an ended session of one of the tenant's own CPO parties, priced under the tariff of its
+    connector, stored once and owed to the driver's eMSP. The CDR id is the session id, so asking again (a
+    retried task, a second trigger) returns the stored CDR instead of billing twice.
+
+    The tariff is the one stored now: the platform keeps no copy of it from the session's start, so a tariff
+    should not be changed under running sessions (mod_tariffs notes that changing it mid-session is often
+    unlawful anyway). Raises SessionNotBillable when the session is not ended, not the tenant's own, or its
+    connector or tariffs are not known."""
+    session = Session.objects.for_tenant(tenant).select_for_update().get(pk=session.pk)
+    _check_billable(tenant, session)
+    existing = owned_by_party(Cdr, tenant=tenant, country_code=session.country_code, party_id=session.party_id)
+    if (found := existing.filter(cdr_id__iexact=session.session_id).first()) is not None:
+        return Built(found, created=False)
+    connector = _session_connector(tenant, session)
+    tariff = _applicable_tariff(tenant, session, connector)
+    if tariff is not None and tariff.currency.upper() != session.currency.upper():
+        raise SessionNotBillable(
+            f"session {session.session_id!r} is in {session.currency}, "
+            f"its tariff {tariff.tariff_id!r} in {tariff.currency}"
+        )
+    periods = session.charging_periods or [_whole_session_period(session)]
+    priced = price_session(
+        terms=terms_of(tariff) if tariff else parse_terms(elements=()),
+        start=session.start_date_time,
+        end=session.end_date_time,
+        charging_periods=periods,
+        time_zone=connector.evse.location.time_zone,
+        currency=session.currency,
+    )
+    data = {
+        "country_code": session.country_code,
+        "party_id": session.party_id,
+        "cdr_id": session.session_id,
+        "start_date_time": session.start_date_time,
+        "end_date_time": session.end_date_time,
+        "session_id": session.session_id,
+        "cdr_token": session.cdr_token,
+        "auth_method": session.auth_method,
+        "authorization_reference": session.authorization_reference,
+        "cdr_location": _cdr_location(connector),
+        "meter_id": session.meter_id,
+        "currency": session.currency,
+        "tariffs": [_sealed_tariff(tariff)] if tariff else [],
+        "charging_periods": _cdr_periods(periods, tariff),
+        **_totals(session, priced),
+        "last_updated": now or timezone.now(),
+    }
+    return Built(store_cdr(tenant=tenant, partner=None, data=data).cdr, created=True)
+
+
+def _check_billable(tenant: Tenant, session: Session) -> None:
+    if session.partner_id is not None:
+        raise SessionNotBillable(f"session {session.session_id!r} was received from a partner: its CPO bills it")
+    if not (
+        Party.objects.for_tenant(tenant)
+        .filter(role=Role.CPO, country_code=session.country_code, party_id=session.party_id)
+        .exists()
+    ):
+        raise SessionNotBillable(f"session {session.session_id!r} is not of one of the tenant's CPO parties")
+    if session.end_date_time is None or session.status != SessionStatus.COMPLETED:
+        raise SessionNotBillable(f"session {session.session_id!r} has not ended (status {session.status})")
+
+
+def _session_connector(tenant: Tenant, session: Session) -> Connector:
+    connector = (
+        Connector.objects.for_tenant(tenant)
+        .select_related("evse__location")
+        .filter(
+            evse__location__partner__isnull=True,
+            evse__location__country_code=session.country_code,
+            evse__location__party_id=session.party_id,
+            evse__location__location_id__iexact=session.location_id,
+            evse__uid__iexact=session.evse_uid,
+            connector_id__iexact=session.connector_id,
+        )
+        .first()
+    )
+    if connector is None:
+        raise SessionNotBillable(
+            f"session {session.session_id!r}: no connector {session.location_id}/{session.evse_uid}/"
+            f"{session.connector_id} among the party's locations"
+        )
+    return connector
+
+
+def _applicable_tariff(tenant: Tenant, session: Session, connector: Connector) -> Tariff | None:
+    """The connector's tariff for this session: valid at its start (start/end_date_time), of the type its
+    charging preferences or ad-hoc payment ask for, else REGULAR, else one without a type (valid for all
+    sessions, mod_tariffs TariffType). None when the connector names no tariff: the charging is not priced."""
+    if not connector.tariff_ids:
+        return None
+    wanted = {tariff_id.upper() for tariff_id in connector.tariff_ids}
+    stored = {
+        tariff.tariff_id.upper(): tariff
+        for tariff in owned_by_party(
+            Tariff, tenant=tenant, country_code=session.country_code, party_id=session.party_id
+        )
+        if tariff.tariff_id.upper() in wanted
+    }
+    if missing := sorted(wanted - stored.keys()):
+        raise SessionNotBillable(f"session {session.session_id!r}: connector names unknown tariffs {missing}")
+    started = session.start_date_time
+    valid = [
+        stored[tariff_id.upper()] for tariff_id in connector.tariff_ids if _in_force(stored[tariff_id.upper()], started)
+    ]
+    profile = (session.charging_preferences or {}).get("profile_type", "")
+    preferred = [
+        "AD_HOC_PAYMENT" if session.cdr_token.get("type") == "AD_HOC_USER" else _PROFILE_TARIFF_TYPES.get(profile),
+        "REGULAR",
+        "",
+    ]
+    for tariff_type in preferred:
+        for tariff in valid:
+            if tariff.type == tariff_type:
+                return tariff
+    raise SessionNotBillable(f"session {session.session_id!r}: none of the connector's tariffs applies at its start")
+
+
+def _in_force(tariff: Tariff, at: datetime) -> bool:
+    return (tariff.start_date_time is None or tariff.start_date_time <= at) and (
+        tariff.end_date_time is None or at < tariff.end_date_time
+    )
+
+
+def owned_by_party(model, *, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:
+    """The tenant's own objects of one of its parties (not those received from partners)."""
+    return ownership.owned_by(model, tenant=tenant, country_code=country_code, party_id=party_id).filter(
+        partner__isnull=True
+    )
+
+
+def _whole_session_period(session: Session) -> dict:
+    """A session that reported no charging periods: one period with its energy and duration."""
+    hours = (session.end_date_time - session.start_date_time).total_seconds() / 3600
+    return {
+        "start_date_time": session.start_date_time.isoformat(),
+        "dimensions": [{"type": "ENERGY", "volume": float(session.kwh)}, {"type": "TIME", "volume": hours}],
+    }
+
+
+def _cdr_periods(periods: list[dict], tariff: Tariff | None) -> list[dict]:
+    out = []
+    for period in periods:
+        dimensions = [d for d in period["dimensions"] if d["type"] not in SESSION_ONLY_DIMENSIONS | {"FLAT"}]
+        if dimensions:
+            cdr_period = {"start_date_time": period["start_date_time"], "dimensions": dimensions}
+            if tariff is not None:
+                cdr_period["tariff_id"] = tariff.tariff_id
+            out.append(cdr_period)
+    return out
+
+
+def _cdr_location(connector: Connector) -> dict:
+    evse, location = connector.evse, connector.evse.location
+    where = {"id": location.location_id}
+    if location.name:
+        where["name"] = location.name
+    where.update(address=location.address, city=location.city)
+    if location.postal_code:
+        where["postal_code"] = location.postal_code
+    if location.state:
+        where["state"] = location.state
+    where.update(
+        country=location.country,
+        coordinates={"latitude": location.latitude, "longitude": location.longitude},
+        evse_uid=evse.uid,
+        # Required; #NA where the EVSE has no eMI3 id (VERSION-DIFFERENCES 8.3).
+        evse_id=evse.evse_id or "#NA",
+        connector_id=connector.connector_id,
+        connector_standard=connector.standard,
+        connector_format=connector.format,
+        connector_power_type=connector.power_type,
+    )
+    return where
+
+
+def _sealed_tariff(tariff: Tariff) -> dict:
+    """The tariff as the CDR keeps it: its internal dict, JSON-safe."""
+    fields = [f.name for f in Tariff._meta.concrete_fields if f.name not in ("id", "tenant", "partner")]
+    return jsonable({name: getattr(tariff, name) for name in fields})
+
+
+def _price(money: Money) -> dict | None:
+    return money.as_price() if money.excl_vat or money.incl_vat else None
+
+
+def _totals(session: Session, priced: SessionPrice) -> dict:
+    hours = Decimal((session.end_date_time - session.start_date_time).total_seconds()) / 3600
+    return {
+        "total_cost": priced.total_cost.as_price(),
+        "total_fixed_cost": _price(priced.total_fixed_cost),
+        "total_energy": priced.total_energy.quantize(_FOUR_PLACES),
+        "total_energy_cost": _price(priced.total_energy_cost),
+        "total_time": hours.quantize(_FOUR_PLACES),
+        "total_time_cost": _price(priced.total_time_cost),
+        "total_parking_time": priced.total_parking_time.quantize(_FOUR_PLACES),
+        "total_parking_cost": _price(priced.total_parking_cost),
+        "total_reservation_cost": _price(priced.total_reservation_cost),
+    }
 
 
 def _stored_connector(cdr: Cdr) -> Connector | None:

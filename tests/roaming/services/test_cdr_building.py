@@ -1,0 +1,234 @@
+"""Building the tenant's own CDR from an ended session: priced by the engine under the connector's tariff, a
+valid 2.2.1 CDR, stored and owed to the driver's eMSP once, and refused for sessions that are not billable."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from partners.models import PartnerEndpoint
+from roaming.models import Cdr, Connector, Delivery, Evse, Location, Session
+from roaming.ocpi.types import validate
+from roaming.ocpi.v2_2_1.cdrs import Cdrs, CdrWire
+from roaming.services.cdrs import SessionNotBillable, build_cdr_from_session
+from tariffs.models import Tariff
+from tests.spec_examples import example_221
+
+START = datetime(2024, 1, 15, 8, 30, tzinfo=UTC)  # Monday 09:30 in Berlin
+TOKEN = {"country_code": "DE", "party_id": "EMS", "uid": "U1", "type": "RFID", "contract_id": "DE-EMS-C1"}
+
+
+@pytest.fixture
+def connector(cpo_tenant):
+    location = Location.objects.create(
+        tenant=cpo_tenant,
+        country_code="NL",
+        party_id="CPO",
+        location_id="LOC1",
+        name="Station",
+        address="Street 1",
+        city="City",
+        postal_code="1234AB",
+        country="NLD",
+        latitude="52.000000",
+        longitude="5.000000",
+        time_zone="Europe/Berlin",
+        last_updated=START,
+    )
+    evse = Evse.objects.create(
+        tenant=cpo_tenant, location=location, uid="E1", evse_id="NL*CPO*E1", status="CHARGING", last_updated=START
+    )
+    return Connector.objects.create(
+        tenant=cpo_tenant,
+        evse=evse,
+        connector_id="1",
+        standard="IEC_62196_T2",
+        format="SOCKET",
+        power_type="AC_3_PHASE",
+        max_voltage=400,
+        max_amperage=32,
+        tariff_ids=["T-OLD", "T14"],
+        last_updated=START,
+    )
+
+
+def make_tariff(tenant, tariff_id: str, example: str, **fields) -> Tariff:
+    wire = example_221(example)
+    return Tariff.objects.create(
+        tenant=tenant,
+        country_code="NL",
+        party_id="CPO",
+        tariff_id=tariff_id,
+        currency="EUR",
+        elements=wire["elements"],
+        min_price=wire.get("min_price"),
+        max_price=wire.get("max_price"),
+        last_updated=START,
+        **fields,
+    )
+
+
+@pytest.fixture
+def tariffs(cpo_tenant):
+    """The complex tariff of the spec, and an older one that ended before the session."""
+    make_tariff(cpo_tenant, "T-OLD", "tariff_8_simple_025kwh.json", end_date_time=START - timedelta(days=1))
+    return make_tariff(cpo_tenant, "T14", "tariff_4_complex.json", type="REGULAR")
+
+
+def make_session(tenant, **fields) -> Session:
+    end_of_charging = START + timedelta(minutes=165)
+    values = {
+        "tenant": tenant,
+        "country_code": "NL",
+        "party_id": "CPO",
+        "session_id": "S1",
+        "start_date_time": START,
+        "end_date_time": end_of_charging + timedelta(minutes=42),
+        "kwh": 7.5,
+        "cdr_token": TOKEN,
+        "auth_method": "WHITELIST",
+        "location_id": "loc1",
+        "evse_uid": "E1",
+        "connector_id": "1",
+        "currency": "EUR",
+        "charging_periods": [
+            {
+                "start_date_time": "2024-01-15T08:30:00Z",
+                "dimensions": [
+                    {"type": "ENERGY", "volume": 7.5},
+                    {"type": "TIME", "volume": 2.75},
+                    {"type": "MAX_CURRENT", "volume": 16},
+                    {"type": "CURRENT", "volume": 14},
+                    {"type": "STATE_OF_CHARGE", "volume": 80},
+                ],
+            },
+            {"start_date_time": "2024-01-15T11:15:00Z", "dimensions": [{"type": "PARKING_TIME", "volume": 0.7}]},
+        ],
+        "status": "COMPLETED",
+        "last_updated": end_of_charging,
+        **fields,
+    }
+    return Session.objects.create(**values)
+
+
+@pytest.mark.django_db
+def test_builds_a_priced_valid_221_cdr_of_an_ended_session(cpo_tenant, connector, tariffs):
+    built = build_cdr_from_session(tenant=cpo_tenant, session=make_session(cpo_tenant), now=START + timedelta(hours=4))
+    cdr = Cdr.objects.get(pk=built.cdr.pk)
+    assert built.created
+    assert (cdr.cdr_id, cdr.session_id, cdr.country_code, cdr.party_id) == ("S1", "S1", "NL", "CPO")
+    assert cdr.cdr_token == TOKEN
+    # The complex example's Monday: 2.50 start fee, 165 minutes at 1.00, 42 minutes parking billed as 45 at 5.00.
+    assert cdr.total_cost == {"excl_vat": 9.0, "incl_vat": 10.3}
+    assert cdr.total_fixed_cost == {"excl_vat": 2.5, "incl_vat": 2.875}
+    assert cdr.total_time_cost == {"excl_vat": 2.75, "incl_vat": 3.3}
+    assert cdr.total_parking_cost == {"excl_vat": 3.75, "incl_vat": 4.125}
+    assert cdr.total_energy_cost is None and cdr.total_reservation_cost is None
+    assert (float(cdr.total_energy), float(cdr.total_time), float(cdr.total_parking_time)) == (7.5, 3.45, 0.7)
+    assert cdr.cdr_location == {
+        "id": "LOC1",
+        "name": "Station",
+        "address": "Street 1",
+        "city": "City",
+        "postal_code": "1234AB",
+        "country": "NLD",
+        "coordinates": {"latitude": "52.000000", "longitude": "5.000000"},
+        "evse_uid": "E1",
+        "evse_id": "NL*CPO*E1",
+        "connector_id": "1",
+        "connector_standard": "IEC_62196_T2",
+        "connector_format": "SOCKET",
+        "connector_power_type": "AC_3_PHASE",
+    }
+    assert [t["tariff_id"] for t in cdr.tariffs] == ["T14"], "the ended tariff does not apply"
+    assert cdr.charging_periods[0] == {
+        "start_date_time": "2024-01-15T08:30:00Z",
+        "dimensions": [
+            {"type": "ENERGY", "volume": 7.5},
+            {"type": "TIME", "volume": 2.75},
+            {"type": "MAX_CURRENT", "volume": 16},
+        ],
+        "tariff_id": "T14",
+    }, "Session-only dimensions are left out"
+    wire = Cdrs().to_wire(cdr)
+    assert validate(CdrWire, wire).total_cost.excl_vat == 9.0
+    assert wire["tariffs"][0]["id"] == "T14"
+
+
+@pytest.mark.django_db
+def test_built_once_and_owed_to_the_drivers_emsp_once(cpo_tenant, connector, tariffs, emsp_partner):
+    partner, _ = emsp_partner
+    PartnerEndpoint.objects.create(
+        tenant=cpo_tenant, partner=partner, identifier="cdrs", role="RECEIVER", url="http://emsp.test/cdrs"
+    )
+    session = make_session(cpo_tenant)
+    first = build_cdr_from_session(tenant=cpo_tenant, session=session)
+    again = build_cdr_from_session(tenant=cpo_tenant, session=session)
+    assert (first.created, again.created) == (True, False)
+    assert again.cdr.pk == first.cdr.pk
+    assert Cdr.objects.for_tenant(cpo_tenant).count() == 1
+    deliveries = Delivery.objects.for_tenant(cpo_tenant).filter(module="cdrs")
+    assert [(d.partner_id, d.object_path, d.method) for d in deliveries] == [(partner.pk, "NL/CPO/S1", "POST")]
+
+
+@pytest.mark.django_db
+def test_tariff_chosen_by_charging_preference_and_validity(cpo_tenant, connector, tariffs):
+    make_tariff(cpo_tenant, "T-GREEN", "tariff_9_025kwh_start.json", type="PROFILE_GREEN")
+    connector.tariff_ids = ["T14", "T-GREEN"]
+    connector.save()
+    session = make_session(cpo_tenant, charging_preferences={"profile_type": "GREEN"})
+    cdr = build_cdr_from_session(tenant=cpo_tenant, session=session).cdr
+    assert [t["tariff_id"] for t in cdr.tariffs] == ["T-GREEN"]
+    assert cdr.total_cost == {"excl_vat": 2.375, "incl_vat": 2.6625}, "0.50 start fee + 7.5 kWh at 0.25"
+
+
+@pytest.mark.django_db
+def test_connector_without_tariff_gives_an_unpriced_cdr(cpo_tenant, connector):
+    connector.tariff_ids = []
+    connector.save()
+    cdr = build_cdr_from_session(tenant=cpo_tenant, session=make_session(cpo_tenant)).cdr
+    assert cdr.tariffs == []
+    assert cdr.total_cost == {"excl_vat": 0.0, "incl_vat": 0.0}
+    assert "tariff_id" not in cdr.charging_periods[0]
+
+
+@pytest.mark.django_db
+def test_session_without_periods_is_priced_as_one_period(cpo_tenant, connector, tariffs):
+    connector.tariff_ids = ["T9"]
+    connector.save()
+    make_tariff(cpo_tenant, "T9", "tariff_9_025kwh_start.json")
+    session = make_session(cpo_tenant, charging_periods=[], kwh=20, end_date_time=START + timedelta(hours=2))
+    cdr = build_cdr_from_session(tenant=cpo_tenant, session=session).cdr
+    assert cdr.total_cost == {"excl_vat": 5.5, "incl_vat": 6.1}
+    assert cdr.charging_periods[0]["dimensions"] == [
+        {"type": "ENERGY", "volume": 20.0},
+        {"type": "TIME", "volume": 2.0},
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"status": "ACTIVE", "end_date_time": None}, "has not ended"),
+        ({"country_code": "BE", "party_id": "XYZ"}, "not of one of the tenant's CPO parties"),
+        ({"evse_uid": "E9"}, "no connector"),
+        ({"currency": "USD"}, "is in USD"),
+    ],
+)
+def test_refuses_sessions_that_cannot_be_billed(cpo_tenant, connector, tariffs, fields, reason):
+    with pytest.raises(SessionNotBillable, match=reason):
+        build_cdr_from_session(tenant=cpo_tenant, session=make_session(cpo_tenant, **fields))
+    assert not Cdr.objects.for_tenant(cpo_tenant).exists()
+
+
+@pytest.mark.django_db
+def test_refuses_partner_sessions_and_unknown_tariffs(cpo_tenant, connector, tariffs, emsp_partner):
+    partner, _ = emsp_partner
+    with pytest.raises(SessionNotBillable, match="received from a partner"):
+        build_cdr_from_session(tenant=cpo_tenant, session=make_session(cpo_tenant, partner=partner))
+    connector.tariff_ids = ["T14", "NOPE"]
+    connector.save()
+    with pytest.raises(SessionNotBillable, match=r"unknown tariffs \['NOPE'\]"):
+        build_cdr_from_session(tenant=cpo_tenant, session=make_session(cpo_tenant, session_id="S2"))
