@@ -17,7 +17,6 @@ from django.db import transaction
 from partners.models import Operator, Partner, PartnerStatus, Tenant
 from partners.services import PartySpec, issue_registration_token, provision_tenant
 from roaming.models import Location, Session, Token
-from roaming.services.cdrs import store_cdr
 from roaming.services.locations import put_location
 from roaming.services.sessions import put_session
 from roaming.services.tokens import put_token
@@ -107,7 +106,8 @@ def _tokens(tenant: Tenant, now: datetime) -> None:
 
 
 def _sessions_and_cdrs(tenant: Tenant, now: datetime) -> None:
-    """Sessions of the eMSP's drivers at the CPO's locations: some charging now, some finished with a CDR."""
+    """Sessions of the eMSP's drivers at the CPO's locations: some charging now, some finished (the pricing
+    engine turns each finished one into its CDR)."""
     rng = random.Random(7)  # noqa: S311 - the same made-up traffic at every start
     for n in range(1, 13):
         location_id = f"DCP{rng.randrange(NETWORK_SIZE):04d}"
@@ -150,41 +150,6 @@ def _sessions_and_cdrs(tenant: Tenant, now: datetime) -> None:
                 "last_updated": now,
             },
         )
-        if finished:
-            store_cdr(
-                tenant=tenant,
-                partner=None,
-                data={
-                    "country_code": "NL",
-                    "party_id": "DCP",
-                    "cdr_id": f"DEMO-C{n:03d}",
-                    "start_date_time": start,
-                    "end_date_time": start + timedelta(hours=hours),
-                    "session_id": f"DEMO-S{n:03d}",
-                    "cdr_token": token,
-                    "auth_method": "WHITELIST",
-                    "cdr_location": {
-                        "id": location_id,
-                        "address": "Laan 1",
-                        "city": "Utrecht",
-                        "postal_code": "3511",
-                        "country": "NLD",
-                        "coordinates": {"latitude": "52.090700", "longitude": "5.121400"},
-                        "evse_uid": f"{location_id}-1",
-                        "evse_id": f"NL*DCP*E{location_id[3:]}1",
-                        "connector_id": "1",
-                        "connector_standard": "IEC_62196_T2",
-                        "connector_format": "SOCKET",
-                        "connector_power_type": "AC_3_PHASE",
-                    },
-                    "currency": "EUR",
-                    "charging_periods": [period],
-                    "total_cost": cost,
-                    "total_energy": kwh,
-                    "total_time": hours,
-                    "last_updated": now,
-                },
-            )
 
 
 def _network(tenant: Tenant, now: datetime) -> None:

@@ -2,9 +2,11 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
 
 from partners.admin_scoping import TenantScopedAdmin
 from roaming.models import Cdr, Delivery, DeliveryStatus, Evse, Location, Session, SyncState, Token
+from roaming.services import cdrs as cdrs_service
 from roaming.services import locations as locations_service
 from roaming.services import outbox, sync
 from tariffs.models import Tariff
@@ -187,6 +189,49 @@ class SessionAdmin(OcpiObjectAdmin):
     ]
     list_filter = [("partner", admin.EmptyFieldListFilter), "status", "tenant"]
     search_fields = ["session_id", "location_id", "cdr_token__contract_id"]
+    readonly_fields = ["cost_breakdown"]
+    actions = ["build_cdrs"]
+
+    @admin.display(description="cost")
+    def cost_breakdown(self, obj):
+        """What the session costs (so far) under its connector's tariff, line by line as the engine billed it."""
+        if obj.partner_id is not None:
+            return f"Priced by the partner's CPO: {obj.total_cost or 'no cost reported yet'}"
+        try:
+            quote = cdrs_service.quote_session(tenant=obj.tenant, session=obj)
+        except cdrs_service.SessionNotBillable as exc:
+            return str(exc)
+        price = quote.price
+        lines = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (line.period + 1, line.dimension, line.quantity, line.cost.excl_vat, line.cost.incl_vat)
+                for line in price.lines
+            ),
+        )
+        return format_html(
+            "<p>Tariff {} ({})</p><table><thead><tr><th>period</th><th>dimension</th><th>billed</th>"
+            "<th>excl. VAT</th><th>incl. VAT</th></tr></thead><tbody>{}</tbody><tfoot><tr><th colspan=3>total</th>"
+            "<th>{}</th><th>{}</th></tr></tfoot></table>",
+            quote.tariff.tariff_id if quote.tariff else "none",
+            price.currency,
+            lines,
+            price.total_cost.excl_vat,
+            price.total_cost.incl_vat,
+        )
+
+    @admin.action(description="Build the CDR of the selected ended sessions")
+    def build_cdrs(self, request, queryset):
+        built, refused = 0, []
+        for session in queryset.select_related("tenant"):
+            try:
+                built += cdrs_service.build_cdr_from_session(tenant=session.tenant, session=session).created
+            except cdrs_service.SessionNotBillable as exc:
+                refused.append(str(exc))
+        self.message_user(request, f"{built} CDR(s) built.", messages.SUCCESS)
+        for reason in refused:
+            self.message_user(request, reason, messages.WARNING)
 
 
 @admin.register(Cdr)

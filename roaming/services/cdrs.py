@@ -106,22 +106,8 @@ def build_cdr_from_session(*, tenant: Tenant, session: Session, now: datetime | 
     existing = owned_by_party(Cdr, tenant=tenant, country_code=session.country_code, party_id=session.party_id)
     if (found := existing.filter(cdr_id__iexact=session.session_id).first()) is not None:
         return Built(found, created=False)
-    connector = _session_connector(tenant, session)
-    tariff = _applicable_tariff(tenant, session, connector)
-    if tariff is not None and tariff.currency.upper() != session.currency.upper():
-        raise SessionNotBillable(
-            f"session {session.session_id!r} is in {session.currency}, "
-            f"its tariff {tariff.tariff_id!r} in {tariff.currency}"
-        )
-    periods = session.charging_periods or [_whole_session_period(session)]
-    priced = price_session(
-        terms=terms_of(tariff) if tariff else parse_terms(elements=()),
-        start=session.start_date_time,
-        end=session.end_date_time,
-        charging_periods=periods,
-        time_zone=connector.evse.location.time_zone,
-        currency=session.currency,
-    )
+    quote = quote_session(tenant=tenant, session=session)
+    connector, tariff, periods, priced = quote.connector, quote.tariff, quote.periods, quote.price
     data = {
         "country_code": session.country_code,
         "party_id": session.party_id,
@@ -141,6 +127,38 @@ def build_cdr_from_session(*, tenant: Tenant, session: Session, now: datetime | 
         "last_updated": now or timezone.now(),
     }
     return Built(store_cdr(tenant=tenant, partner=None, data=data).cdr, created=True)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a session costs under the tariff of its connector, with what the price was worked out from."""
+
+    connector: Connector
+    tariff: Tariff | None
+    periods: list[dict]
+    price: SessionPrice
+
+
+def quote_session(*, tenant: Tenant, session: Session) -> Quote:
+    """Price a session of the tenant under the tariff that applies to it (ended or still running: the admin
+    shows the cost so far). Raises SessionNotBillable when its connector or tariff cannot be found."""
+    connector = _session_connector(tenant, session)
+    tariff = _applicable_tariff(tenant, session, connector)
+    if tariff is not None and tariff.currency.upper() != session.currency.upper():
+        raise SessionNotBillable(
+            f"session {session.session_id!r} is in {session.currency}, "
+            f"its tariff {tariff.tariff_id!r} in {tariff.currency}"
+        )
+    periods = session.charging_periods or [_whole_session_period(session)]
+    priced = price_session(
+        terms=terms_of(tariff) if tariff else parse_terms(elements=()),
+        start=session.start_date_time,
+        end=session.end_date_time or timezone.now(),
+        charging_periods=periods,
+        time_zone=connector.evse.location.time_zone,
+        currency=session.currency,
+    )
+    return Quote(connector, tariff, periods, priced)
 
 
 def _check_billable(tenant: Tenant, session: Session) -> None:

@@ -3,6 +3,7 @@ how sessions are pushed and pulled (mod_sessions, both versions)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -10,15 +11,17 @@ from django.db.models import QuerySet
 
 from partners.models import Partner, PartnerParty, Role, Tenant
 from roaming.models import DeliveryMethod, Evse, Location, Session
+from roaming.models.sessions import SessionStatus
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.errors import NotFound
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.timestamps import now
-from roaming.services import outbox, ownership, sync
+from roaming.services import cdrs, outbox, ownership, sync
 from roaming.services.ownership import pull_owner
 from roaming.services.tokens import resolve_cdr_token
 
 MODULE = "sessions"
+logger = logging.getLogger(__name__)
 _FIELDS = [
     f.name
     for f in Session._meta.concrete_fields
@@ -73,6 +76,17 @@ def _record(tenant: Tenant, partner: Partner | None, path: str, method: str, fie
     )
 
 
+def _bill_if_ended(tenant: Tenant, partner: Partner | None, session: Session) -> None:
+    """A session of the tenant's own that has ended becomes its CDR in the same transaction, so no ended
+    session is left unbilled (building is idempotent: a later write of the session finds the CDR)."""
+    if partner is not None or session.status != SessionStatus.COMPLETED or session.end_date_time is None:
+        return
+    try:
+        cdrs.build_cdr_from_session(tenant=tenant, session=session)
+    except cdrs.SessionNotBillable as exc:
+        logger.warning("No CDR for session %s: %s", session.object_path, exc)
+
+
 @transaction.atomic
 def put_session(
     *, tenant: Tenant, partner: Partner | None, country_code: str, party_id: str, session_id: str, data: dict
@@ -97,6 +111,7 @@ def put_session(
         fields=_FIELDS,
     )
     _record(tenant, partner, session.object_path, DeliveryMethod.PUT)
+    _bill_if_ended(tenant, partner, session)
     return Change(created, session.object_path)
 
 
@@ -128,6 +143,7 @@ def patch_session(
             setattr(session, name, value)
     session.save()
     _record(tenant, partner, session.object_path, DeliveryMethod.PATCH, [k for k in fields if k in _FIELDS])
+    _bill_if_ended(tenant, partner, session)
     return Change(False, session.object_path)
 
 

@@ -32,4 +32,6 @@ def test_seed_gives_the_cpo_a_network_tariffs_sessions_and_cdrs_and_the_emsp_tok
     assert Location.objects.for_tenant(cpo).count() == 300
     assert Tariff.objects.for_tenant(cpo).count() == 2
     assert Session.objects.for_tenant(cpo).count() == 12 and Cdr.objects.for_tenant(cpo).count() == 9
+    # Every finished demo session was priced by the engine under its connector's tariff.
+    assert all(cdr.total_cost["excl_vat"] > 0 and cdr.tariffs for cdr in Cdr.objects.for_tenant(cpo))
     assert Token.objects.for_tenant(emsp).count() == 20

@@ -1,8 +1,10 @@
+import pytest
 from django.contrib.auth import get_user_model
 
 from partners.models import Operator, PartnerEndpoint
-from roaming.models import Delivery, Evse
+from roaming.models import Cdr, Delivery, Evse
 from tests.roaming.api.test_locations_api import own_location
+from tests.roaming.services.test_cdr_building import connector, make_session, tariffs  # noqa: F401
 
 
 def test_operator_sets_an_evse_status_and_partners_are_owed_a_patch(client, cpo_tenant, emsp_partner):
@@ -26,3 +28,21 @@ def test_operator_sets_an_evse_status_and_partners_are_owed_a_patch(client, cpo_
     assert list(Delivery.objects.values_list("method", "object_path", "fields")) == [
         ("PATCH", "NL/CPO/LOC1/3256", ["status"])
     ]
+
+
+@pytest.mark.usefixtures("connector", "tariffs")
+def test_an_operator_sees_a_sessions_cost_and_builds_its_cdr(client, cpo_tenant):
+    session = make_session(cpo_tenant)
+    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
+    Operator.objects.create(user=user, tenant=cpo_tenant)
+    client.force_login(user)
+
+    page = client.get(f"/admin/roaming/session/{session.pk}/change/").content.decode()
+    assert "Tariff T14 (EUR)" in page
+    assert "<th>9.0000</th><th>10.3000</th>" in page  # the spec's complex example, Monday
+
+    response = client.post(
+        "/admin/roaming/session/", {"action": "build_cdrs", "_selected_action": [session.pk]}, follow=True
+    )
+    assert "1 CDR(s) built." in response.content.decode()
+    assert Cdr.objects.get().total_cost == {"excl_vat": 9.0, "incl_vat": 10.3}

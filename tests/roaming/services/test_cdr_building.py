@@ -232,3 +232,49 @@ def test_refuses_partner_sessions_and_unknown_tariffs(cpo_tenant, connector, tar
     connector.save()
     with pytest.raises(SessionNotBillable, match=r"unknown tariffs \['NOPE'\]"):
         build_cdr_from_session(tenant=cpo_tenant, session=make_session(cpo_tenant, session_id="S2"))
+
+
+@pytest.mark.django_db
+def test_an_own_session_that_ends_becomes_its_cdr_once(cpo_tenant, connector, tariffs):
+    from roaming.services import sessions
+
+    session = make_session(cpo_tenant, status="ACTIVE", end_date_time=None)
+    assert not Cdr.objects.exists()
+    ended = {"status": "COMPLETED", "end_date_time": START + timedelta(minutes=207), "last_updated": START}
+    for _ in range(2):  # a repeated end (a retried call) bills once
+        sessions.patch_session(
+            tenant=cpo_tenant,
+            partner=None,
+            country_code="NL",
+            party_id="CPO",
+            session_id=session.session_id,
+            fields=ended,
+            append_periods=True,
+        )
+    cdr = Cdr.objects.get()
+    assert (cdr.cdr_id, cdr.total_cost) == ("S1", {"excl_vat": 9.0, "incl_vat": 10.3})
+
+
+@pytest.mark.django_db
+def test_a_session_received_from_a_partner_is_not_billed_here(cpo_tenant, connector, tariffs):
+    from roaming.services import sessions
+    from tests.factories import make_partner
+
+    partner, _ = make_partner(cpo_tenant, "NL:CPO:CPO", name="their-cpo")
+    data = {k: v for k, v in make_session(cpo_tenant).__dict__.items() if k in sessions._FIELDS}
+    Session.objects.all().delete()
+    sessions.put_session(
+        tenant=cpo_tenant, partner=partner, country_code="NL", party_id="CPO", session_id="S1", data=data
+    )
+    assert Session.objects.count() == 1 and not Cdr.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_ended_session_without_a_known_connector_is_stored_unbilled(cpo_tenant, tariffs, caplog):
+    from roaming.services import sessions
+
+    data = {k: v for k, v in make_session(cpo_tenant).__dict__.items() if k in sessions._FIELDS}
+    Session.objects.all().delete()
+    sessions.put_session(tenant=cpo_tenant, partner=None, country_code="NL", party_id="CPO", session_id="S1", data=data)
+    assert Session.objects.count() == 1 and not Cdr.objects.exists()
+    assert "No CDR for session NL/CPO/S1" in caplog.text
