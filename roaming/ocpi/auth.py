@@ -15,6 +15,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
 from partners.models import AccessToken, PartnerStatus, Tenant, TokenKind, hash_token
+from partners.selectors import live_tokens
 from roaming.ocpi.errors import NotFound, Unauthorized
 
 
@@ -45,18 +46,8 @@ def authenticate_header(header: str, *, tenant_slug: str, dialect) -> AccessToke
     """The live token of a partner of the active tenant `tenant_slug` that the header carries, with its
     tenant and partner, in one query; NotFound for a tenant that does not exist, else Unauthorized."""
     candidates = token_candidates(header, prefer_base64=dialect.token_base64 if dialect is not None else False)
-    found = {}
-    if candidates:
-        found = {
-            t.token_hash: t
-            for t in AccessToken.objects.active()
-            .select_related("partner", "tenant")
-            .filter(
-                tenant__slug=tenant_slug,
-                tenant__is_active=True,
-                token_hash__in=[hash_token(c.value) for c in candidates],
-            )
-        }
+    hashes = [hash_token(c.value) for c in candidates]
+    found = {t.token_hash: t for t in live_tokens(tenant_slug=tenant_slug, token_hashes=hashes)}
     for candidate in candidates:
         digest = hash_token(candidate.value)
         token = found.get(digest)
