@@ -37,7 +37,11 @@ def _parts(db, *aliased: tuple[type[models.Model], str]) -> tuple[str, list[_Par
     for model, alias in aliased:
         fields = model._meta.concrete_fields
         columns += [f'{alias}."{field.column}"' for field in fields]
-        converters = [(col, col.get_db_converters(db)) for col in (field.get_col(alias) for field in fields)]
+        # As the ORM's compiler does: the backend's converters, then the field's own.
+        converters = [
+            (col, db.ops.get_db_converters(col) + col.get_db_converters(db))
+            for col in (field.get_col(alias) for field in fields)
+        ]
         parts.append(_Part(model, [field.attname for field in fields], start, converters))
         start += len(fields)
     return ", ".join(columns), parts

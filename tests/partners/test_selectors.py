@@ -1,0 +1,35 @@
+"""The token lookup every request makes: the same objects the ORM would load, and only live ones."""
+
+from django.utils import timezone
+
+from partners.models import AccessToken, Tenant, hash_token
+from partners.selectors import live_tokens
+from tests.factories import make_partner
+
+
+def values(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def test_loads_token_partner_and_tenant_as_the_orm_does(cpo_tenant):
+    partner, raw = make_partner(cpo_tenant, "DE:EMS:EMSP", name="emsp", strict_token_form=True)
+    partner.registered_at = timezone.now()
+    partner.save()
+    [found] = live_tokens(tenant_slug="cpo", token_hashes=[hash_token(raw), hash_token("other")])
+    expected = AccessToken.objects.select_related("partner", "tenant").get(token_hash=hash_token(raw))
+    assert values(found) == values(expected)
+    assert values(found.partner) == values(expected.partner)
+    assert values(found.tenant) == values(expected.tenant)
+    assert found.partner.registered_at.tzinfo is not None
+
+
+def test_only_unrevoked_tokens_of_the_named_active_tenant(cpo_tenant, emsp_tenant):
+    _, revoked = make_partner(cpo_tenant, name="revoked")
+    AccessToken.objects.filter(token_hash=hash_token(revoked)).update(revoked_at=timezone.now())
+    _, elsewhere = make_partner(emsp_tenant, name="elsewhere")
+    _, live = make_partner(cpo_tenant, name="live")
+    hashes = [hash_token(t) for t in (revoked, elsewhere, live)]
+    assert [t.partner.name for t in live_tokens(tenant_slug="cpo", token_hashes=hashes)] == ["live"]
+    Tenant.objects.filter(slug="cpo").update(is_active=False)
+    assert live_tokens(tenant_slug="cpo", token_hashes=hashes) == []
+    assert live_tokens(tenant_slug="cpo", token_hashes=[]) == []
