@@ -214,7 +214,8 @@ def command_request_to_wire(schema: type[WireModel], request: dict, response_url
         if name == "response_url":
             wire[name] = response_url
         elif name == "token":
-            wire[name] = token_to_wire(SimpleNamespace(**request["token"]))
+            if request.get("token"):
+                wire[name] = token_to_wire(SimpleNamespace(**request["token"]))
         elif info.annotation is int and name in request:
             try:
                 wire[name] = int(request[name])

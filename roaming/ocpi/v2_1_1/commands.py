@@ -76,9 +76,12 @@ REQUESTS: dict[str, type[WireModel]] = {
 class Commands:
     commands = CommandType.__args__
 
+    def parse_request(self, command: str, data) -> WireModel:
+        return validate(REQUESTS[command], data)
+
     def request_from_wire(self, command: str, data, *, token_owner: tuple[str, str] | None = None) -> tuple[dict, str]:
         """(internal request, response_url); the token's owner is the connection's eMSP party (`token_owner`)."""
-        parsed = validate(REQUESTS[command], data)
+        parsed = self.parse_request(command, data)
         token = None
         if "token" in type(parsed).model_fields:
             token = dialect.module("tokens").from_wire(data["token"], owner=token_owner)

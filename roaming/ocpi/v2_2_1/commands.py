@@ -88,11 +88,16 @@ class Commands:
     #: The commands this version knows.
     commands = CommandType.__args__
 
-    def request_from_wire(self, command: str, data, *, token_owner: tuple[str, str] | None = None) -> tuple[dict, str]:
-        """(internal request, response_url); the token names its owner itself in this version."""
+    def parse_request(self, command: str, data) -> WireModel:
+        """The validated request object; 2001 naming the field when it is not one."""
         parsed = validate(REQUESTS[command], data)
         if isinstance(parsed, StartSession) and parsed.connector_id and not parsed.evse_uid:
             raise InvalidParameters("evse_uid: required when connector_id is set")
+        return parsed
+
+    def request_from_wire(self, command: str, data, *, token_owner: tuple[str, str] | None = None) -> tuple[dict, str]:
+        """(internal request, response_url); the token names its owner itself in this version."""
+        parsed = self.parse_request(command, data)
         token = dialect.module("tokens").from_wire(data["token"]) if "token" in type(parsed).model_fields else None
         return command_request_from_wire(parsed, token=token)
 
