@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from roaming.ocpi.errors import InvalidParameters
-from roaming.ocpi.timestamps import format_datetime
+from roaming.ocpi.timestamps import format_datetime, parse_datetime
 from roaming.ocpi.types import URL, CiString, DateTime, Number, String, WireModel
 
 ImageCategory = Literal["CHARGER", "ENTRANCE", "LOCATION", "NETWORK", "OPERATOR", "OTHER", "OWNER"]
@@ -216,6 +216,8 @@ def command_request_to_wire(schema: type[WireModel], request: dict, response_url
         elif name == "token":
             if request.get("token"):
                 wire[name] = token_to_wire(SimpleNamespace(**request["token"]))
+        elif name in _COMMAND_DATETIMES and request.get(name):
+            wire[name] = format_datetime(parse_datetime(request[name]))
         elif info.annotation is int and name in request:
             try:
                 wire[name] = int(request[name])
