@@ -14,10 +14,12 @@ import uuid
 from typing import Protocol
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from roaming.models import Command, CommandDirection, CommandType, Session
+from roaming.models.commands import WAITING
 from roaming.services import commands, sessions
 from tariffs.models import Tariff
 
@@ -46,25 +48,35 @@ class SimulatorBackend:
 
 
 def simulate(*, command_id: int) -> Command | None:
-    """The simulated charge point answers; an accepted START_SESSION starts a session, STOP_SESSION ends it."""
-    record = Command.objects.filter(pk=command_id, direction=CommandDirection.RECEIVED).first()
-    if record is None or not record.is_waiting:
-        return None
-    result = settings.CHARGE_POINT_SIMULATOR_RESULT
-    if result == "ACCEPTED" and record.command == CommandType.START_SESSION:
-        start_session(command=record)
-    elif result == "ACCEPTED" and record.command == CommandType.STOP_SESSION:
-        stop_session(command=record)
-    return commands.charge_point_result(command_id=command_id, result=result)
+    """The simulated charge point answers; an accepted START_SESSION starts a session, STOP_SESSION ends it.
+    One transaction with the command locked, so that running twice starts no second session."""
+    with transaction.atomic():
+        record = (
+            Command.objects.select_for_update()
+            .filter(pk=command_id, direction=CommandDirection.RECEIVED, status__in=WAITING)
+            .first()
+        )
+        if record is None:
+            return None
+        result = settings.CHARGE_POINT_SIMULATOR_RESULT
+        if result == "ACCEPTED" and record.command == CommandType.START_SESSION:
+            result = "ACCEPTED" if start_session(command=record) else "EVSE_INOPERATIVE"
+        elif result == "ACCEPTED" and record.command == CommandType.STOP_SESSION:
+            result = "ACCEPTED" if stop_session(command=record) else "FAILED"
+        return commands.charge_point_result(command_id=command_id, result=result)
 
 
-def start_session(*, command: Command) -> Session:
+def start_session(*, command: Command) -> Session | None:
     """An ACTIVE session for the command's token at its location (the EVSE and connector it names, else the
-    first ones), started by COMMAND."""
+    first ones), started by COMMAND; None when the location has changed so that there is nowhere to charge."""
     request = command.request
     target = commands.find_target(tenant=command.tenant, request=request)
+    if isinstance(target, str):
+        return None
     evse = target.evse or target.location.evses.exclude(status="REMOVED").first()
-    connector = target.connector or evse.connectors.first()
+    connector = target.connector or (evse.connectors.first() if evse else None)
+    if connector is None:
+        return None
     tariff = (
         Tariff.objects.for_tenant(command.tenant)
         .filter(partner__isnull=True, tariff_id__in=connector.tariff_ids)
@@ -96,12 +108,15 @@ def start_session(*, command: Command) -> Session:
     return Session.objects.for_tenant(command.tenant).get(partner__isnull=True, session_id=session_id)
 
 
-def stop_session(*, command: Command) -> None:
+def stop_session(*, command: Command) -> Session | None:
+    """The command's session COMPLETED now; None when it is gone."""
     session = (
         Session.objects.for_tenant(command.tenant)
         .filter(partner__isnull=True, session_id__iexact=command.request["session_id"])
         .first()
     )
+    if session is None:
+        return None
     now = timezone.now()
     sessions.patch_session(
         tenant=command.tenant,
@@ -112,3 +127,5 @@ def stop_session(*, command: Command) -> None:
         fields={"status": "COMPLETED", "end_date_time": now, "last_updated": now},
         append_periods=True,
     )
+    session.refresh_from_db()
+    return session

@@ -96,7 +96,8 @@ def send_command(
 ) -> Command:
     """Send a command to a CPO partner and record its synchronous answer (the row is committed first, as
     the result may come back before the answer does). A command the partner's version cannot carry is
-    NOT_SUPPORTED and never sent; a partner that cannot be reached or answers nonsense makes it FAILED."""
+    NOT_SUPPORTED and never sent; a partner that cannot be reached or answers nonsense makes it FAILED.
+    Call it outside a transaction, so that the row is visible to the result when it comes."""
     record = Command.objects.create(
         tenant=tenant,
         direction=CommandDirection.SENT,

@@ -319,6 +319,15 @@ def test_simulated_accepted_start_session_starts_an_active_session_by_command(
     assert session.status == "COMPLETED" and session.end_date_time is not None
 
 
+def test_simulated_start_where_the_location_is_gone_answers_evse_inoperative(cpo_tenant, emsp, peer):
+    command = received(cpo_tenant, emsp, peer, request={**START, "token": {}})
+    chargepoint.simulate(command_id=command.pk)
+    command.refresh_from_db()
+    assert (command.status, command.result) == (CommandStatus.COMPLETED, "EVSE_INOPERATIVE")
+    assert chargepoint.simulate(command_id=command.pk) is None  # answered once only
+    assert not Session.objects.exists()
+
+
 def test_simulated_rejection_starts_nothing(cpo_tenant, emsp, peer, settings):
     settings.CHARGE_POINT_SIMULATOR_RESULT = "REJECTED"
     own_location(cpo_tenant)
