@@ -87,7 +87,7 @@ class Command(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.command} {self.get_direction_display().split(' ')[0]} {self.partner_id} ({self.status})"
+        return f"{self.command} {self.direction.lower()} ({self.status})"
 
     @property
     def is_waiting(self) -> bool:
