@@ -57,6 +57,12 @@ def token_request(token: Token) -> dict:
     return jsonable({name: getattr(token, name) for name in _TOKEN_FIELDS})
 
 
+def _step(command: Command, event: str, detail: str = "") -> None:
+    """A step on the command's history, and in the log."""
+    command.log(event, detail)
+    logger.info("%s %s #%s: %s %s", command.direction, command.command, command.pk or "new", event, detail)
+
+
 def _deadline(seconds: int | None) -> datetime:
     return timezone.now() + timedelta(seconds=seconds or settings.COMMAND_RESULT_TIMEOUT_SECONDS)
 
@@ -86,7 +92,7 @@ def _end(command: Command, status: str, event: str, detail: str = "") -> Command
     command.status = status
     if status == CommandStatus.FAILED:
         command.error = detail
-    command.log(event, detail)
+    _step(command, event, detail)
     command.save()
     return command
 
@@ -106,7 +112,7 @@ def send_command(
         request=request,
         deadline=_deadline(None),
     )
-    record.log("requested", f"to {partner.name}")
+    _step(record, "requested", f"to {partner.name}")
     dialect = get_dialect(partner.version) if partner.version else None
     translator = dialect.module(MODULE) if dialect is not None and dialect.has_module(MODULE) else None
     if translator is None or command not in translator.commands:
@@ -152,7 +158,7 @@ def _record_response(command_id: int, response: dict) -> Command:
     record.response_timeout = response["timeout"]
     record.response_message = response["message"]
     record.responded_at = timezone.now()
-    record.log("answered", response["result"])
+    _step(record, "answered", response["result"])
     if record.is_waiting:  # a result that came first has completed it already
         record.status = response["result"]
         if response["result"] == CommandStatus.ACCEPTED:
@@ -177,7 +183,7 @@ def record_result(*, tenant: Tenant, partner: Partner, command: str, uid: str, r
     late = record.status == CommandStatus.TIMEOUT
     record.result, record.result_message, record.result_at = result["result"], result["message"], timezone.now()
     record.status = CommandStatus.COMPLETED
-    record.log("result", result["result"] + (" (after the timeout)" if late else ""))
+    _step(record, "result", result["result"] + (" (after the timeout)" if late else ""))
     record.save()
     return record
 
@@ -301,8 +307,8 @@ def receive_command(*, tenant: Tenant, partner: Partner, command: str, request: 
             status=answer.result,
             deadline=_deadline(timeout),
         )
-        record.log("received", f"from {partner.name}")
-        record.log("answered", answer.result + (f": {refusal[1]}" if refusal else ""))
+        _step(record, "received", f"from {partner.name}")
+        _step(record, "answered", answer.result + (f": {refusal[1]}" if refusal else ""))
         record.save()
         if refusal is None:
             transaction.on_commit(lambda: chargepoint.backend().dispatch(record))
@@ -322,7 +328,7 @@ def charge_point_result(*, command_id: int, result: str, message: list | None = 
         return None
     record.result, record.result_message, record.result_at = result, message or [], timezone.now()
     record.status = CommandStatus.TIMEOUT if result == "TIMEOUT" else CommandStatus.COMPLETED
-    record.log("charge point", result)
+    _step(record, "charge point", result)
     record.save()
     transaction.on_commit(lambda: _enqueue_post(record.pk))
     return record
@@ -361,7 +367,7 @@ def post_result(*, command_id: int, client: OcpiClient | None = None) -> bool:
 @transaction.atomic
 def _log(command_id: int, event: str, detail: str) -> None:
     record = Command.objects.select_for_update().get(pk=command_id)
-    record.log(event, detail[:500])
+    _step(record, event, detail[:500])
     record.save(update_fields=["history", "updated"])
 
 
