@@ -283,11 +283,18 @@ class CommandAdmin(TenantScopedAdmin):
     exclude = ["history"]
     readonly_fields = [f.name for f in Command._meta.fields if f.name != "history"] + ["steps"]
 
+    actions = ["cancel_reservation"]
+
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.action(description="Cancel the selected reservations we accepted (tell the eMSP)")
+    def cancel_reservation(self, request, queryset):
+        canceled = [c for c in queryset if commands_service.cancel_reservation(tenant=c.tenant, command_id=c.pk)]
+        self.message_user(request, f"{len(canceled)} reservations canceled.", messages.SUCCESS)
 
     @admin.display(description="history")
     def steps(self, obj):

@@ -334,6 +334,32 @@ def charge_point_result(*, command_id: int, result: str, message: list | None = 
     return record
 
 
+@transaction.atomic
+def cancel_reservation(*, tenant: Tenant, command_id: int) -> Command | None:
+    """The CPO cancels a reservation it accepted (a broken charge point, roadworks): the eMSP is told
+    CANCELED_RESERVATION at the RESERVE_NOW's response_url (2.2.1 mod_commands flow)."""
+    record = (
+        Command.objects.for_tenant(tenant)
+        .select_for_update()
+        .filter(
+            pk=command_id,
+            direction=CommandDirection.RECEIVED,
+            command=CommandType.RESERVE_NOW,
+            response_result="ACCEPTED",
+        )
+        .exclude(result="CANCELED_RESERVATION")
+        .first()
+    )
+    if record is None:
+        return None
+    record.result, record.result_message, record.result_at = "CANCELED_RESERVATION", [], timezone.now()
+    record.status = CommandStatus.COMPLETED
+    _step(record, "reservation canceled by us")
+    record.save()
+    transaction.on_commit(lambda: _enqueue_post(record.pk))
+    return record
+
+
 def _enqueue_post(command_id: int) -> None:
     from roaming.tasks import post_command_result_task
 

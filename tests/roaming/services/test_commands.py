@@ -246,6 +246,20 @@ def test_charge_point_result_is_recorded_once_and_posted_in_the_partners_version
     assert command.history[-1]["event"] == "result delivered"
 
 
+def test_cpo_cancels_an_accepted_reservation_and_the_emsp_is_told(
+    cpo_tenant, emsp, peer, eager, django_capture_on_commit_callbacks
+):
+    peer.ok("/results/1", None)
+    reservation = received(cpo_tenant, emsp, peer, command="RESERVE_NOW", request={"reservation_id": "R1"})
+    Command.objects.filter(pk=reservation.pk).update(response_result="ACCEPTED", status="COMPLETED", result="ACCEPTED")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert commands.cancel_reservation(tenant=cpo_tenant, command_id=reservation.pk) is not None
+    assert commands.cancel_reservation(tenant=cpo_tenant, command_id=reservation.pk) is None
+    reservation.refresh_from_db()
+    assert reservation.result == "CANCELED_RESERVATION"
+    assert sent_body(peer) == {"result": "CANCELED_RESERVATION"}
+
+
 def test_2_1_1_emsp_gets_the_result_as_a_command_response(cpo_tenant, peer):
     partner, _ = make_partner(cpo_tenant, "DE:EMS:EMSP", name="old", version="2.1.1", token_to_them="t")
     peer.ok("/results/1", None)
