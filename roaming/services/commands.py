@@ -64,7 +64,8 @@ def _step(command: Command, event: str, detail: str = "") -> None:
 
 
 def _deadline(seconds: int | None) -> datetime:
-    return timezone.now() + timedelta(seconds=seconds or settings.COMMAND_RESULT_TIMEOUT_SECONDS)
+    """When a result is overdue: after the CPO's timeout, or ours when it named none."""
+    return timezone.now() + timedelta(seconds=settings.COMMAND_RESULT_TIMEOUT_SECONDS if seconds is None else seconds)
 
 
 # -- eMSP side: sending a command and taking its result --------------------------------------------------
