@@ -208,6 +208,18 @@ def test_expire_tells_the_emsp_of_a_received_command_that_the_charge_point_never
     assert sent_body(peer) == {"result": "TIMEOUT"}
 
 
+def test_beat_runs_the_expiry_task(emsp_tenant, peer, settings):
+    from roaming.tasks import expire_commands_task
+
+    assert settings.CELERY_BEAT_SCHEDULE["expire-commands"]["task"] == expire_commands_task.name
+    partner, _ = cpo_partner(emsp_tenant, peer)
+    command = waiting(emsp_tenant, partner, CommandDirection.SENT)
+    assert expire_commands_task.apply().get() == 1
+    command.refresh_from_db()
+    assert command.status == CommandStatus.TIMEOUT
+    assert command.history[-1]["event"] == "timed out"
+
+
 # -- CPO side: forwarding the charge point's result ---------------------------------------------------------
 
 
