@@ -34,7 +34,7 @@ from roaming.models import (
 from roaming.models.commands import WAITING
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.headers import PartyRef
 from roaming.services.ownership import partner_owns
@@ -201,7 +201,8 @@ class Answer:
     message: list = field(default_factory=list)
 
 
-def not_supported(command: str, dialect) -> Answer:
+def not_supported(command: str, dialect: Dialect) -> Answer:
+    """The answer to a command the caller's version does not have (2.1.1 CANCEL_RESERVATION)."""
     return Answer("NOT_SUPPORTED", settings.COMMAND_RESULT_TIMEOUT_SECONDS, text(f"OCPI {dialect} has no {command}"))
 
 
