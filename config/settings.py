@@ -202,6 +202,15 @@ SYNC_SCHEDULE_SECONDS = env.float("SYNC_SCHEDULE_SECONDS", default=30.0)
 DELIVERY_RETENTION_DAYS = env.int("DELIVERY_RETENTION_DAYS", default=14)
 # Finished handshake logs are kept this many days (a partner's latest one always stays).
 HANDSHAKE_RETENTION_DAYS = env.int("HANDSHAKE_RETENTION_DAYS", default=90)
+# Commands: seconds a charge point's result may take (the timeout we answer as CPO, and what we wait
+# for when a CPO names none), and how often beat marks commands past it as timed out.
+COMMAND_RESULT_TIMEOUT_SECONDS = env.int("COMMAND_RESULT_TIMEOUT_SECONDS", default=60)
+COMMAND_TIMEOUT_SWEEP_SECONDS = env.float("COMMAND_TIMEOUT_SWEEP_SECONDS", default=15.0)
+# The class that hands received commands to charge points (see docs/operations.md, Commands).
+CHARGE_POINT_BACKEND = env.str("CHARGE_POINT_BACKEND", default="roaming.services.chargepoint.SimulatorBackend")
+# The simulator answers every command with this CommandResultType (or NO_ANSWER) after this delay.
+CHARGE_POINT_SIMULATOR_RESULT = env.str("CHARGE_POINT_SIMULATOR_RESULT", default="ACCEPTED")
+CHARGE_POINT_SIMULATOR_DELAY_SECONDS = env.float("CHARGE_POINT_SIMULATOR_DELAY_SECONDS", default=2.0)
 # Bearer token that /metrics requires when set.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
@@ -209,6 +218,7 @@ CELERY_BEAT_SCHEDULE = {
     "prune": {"task": "ops.tasks.prune_task", "schedule": 3600.0},
     "sweep-deliveries": {"task": "roaming.tasks.sweep_task", "schedule": PUSH_SWEEP_SECONDS},
     "schedule-pulls": {"task": "roaming.tasks.schedule_pulls_task", "schedule": SYNC_SCHEDULE_SECONDS},
+    "expire-commands": {"task": "roaming.tasks.expire_commands_task", "schedule": COMMAND_TIMEOUT_SWEEP_SECONDS},
 }
 
 # Production: HTTPS-only cookies behind a TLS-terminating proxy, and refuse to start half-configured.

@@ -3,10 +3,12 @@
 from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from partners.admin_scoping import TenantScopedAdmin
-from roaming.models import Cdr, Delivery, DeliveryStatus, Evse, Location, Session, SyncState, Token
+from roaming.models import Cdr, Command, Delivery, DeliveryStatus, Evse, Location, Session, SyncState, Token
 from roaming.services import cdrs as cdrs_service
+from roaming.services import commands as commands_service
 from roaming.services import locations as locations_service
 from roaming.services import outbox, sync
 from tariffs.models import Tariff
@@ -190,7 +192,7 @@ class SessionAdmin(OcpiObjectAdmin):
     list_filter = [("partner", admin.EmptyFieldListFilter), "status", "tenant"]
     search_fields = ["session_id", "location_id", "cdr_token__contract_id"]
     readonly_fields = ["cost_breakdown"]
-    actions = ["build_cdrs"]
+    actions = ["build_cdrs", "stop_session"]
 
     @admin.display(description="cost")
     def cost_breakdown(self, obj):
@@ -233,6 +235,19 @@ class SessionAdmin(OcpiObjectAdmin):
         for reason in refused:
             self.message_user(request, reason, messages.WARNING)
 
+    @admin.action(description="Ask the CPO to stop the selected sessions (STOP_SESSION)")
+    def stop_session(self, request, queryset):
+        """Only sessions received from a CPO partner can be stopped by a command: the partner runs them."""
+        for session in queryset.filter(partner__isnull=False, status="ACTIVE").select_related("partner"):
+            command = commands_service.send_command(
+                tenant=session.tenant,
+                partner=session.partner,
+                command="STOP_SESSION",
+                request={"session_id": session.session_id},
+            )
+            level = messages.SUCCESS if command.status == "ACCEPTED" else messages.WARNING
+            self.message_user(request, f"STOP_SESSION {session.session_id}: {command.get_status_display()}", level)
+
 
 @admin.register(Cdr)
 class CdrAdmin(OcpiObjectAdmin):
@@ -255,3 +270,34 @@ class CdrAdmin(OcpiObjectAdmin):
     @admin.display(description="total cost excl. VAT")
     def total_cost_excl_vat(self, obj):
         return f"{obj.total_cost.get('excl_vat')} {obj.currency}"
+
+
+@admin.register(Command)
+class CommandAdmin(TenantScopedAdmin):
+    """Commands sent to CPO partners and received from eMSP partners, each with its steps."""
+
+    list_display = ["created", "direction", "command", "partner", "status", "response_result", "result", "deadline"]
+    list_filter = ["direction", "command", "status", "tenant"]
+    search_fields = ["uid", "partner__name", "request__session_id", "request__location_id"]
+    list_select_related = ["partner"]
+    exclude = ["history"]
+    readonly_fields = [f.name for f in Command._meta.fields if f.name != "history"] + ["steps"]
+
+    actions = ["cancel_reservation"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Cancel the selected reservations we accepted (tell the eMSP)")
+    def cancel_reservation(self, request, queryset):
+        canceled = [c for c in queryset if commands_service.cancel_reservation(tenant=c.tenant, command_id=c.pk)]
+        self.message_user(request, f"{len(canceled)} reservations canceled.", messages.SUCCESS)
+
+    @admin.display(description="history")
+    def steps(self, obj):
+        return format_html_join(
+            mark_safe("<br>"), "{} &nbsp; <b>{}</b> {}", ((s["at"][:19], s["event"], s["detail"]) for s in obj.history)
+        )

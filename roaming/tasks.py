@@ -2,8 +2,9 @@
 
 from celery import shared_task
 
+from roaming.ocpi.client import PartnerError
 from roaming.ocpi.headers import log_context
-from roaming.services import outbox, sync
+from roaming.services import chargepoint, commands, outbox, sync
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -33,3 +34,27 @@ def schedule_pulls_task() -> int:
     for state_id in due:
         pull_task.delay(state_id)
     return len(due)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def expire_commands_task() -> int:
+    return commands.expire_overdue()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def simulate_charge_point_task(command_id: int) -> None:
+    chargepoint.simulate(command_id=command_id)
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(PartnerError,),
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=10,
+)
+def post_command_result_task(command_id: int) -> bool:
+    with log_context(command=command_id):
+        return commands.post_result(command_id=command_id)

@@ -1,6 +1,7 @@
 """The OCPI module models, one file each, shaped after 2.2.1 and able to hold every 2.1.1 value."""
 
 from roaming.models.cdrs import Cdr
+from roaming.models.commands import Command, CommandDirection, CommandStatus, CommandType
 from roaming.models.locations import Connector, Evse, EvseStatus, Location
 from roaming.models.outbox import Delivery, DeliveryMethod, DeliveryStatus
 from roaming.models.sessions import Session, SessionStatus
@@ -10,6 +11,10 @@ from roaming.models.wirecache import WireCache
 
 __all__ = [
     "Cdr",
+    "Command",
+    "CommandDirection",
+    "CommandStatus",
+    "CommandType",
     "Connector",
     "Delivery",
     "DeliveryMethod",

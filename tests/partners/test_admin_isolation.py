@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from partners.admin_scoping import TenantScopedAdmin
 from partners.models import Operator, PartnerEndpoint, Party, Tenant
-from roaming.models import Cdr, Delivery, Evse, Location, Session, SyncState, Token
+from roaming.models import Cdr, Command, Delivery, Evse, Location, Session, SyncState, Token
 from tariffs.models import Tariff
 from tests.factories import make_partner, make_tenant
 
@@ -32,6 +32,7 @@ def populate(tenant, suffix: str) -> None:
         next_attempt_at=timezone.now(),
     )
     SyncState.objects.create(tenant=tenant, partner=partner, module="locations")
+    Command.objects.create(tenant=tenant, partner=partner, direction="SENT", command="STOP_SESSION")
     party = Party.objects.for_tenant(tenant).first()
     location = Location.objects.create(
         tenant=tenant,

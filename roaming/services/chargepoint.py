@@ -1,0 +1,131 @@
+"""The charge point side of received commands: a pluggable backend, and a simulator for demos and tests.
+
+A backend is a class named by the CHARGE_POINT_BACKEND setting with one method,
+`dispatch(command)`, called after an accepted command is committed. It passes the command on to
+the charge point (OCPP or anything else) and reports the charge point's answer later, from
+wherever it arrives, through `commands.charge_point_result(command_id=…, result=…)` with a 2.2.1
+CommandResultType; the platform forwards it to the eMSP. An answer that never comes ends as
+TIMEOUT at the command's deadline.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Protocol
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from roaming.models import Command, CommandDirection, CommandType, Session
+from roaming.models.commands import WAITING
+from roaming.services import commands, sessions
+from tariffs.models import Tariff
+
+#: What the simulator answers when told to stay silent.
+NO_ANSWER = "NO_ANSWER"
+
+
+class ChargePointBackend(Protocol):
+    def dispatch(self, command: Command) -> None: ...
+
+
+def backend() -> ChargePointBackend:
+    return import_string(settings.CHARGE_POINT_BACKEND)()
+
+
+class SimulatorBackend:
+    """Plays every charge point: answers CHARGE_POINT_SIMULATOR_RESULT after CHARGE_POINT_SIMULATOR_DELAY_SECONDS
+    (a Celery task with a countdown), or nothing at all for NO_ANSWER."""
+
+    def dispatch(self, command: Command) -> None:
+        from roaming.tasks import simulate_charge_point_task
+
+        if settings.CHARGE_POINT_SIMULATOR_RESULT == NO_ANSWER:
+            return
+        simulate_charge_point_task.apply_async((command.pk,), countdown=settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS)
+
+
+def simulate(*, command_id: int) -> Command | None:
+    """The simulated charge point answers; an accepted START_SESSION starts a session, STOP_SESSION ends it.
+    One transaction with the command locked, so that running twice starts no second session."""
+    with transaction.atomic():
+        record = (
+            Command.objects.select_for_update()
+            .filter(pk=command_id, direction=CommandDirection.RECEIVED, status__in=WAITING)
+            .first()
+        )
+        if record is None:
+            return None
+        result = settings.CHARGE_POINT_SIMULATOR_RESULT
+        if result == "ACCEPTED" and record.command == CommandType.START_SESSION:
+            result = "ACCEPTED" if start_session(command=record) else "EVSE_INOPERATIVE"
+        elif result == "ACCEPTED" and record.command == CommandType.STOP_SESSION:
+            result = "ACCEPTED" if stop_session(command=record) else "FAILED"
+        return commands.charge_point_result(command_id=command_id, result=result)
+
+
+def start_session(*, command: Command) -> Session | None:
+    """An ACTIVE session for the command's token at its location (the EVSE and connector it names, else the
+    first ones), started by COMMAND; None when the location has changed so that there is nowhere to charge."""
+    request = command.request
+    target = commands.find_target(tenant=command.tenant, request=request)
+    if isinstance(target, str):
+        return None
+    evse = target.evse or target.location.evses.exclude(status="REMOVED").first()
+    connector = target.connector or (evse.connectors.first() if evse else None)
+    if connector is None:
+        return None
+    tariff = (
+        Tariff.objects.for_tenant(command.tenant)
+        .filter(partner__isnull=True, tariff_id__in=connector.tariff_ids)
+        .first()
+    )
+    token = request["token"]
+    now = timezone.now()
+    session_id = uuid.uuid4().hex
+    sessions.put_session(
+        tenant=command.tenant,
+        partner=None,
+        country_code=target.location.country_code,
+        party_id=target.location.party_id,
+        session_id=session_id,
+        data={
+            "start_date_time": now,
+            "kwh": 0,
+            "cdr_token": {k: token[k] for k in ("country_code", "party_id", "uid", "type", "contract_id")},
+            "auth_method": "COMMAND",
+            "authorization_reference": request.get("authorization_reference", ""),
+            "location_id": target.location.location_id,
+            "evse_uid": evse.uid,
+            "connector_id": connector.connector_id,
+            "currency": tariff.currency if tariff else "EUR",
+            "status": "ACTIVE",
+            "last_updated": now,
+        },
+    )
+    return Session.objects.for_tenant(command.tenant).get(partner__isnull=True, session_id=session_id)
+
+
+def stop_session(*, command: Command) -> Session | None:
+    """The command's session COMPLETED now; None when it is gone."""
+    session = (
+        Session.objects.for_tenant(command.tenant)
+        .filter(partner__isnull=True, session_id__iexact=command.request["session_id"])
+        .first()
+    )
+    if session is None:
+        return None
+    now = timezone.now()
+    sessions.patch_session(
+        tenant=command.tenant,
+        partner=None,
+        country_code=session.country_code,
+        party_id=session.party_id,
+        session_id=session.session_id,
+        fields={"status": "COMPLETED", "end_date_time": now, "last_updated": now},
+        append_periods=True,
+    )
+    session.refresh_from_db()
+    return session

@@ -1,0 +1,426 @@
+"""Commands services (mod_commands, both versions): both sides of the asynchronous command flow.
+
+eMSP side: send_command() POSTs a command to the partner's commands receiver with a response_url
+of ours, records the synchronous CommandResponse, and record_result() takes the charge point's
+result at that URL. CPO side: receive_command() checks a partner's command against the tenant's
+own locations and sessions, answers it, and hands an accepted one to the charge point backend;
+charge_point_result() takes the backend's answer and post_result() forwards it to the eMSP's
+response_url. expire_overdue() ends, on both sides, commands whose result is past its deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from partners.models import InterfaceRole, Partner, PartnerParty, Party, Role, Tenant
+from roaming.models import (
+    Command,
+    CommandDirection,
+    CommandStatus,
+    CommandType,
+    Connector,
+    Evse,
+    Location,
+    Session,
+    SessionStatus,
+    Token,
+)
+from roaming.models.commands import WAITING
+from roaming.ocpi.client import OcpiClient, PartnerError, client_for
+from roaming.ocpi.common import jsonable
+from roaming.ocpi.dialect import Dialect, get_dialect
+from roaming.ocpi.errors import InvalidParameters, NotFound
+from roaming.ocpi.headers import PartyRef
+from roaming.services.ownership import partner_owns
+
+logger = logging.getLogger(__name__)
+
+MODULE = "commands"
+_TOKEN_FIELDS = [
+    f.name for f in Token._meta.concrete_fields if f.name not in ("id", "tenant", "partner") and not f.is_relation
+]
+
+
+def text(message: str) -> list[dict]:
+    """A DisplayText list holding one English message."""
+    return [{"language": "en", "text": message[:512]}]
+
+
+def token_request(token: Token) -> dict:
+    """A Token as it travels inside a command request (internal shape)."""
+    return jsonable({name: getattr(token, name) for name in _TOKEN_FIELDS})
+
+
+def _step(command: Command, event: str, detail: str = "") -> None:
+    """A step on the command's history, and in the log."""
+    command.log(event, detail)
+    logger.info("%s %s #%s: %s %s", command.direction, command.command, command.pk or "new", event, detail)
+
+
+def _deadline(seconds: int | None) -> datetime:
+    """When a result is overdue: after the CPO's timeout, or ours when it named none."""
+    return timezone.now() + timedelta(seconds=settings.COMMAND_RESULT_TIMEOUT_SECONDS if seconds is None else seconds)
+
+
+# -- eMSP side: sending a command and taking its result --------------------------------------------------
+
+
+def response_url(*, tenant: Tenant, version: str, command: Command) -> str:
+    """Our URL for this command's result: below the tenant's commands sender endpoint, unguessable."""
+    base = f"{settings.OCPI_BASE_URL.rstrip('/')}/ocpi/{tenant.slug}/{version}"
+    return f"{base}/{InterfaceRole.SENDER.lower()}/{MODULE}/{command.command}/{command.uid}"
+
+
+def _party_of(partner: Partner, role: str) -> PartyRef | None:
+    party = PartnerParty.objects.for_tenant(partner.tenant_id).filter(partner=partner, role=role).first()
+    return PartyRef(party.country_code, party.party_id) if party else None
+
+
+def _own_party(tenant: Tenant, partner: Partner, role: str) -> PartyRef | None:
+    party = partner.bound_party
+    if party is None or party.role != role:
+        party = Party.objects.for_tenant(tenant).filter(role=role).first()
+    return PartyRef(party.country_code, party.party_id) if party else None
+
+
+def _end(command: Command, status: str, event: str, detail: str = "") -> Command:
+    command.status = status
+    if status == CommandStatus.FAILED:
+        command.error = detail
+    _step(command, event, detail)
+    command.save()
+    return command
+
+
+def send_command(
+    *, tenant: Tenant, partner: Partner, command: str, request: dict, client: OcpiClient | None = None
+) -> Command:
+    """Send a command to a CPO partner and record its synchronous answer (the row is committed first, as
+    the result may come back before the answer does). A command the partner's version cannot carry is
+    NOT_SUPPORTED and never sent; a partner that cannot be reached or answers nonsense makes it FAILED.
+    Call it outside a transaction, so that the row is visible to the result when it comes."""
+    record = Command.objects.create(
+        tenant=tenant,
+        direction=CommandDirection.SENT,
+        partner=partner,
+        command=command,
+        request=request,
+        deadline=_deadline(None),
+    )
+    _step(record, "requested", f"to {partner.name}")
+    dialect = get_dialect(partner.version) if partner.version else None
+    translator = dialect.module(MODULE) if dialect is not None and dialect.has_module(MODULE) else None
+    if translator is None or command not in translator.commands:
+        record.response_result = CommandStatus.NOT_SUPPORTED
+        record.response_message = text(f"OCPI {dialect or '(no version)'} has no {command} command")
+        return _end(record, CommandStatus.NOT_SUPPORTED, "not sent", record.response_message[0]["text"])
+    endpoint = partner.endpoints.filter(identifier=MODULE, role=InterfaceRole.RECEIVER).first()
+    if endpoint is None or not partner.is_registered:
+        return _end(record, CommandStatus.FAILED, "not sent", f"{partner.name} offers no commands receiver endpoint")
+    record.response_url = response_url(tenant=tenant, version=dialect.version, command=record)
+    try:
+        wire = translator.request_to_wire(command, request, record.response_url)
+        translator.parse_request(command, wire)  # never send what we would refuse ourselves
+    except InvalidParameters as exc:
+        return _end(record, CommandStatus.FAILED, "not sent", f"invalid request: {exc.message}")
+    record.save()
+    to_party = _party_of(partner, Role.CPO) if dialect.routing_headers else None
+    try:
+        answer = (client or client_for(partner)).post(
+            f"{endpoint.url.rstrip('/')}/{command}",
+            json=wire,
+            to_party=to_party,
+            from_party=_own_party(tenant, partner, Role.EMSP) if to_party else None,
+        )
+        response = translator.response_from_wire(answer.data)
+    except (PartnerError, InvalidParameters) as exc:
+        return _fail_sent(record.pk, str(exc))
+    return _record_response(record.pk, response)
+
+
+@transaction.atomic
+def _fail_sent(command_id: int, error: str) -> Command:
+    record = Command.objects.select_for_update().get(pk=command_id)
+    if not record.is_waiting:
+        return record
+    return _end(record, CommandStatus.FAILED, "sending failed", error)
+
+
+@transaction.atomic
+def _record_response(command_id: int, response: dict) -> Command:
+    record = Command.objects.select_for_update().get(pk=command_id)
+    record.response_result = response["result"]
+    record.response_timeout = response["timeout"]
+    record.response_message = response["message"]
+    record.responded_at = timezone.now()
+    _step(record, "answered", response["result"])
+    if record.is_waiting:  # a result that came first has completed it already
+        record.status = response["result"]
+        if response["result"] == CommandStatus.ACCEPTED:
+            record.deadline = _deadline(response["timeout"])
+    record.save()
+    return record
+
+
+@transaction.atomic
+def record_result(*, tenant: Tenant, partner: Partner, command: str, uid: str, result: dict) -> Command:
+    """The charge point's result, POSTed by the CPO to our response_url: only by the partner the command
+    went to, for that command. A later result replaces an earlier one (the CPO cancelling a reservation
+    posts CANCELED_RESERVATION to the RESERVE_NOW's URL)."""
+    record = (
+        Command.objects.for_tenant(tenant)
+        .select_for_update()
+        .filter(direction=CommandDirection.SENT, partner=partner, command=command, uid=uid)
+        .first()
+    )
+    if record is None:
+        raise NotFound(f"Unknown {command} command {uid!r}")
+    late = record.status == CommandStatus.TIMEOUT
+    record.result, record.result_message, record.result_at = result["result"], result["message"], timezone.now()
+    record.status = CommandStatus.COMPLETED
+    _step(record, "result", result["result"] + (" (after the timeout)" if late else ""))
+    record.save()
+    return record
+
+
+# -- CPO side: taking a command, and forwarding the charge point's result ---------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The CommandResponse we give: did the command reach a charge point?"""
+
+    result: str
+    timeout: int
+    message: list = field(default_factory=list)
+
+
+def not_supported(command: str, dialect: Dialect) -> Answer:
+    """The answer to a command the caller's version does not have (2.1.1 CANCEL_RESERVATION)."""
+    return Answer("NOT_SUPPORTED", settings.COMMAND_RESULT_TIMEOUT_SECONDS, text(f"OCPI {dialect} has no {command}"))
+
+
+def token_owner(partner: Partner) -> tuple[str, str] | None:
+    """The owner of the tokens a partner sends in commands when its version does not say (its eMSP party)."""
+    party = _party_of(partner, Role.EMSP)
+    return (party.country_code, party.party_id) if party else None
+
+
+@dataclass(frozen=True)
+class Target:
+    location: Location
+    evse: Evse | None
+    connector: Connector | None
+
+
+def find_target(*, tenant: Tenant, request: dict) -> Target | str:
+    """The tenant's own location, EVSE and connector a request names, or why there is none."""
+    location = (
+        Location.objects.for_tenant(tenant)
+        .filter(partner__isnull=True, location_id__iexact=request["location_id"])
+        .first()
+    )
+    if location is None:
+        return f"Unknown location {request['location_id']!r}"
+    evse = connector = None
+    if request.get("evse_uid"):
+        evse = location.evses.filter(uid__iexact=request["evse_uid"]).exclude(status="REMOVED").first()
+        if evse is None:
+            return f"Unknown EVSE {request['evse_uid']!r} at location {location.location_id!r}"
+    if request.get("connector_id") and evse is not None:
+        connector = evse.connectors.filter(connector_id__iexact=request["connector_id"]).first()
+        if connector is None:
+            return f"Unknown connector {request['connector_id']!r} at EVSE {evse.uid!r}"
+    return Target(location, evse, connector)
+
+
+def _refusal(*, tenant: Tenant, partner: Partner, command: str, request: dict) -> tuple[str, str] | None:
+    """(CommandResponseType, reason) when the command cannot go to a charge point, else None.
+
+    The token is the eMSP's to vouch for (mod_commands StartSession/ReserveNow: the CPO does not check its
+    validity); it must only be one of the sending eMSP's own."""
+    token = request.get("token")
+    if token and not partner_owns(partner, token.get("country_code", ""), token.get("party_id", "")):
+        return "REJECTED", "The token is not one of your parties' tokens"
+    if "location_id" in request:
+        target = find_target(tenant=tenant, request=request)
+        if isinstance(target, str):
+            return "REJECTED", target
+    if command == CommandType.STOP_SESSION:
+        session = (
+            Session.objects.for_tenant(tenant)
+            .filter(partner__isnull=True, session_id__iexact=request["session_id"])
+            .first()
+        )
+        if session is None:
+            return "UNKNOWN_SESSION", f"Unknown session {request['session_id']!r}"
+        if not partner_owns(partner, session.cdr_token.get("country_code", ""), session.cdr_token.get("party_id", "")):
+            return "REJECTED", "The session is not one of your drivers'"
+        if session.status not in (SessionStatus.ACTIVE, SessionStatus.PENDING, SessionStatus.RESERVATION):
+            return "REJECTED", f"The session is {session.status}"
+    if command == CommandType.CANCEL_RESERVATION and not reservation_of(
+        tenant=tenant, partner=partner, reservation_id=request["reservation_id"]
+    ):
+        return "REJECTED", f"Unknown reservation {request['reservation_id']!r}"
+    return None
+
+
+def reservation_of(*, tenant: Tenant, partner: Partner, reservation_id: str) -> Command | None:
+    """The partner's accepted RESERVE_NOW with this reservation_id (a reservation is per eMSP, never shared)."""
+    return (
+        Command.objects.for_tenant(tenant)
+        .filter(
+            direction=CommandDirection.RECEIVED,
+            partner=partner,
+            command=CommandType.RESERVE_NOW,
+            request__reservation_id=reservation_id,
+            response_result="ACCEPTED",
+        )
+        .first()
+    )
+
+
+def receive_command(*, tenant: Tenant, partner: Partner, command: str, request: dict, response_url: str) -> Answer:
+    """A partner's command (already valid on the wire): refused when it names what the tenant does not have,
+    else stored and, once committed, handed to the charge point backend."""
+    from roaming.services import chargepoint
+
+    refusal = _refusal(tenant=tenant, partner=partner, command=command, request=request)
+    timeout = settings.COMMAND_RESULT_TIMEOUT_SECONDS
+    answer = Answer(refusal[0], timeout, text(refusal[1])) if refusal else Answer("ACCEPTED", timeout)
+    with transaction.atomic():
+        record = Command(
+            tenant=tenant,
+            direction=CommandDirection.RECEIVED,
+            partner=partner,
+            command=command,
+            request=request,
+            response_url=response_url,
+            response_result=answer.result,
+            response_timeout=timeout,
+            response_message=answer.message,
+            responded_at=timezone.now(),
+            status=answer.result,
+            deadline=_deadline(timeout),
+        )
+        _step(record, "received", f"from {partner.name}")
+        _step(record, "answered", answer.result + (f": {refusal[1]}" if refusal else ""))
+        record.save()
+        if refusal is None:
+            transaction.on_commit(lambda: chargepoint.backend().dispatch(record))
+    return answer
+
+
+@transaction.atomic
+def charge_point_result(*, command_id: int, result: str, message: list | None = None) -> Command | None:
+    """The charge point's answer to a received command: recorded, then forwarded to the eMSP after commit.
+    Only the first answer counts (safe to run twice)."""
+    record = (
+        Command.objects.select_for_update()
+        .filter(pk=command_id, direction=CommandDirection.RECEIVED, status__in=WAITING)
+        .first()
+    )
+    if record is None:
+        return None
+    record.result, record.result_message, record.result_at = result, message or [], timezone.now()
+    record.status = CommandStatus.TIMEOUT if result == "TIMEOUT" else CommandStatus.COMPLETED
+    _step(record, "charge point", result)
+    record.save()
+    transaction.on_commit(lambda: _enqueue_post(record.pk))
+    return record
+
+
+@transaction.atomic
+def cancel_reservation(*, tenant: Tenant, command_id: int) -> Command | None:
+    """The CPO cancels a reservation it accepted (a broken charge point, roadworks): the eMSP is told
+    CANCELED_RESERVATION at the RESERVE_NOW's response_url (2.2.1 mod_commands flow)."""
+    record = (
+        Command.objects.for_tenant(tenant)
+        .select_for_update()
+        .filter(
+            pk=command_id,
+            direction=CommandDirection.RECEIVED,
+            command=CommandType.RESERVE_NOW,
+            response_result="ACCEPTED",
+        )
+        .exclude(result="CANCELED_RESERVATION")
+        .first()
+    )
+    if record is None:
+        return None
+    record.result, record.result_message, record.result_at = "CANCELED_RESERVATION", [], timezone.now()
+    record.status = CommandStatus.COMPLETED
+    _step(record, "reservation canceled by us")
+    record.save()
+    transaction.on_commit(lambda: _enqueue_post(record.pk))
+    return record
+
+
+def _enqueue_post(command_id: int) -> None:
+    from roaming.tasks import post_command_result_task
+
+    post_command_result_task.delay(command_id)
+
+
+def post_result(*, command_id: int, client: OcpiClient | None = None) -> bool:
+    """POST a received command's result to the eMSP's response_url. A failure that may pass is raised again
+    for the task to retry; one that will not is recorded and dropped. Returns whether it arrived."""
+    record = Command.objects.select_related("partner").get(pk=command_id, direction=CommandDirection.RECEIVED)
+    partner = record.partner
+    dialect = get_dialect(partner.version)
+    wire = dialect.module(MODULE).result_to_wire(result=record.result, message=record.result_message)
+    to_party = _party_of(partner, Role.EMSP) if dialect.routing_headers else None
+    try:
+        (client or client_for(partner)).post(
+            record.response_url,
+            json=wire,
+            to_party=to_party,
+            from_party=_own_party(record.tenant, partner, Role.CPO) if to_party else None,
+        )
+    except PartnerError as exc:
+        _log(command_id, "result not delivered", str(exc))
+        if exc.retryable:
+            raise
+        return False
+    _log(command_id, "result delivered", record.result)
+    return True
+
+
+@transaction.atomic
+def _log(command_id: int, event: str, detail: str) -> None:
+    record = Command.objects.select_for_update().get(pk=command_id)
+    _step(record, event, detail[:500])
+    record.save(update_fields=["history", "updated"])
+
+
+# -- both sides: the deadline -----------------------------------------------------------------------------
+
+
+def expire_overdue(*, limit: int = 500) -> int:
+    """End commands still waiting past their deadline: TIMEOUT. A received one also tells the eMSP so
+    (CommandResultType TIMEOUT: no answer from the charge point in time)."""
+    due = list(
+        Command.objects.filter(status__in=WAITING, deadline__lt=timezone.now()).values_list("pk", flat=True)[:limit]
+    )
+    expired = 0
+    for pk in due:
+        with transaction.atomic():
+            record = (
+                Command.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status__in=WAITING, deadline__lt=timezone.now())
+                .first()
+            )
+            if record is None:
+                continue
+            if record.direction == CommandDirection.RECEIVED:
+                record.result = "TIMEOUT"
+                transaction.on_commit(lambda pk=pk: _enqueue_post(pk))
+            _end(record, CommandStatus.TIMEOUT, "timed out", f"no result by {record.deadline.isoformat()}")
+            expired += 1
+    return expired

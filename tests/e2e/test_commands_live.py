@@ -1,0 +1,71 @@
+"""An eMSP tenant's remote start and stop reach a CPO tenant of the same platform over real HTTP; the
+simulated charge point accepts through a real worker, and the results come back to the eMSP's response_url."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from partners.models import Partner
+from roaming.models import Command, CommandDirection, CommandStatus, Session
+from roaming.services import commands
+from tests.e2e.conftest import wait_for
+from tests.e2e.test_push_locations import connect
+from tests.factories import make_tenant
+from tests.roaming.api.test_locations_api import own_location
+from tests.roaming.api.test_tokens_api import own_token
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize("version", ["2.2.1", "2.1.1"])
+def test_remote_start_and_stop_complete_with_the_charge_points_result(celery_worker, live_server, settings, version):
+    settings.OCPI_BASE_URL = live_server.url
+    settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS = 0.5
+    cpo = make_tenant("cpo", "NL:CPO:CPO")
+    emsp = make_tenant("emsp", "DE:EMS:EMSP")
+    connect(cpo, emsp, version)
+    at_emsp = Partner.objects.for_tenant(emsp).get(name="cpo")
+    own_location(cpo)
+    token = own_token(emsp)
+
+    start = commands.send_command(
+        tenant=emsp,
+        partner=at_emsp,
+        command="START_SESSION",
+        request={"location_id": "LOC1", "evse_uid": "3256", "token": commands.token_request(token)},
+    )
+    assert (start.status, start.response_result) == (CommandStatus.ACCEPTED, "ACCEPTED")
+
+    start = wait_for(lambda: Command.objects.filter(pk=start.pk, status=CommandStatus.COMPLETED).first(), timeout=30)
+    assert start.result == "ACCEPTED"
+    received = Command.objects.get(tenant=cpo, direction=CommandDirection.RECEIVED)
+    assert (received.partner.tenant, received.command, received.result) == (cpo, "START_SESSION", "ACCEPTED")
+    assert received.response_url == start.response_url
+    assert any(step["event"] == "result delivered" for step in received.history)
+    # The started session reaches the eMSP through the sessions push.
+    session = wait_for(lambda: Session.objects.filter(tenant=emsp, status="ACTIVE").first(), timeout=30)
+    assert (session.location_id, session.evse_uid, session.cdr_token["uid"]) == ("LOC1", "3256", token.uid)
+
+    stop = commands.send_command(
+        tenant=emsp, partner=at_emsp, command="STOP_SESSION", request={"session_id": session.session_id}
+    )
+    assert stop.status == CommandStatus.ACCEPTED
+    stop = wait_for(lambda: Command.objects.filter(pk=stop.pk, status=CommandStatus.COMPLETED).first(), timeout=30)
+    assert stop.result == "ACCEPTED"
+    wait_for(lambda: Session.objects.get(tenant=emsp, session_id=session.session_id).status == "COMPLETED", timeout=30)
+
+
+def test_send_command_waits_for_the_result(celery_worker, live_server, settings):
+    settings.OCPI_BASE_URL = live_server.url
+    settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS = 0.5
+    cpo = make_tenant("cpo", "NL:CPO:CPO")
+    emsp = make_tenant("emsp", "DE:EMS:EMSP")
+    connect(cpo, emsp, "2.2.1")
+    own_location(cpo)
+    out = StringIO()
+    args = ["emsp", "cpo", "UNLOCK_CONNECTOR", "--location", "LOC1", "--evse", "3256", "--connector", "2", "--wait"]
+    call_command("send_command", *args, stdout=out)
+    first, last = out.getvalue().splitlines()
+    assert first.startswith("UNLOCK_CONNECTOR to cpo: accepted")
+    assert last.endswith("result ACCEPTED")

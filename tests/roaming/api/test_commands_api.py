@@ -1,0 +1,266 @@
+"""Commands endpoints over HTTP: the CPO's receiver (checks, answers, storage) and the eMSP's result URL."""
+
+import pytest
+
+from roaming.models import Command, CommandDirection, CommandStatus
+from tests.factories import auth, make_partner
+from tests.roaming.api.test_locations_api import own_location
+from tests.roaming.api.test_sessions_api import own_session
+from tests.roaming.ocpi.test_commands_translation import REQUESTS_211, REQUESTS_221, TOKEN_221
+
+BASE_221 = "/ocpi/cpo/2.2.1/receiver/commands"
+BASE_211 = "/ocpi/cpo/2.1.1/receiver/commands"
+
+
+@pytest.fixture
+def location(cpo_tenant):
+    return own_location(cpo_tenant)  # LOC1: EVSE 3256 (connectors 1, 2) and 3257
+
+
+@pytest.fixture
+def dispatched(monkeypatch):
+    """The commands handed to the charge point backend (after commit)."""
+    handed = []
+    monkeypatch.setattr("roaming.services.chargepoint.SimulatorBackend.dispatch", lambda self, c: handed.append(c.pk))
+    return handed
+
+
+def post(client, url, body, token):
+    return client.post(url, body, content_type="application/json", **auth(token))
+
+
+def start_221(**changes):
+    return {**REQUESTS_221["START_SESSION"], "location_id": "LOC1", "evse_uid": "3256", "connector_id": "1", **changes}
+
+
+def test_accepted_start_session_is_stored_answered_with_a_timeout_and_dispatched_after_commit(
+    client, emsp_partner, location, dispatched, django_capture_on_commit_callbacks, settings
+):
+    settings.COMMAND_RESULT_TIMEOUT_SECONDS = 45
+    partner, token = emsp_partner
+    with django_capture_on_commit_callbacks(execute=True):
+        body = post(client, f"{BASE_221}/START_SESSION", start_221(), token).json()
+    assert body["status_code"] == 1000
+    assert body["data"] == {"result": "ACCEPTED", "timeout": 45}
+    command = Command.objects.get()
+    assert (command.direction, command.partner, command.command) == (
+        CommandDirection.RECEIVED,
+        partner,
+        "START_SESSION",
+    )
+    assert command.status == CommandStatus.ACCEPTED
+    assert command.response_url == REQUESTS_221["START_SESSION"]["response_url"]
+    assert command.request["token"]["uid"] == TOKEN_221["uid"]
+    assert command.request["connector_id"] == "1"
+    assert dispatched == [command.pk]
+
+
+def test_unknown_location_is_rejected_per_spec_and_not_dispatched(client, emsp_partner, location, dispatched):
+    _, token = emsp_partner
+    body = post(client, f"{BASE_221}/START_SESSION", start_221(location_id="NOPE"), token).json()
+    assert body["status_code"] == 1000
+    assert body["data"]["result"] == "REJECTED"
+    assert "NOPE" in body["data"]["message"][0]["text"]
+    assert Command.objects.get().status == CommandStatus.REJECTED
+    assert dispatched == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [({"evse_uid": "9999"}, "9999"), ({"connector_id": "7"}, "7")],
+)
+def test_unknown_evse_or_connector_is_rejected(client, emsp_partner, location, dispatched, changes, named):
+    _, token = emsp_partner
+    data = post(client, f"{BASE_221}/START_SESSION", start_221(**changes), token).json()["data"]
+    assert data["result"] == "REJECTED" and named in data["message"][0]["text"]
+
+
+def test_a_token_of_another_emsp_is_rejected(client, emsp_partner, location, dispatched):
+    _, token = emsp_partner
+    body = start_221(token={**TOKEN_221, "party_id": "XXX"})
+    assert post(client, f"{BASE_221}/START_SESSION", body, token).json()["data"]["result"] == "REJECTED"
+    assert dispatched == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (start_221(location_id="L" * 37), "location_id"),
+        (start_221(token={**TOKEN_221, "whitelist": "SOMETIMES"}), "token.whitelist"),
+        ({k: v for k, v in start_221().items() if k != "response_url"}, "response_url"),
+        (start_221(evse_uid=None), "evse_uid"),
+    ],
+)
+def test_bad_request_is_2001_with_http_200_naming_the_field_and_nothing_stored(
+    client, emsp_partner, location, dispatched, body, field
+):
+    _, token = emsp_partner
+    response = post(client, f"{BASE_221}/START_SESSION", body, token)
+    assert response.status_code == 200
+    assert response.json()["status_code"] == 2001
+    assert response.json()["status_message"].startswith(field)
+    assert not Command.objects.exists()
+
+
+def test_unknown_command_in_the_url_is_2001(client, emsp_partner):
+    _, token = emsp_partner
+    response = post(client, f"{BASE_221}/SELF_DESTRUCT", {}, token)
+    assert (response.status_code, response.json()["status_code"]) == (200, 2001)
+    assert "command" in response.json()["status_message"]
+
+
+def test_wrong_token_is_401_and_nothing_stored(client, emsp_partner, location):
+    response = post(client, f"{BASE_221}/START_SESSION", start_221(), "not-a-token")
+    assert (response.status_code, response.json()["status_code"]) == (401, 2000)
+    assert not Command.objects.exists()
+
+
+def test_stop_session_of_an_unknown_session_is_unknown_session(client, emsp_partner, dispatched):
+    _, token = emsp_partner
+    data = post(client, f"{BASE_221}/STOP_SESSION", REQUESTS_221["STOP_SESSION"], token).json()["data"]
+    assert data["result"] == "UNKNOWN_SESSION"
+    assert Command.objects.get().status == CommandStatus.UNKNOWN_SESSION
+
+
+def test_stop_session_of_an_active_session_of_the_partners_driver_is_accepted(
+    client, cpo_tenant, emsp_partner, dispatched, django_capture_on_commit_callbacks
+):
+    own_session(cpo_tenant, "S1", status="ACTIVE")
+    _, token = emsp_partner
+    with django_capture_on_commit_callbacks(execute=True):
+        data = post(client, f"{BASE_221}/STOP_SESSION", REQUESTS_221["STOP_SESSION"], token).json()["data"]
+    assert data["result"] == "ACCEPTED"
+    assert len(dispatched) == 1
+
+
+def test_stop_session_of_another_emsps_driver_is_rejected(client, cpo_tenant, emsp_partner, dispatched):
+    own_session(cpo_tenant, "S1", status="ACTIVE", cdr_token={**TOKEN_221, "party_id": "XXX"})
+    _, token = emsp_partner
+    assert post(client, f"{BASE_221}/STOP_SESSION", REQUESTS_221["STOP_SESSION"], token).json()["data"]["result"] == (
+        "REJECTED"
+    )
+
+
+def test_cancel_reservation_needs_a_reservation_of_the_same_partner(
+    client, cpo_tenant, emsp_partner, location, dispatched, django_capture_on_commit_callbacks
+):
+    _, token = emsp_partner
+    cancel = REQUESTS_221["CANCEL_RESERVATION"]
+    assert post(client, f"{BASE_221}/CANCEL_RESERVATION", cancel, token).json()["data"]["result"] == "REJECTED"
+    reserve = {**REQUESTS_221["RESERVE_NOW"], "location_id": "LOC1", "evse_uid": "3257"}
+    _, other = make_partner(cpo_tenant, "DE:OTH:EMSP", name="other")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, f"{BASE_221}/RESERVE_NOW", reserve, token).json()["data"]["result"] == "ACCEPTED"
+    other_cancel = post(client, f"{BASE_221}/CANCEL_RESERVATION", cancel, other).json()["data"]
+    assert other_cancel["result"] == "REJECTED"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, f"{BASE_221}/CANCEL_RESERVATION", cancel, token).json()["data"]["result"] == "ACCEPTED"
+
+
+def test_unlock_connector_checks_the_connector(client, emsp_partner, location, dispatched):
+    _, token = emsp_partner
+    unlock = {**REQUESTS_221["UNLOCK_CONNECTOR"], "location_id": "LOC1", "evse_uid": "3256", "connector_id": "2"}
+    assert post(client, f"{BASE_221}/UNLOCK_CONNECTOR", unlock, token).json()["data"]["result"] == "ACCEPTED"
+    unlock["connector_id"] = "3"
+    assert post(client, f"{BASE_221}/UNLOCK_CONNECTOR", unlock, token).json()["data"]["result"] == "REJECTED"
+
+
+def test_2_1_1_start_session_answers_only_the_result_and_owns_the_token_by_the_connection(
+    client, cpo_tenant, location, dispatched
+):
+    partner, token = make_partner(cpo_tenant, "DE:EMS:EMSP", name="old", version="2.1.1")
+    body = {**REQUESTS_211["START_SESSION"], "evse_uid": "3256"}
+    response = post(client, f"{BASE_211}/START_SESSION", body, token).json()
+    assert response["data"] == {"result": "ACCEPTED"}
+    command = Command.objects.get()
+    assert (command.request["token"]["country_code"], command.request["token"]["party_id"]) == ("DE", "EMS")
+
+
+def test_2_1_1_cancel_reservation_is_not_supported_and_nothing_stored(client, cpo_tenant):
+    _, token = make_partner(cpo_tenant, "DE:EMS:EMSP", name="old", version="2.1.1")
+    response = post(client, f"{BASE_211}/CANCEL_RESERVATION", REQUESTS_221["CANCEL_RESERVATION"], token).json()
+    assert response["data"] == {"result": "NOT_SUPPORTED"}
+    assert not Command.objects.exists()
+
+
+# -- the eMSP's result URL ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sent(emsp_tenant):
+    """A START_SESSION the eMSP tenant sent to its CPO partner, accepted and waiting for the result."""
+    partner, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo")
+    command = Command.objects.create(
+        tenant=emsp_tenant,
+        direction=CommandDirection.SENT,
+        partner=partner,
+        command="START_SESSION",
+        status=CommandStatus.ACCEPTED,
+    )
+    return command, token
+
+
+def result_url(command, version="2.2.1"):
+    return f"/ocpi/emsp/{version}/sender/commands/{command.command}/{command.uid}"
+
+
+def test_result_at_the_response_url_completes_the_command(client, sent):
+    command, token = sent
+    message = [{"language": "en", "text": "Plug in"}]
+    response = post(client, result_url(command), {"result": "EVSE_OCCUPIED", "message": message}, token)
+    assert response.json()["status_code"] == 1000
+    command.refresh_from_db()
+    assert (command.status, command.result, command.result_message) == ("COMPLETED", "EVSE_OCCUPIED", message)
+    assert command.result_at is not None
+    assert [step["event"] for step in command.history] == ["result"]
+
+
+def test_result_from_another_partner_or_for_another_command_is_404_and_changes_nothing(client, emsp_tenant, sent):
+    command, token = sent
+    _, stranger = make_partner(emsp_tenant, "NL:OTH:CPO", name="other")
+    assert post(client, result_url(command), {"result": "ACCEPTED"}, stranger).status_code == 404
+    wrong_command = result_url(command).replace("START_SESSION", "STOP_SESSION")
+    assert post(client, wrong_command, {"result": "ACCEPTED"}, token).status_code == 404
+    command.refresh_from_db()
+    assert (command.status, command.result) == (CommandStatus.ACCEPTED, "")
+
+
+def test_bad_result_is_2001_naming_the_field(client, sent):
+    command, token = sent
+    response = post(client, result_url(command), {"result": "MAYBE"}, token)
+    assert response.json()["status_code"] == 2001 and response.json()["status_message"].startswith("result")
+    command.refresh_from_db()
+    assert command.status == CommandStatus.ACCEPTED
+
+
+def test_2_1_1_result_is_a_command_response_mapped_to_the_2_2_1_result(client, sent):
+    command, token = sent
+    command.partner.version = "2.1.1"
+    command.partner.save()
+    assert (
+        post(client, result_url(command, "2.1.1"), {"result": "UNKNOWN_SESSION"}, token).json()["status_code"] == 1000
+    )
+    command.refresh_from_db()
+    assert (command.status, command.result) == (CommandStatus.COMPLETED, "FAILED")
+
+
+def test_a_result_after_the_timeout_is_still_recorded(client, sent):
+    command, token = sent
+    Command.objects.filter(pk=command.pk).update(status=CommandStatus.TIMEOUT)
+    post(client, result_url(command), {"result": "ACCEPTED"}, token)
+    command.refresh_from_db()
+    assert (command.status, command.result) == (CommandStatus.COMPLETED, "ACCEPTED")
+    assert command.history[-1]["detail"] == "ACCEPTED (after the timeout)"
+
+
+def test_version_details_list_the_receiver_to_a_cpos_partner_and_the_sender_to_an_emsps(client, emsp_partner, sent):
+    _, token = emsp_partner
+    endpoints = client.get("/ocpi/cpo/2.2.1", **auth(token)).json()["data"]["endpoints"]
+    assert [(e["role"], e["url"]) for e in endpoints if e["identifier"] == "commands"] == [
+        ("RECEIVER", "http://127.0.0.1:8000/ocpi/cpo/2.2.1/receiver/commands")
+    ]
+    _, token = sent
+    endpoints = client.get("/ocpi/emsp/2.2.1", **auth(token)).json()["data"]["endpoints"]
+    assert [(e["role"], e["url"]) for e in endpoints if e["identifier"] == "commands"] == [
+        ("SENDER", "http://127.0.0.1:8000/ocpi/emsp/2.2.1/sender/commands")
+    ]

@@ -1,0 +1,58 @@
+"""The Command admin shows a command's steps; the Session admin's action asks the CPO to stop a session."""
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from partners.models import Operator
+from roaming.models import Command, CommandStatus, Session
+from tests.roaming.api.test_sessions_api import SESSION
+from tests.roaming.services.test_commands import cpo_partner
+
+
+@pytest.fixture
+def operator(client, emsp_tenant):
+    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
+    Operator.objects.create(user=user, tenant=emsp_tenant)
+    client.force_login(user)
+    return user
+
+
+def test_command_page_lists_its_history(client, operator, emsp_tenant, peer):
+    partner, _ = cpo_partner(emsp_tenant, peer)
+    command = Command.objects.create(tenant=emsp_tenant, partner=partner, direction="SENT", command="STOP_SESSION")
+    command.log("requested", "to cpo")
+    command.log("answered", "ACCEPTED")
+    command.save()
+    page = client.get(f"/admin/roaming/command/{command.pk}/change/").content.decode()
+    assert "<b>requested</b> to cpo" in page and "<b>answered</b> ACCEPTED" in page
+    assert client.get("/admin/roaming/command/").status_code == 200
+
+
+def test_stop_session_action_sends_stop_session_to_the_cpo_partner(client, operator, emsp_tenant, peer):
+    partner, _ = cpo_partner(emsp_tenant, peer)
+    peer.ok("/commands/STOP_SESSION", {"result": "ACCEPTED", "timeout": 30})
+    session = Session.objects.create(
+        tenant=emsp_tenant,
+        partner=partner,
+        country_code="NL",
+        party_id="CPO",
+        session_id="S1",
+        start_date_time=SESSION["start_date_time"],
+        kwh=0,
+        cdr_token=SESSION["cdr_token"],
+        auth_method="COMMAND",
+        location_id="LOC1",
+        evse_uid="3256",
+        connector_id="1",
+        currency="EUR",
+        status="ACTIVE",
+        last_updated=SESSION["last_updated"],
+    )
+    response = client.post(
+        "/admin/roaming/session/", {"action": "stop_session", "_selected_action": [session.pk]}, follow=True
+    )
+    assert "STOP_SESSION S1: accepted, waiting for the charge point" in response.content.decode()
+    assert json.loads(peer.requests[-1]["body"])["session_id"] == "S1"
+    assert Command.objects.get().status == CommandStatus.ACCEPTED
