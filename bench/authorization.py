@@ -98,8 +98,8 @@ def main() -> None:
             f"PostgreSQL, 4 client processes on the same {os.cpu_count()}-core machine",
             [row("POST tokens/{uid}/authorize, 2.2.1 (4 clients)", len(latencies), elapsed, latencies)],
             [
-                "Each authorization is three indexed queries: tenant, the caller's credentials token, "
-                "the driver's token."
+                "Each authorization is two indexed queries: the caller's credentials token with its partner "
+                "and tenant, and the driver's token."
             ],
         )
 
