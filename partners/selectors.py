@@ -1,4 +1,4 @@
-"""Reads on every request's path, as statements built once from the models' metadata.
+"""Reads on every request's path, as plain SQL built from the models' metadata.
 
 Every OCPI request starts by finding the caller's token with its partner and tenant. Through the
 ORM, compiling that query cost more CPU than the database spent answering it; here the SQL is put
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
-from partners.models import AccessToken, Partner, Tenant
+from partners.models import AccessToken, Partner, PartnerParty, Tenant
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,15 @@ def live_tokens(*, tenant_slug: str, token_hashes: list[str]) -> list[AccessToke
         token.tenant = tenant_part.load(row, db)
         tokens.append(token)
     return tokens
+
+
+def speaks_for(*, partner: Partner, country_code: str, party_id: str) -> bool:
+    """Whether `partner` speaks for the party country_code*party_id (CiStrings: case-insensitive)."""
+    sql = (
+        f"SELECT 1 FROM {PartnerParty._meta.db_table} "  # noqa: S608 - the table name is the model's
+        "WHERE tenant_id = %s AND partner_id = %s AND UPPER(country_code) = UPPER(%s) AND UPPER(party_id) = UPPER(%s) "
+        "LIMIT 1"
+    )
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(sql, [partner.tenant_id, partner.pk, country_code, party_id])
+        return cursor.fetchone() is not None

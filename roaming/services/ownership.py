@@ -5,17 +5,14 @@ from __future__ import annotations
 from django.db.models import Q
 
 from partners.models import Partner, PartnerParty, Role
+from partners.selectors import speaks_for
 from partners.services import connection_parties
 from roaming.ocpi.errors import InvalidParameters
 
 
 def partner_owns(partner: Partner, country_code: str, party_id: str) -> bool:
     """Whether `partner` speaks for the party country_code*party_id (case-insensitive CiStrings)."""
-    return (
-        PartnerParty.objects.for_tenant(partner.tenant_id)
-        .filter(partner=partner, country_code__iexact=country_code, party_id__iexact=party_id)
-        .exists()
-    )
+    return speaks_for(partner=partner, country_code=country_code, party_id=party_id)
 
 
 def pull_owner(*, partner: Partner, translator, wire: dict, role: str = Role.CPO) -> tuple[str, str]:

@@ -33,3 +33,15 @@ def test_only_unrevoked_tokens_of_the_named_active_tenant(cpo_tenant, emsp_tenan
     Tenant.objects.filter(slug="cpo").update(is_active=False)
     assert live_tokens(tenant_slug="cpo", token_hashes=hashes) == []
     assert live_tokens(tenant_slug="cpo", token_hashes=[]) == []
+
+
+def test_a_partner_speaks_only_for_its_own_parties_whatever_their_case(cpo_tenant, emsp_tenant):
+    from partners.selectors import speaks_for
+
+    partner, _ = make_partner(cpo_tenant, "DE:EMS:EMSP", "DE:EM2:EMSP", name="emsp")
+    other, _ = make_partner(cpo_tenant, "FR:OTH:EMSP", name="other")
+    elsewhere, _ = make_partner(emsp_tenant, "NL:CPO:CPO", name="elsewhere")
+    assert speaks_for(partner=partner, country_code="de", party_id="em2")
+    assert not speaks_for(partner=partner, country_code="FR", party_id="OTH")
+    assert speaks_for(partner=other, country_code="FR", party_id="OTH")
+    assert not speaks_for(partner=elsewhere, country_code="DE", party_id="EMS")
