@@ -22,7 +22,9 @@ def emsp_tenant(db):
 @pytest.fixture
 def emsp_partner(cpo_tenant):
     """A registered 2.2.1 eMSP partner of the CPO tenant, and its raw token C."""
-    return make_partner(cpo_tenant, "DE:EMS:EMSP", name="emsp-partner")
+    return make_partner(
+        cpo_tenant, "DE:EMS:EMSP", name="emsp-partner", versions_url="https://emsp.example.com/ocpi/versions"
+    )
 
 
 @pytest.fixture

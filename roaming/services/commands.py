@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -271,6 +272,14 @@ def _refusal(*, tenant: Tenant, partner: Partner, command: str, request: dict) -
     return None
 
 
+def _partner_host(partner: Partner, url: str) -> bool:
+    """Whether `url` is on a host (and port) of the partner's versions URL or endpoints: the platform POSTs
+    results there with the partner's token, so it must not be talked into calling anywhere else."""
+    target = urlsplit(url).netloc.lower()
+    known = [partner.versions_url, *partner.endpoints.values_list("url", flat=True)]
+    return any(urlsplit(u).netloc.lower() == target for u in known if u)
+
+
 def reservation_of(*, tenant: Tenant, partner: Partner, reservation_id: str) -> Command | None:
     """The partner's accepted RESERVE_NOW with this reservation_id (a reservation is per eMSP, never shared)."""
     return (
@@ -292,6 +301,8 @@ def receive_command(*, tenant: Tenant, partner: Partner, command: str, request: 
     from roaming.services import chargepoint
 
     refusal = _refusal(tenant=tenant, partner=partner, command=command, request=request)
+    if refusal is None and not _partner_host(partner, response_url):
+        refusal = "REJECTED", "The response_url is not on a host of your OCPI endpoints"
     timeout = settings.COMMAND_RESULT_TIMEOUT_SECONDS
     answer = Answer(refusal[0], timeout, text(refusal[1])) if refusal else Answer("ACCEPTED", timeout)
     with transaction.atomic():

@@ -10,6 +10,7 @@ from tests.roaming.ocpi.test_commands_translation import REQUESTS_211, REQUESTS_
 
 BASE_221 = "/ocpi/cpo/2.2.1/receiver/commands"
 BASE_211 = "/ocpi/cpo/2.1.1/receiver/commands"
+EMSP_VERSIONS = "https://emsp.example.com/ocpi/versions"  # the host of the requests' response_url
 
 
 @pytest.fixture
@@ -148,7 +149,7 @@ def test_cancel_reservation_needs_a_reservation_of_the_same_partner(
     cancel = REQUESTS_221["CANCEL_RESERVATION"]
     assert post(client, f"{BASE_221}/CANCEL_RESERVATION", cancel, token).json()["data"]["result"] == "REJECTED"
     reserve = {**REQUESTS_221["RESERVE_NOW"], "location_id": "LOC1", "evse_uid": "3257"}
-    _, other = make_partner(cpo_tenant, "DE:OTH:EMSP", name="other")
+    _, other = make_partner(cpo_tenant, "DE:OTH:EMSP", name="other", versions_url=EMSP_VERSIONS)
     with django_capture_on_commit_callbacks(execute=True):
         assert post(client, f"{BASE_221}/RESERVE_NOW", reserve, token).json()["data"]["result"] == "ACCEPTED"
     other_cancel = post(client, f"{BASE_221}/CANCEL_RESERVATION", cancel, other).json()["data"]
@@ -168,7 +169,7 @@ def test_unlock_connector_checks_the_connector(client, emsp_partner, location, d
 def test_2_1_1_start_session_answers_only_the_result_and_owns_the_token_by_the_connection(
     client, cpo_tenant, location, dispatched
 ):
-    partner, token = make_partner(cpo_tenant, "DE:EMS:EMSP", name="old", version="2.1.1")
+    partner, token = make_partner(cpo_tenant, "DE:EMS:EMSP", name="old", version="2.1.1", versions_url=EMSP_VERSIONS)
     body = {**REQUESTS_211["START_SESSION"], "evse_uid": "3256"}
     response = post(client, f"{BASE_211}/START_SESSION", body, token).json()
     assert response["data"] == {"result": "ACCEPTED"}
@@ -177,7 +178,7 @@ def test_2_1_1_start_session_answers_only_the_result_and_owns_the_token_by_the_c
 
 
 def test_2_1_1_cancel_reservation_is_not_supported_and_nothing_stored(client, cpo_tenant):
-    _, token = make_partner(cpo_tenant, "DE:EMS:EMSP", name="old", version="2.1.1")
+    _, token = make_partner(cpo_tenant, "DE:EMS:EMSP", name="old", version="2.1.1", versions_url=EMSP_VERSIONS)
     response = post(client, f"{BASE_211}/CANCEL_RESERVATION", REQUESTS_221["CANCEL_RESERVATION"], token).json()
     assert response["data"] == {"result": "NOT_SUPPORTED"}
     assert not Command.objects.exists()
@@ -264,3 +265,13 @@ def test_version_details_list_the_receiver_to_a_cpos_partner_and_the_sender_to_a
     assert [(e["role"], e["url"]) for e in endpoints if e["identifier"] == "commands"] == [
         ("SENDER", "http://127.0.0.1:8000/ocpi/emsp/2.2.1/sender/commands")
     ]
+
+
+def test_a_response_url_off_the_partners_hosts_is_rejected_and_never_called(client, emsp_partner, location, dispatched):
+    _, token = emsp_partner
+    body = post(
+        client, f"{BASE_221}/START_SESSION", start_221(response_url="http://169.254.169.254/latest/meta-data"), token
+    ).json()
+    assert body["data"]["result"] == "REJECTED"
+    assert "response_url" in body["data"]["message"][0]["text"]
+    assert dispatched == []
