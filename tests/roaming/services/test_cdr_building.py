@@ -154,6 +154,12 @@ def test_builds_a_priced_valid_221_cdr_of_an_ended_session(cpo_tenant, connector
     wire = Cdrs().to_wire(cdr)
     assert validate(CdrWire, wire).total_cost.excl_vat == 9.0
     assert wire["tariffs"][0]["id"] == "T14"
+    # The same CDR sent to a 2.1.1 partner: its own schema, with the Location it embeds and a number cost.
+    from roaming.ocpi.v2_1_1 import cdrs as cdrs_211
+
+    old = cdrs_211.Cdrs().to_wire(cdr)
+    assert validate(cdrs_211.CdrWire, old).total_cost == 9.0
+    assert old["location"]["id"] == "LOC1" and old["tariffs"][0]["id"] == "T14"
 
 
 @pytest.mark.django_db
