@@ -1,6 +1,13 @@
 """The OCPI module models, one file each, shaped after 2.2.1 and able to hold every 2.1.1 value."""
 
 from roaming.models.cdrs import Cdr
+from roaming.models.chargingprofiles import (
+    ActiveChargingProfile,
+    ChargingProfileDirection,
+    ChargingProfileKind,
+    ChargingProfileRequest,
+    ChargingProfileStatus,
+)
 from roaming.models.commands import Command, CommandDirection, CommandStatus, CommandType
 from roaming.models.locations import Connector, Evse, EvseStatus, Location
 from roaming.models.outbox import Delivery, DeliveryMethod, DeliveryStatus
@@ -10,7 +17,12 @@ from roaming.models.tokens import Token, Whitelist
 from roaming.models.wirecache import WireCache
 
 __all__ = [
+    "ActiveChargingProfile",
     "Cdr",
+    "ChargingProfileDirection",
+    "ChargingProfileKind",
+    "ChargingProfileRequest",
+    "ChargingProfileStatus",
     "Command",
     "CommandDirection",
     "CommandStatus",
