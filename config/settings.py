@@ -202,8 +202,8 @@ SYNC_SCHEDULE_SECONDS = env.float("SYNC_SCHEDULE_SECONDS", default=30.0)
 DELIVERY_RETENTION_DAYS = env.int("DELIVERY_RETENTION_DAYS", default=14)
 # Finished handshake logs are kept this many days (a partner's latest one always stays).
 HANDSHAKE_RETENTION_DAYS = env.int("HANDSHAKE_RETENTION_DAYS", default=90)
-# Commands: seconds a charge point's result may take (the timeout we answer as CPO, and what we wait
-# for when a CPO names none), and how often beat marks commands past it as timed out.
+# Commands and charging profile requests: seconds a charge point's result may take (the timeout we answer
+# as CPO, and what we wait for when a CPO names none), and how often beat marks those past it as timed out.
 COMMAND_RESULT_TIMEOUT_SECONDS = env.int("COMMAND_RESULT_TIMEOUT_SECONDS", default=60)
 COMMAND_TIMEOUT_SWEEP_SECONDS = env.float("COMMAND_TIMEOUT_SWEEP_SECONDS", default=15.0)
 # The class that hands received commands to charge points (see docs/operations.md, Commands).
@@ -219,6 +219,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-deliveries": {"task": "roaming.tasks.sweep_task", "schedule": PUSH_SWEEP_SECONDS},
     "schedule-pulls": {"task": "roaming.tasks.schedule_pulls_task", "schedule": SYNC_SCHEDULE_SECONDS},
     "expire-commands": {"task": "roaming.tasks.expire_commands_task", "schedule": COMMAND_TIMEOUT_SWEEP_SECONDS},
+    "expire-charging-profiles": {
+        "task": "roaming.tasks.expire_charging_profiles_task",
+        "schedule": COMMAND_TIMEOUT_SWEEP_SECONDS,
+    },
 }
 
 # Production: HTTPS-only cookies behind a TLS-terminating proxy, and refuse to start half-configured.

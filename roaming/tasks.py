@@ -4,7 +4,7 @@ from celery import shared_task
 
 from roaming.ocpi.client import PartnerError
 from roaming.ocpi.headers import log_context
-from roaming.services import chargepoint, commands, outbox, sync
+from roaming.services import chargepoint, chargingprofiles, commands, outbox, sync
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -58,3 +58,27 @@ def simulate_charge_point_task(command_id: int) -> None:
 def post_command_result_task(command_id: int) -> bool:
     with log_context(command=command_id):
         return commands.post_result(command_id=command_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def expire_charging_profiles_task() -> int:
+    return chargingprofiles.expire_overdue()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def simulate_charging_profile_task(request_id: int) -> None:
+    chargepoint.simulate_charging_profile(request_id=request_id)
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(PartnerError,),
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=10,
+)
+def post_charging_profile_result_task(request_id: int) -> bool:
+    with log_context(charging_profile=request_id):
+        return chargingprofiles.post_result(request_id=request_id)

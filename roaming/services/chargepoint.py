@@ -1,11 +1,15 @@
 """The charge point side of received commands: a pluggable backend, and a simulator for demos and tests.
 
-A backend is a class named by the CHARGE_POINT_BACKEND setting with one method,
-`dispatch(command)`, called after an accepted command is committed. It passes the command on to
-the charge point (OCPP or anything else) and reports the charge point's answer later, from
-wherever it arrives, through `commands.charge_point_result(command_id=…, result=…)` with a 2.2.1
-CommandResultType; the platform forwards it to the eMSP. An answer that never comes ends as
-TIMEOUT at the command's deadline.
+A backend is a class named by the CHARGE_POINT_BACKEND setting. `dispatch(command)` is called after an
+accepted command is committed. It passes the command on to the charge point (OCPP or anything else) and
+reports the charge point's answer later, from wherever it arrives, through
+`commands.charge_point_result(command_id=…, result=…)` with a 2.2.1 CommandResultType; the platform
+forwards it to the eMSP. An answer that never comes ends as TIMEOUT at the command's deadline.
+
+Charging profile requests go the same way: `set_profile(request)`, `get_profile(request)` and
+`clear_profile(request)` (a ChargingProfileRequest), answered through
+`chargingprofiles.charge_point_result(request_id=…, result=…, profile=…)` with a ChargingProfileResultType
+and, for a GET, the ActiveChargingProfile.
 """
 
 from __future__ import annotations
@@ -18,9 +22,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from roaming.models import Command, CommandDirection, CommandType, Session
+from roaming.models import (
+    ChargingProfileDirection,
+    ChargingProfileKind,
+    ChargingProfileRequest,
+    Command,
+    CommandDirection,
+    CommandType,
+    Connector,
+    Session,
+)
+from roaming.models.chargingprofiles import WAITING as PROFILE_WAITING
 from roaming.models.commands import WAITING
-from roaming.services import commands, sessions
+from roaming.services import chargingprofiles, commands, sessions
 from tariffs.models import Tariff
 
 #: What the simulator answers when told to stay silent.
@@ -29,6 +43,12 @@ NO_ANSWER = "NO_ANSWER"
 
 class ChargePointBackend(Protocol):
     def dispatch(self, command: Command) -> None: ...
+
+    def set_profile(self, request: ChargingProfileRequest) -> None: ...
+
+    def get_profile(self, request: ChargingProfileRequest) -> None: ...
+
+    def clear_profile(self, request: ChargingProfileRequest) -> None: ...
 
 
 def backend() -> ChargePointBackend:
@@ -45,6 +65,24 @@ class SimulatorBackend:
         if settings.CHARGE_POINT_SIMULATOR_RESULT == NO_ANSWER:
             return
         simulate_charge_point_task.apply_async((command.pk,), countdown=settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS)
+
+    def set_profile(self, request: ChargingProfileRequest) -> None:
+        self._answer_profile_later(request)
+
+    def get_profile(self, request: ChargingProfileRequest) -> None:
+        self._answer_profile_later(request)
+
+    def clear_profile(self, request: ChargingProfileRequest) -> None:
+        self._answer_profile_later(request)
+
+    def _answer_profile_later(self, request: ChargingProfileRequest) -> None:
+        from roaming.tasks import simulate_charging_profile_task
+
+        if settings.CHARGE_POINT_SIMULATOR_RESULT == NO_ANSWER:
+            return
+        simulate_charging_profile_task.apply_async(
+            (request.pk,), countdown=settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS
+        )
 
 
 def simulate(*, command_id: int) -> Command | None:
@@ -129,3 +167,55 @@ def stop_session(*, command: Command) -> Session | None:
     )
     session.refresh_from_db()
     return session
+
+
+def simulate_charging_profile(*, request_id: int) -> ChargingProfileRequest | None:
+    """The simulated charge point answers a charging profile request: ACCEPTED when the simulator accepts,
+    else REJECTED (ChargingProfileResultType has nothing finer). An accepted GET returns the profile last set
+    on the session, or, with none, the connector's full capacity (mod_charging_profiles: with no profile
+    active the ActiveChargingProfile shows the maximum charging capacity of the EVSE)."""
+    with transaction.atomic():
+        record = (
+            ChargingProfileRequest.objects.select_for_update()
+            .filter(pk=request_id, direction=ChargingProfileDirection.RECEIVED, status__in=PROFILE_WAITING)
+            .first()
+        )
+        if record is None:
+            return None
+        result = "ACCEPTED" if settings.CHARGE_POINT_SIMULATOR_RESULT == "ACCEPTED" else "REJECTED"
+        profile = None
+        if result == "ACCEPTED" and record.kind == ChargingProfileKind.GET:
+            profile = planned_profile(request=record)
+        return chargingprofiles.charge_point_result(request_id=request_id, result=result, profile=profile)
+
+
+def planned_profile(*, request: ChargingProfileRequest) -> dict:
+    """The ActiveChargingProfile the simulated charge point plans for the next `duration` seconds."""
+    tenant, session_id = request.tenant, request.session_id
+    known = chargingprofiles.active_profile(tenant=tenant, partner=None, session_id=session_id)
+    if known is not None:
+        profile = {**known.charging_profile, "duration": request.duration}
+        return {"start_date_time": timezone.now(), "charging_profile": profile}
+    session = Session.objects.for_tenant(tenant).filter(partner__isnull=True, session_id__iexact=session_id).first()
+    connector = None
+    if session is not None:
+        connector = (
+            Connector.objects.for_tenant(tenant)
+            .filter(
+                evse__location__partner__isnull=True,
+                evse__location__location_id__iexact=session.location_id,
+                evse__uid__iexact=session.evse_uid,
+                connector_id__iexact=session.connector_id,
+            )
+            .first()
+        )
+    if connector is not None and connector.max_electric_power:
+        unit, limit = "W", connector.max_electric_power
+    else:
+        unit, limit = "A", connector.max_amperage if connector is not None else 32
+    profile = {
+        "duration": request.duration,
+        "charging_rate_unit": unit,
+        "charging_profile_period": [{"start_period": 0, "limit": float(limit)}],
+    }
+    return {"start_date_time": timezone.now(), "charging_profile": profile}

@@ -1,0 +1,417 @@
+"""Charging profiles services (mod_charging_profiles, 2.2.1 only): both sides of the asynchronous flow.
+
+eMSP/SCSP side: set_profile(), get_active_profile() and clear_profile() call a CPO partner's
+chargingprofiles receiver (PUT/GET/DELETE {url}/{session_id}) with a response_url of ours and record
+its ChargingProfileResponse; record_result() takes the charge point's result at that URL and
+put_active_profile() the ActiveChargingProfile the CPO pushes. CPO side: receive_request() checks a
+request against the tenant's own sessions, answers it, and hands an accepted one to the charge point
+backend; charge_point_result() takes the backend's answer and post_result() forwards it to the
+sender's response_url. expire_overdue() ends, on both sides, requests whose result is past its deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from partners.models import InterfaceRole, Partner, Role, Tenant
+from roaming.models import (
+    ActiveChargingProfile,
+    ChargingProfileDirection,
+    ChargingProfileKind,
+    ChargingProfileRequest,
+    ChargingProfileStatus,
+    Session,
+    SessionStatus,
+)
+from roaming.models.chargingprofiles import WAITING
+from roaming.ocpi.client import OcpiClient, PartnerError, client_for
+from roaming.ocpi.common import jsonable
+from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.errors import InvalidParameters, NotFound
+from roaming.services.commands import _own_party, _party_of
+from roaming.services.ownership import partner_owns
+
+logger = logging.getLogger(__name__)
+
+MODULE = "chargingprofiles"
+
+
+def _step(record: ChargingProfileRequest, event: str, detail: str = "") -> None:
+    """A step on the request's history, and in the log."""
+    record.log(event, detail)
+    logger.info("%s %s #%s: %s %s", record.direction, record.kind, record.pk or "new", event, detail)
+
+
+def _deadline(seconds: int | None) -> datetime:
+    """When a result is overdue: after the CPO's timeout, or ours when it named none."""
+    return timezone.now() + timedelta(seconds=settings.COMMAND_RESULT_TIMEOUT_SECONDS if seconds is None else seconds)
+
+
+def _end(record: ChargingProfileRequest, status: str, event: str, detail: str = "") -> ChargingProfileRequest:
+    record.status = status
+    if status in (ChargingProfileStatus.FAILED, ChargingProfileStatus.NOT_SUPPORTED):
+        record.error = detail
+    _step(record, event, detail)
+    record.save()
+    return record
+
+
+def store_active_profile(*, tenant: Tenant, partner: Partner | None, session_id: str, active: dict) -> None:
+    """Keep `active` (internal ActiveChargingProfile) as the session's last known profile."""
+    ActiveChargingProfile.objects.update_or_create(
+        tenant=tenant,
+        partner=partner,
+        session_id__iexact=session_id,
+        defaults={"start_date_time": active["start_date_time"], "charging_profile": active["charging_profile"]},
+        create_defaults={
+            "session_id": session_id,
+            "start_date_time": active["start_date_time"],
+            "charging_profile": active["charging_profile"],
+        },
+    )
+
+
+def active_profile(*, tenant: Tenant, partner: Partner | None, session_id: str) -> ActiveChargingProfile | None:
+    """The session's last known ActiveChargingProfile (partner None: one of our own sessions)."""
+    return (
+        ActiveChargingProfile.objects.for_tenant(tenant).filter(partner=partner, session_id__iexact=session_id).first()
+    )
+
+
+# -- eMSP/SCSP side: sending a request and taking its result ----------------------------------------------
+
+
+def response_url(*, tenant: Tenant, version: str, record: ChargingProfileRequest) -> str:
+    """Our URL for this request's result: below the tenant's chargingprofiles sender endpoint, unguessable."""
+    base = f"{settings.OCPI_BASE_URL.rstrip('/')}/ocpi/{tenant.slug}/{version}"
+    return f"{base}/{InterfaceRole.SENDER.lower()}/{MODULE}/{record.kind}/{record.uid}"
+
+
+def set_profile(
+    *, tenant: Tenant, partner: Partner, session_id: str, profile: dict, client: OcpiClient | None = None
+) -> ChargingProfileRequest:
+    """Ask a CPO partner to set `profile` (a ChargingProfile, 2.2.1 shape) on one of its sessions."""
+    return _send(
+        tenant=tenant,
+        partner=partner,
+        kind=ChargingProfileKind.SET,
+        session_id=session_id,
+        profile=profile,
+        client=client,
+    )
+
+
+def get_active_profile(
+    *, tenant: Tenant, partner: Partner, session_id: str, duration: int, client: OcpiClient | None = None
+) -> ChargingProfileRequest:
+    """Ask a CPO partner for the next `duration` seconds of a session's ActiveChargingProfile."""
+    return _send(
+        tenant=tenant,
+        partner=partner,
+        kind=ChargingProfileKind.GET,
+        session_id=session_id,
+        duration=duration,
+        client=client,
+    )
+
+
+def clear_profile(
+    *, tenant: Tenant, partner: Partner, session_id: str, client: OcpiClient | None = None
+) -> ChargingProfileRequest:
+    """Ask a CPO partner to remove the profile we set on one of its sessions."""
+    return _send(tenant=tenant, partner=partner, kind=ChargingProfileKind.CLEAR, session_id=session_id, client=client)
+
+
+def _send(
+    *,
+    tenant: Tenant,
+    partner: Partner,
+    kind: str,
+    session_id: str,
+    profile: dict | None = None,
+    duration: int | None = None,
+    client: OcpiClient | None = None,
+) -> ChargingProfileRequest:
+    """Send one request and record the synchronous answer (the row is committed first, as the result may come
+    back before the answer does). A partner whose version has no charging profiles gets nothing: the request is
+    NOT_SUPPORTED; one that cannot be reached or answers nonsense makes it FAILED. Call it outside a transaction."""
+    record = ChargingProfileRequest.objects.create(
+        tenant=tenant,
+        direction=ChargingProfileDirection.SENT,
+        partner=partner,
+        session_id=session_id,
+        kind=kind,
+        profile=profile,
+        duration=duration,
+        deadline=_deadline(None),
+    )
+    _step(record, "requested", f"to {partner.name}")
+    dialect = get_dialect(partner.version) if partner.version else None
+    if dialect is None or not dialect.has_module(MODULE):
+        record.response_result = ChargingProfileStatus.NOT_SUPPORTED
+        reason = f"OCPI {dialect or '(no version)'} of {partner.name} has no charging profiles"
+        return _end(record, ChargingProfileStatus.NOT_SUPPORTED, "not sent", reason)
+    endpoint = partner.endpoints.filter(identifier=MODULE, role=InterfaceRole.RECEIVER).first()
+    if endpoint is None or not partner.is_registered:
+        reason = f"{partner.name} offers no chargingprofiles receiver endpoint"
+        return _end(record, ChargingProfileStatus.FAILED, "not sent", reason)
+    translator = dialect.module(MODULE)
+    record.response_url = response_url(tenant=tenant, version=dialect.version, record=record)
+    try:
+        translator.session_id(session_id)
+        body = translator.set_to_wire(profile=profile, response_url=record.response_url) if profile else None
+    except InvalidParameters as exc:  # never send what we would refuse ourselves
+        return _end(record, ChargingProfileStatus.FAILED, "not sent", f"invalid request: {exc.message}")
+    record.save()
+    url = f"{endpoint.url.rstrip('/')}/{quote(session_id, safe='')}"
+    to_party = _party_of(partner, Role.CPO) if dialect.routing_headers else None
+    headers = {"to_party": to_party, "from_party": _own_party(tenant, partner, Role.EMSP) if to_party else None}
+    try:
+        http = client or client_for(partner)
+        if kind == ChargingProfileKind.SET:
+            answer = http.put(url, json=body, **headers)
+        elif kind == ChargingProfileKind.GET:
+            params = translator.get_to_wire(duration=duration, response_url=record.response_url)
+            answer = http.get(url, params=params, **headers)
+        else:
+            answer = http.delete(url, params=translator.clear_to_wire(response_url=record.response_url), **headers)
+        response = translator.response_from_wire(answer.data)
+    except (PartnerError, InvalidParameters) as exc:
+        return _fail_sent(record.pk, str(exc))
+    return _record_response(record.pk, response)
+
+
+@transaction.atomic
+def _fail_sent(request_id: int, error: str) -> ChargingProfileRequest:
+    record = ChargingProfileRequest.objects.select_for_update().get(pk=request_id)
+    if not record.is_waiting:
+        return record
+    return _end(record, ChargingProfileStatus.FAILED, "sending failed", error)
+
+
+@transaction.atomic
+def _record_response(request_id: int, response: dict) -> ChargingProfileRequest:
+    record = ChargingProfileRequest.objects.select_for_update().get(pk=request_id)
+    record.response_result = response["result"]
+    record.response_timeout = response["timeout"]
+    record.responded_at = timezone.now()
+    _step(record, "answered", response["result"])
+    if record.is_waiting:  # a result that came first has completed it already
+        record.status = response["result"]
+        if response["result"] == ChargingProfileStatus.ACCEPTED:
+            record.deadline = _deadline(response["timeout"])
+    record.save()
+    return record
+
+
+@transaction.atomic
+def record_result(*, tenant: Tenant, partner: Partner, kind: str, uid: str, result: dict) -> ChargingProfileRequest:
+    """The charge point's result, POSTed by the CPO to our response_url: only by the partner the request went to,
+    for that request. An accepted GET's ActiveChargingProfile becomes the session's last known one."""
+    record = (
+        ChargingProfileRequest.objects.for_tenant(tenant)
+        .select_for_update()
+        .filter(direction=ChargingProfileDirection.SENT, partner=partner, kind=kind, uid=uid)
+        .first()
+    )
+    if record is None:
+        raise NotFound(f"Unknown charging profile {kind} request {uid!r}")
+    late = record.status == ChargingProfileStatus.TIMEOUT
+    record.result, record.result_at = result["result"], timezone.now()
+    record.result_profile = jsonable(result["profile"]) if result["profile"] else None
+    record.status = ChargingProfileStatus.COMPLETED
+    _step(record, "result", result["result"] + (" (after the timeout)" if late else ""))
+    record.save()
+    if result["profile"] and result["result"] == "ACCEPTED":
+        store_active_profile(tenant=tenant, partner=partner, session_id=record.session_id, active=result["profile"])
+    return record
+
+
+def put_active_profile(*, tenant: Tenant, partner: Partner, session_id: str, active: dict) -> None:
+    """The CPO pushes a session's changed ActiveChargingProfile (Sender interface PUT): kept per partner."""
+    store_active_profile(tenant=tenant, partner=partner, session_id=session_id, active=active)
+    logger.info("active charging profile of %s from %s", session_id, partner.name)
+
+
+# -- CPO side: taking a request, and forwarding the charge point's result ----------------------------------
+
+
+#: The charge point backend's method for each kind of request.
+_BACKEND_METHODS = {
+    ChargingProfileKind.SET: "set_profile",
+    ChargingProfileKind.GET: "get_profile",
+    ChargingProfileKind.CLEAR: "clear_profile",
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The ChargingProfileResponse we give: could the request reach a charge point?"""
+
+    result: str
+    timeout: int
+    reason: str = ""
+
+
+def _refusal(*, tenant: Tenant, partner: Partner, session_id: str) -> tuple[str, str] | None:
+    """(ChargingProfileResponseType, reason) when the request cannot go to a charge point, else None.
+
+    mod_charging_profiles: profiles are set by the owner of the session's token; the CPO may reject others."""
+    session = Session.objects.for_tenant(tenant).filter(partner__isnull=True, session_id__iexact=session_id).first()
+    if session is None:
+        return ChargingProfileStatus.UNKNOWN_SESSION, f"Unknown session {session_id!r}"
+    if not partner_owns(partner, session.cdr_token.get("country_code", ""), session.cdr_token.get("party_id", "")):
+        return ChargingProfileStatus.REJECTED, "The session is not one of your drivers'"
+    if session.status != SessionStatus.ACTIVE:
+        return ChargingProfileStatus.REJECTED, f"The session is {session.status}"
+    return None
+
+
+def receive_request(
+    *,
+    tenant: Tenant,
+    partner: Partner,
+    kind: str,
+    session_id: str,
+    response_url: str,
+    profile: dict | None = None,
+    duration: int | None = None,
+) -> Answer:
+    """A partner's request (already valid on the wire): refused when the session is not one it may steer,
+    else stored and, once committed, handed to the charge point backend."""
+    from roaming.services import chargepoint
+
+    refusal = _refusal(tenant=tenant, partner=partner, session_id=session_id)
+    timeout = settings.COMMAND_RESULT_TIMEOUT_SECONDS
+    answer = Answer(refusal[0], timeout, refusal[1]) if refusal else Answer(ChargingProfileStatus.ACCEPTED, timeout)
+    with transaction.atomic():
+        record = ChargingProfileRequest(
+            tenant=tenant,
+            direction=ChargingProfileDirection.RECEIVED,
+            partner=partner,
+            session_id=session_id,
+            kind=kind,
+            profile=profile,
+            duration=duration,
+            response_url=response_url,
+            response_result=answer.result,
+            response_timeout=timeout,
+            responded_at=timezone.now(),
+            status=answer.result,
+            deadline=_deadline(timeout),
+        )
+        _step(record, "received", f"from {partner.name}")
+        _step(record, "answered", answer.result + (f": {answer.reason}" if refusal else ""))
+        record.save()
+        if refusal is None:
+            transaction.on_commit(lambda: getattr(chargepoint.backend(), _BACKEND_METHODS[kind])(record))
+    return answer
+
+
+@transaction.atomic
+def charge_point_result(*, request_id: int, result: str, profile: dict | None = None) -> ChargingProfileRequest | None:
+    """The charge point's answer (ChargingProfileResultType; `profile` the ActiveChargingProfile of a GET):
+    recorded, kept as the session's profile when accepted, then forwarded to the sender after commit.
+    Only the first answer counts (safe to run twice)."""
+    record = (
+        ChargingProfileRequest.objects.select_for_update()
+        .filter(pk=request_id, direction=ChargingProfileDirection.RECEIVED, status__in=WAITING)
+        .first()
+    )
+    if record is None:
+        return None
+    record.result, record.result_at = result, timezone.now()
+    record.result_profile = jsonable(profile) if profile else None
+    record.status = ChargingProfileStatus.COMPLETED
+    _step(record, "charge point", result)
+    record.save()
+    if result == "ACCEPTED":
+        _keep_own_profile(record, profile)
+    transaction.on_commit(lambda: _enqueue_post(record.pk))
+    return record
+
+
+def _keep_own_profile(record: ChargingProfileRequest, profile: dict | None) -> None:
+    """What an accepted request tells us of our own session's profile."""
+    tenant, session_id = record.tenant, record.session_id
+    if record.kind == ChargingProfileKind.SET:
+        active = {"start_date_time": timezone.now(), "charging_profile": record.profile}
+        store_active_profile(tenant=tenant, partner=None, session_id=session_id, active=active)
+    elif record.kind == ChargingProfileKind.CLEAR:
+        ActiveChargingProfile.objects.for_tenant(tenant).filter(
+            partner__isnull=True, session_id__iexact=session_id
+        ).delete()
+    elif profile:
+        store_active_profile(tenant=tenant, partner=None, session_id=session_id, active=profile)
+
+
+def _enqueue_post(request_id: int) -> None:
+    from roaming.tasks import post_charging_profile_result_task
+
+    post_charging_profile_result_task.delay(request_id)
+
+
+def post_result(*, request_id: int, client: OcpiClient | None = None) -> bool:
+    """POST a received request's result to the sender's response_url. A failure that may pass is raised again
+    for the task to retry; one that will not is recorded and dropped. Returns whether it arrived."""
+    record = ChargingProfileRequest.objects.select_related("partner", "tenant").get(
+        pk=request_id, direction=ChargingProfileDirection.RECEIVED
+    )
+    partner = record.partner
+    dialect = get_dialect(partner.version)
+    wire = dialect.module(MODULE).result_to_wire(record.kind, result=record.result, profile=record.result_profile)
+    to_party = (_party_of(partner, Role.EMSP) or _party_of(partner, Role.SCSP)) if dialect.routing_headers else None
+    try:
+        (client or client_for(partner)).post(
+            record.response_url,
+            json=wire,
+            to_party=to_party,
+            from_party=_own_party(record.tenant, partner, Role.CPO) if to_party else None,
+        )
+    except PartnerError as exc:
+        _log(request_id, "result not delivered", str(exc))
+        if exc.retryable:
+            raise
+        return False
+    _log(request_id, "result delivered", record.result)
+    return True
+
+
+@transaction.atomic
+def _log(request_id: int, event: str, detail: str) -> None:
+    record = ChargingProfileRequest.objects.select_for_update().get(pk=request_id)
+    _step(record, event, detail[:500])
+    record.save(update_fields=["history", "updated"])
+
+
+# -- both sides: the deadline -----------------------------------------------------------------------------
+
+
+def expire_overdue(*, limit: int = 500) -> int:
+    """End requests still waiting past their deadline: TIMEOUT. Nothing is posted for a received one:
+    ChargingProfileResultType has no timeout, and the sender reads our silence past the timeout we named."""
+    due = list(
+        ChargingProfileRequest.objects.filter(status__in=WAITING, deadline__lt=timezone.now()).values_list(
+            "pk", flat=True
+        )[:limit]
+    )
+    expired = 0
+    for pk in due:
+        with transaction.atomic():
+            record = (
+                ChargingProfileRequest.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status__in=WAITING, deadline__lt=timezone.now())
+                .first()
+            )
+            if record is None:
+                continue
+            _end(record, ChargingProfileStatus.TIMEOUT, "timed out", f"no result by {record.deadline.isoformat()}")
+            expired += 1
+    return expired
