@@ -2,12 +2,26 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from partners.admin_scoping import TenantScopedAdmin
-from roaming.models import Cdr, Command, Delivery, DeliveryStatus, Evse, Location, Session, SyncState, Token
+from roaming.models import (
+    ActiveChargingProfile,
+    Cdr,
+    ChargingProfileRequest,
+    Command,
+    Delivery,
+    DeliveryStatus,
+    Evse,
+    Location,
+    Session,
+    SyncState,
+    Token,
+)
 from roaming.services import cdrs as cdrs_service
+from roaming.services import chargingprofiles as chargingprofiles_service
 from roaming.services import commands as commands_service
 from roaming.services import locations as locations_service
 from roaming.services import outbox, sync
@@ -176,6 +190,14 @@ class TokenAdmin(OcpiObjectAdmin):
     search_fields = ["uid", "contract_id", "visual_number"]
 
 
+class SessionActionForm(ActionForm):
+    """The action bar's extra fields: the limit a charging profile sets, and the duration a GET asks for."""
+
+    limit = forms.DecimalField(required=False, min_value=0, max_digits=9, decimal_places=1, help_text="default 16 A")
+    unit = forms.ChoiceField(choices=[("A", "A"), ("W", "W")], required=False)
+    duration = forms.IntegerField(required=False, min_value=1, help_text="seconds, default 900")
+
+
 @admin.register(Session)
 class SessionAdmin(OcpiObjectAdmin):
     list_display = [
@@ -192,7 +214,14 @@ class SessionAdmin(OcpiObjectAdmin):
     list_filter = [("partner", admin.EmptyFieldListFilter), "status", "tenant"]
     search_fields = ["session_id", "location_id", "cdr_token__contract_id"]
     readonly_fields = ["cost_breakdown"]
-    actions = ["build_cdrs", "stop_session"]
+    actions = [
+        "build_cdrs",
+        "stop_session",
+        "set_charging_profile",
+        "get_active_charging_profile",
+        "clear_charging_profile",
+    ]
+    action_form = SessionActionForm
 
     @admin.display(description="cost")
     def cost_breakdown(self, obj):
@@ -248,6 +277,58 @@ class SessionAdmin(OcpiObjectAdmin):
             level = messages.SUCCESS if command.status == "ACCEPTED" else messages.WARNING
             self.message_user(request, f"STOP_SESSION {session.session_id}: {command.get_status_display()}", level)
 
+    def _profile_action(self, request, queryset, send) -> None:
+        """Send one charging profile request per selected ACTIVE session of a CPO partner (the partner runs it)."""
+        form = self.action_form(request.POST)
+        form.fields["action"].choices = self.get_action_choices(request)
+        if not form.is_valid():
+            self.message_user(request, f"Invalid values: {form.errors.as_text()}", messages.ERROR)
+            return
+        for session in queryset.filter(partner__isnull=False, status="ACTIVE").select_related("partner"):
+            sent = send(session=session, values=form.cleaned_data)
+            level = messages.SUCCESS if sent.status == "ACCEPTED" else messages.WARNING
+            detail = f" ({sent.error})" if sent.error else ""
+            self.message_user(
+                request,
+                f"{sent.kind} charging profile {session.session_id}: {sent.get_status_display()}{detail}",
+                level,
+            )
+
+    @admin.action(description="Set a charging profile on the selected sessions (limit and unit above)")
+    def set_charging_profile(self, request, queryset):
+        def send(*, session, values):
+            limit, unit = values.get("limit"), values.get("unit") or "A"
+            profile = {
+                "charging_rate_unit": unit,
+                "charging_profile_period": [{"start_period": 0, "limit": float(limit if limit is not None else 16)}],
+            }
+            return chargingprofiles_service.set_profile(
+                tenant=session.tenant, partner=session.partner, session_id=session.session_id, profile=profile
+            )
+
+        self._profile_action(request, queryset, send)
+
+    @admin.action(description="Get the active charging profile of the selected sessions (duration above)")
+    def get_active_charging_profile(self, request, queryset):
+        def send(*, session, values):
+            return chargingprofiles_service.get_active_profile(
+                tenant=session.tenant,
+                partner=session.partner,
+                session_id=session.session_id,
+                duration=values.get("duration") or 900,
+            )
+
+        self._profile_action(request, queryset, send)
+
+    @admin.action(description="Clear the charging profile of the selected sessions")
+    def clear_charging_profile(self, request, queryset):
+        def send(*, session, values):
+            return chargingprofiles_service.clear_profile(
+                tenant=session.tenant, partner=session.partner, session_id=session.session_id
+            )
+
+        self._profile_action(request, queryset, send)
+
 
 @admin.register(Cdr)
 class CdrAdmin(OcpiObjectAdmin):
@@ -301,3 +382,44 @@ class CommandAdmin(TenantScopedAdmin):
         return format_html_join(
             mark_safe("<br>"), "{} &nbsp; <b>{}</b> {}", ((s["at"][:19], s["event"], s["detail"]) for s in obj.history)
         )
+
+
+@admin.register(ChargingProfileRequest)
+class ChargingProfileRequestAdmin(TenantScopedAdmin):
+    """Charging profile requests sent to CPO partners and received from eMSP/SCSP partners, each with its steps."""
+
+    list_display = ["created", "direction", "kind", "session_id", "partner", "status", "response_result", "result"]
+    list_filter = ["direction", "kind", "status", "tenant"]
+    search_fields = ["uid", "session_id", "partner__name"]
+    list_select_related = ["partner"]
+    exclude = ["history"]
+    readonly_fields = [f.name for f in ChargingProfileRequest._meta.fields if f.name != "history"] + ["steps"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="history")
+    def steps(self, obj):
+        return format_html_join(
+            mark_safe("<br>"), "{} &nbsp; <b>{}</b> {}", ((s["at"][:19], s["event"], s["detail"]) for s in obj.history)
+        )
+
+
+@admin.register(ActiveChargingProfile)
+class ActiveChargingProfileAdmin(TenantScopedAdmin):
+    """The profile each session's charge point last planned (partner empty: our own charge points)."""
+
+    list_display = ["session_id", "partner", "start_date_time", "updated"]
+    list_filter = [("partner", admin.EmptyFieldListFilter), "tenant"]
+    search_fields = ["session_id"]
+    list_select_related = ["partner"]
+    readonly_fields = [f.name for f in ActiveChargingProfile._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
