@@ -82,3 +82,16 @@ def simulate_charging_profile_task(request_id: int) -> None:
 def post_charging_profile_result_task(request_id: int) -> bool:
     with log_context(charging_profile=request_id):
         return chargingprofiles.post_result(request_id=request_id)
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(PartnerError,),
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=10,
+)
+def push_active_profile_task(tenant_id: int, partner_id: int, session_id: str) -> bool:
+    return chargingprofiles.push_active_profile(tenant_id=tenant_id, partner_id=partner_id, session_id=session_id)

@@ -9,7 +9,8 @@ forwards it to the eMSP. An answer that never comes ends as TIMEOUT at the comma
 Charging profile requests go the same way: `set_profile(request)`, `get_profile(request)` and
 `clear_profile(request)` (a ChargingProfileRequest), answered through
 `chargingprofiles.charge_point_result(request_id=…, result=…, profile=…)` with a ChargingProfileResultType
-and, for a GET, the ActiveChargingProfile.
+and, for a GET, the ActiveChargingProfile. A plan the charge point changes by itself is reported through
+`chargingprofiles.report_active_profile(tenant=…, session_id=…, active=…)`.
 """
 
 from __future__ import annotations

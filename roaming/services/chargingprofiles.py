@@ -6,7 +6,8 @@ its ChargingProfileResponse; record_result() takes the charge point's result at 
 put_active_profile() the ActiveChargingProfile the CPO pushes. CPO side: receive_request() checks a
 request against the tenant's own sessions, answers it, and hands an accepted one to the charge point
 backend; charge_point_result() takes the backend's answer and post_result() forwards it to the
-sender's response_url. expire_overdue() ends, on both sides, requests whose result is past its deadline.
+sender's response_url; report_active_profile() tells those senders of a plan the charge point changed by
+itself. expire_overdue() ends, on both sides, requests whose result is past its deadline.
 """
 
 from __future__ import annotations
@@ -389,6 +390,61 @@ def _log(request_id: int, event: str, detail: str) -> None:
     record = ChargingProfileRequest.objects.select_for_update().get(pk=request_id)
     _step(record, event, detail[:500])
     record.save(update_fields=["history", "updated"])
+
+
+def report_active_profile(*, tenant: Tenant, session_id: str, active: dict) -> int:
+    """Our charge point changed a session's plan by itself (a local limit, another input): kept, and each partner
+    that once had a profile accepted for the session is told through its Sender PUT (mod_charging_profiles: the
+    Receiver SHALL, and SHALL NOT for sessions where the Sender never set one). Returns how many are told."""
+    with transaction.atomic():
+        store_active_profile(tenant=tenant, partner=None, session_id=session_id, active=active)
+        partner_ids = list(
+            ChargingProfileRequest.objects.for_tenant(tenant)
+            .filter(
+                direction=ChargingProfileDirection.RECEIVED,
+                kind=ChargingProfileKind.SET,
+                session_id__iexact=session_id,
+                response_result=ChargingProfileStatus.ACCEPTED,
+            )
+            .values_list("partner_id", flat=True)
+            .distinct()
+        )
+        for partner_id in partner_ids:
+            transaction.on_commit(lambda partner_id=partner_id: _enqueue_push(tenant.pk, partner_id, session_id))
+    return len(partner_ids)
+
+
+def _enqueue_push(tenant_id: int, partner_id: int, session_id: str) -> None:
+    from roaming.tasks import push_active_profile_task
+
+    push_active_profile_task.delay(tenant_id, partner_id, session_id)
+
+
+def push_active_profile(*, tenant_id: int, partner_id: int, session_id: str, client: OcpiClient | None = None) -> bool:
+    """PUT our session's current ActiveChargingProfile to a partner's chargingprofiles sender endpoint. A failure
+    that may pass is raised again for the task to retry. Returns whether it arrived."""
+    partner = Partner.objects.for_tenant(tenant_id).select_related("tenant").get(pk=partner_id)
+    known = active_profile(tenant=partner.tenant, partner=None, session_id=session_id)
+    dialect = get_dialect(partner.version) if partner.version else None
+    endpoint = partner.endpoints.filter(identifier=MODULE, role=InterfaceRole.SENDER).first()
+    if known is None or dialect is None or not dialect.has_module(MODULE) or endpoint is None:
+        logger.info("active charging profile of %s not pushed to %s: nothing to push or nowhere", session_id, partner)
+        return False
+    active = {"start_date_time": known.start_date_time, "charging_profile": known.charging_profile}
+    to_party = (_party_of(partner, Role.EMSP) or _party_of(partner, Role.SCSP)) if dialect.routing_headers else None
+    try:
+        (client or client_for(partner)).put(
+            f"{endpoint.url.rstrip('/')}/{quote(session_id, safe='')}",
+            json=dialect.module(MODULE).active_profile_to_wire(active),
+            to_party=to_party,
+            from_party=_own_party(partner.tenant, partner, Role.CPO) if to_party else None,
+        )
+    except PartnerError as exc:
+        logger.warning("active charging profile of %s not pushed to %s: %s", session_id, partner, exc)
+        if exc.retryable:
+            raise
+        return False
+    return True
 
 
 # -- both sides: the deadline -----------------------------------------------------------------------------

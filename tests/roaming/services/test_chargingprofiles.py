@@ -307,3 +307,24 @@ def test_simulated_rejection_answers_rejected_and_keeps_no_profile(cpo_tenant, e
     assert (request.status, request.result) == (ChargingProfileStatus.COMPLETED, "REJECTED")
     assert not ActiveChargingProfile.objects.exists()
     assert chargepoint.simulate_charging_profile(request_id=request.pk) is None  # answered once only
+
+
+def test_a_changed_plan_is_pushed_only_to_partners_whose_profile_was_accepted(
+    cpo_tenant, emsp, peer, eager, django_capture_on_commit_callbacks
+):
+    PartnerEndpoint.objects.create(
+        tenant=cpo_tenant, partner=emsp, identifier="chargingprofiles", role="SENDER", url=f"{peer.url}/profiles"
+    )
+    other, _ = make_partner(cpo_tenant, "DE:OTH:EMSP", name="other", token_to_them="t")
+    peer.ok("/profiles/S1", None)
+    received(cpo_tenant, emsp, peer, profile=PROFILE, response_result="ACCEPTED")
+    received(cpo_tenant, other, peer, profile=PROFILE, response_result="REJECTED")
+    active = {"start_date_time": timezone.now(), "charging_profile": {**PROFILE, "duration": 900}}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert chargingprofiles.report_active_profile(tenant=cpo_tenant, session_id="S1", active=active) == 1
+
+    assert [(r["method"], r["path"]) for r in peer.requests] == [("PUT", "/profiles/S1")]
+    assert sent_body(peer)["charging_profile"] == {**PROFILE, "duration": 900}
+    assert peer.requests[-1]["headers"]["OCPI-to-party-id"] == "EMS"
+    assert ActiveChargingProfile.objects.get(tenant=cpo_tenant, partner=None).charging_profile["duration"] == 900
