@@ -8,7 +8,18 @@ from django.utils import timezone
 
 from partners.admin_scoping import TenantScopedAdmin
 from partners.models import Operator, PartnerEndpoint, Party, Tenant
-from roaming.models import Cdr, Command, Delivery, Evse, Location, Session, SyncState, Token
+from roaming.models import (
+    ActiveChargingProfile,
+    Cdr,
+    ChargingProfileRequest,
+    Command,
+    Delivery,
+    Evse,
+    Location,
+    Session,
+    SyncState,
+    Token,
+)
 from tariffs.models import Tariff
 from tests.factories import make_partner, make_tenant
 
@@ -33,6 +44,10 @@ def populate(tenant, suffix: str) -> None:
     )
     SyncState.objects.create(tenant=tenant, partner=partner, module="locations")
     Command.objects.create(tenant=tenant, partner=partner, direction="SENT", command="STOP_SESSION")
+    ChargingProfileRequest.objects.create(tenant=tenant, partner=partner, direction="SENT", kind="GET", session_id="S")
+    ActiveChargingProfile.objects.create(
+        tenant=tenant, partner=partner, session_id="S", start_date_time="2026-01-01T00:00:00Z", charging_profile={}
+    )
     party = Party.objects.for_tenant(tenant).first()
     location = Location.objects.create(
         tenant=tenant,
