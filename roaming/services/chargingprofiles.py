@@ -36,7 +36,7 @@ from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
-from roaming.services.commands import _own_party, _party_of
+from roaming.services.commands import _own_party, _partner_host, _party_of
 from roaming.services.ownership import partner_owns
 
 logger = logging.getLogger(__name__)
@@ -290,6 +290,8 @@ def receive_request(
     from roaming.services import chargepoint
 
     refusal = _refusal(tenant=tenant, partner=partner, session_id=session_id)
+    if refusal is None and not _partner_host(partner, response_url):  # we POST there with the partner's token
+        refusal = ChargingProfileStatus.REJECTED, "The response_url is not on a host of your OCPI endpoints"
     timeout = settings.COMMAND_RESULT_TIMEOUT_SECONDS
     answer = Answer(refusal[0], timeout, refusal[1]) if refusal else Answer(ChargingProfileStatus.ACCEPTED, timeout)
     with transaction.atomic():

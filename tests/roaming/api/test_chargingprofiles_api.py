@@ -131,3 +131,13 @@ def test_the_cpo_pushes_an_active_profile_to_the_emsps_sender_interface(client, 
     stored = ActiveChargingProfile.objects.get(tenant=emsp_tenant, partner=partner, session_id="S1")
     assert stored.charging_profile == {**PROFILE, "duration": 60}
     assert (bad["status_code"], bad["status_message"]) == (2001, "start_date_time: required field is missing")
+
+
+def test_a_response_url_off_the_partners_hosts_is_rejected_and_never_called(client, emsp_partner, session, dispatched):
+    _, token = emsp_partner
+    body = put(client, f"{BASE}/S1", {**SET, "response_url": "http://10.0.0.1/internal"}, token).json()
+    assert body["data"]["result"] == "REJECTED"
+    assert ChargingProfileRequest.objects.get().history[-1]["detail"] == (
+        "REJECTED: The response_url is not on a host of your OCPI endpoints"
+    )
+    assert dispatched == []
