@@ -23,8 +23,10 @@ def endpoints_for(*, tenant, partner, dialect, base_url: str) -> list[Endpoint]:
     endpoints = [Endpoint("credentials", InterfaceRole.SENDER, f"{base_url}/credentials")]
     roles = {p.role for p in connection_parties(tenant=tenant, partner=partner, dialect=dialect)}
     for route in routes():
-        if route.party_role in roles and dialect.has_module(route.identifier):
-            endpoints.append(Endpoint(route.identifier, route.role, f"{base_url}/{route.segment}/{route.identifier}"))
+        endpoint = Endpoint(route.identifier, route.role, f"{base_url}/{route.segment}/{route.identifier}")
+        # An interface two roles implement (chargingprofiles SENDER: eMSP and SCSP) is listed once.
+        if route.party_role in roles and dialect.has_module(route.identifier) and endpoint not in endpoints:
+            endpoints.append(endpoint)
     return endpoints
 
 

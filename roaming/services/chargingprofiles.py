@@ -173,7 +173,10 @@ def _send(
     record.save()
     url = f"{endpoint.url.rstrip('/')}/{quote(session_id, safe='')}"
     to_party = _party_of(partner, Role.CPO) if dialect.routing_headers else None
-    headers = {"to_party": to_party, "from_party": _own_party(tenant, partner, Role.EMSP) if to_party else None}
+    from_party = (
+        (_own_party(tenant, partner, Role.EMSP) or _own_party(tenant, partner, Role.SCSP)) if to_party else None
+    )
+    headers = {"to_party": to_party, "from_party": from_party}
     try:
         http = client or client_for(partner)
         if kind == ChargingProfileKind.SET:

@@ -2,7 +2,7 @@
 
 Receiver (a tenant's CPO parties): PUT {session_id} with a SetChargingProfile, GET {session_id}?duration&
 response_url, DELETE {session_id}?response_url, each answered with a ChargingProfileResponse. Sender (a
-tenant's eMSP parties): POST {kind}/{uid}, the response_url we handed out, where the CPO delivers the charge
+tenant's eMSP or SCSP parties): POST {kind}/{uid}, the response_url we handed out, where the CPO delivers the charge
 point's result; PUT {session_id}, where the CPO pushes a changed ActiveChargingProfile.
 """
 
@@ -78,9 +78,11 @@ class ResultView(ChargingProfilesView):
 
 
 register(MODULE, InterfaceRole.RECEIVER, Role.CPO, views=[(r"/(?P<session_id>[^/]+)", ReceiverView)])
-register(
-    MODULE,
-    InterfaceRole.SENDER,
-    Role.EMSP,
-    views=[(r"/(?P<kind>[A-Z]+)/(?P<uid>[^/]+)", ResultView), (r"/(?P<session_id>[^/]+)", ActiveProfileView)],
-)
+# The sender is the eMSP, or a Smart Charging Service Provider (mod_charging_profiles: "read eMSP as SCSP").
+for role in (Role.EMSP, Role.SCSP):
+    register(
+        MODULE,
+        InterfaceRole.SENDER,
+        role,
+        views=[(r"/(?P<kind>[A-Z]+)/(?P<uid>[^/]+)", ResultView), (r"/(?P<session_id>[^/]+)", ActiveProfileView)],
+    )

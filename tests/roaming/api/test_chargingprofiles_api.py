@@ -3,7 +3,7 @@
 import pytest
 
 from roaming.models import ActiveChargingProfile, ChargingProfileDirection, ChargingProfileRequest
-from tests.factories import auth, make_partner
+from tests.factories import auth, make_partner, make_tenant
 from tests.roaming.api.test_sessions_api import SESSION, own_session
 
 BASE = "/ocpi/cpo/2.2.1/receiver/chargingprofiles"
@@ -141,3 +141,13 @@ def test_a_response_url_off_the_partners_hosts_is_rejected_and_never_called(clie
         "REJECTED: The response_url is not on a host of your OCPI endpoints"
     )
     assert dispatched == []
+
+
+def test_the_sender_interface_is_listed_once_for_emsp_and_scsp_parties(client, db):
+    both = make_tenant("both", "DE:EMS:EMSP", "DE:SCS:SCSP")
+    scsp = make_tenant("scsp", "DE:SCS:SCSP")
+    for tenant in (both, scsp):
+        _, token = make_partner(tenant, "NL:CPO:CPO", name="cpo")
+        endpoints = client.get(f"/ocpi/{tenant.slug}/2.2.1", **auth(token)).json()["data"]["endpoints"]
+        listed = [e for e in endpoints if e["identifier"] == "chargingprofiles"]
+        assert [e["role"] for e in listed] == ["SENDER"]
