@@ -167,7 +167,9 @@ def _send(
     record.response_url = response_url(tenant=tenant, version=dialect.version, record=record)
     try:
         translator.session_id(session_id)
-        body = translator.set_to_wire(profile=profile, response_url=record.response_url) if profile else None
+        body = None
+        if kind == ChargingProfileKind.SET:
+            body = translator.set_to_wire(profile=profile, response_url=record.response_url)
     except InvalidParameters as exc:  # never send what we would refuse ourselves
         return _end(record, ChargingProfileStatus.FAILED, "not sent", f"invalid request: {exc.message}")
     record.save()
@@ -176,16 +178,16 @@ def _send(
     from_party = (
         (_own_party(tenant, partner, Role.EMSP) or _own_party(tenant, partner, Role.SCSP)) if to_party else None
     )
-    headers = {"to_party": to_party, "from_party": from_party}
+    routing = {"to_party": to_party, "from_party": from_party}
     try:
         http = client or client_for(partner)
         if kind == ChargingProfileKind.SET:
-            answer = http.put(url, json=body, **headers)
+            answer = http.put(url, json=body, **routing)
         elif kind == ChargingProfileKind.GET:
             params = translator.get_to_wire(duration=duration, response_url=record.response_url)
-            answer = http.get(url, params=params, **headers)
+            answer = http.get(url, params=params, **routing)
         else:
-            answer = http.delete(url, params=translator.clear_to_wire(response_url=record.response_url), **headers)
+            answer = http.delete(url, params=translator.clear_to_wire(response_url=record.response_url), **routing)
         response = translator.response_from_wire(answer.data)
     except (PartnerError, InvalidParameters) as exc:
         return _fail_sent(record.pk, str(exc))
