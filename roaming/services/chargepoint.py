@@ -1,4 +1,5 @@
-"""The charge point side of received commands: a pluggable backend, and a simulator for demos and tests.
+"""The charge point side of received commands and charging profile requests: a pluggable backend, and a
+simulator for demos and tests.
 
 A backend is a class named by the CHARGE_POINT_BACKEND setting. `dispatch(command)` is called after an
 accepted command is committed. It passes the command on to the charge point (OCPP or anything else) and
@@ -191,7 +192,8 @@ def simulate_charging_profile(*, request_id: int) -> ChargingProfileRequest | No
 
 
 def planned_profile(*, request: ChargingProfileRequest) -> dict:
-    """The ActiveChargingProfile the simulated charge point plans for the next `duration` seconds."""
+    """The ActiveChargingProfile the simulated charge point plans for the next `duration` seconds (32 A, a
+    common AC maximum, when the session's connector is gone)."""
     tenant, session_id = request.tenant, request.session_id
     known = chargingprofiles.active_profile(tenant=tenant, partner=None, session_id=session_id)
     if known is not None:
