@@ -36,7 +36,7 @@ from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
-from roaming.services.commands import _own_party, _partner_host, _party_of
+from roaming.services import ownership
 from roaming.services.ownership import partner_owns
 
 logger = logging.getLogger(__name__)
@@ -174,9 +174,11 @@ def _send(
         return _end(record, ChargingProfileStatus.FAILED, "not sent", f"invalid request: {exc.message}")
     record.save()
     url = f"{endpoint.url.rstrip('/')}/{quote(session_id, safe='')}"
-    to_party = _party_of(partner, Role.CPO) if dialect.routing_headers else None
+    to_party = ownership.party_of(partner, Role.CPO) if dialect.routing_headers else None
     from_party = (
-        (_own_party(tenant, partner, Role.EMSP) or _own_party(tenant, partner, Role.SCSP)) if to_party else None
+        (ownership.own_party(tenant, partner, Role.EMSP) or ownership.own_party(tenant, partner, Role.SCSP))
+        if to_party
+        else None
     )
     routing = {"to_party": to_party, "from_party": from_party}
     try:
@@ -295,7 +297,9 @@ def receive_request(
     from roaming.services import chargepoint
 
     refusal = _refusal(tenant=tenant, partner=partner, session_id=session_id)
-    if refusal is None and not _partner_host(partner, response_url):  # we POST there with the partner's token
+    if refusal is None and not ownership.on_partner_host(
+        partner, response_url
+    ):  # we POST there with the partner's token
         refusal = ChargingProfileStatus.REJECTED, "The response_url is not on a host of your OCPI endpoints"
     timeout = settings.COMMAND_RESULT_TIMEOUT_SECONDS
     answer = Answer(refusal[0], timeout, refusal[1]) if refusal else Answer(ChargingProfileStatus.ACCEPTED, timeout)
@@ -375,13 +379,17 @@ def post_result(*, request_id: int, client: OcpiClient | None = None) -> bool:
     partner = record.partner
     dialect = get_dialect(partner.version)
     wire = dialect.module(MODULE).result_to_wire(record.kind, result=record.result, profile=record.result_profile)
-    to_party = (_party_of(partner, Role.EMSP) or _party_of(partner, Role.SCSP)) if dialect.routing_headers else None
+    to_party = (
+        (ownership.party_of(partner, Role.EMSP) or ownership.party_of(partner, Role.SCSP))
+        if dialect.routing_headers
+        else None
+    )
     try:
         (client or client_for(partner)).post(
             record.response_url,
             json=wire,
             to_party=to_party,
-            from_party=_own_party(record.tenant, partner, Role.CPO) if to_party else None,
+            from_party=ownership.own_party(record.tenant, partner, Role.CPO) if to_party else None,
         )
     except PartnerError as exc:
         _log(request_id, "result not delivered", str(exc))
@@ -438,13 +446,17 @@ def push_active_profile(*, tenant_id: int, partner_id: int, session_id: str, cli
         logger.info("active charging profile of %s not pushed to %s: nothing to push or nowhere", session_id, partner)
         return False
     active = {"start_date_time": known.start_date_time, "charging_profile": known.charging_profile}
-    to_party = (_party_of(partner, Role.EMSP) or _party_of(partner, Role.SCSP)) if dialect.routing_headers else None
+    to_party = (
+        (ownership.party_of(partner, Role.EMSP) or ownership.party_of(partner, Role.SCSP))
+        if dialect.routing_headers
+        else None
+    )
     try:
         (client or client_for(partner)).put(
             f"{endpoint.url.rstrip('/')}/{quote(session_id, safe='')}",
             json=dialect.module(MODULE).active_profile_to_wire(active),
             to_party=to_party,
-            from_party=_own_party(partner.tenant, partner, Role.CPO) if to_party else None,
+            from_party=ownership.own_party(partner.tenant, partner, Role.CPO) if to_party else None,
         )
     except PartnerError as exc:
         logger.warning("active charging profile of %s not pushed to %s: %s", session_id, partner, exc)

@@ -13,13 +13,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from partners.models import InterfaceRole, Partner, PartnerParty, Party, Role, Tenant
+from partners.models import InterfaceRole, Partner, Role, Tenant
 from roaming.models import (
     Command,
     CommandDirection,
@@ -37,7 +36,7 @@ from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
-from roaming.ocpi.headers import PartyRef
+from roaming.services import ownership
 from roaming.services.ownership import partner_owns
 
 logger = logging.getLogger(__name__)
@@ -76,18 +75,6 @@ def response_url(*, tenant: Tenant, version: str, command: Command) -> str:
     """Our URL for this command's result: below the tenant's commands sender endpoint, unguessable."""
     base = f"{settings.OCPI_BASE_URL.rstrip('/')}/ocpi/{tenant.slug}/{version}"
     return f"{base}/{InterfaceRole.SENDER.lower()}/{MODULE}/{command.command}/{command.uid}"
-
-
-def _party_of(partner: Partner, role: str) -> PartyRef | None:
-    party = PartnerParty.objects.for_tenant(partner.tenant_id).filter(partner=partner, role=role).first()
-    return PartyRef(party.country_code, party.party_id) if party else None
-
-
-def _own_party(tenant: Tenant, partner: Partner, role: str) -> PartyRef | None:
-    party = partner.bound_party
-    if party is None or party.role != role:
-        party = Party.objects.for_tenant(tenant).filter(role=role).first()
-    return PartyRef(party.country_code, party.party_id) if party else None
 
 
 def _end(command: Command, status: str, event: str, detail: str = "") -> Command:
@@ -131,13 +118,13 @@ def send_command(
     except InvalidParameters as exc:
         return _end(record, CommandStatus.FAILED, "not sent", f"invalid request: {exc.message}")
     record.save()
-    to_party = _party_of(partner, Role.CPO) if dialect.routing_headers else None
+    to_party = ownership.party_of(partner, Role.CPO) if dialect.routing_headers else None
     try:
         answer = (client or client_for(partner)).post(
             f"{endpoint.url.rstrip('/')}/{command}",
             json=wire,
             to_party=to_party,
-            from_party=_own_party(tenant, partner, Role.EMSP) if to_party else None,
+            from_party=ownership.own_party(tenant, partner, Role.EMSP) if to_party else None,
         )
         response = translator.response_from_wire(answer.data)
     except (PartnerError, InvalidParameters) as exc:
@@ -209,7 +196,7 @@ def not_supported(command: str, dialect: Dialect) -> Answer:
 
 def token_owner(partner: Partner) -> tuple[str, str] | None:
     """The owner of the tokens a partner sends in commands when its version does not say (its eMSP party)."""
-    party = _party_of(partner, Role.EMSP)
+    party = ownership.party_of(partner, Role.EMSP)
     return (party.country_code, party.party_id) if party else None
 
 
@@ -272,14 +259,6 @@ def _refusal(*, tenant: Tenant, partner: Partner, command: str, request: dict) -
     return None
 
 
-def _partner_host(partner: Partner, url: str) -> bool:
-    """Whether `url` is on a host (and port) of the partner's versions URL or endpoints: the platform POSTs
-    results there with the partner's token, so it must not be talked into calling anywhere else."""
-    target = urlsplit(url).netloc.lower()
-    known = [partner.versions_url, *partner.endpoints.values_list("url", flat=True)]
-    return any(urlsplit(u).netloc.lower() == target for u in known if u)
-
-
 def reservation_of(*, tenant: Tenant, partner: Partner, reservation_id: str) -> Command | None:
     """The partner's accepted RESERVE_NOW with this reservation_id (a reservation is per eMSP, never shared)."""
     return (
@@ -301,7 +280,7 @@ def receive_command(*, tenant: Tenant, partner: Partner, command: str, request: 
     from roaming.services import chargepoint
 
     refusal = _refusal(tenant=tenant, partner=partner, command=command, request=request)
-    if refusal is None and not _partner_host(partner, response_url):
+    if refusal is None and not ownership.on_partner_host(partner, response_url):
         refusal = "REJECTED", "The response_url is not on a host of your OCPI endpoints"
     timeout = settings.COMMAND_RESULT_TIMEOUT_SECONDS
     answer = Answer(refusal[0], timeout, text(refusal[1])) if refusal else Answer("ACCEPTED", timeout)
@@ -386,13 +365,13 @@ def post_result(*, command_id: int, client: OcpiClient | None = None) -> bool:
     partner = record.partner
     dialect = get_dialect(partner.version)
     wire = dialect.module(MODULE).result_to_wire(result=record.result, message=record.result_message)
-    to_party = _party_of(partner, Role.EMSP) if dialect.routing_headers else None
+    to_party = ownership.party_of(partner, Role.EMSP) if dialect.routing_headers else None
     try:
         (client or client_for(partner)).post(
             record.response_url,
             json=wire,
             to_party=to_party,
-            from_party=_own_party(record.tenant, partner, Role.CPO) if to_party else None,
+            from_party=ownership.own_party(record.tenant, partner, Role.CPO) if to_party else None,
         )
     except PartnerError as exc:
         _log(command_id, "result not delivered", str(exc))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.db.models import Q
 
-from partners.models import Partner, PartnerParty, Role
+from partners.models import Partner, PartnerParty, Party, Role
 from partners.selectors import speaks_for
 from partners.services import connection_parties
 from roaming.ocpi.errors import InvalidParameters
+from roaming.ocpi.headers import PartyRef
 
 
 def partner_owns(partner: Partner, country_code: str, party_id: str) -> bool:
@@ -80,3 +83,27 @@ def upsert_owned(model, *, tenant, partner, country_code: str, party_id: str, ke
             setattr(obj, name, data[name])
     obj.save()
     return obj, created
+
+
+def party_of(partner: Partner, role: str) -> PartyRef | None:
+    """The partner's party of `role` (where requests to it are routed)."""
+    party = PartnerParty.objects.for_tenant(partner.tenant_id).filter(partner=partner, role=role).first()
+    return PartyRef(party.country_code, party.party_id) if party else None
+
+
+def own_party(tenant, partner: Partner, role: str) -> PartyRef | None:
+    """The tenant's party of `role` that speaks to `partner`: the one a 2.1.1 connection is bound to, else the
+    tenant's first of that role."""
+    party = partner.bound_party
+    if party is None or party.role != role:
+        party = Party.objects.for_tenant(tenant).filter(role=role).first()
+    return PartyRef(party.country_code, party.party_id) if party else None
+
+
+def on_partner_host(partner: Partner, url: str) -> bool:
+    """Whether `url` is on a host (and port) of the partner's versions URL or endpoints: the platform POSTs
+    asynchronous results to URLs a partner names, with the partner's token, so it must not be talked into
+    calling anywhere else (an internal address, say)."""
+    target = urlsplit(url).netloc.lower()
+    known = [partner.versions_url, *partner.endpoints.values_list("url", flat=True)]
+    return any(urlsplit(u).netloc.lower() == target for u in known if u)
