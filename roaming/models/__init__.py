@@ -8,6 +8,7 @@ from roaming.models.chargingprofiles import (
     ChargingProfileRequest,
     ChargingProfileStatus,
 )
+from roaming.models.clientinfo import ClientInfo, ConnectionStatus
 from roaming.models.commands import Command, CommandDirection, CommandStatus, CommandType
 from roaming.models.locations import Connector, Evse, EvseStatus, Location
 from roaming.models.outbox import Delivery, DeliveryMethod, DeliveryStatus
@@ -23,10 +24,12 @@ __all__ = [
     "ChargingProfileKind",
     "ChargingProfileRequest",
     "ChargingProfileStatus",
+    "ClientInfo",
     "Command",
     "CommandDirection",
     "CommandStatus",
     "CommandType",
+    "ConnectionStatus",
     "Connector",
     "Delivery",
     "DeliveryMethod",
