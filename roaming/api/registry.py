@@ -16,7 +16,7 @@ from functools import cache
 class Route:
     identifier: str
     role: str  # InterfaceRole
-    party_role: str  # the tenant party role that implements this interface
+    party_role: str | None  # the tenant party role that implements this interface; None: any party
     views: tuple  # ((path suffix regex, view class), ...): suffix "" is the module root
 
     @property
@@ -27,7 +27,7 @@ class Route:
 _ROUTES: list[Route] = []
 
 
-def register(identifier: str, role: str, party_role: str, views: list[tuple[str, type]]) -> Route:
+def register(identifier: str, role: str, party_role: str | None, views: list[tuple[str, type]]) -> Route:
     route = Route(identifier, role, party_role, tuple(views))
     _ROUTES.append(route)
     return route

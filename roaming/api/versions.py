@@ -24,8 +24,9 @@ def endpoints_for(*, tenant, partner, dialect, base_url: str) -> list[Endpoint]:
     roles = {p.role for p in connection_parties(tenant=tenant, partner=partner, dialect=dialect)}
     for route in routes():
         endpoint = Endpoint(route.identifier, route.role, f"{base_url}/{route.segment}/{route.identifier}")
+        implemented = route.party_role in roles or (route.party_role is None and roles)
         # An interface two roles implement (chargingprofiles SENDER: eMSP and SCSP) is listed once.
-        if route.party_role in roles and dialect.has_module(route.identifier) and endpoint not in endpoints:
+        if implemented and dialect.has_module(route.identifier) and endpoint not in endpoints:
             endpoints.append(endpoint)
     return endpoints
 
