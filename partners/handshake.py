@@ -43,6 +43,7 @@ from roaming.ocpi.errors import (
     UnsupportedVersion,
 )
 from roaming.ocpi.versions import versions_list_from_wire
+from roaming.services.hubclientinfo import connection_changed
 from roaming.services.sync import ensure_sync_states
 
 logger = logging.getLogger(__name__)
@@ -220,6 +221,7 @@ def _store_connection(partner: Partner, *, credentials: Credentials, discovery: 
         )
         for r in credentials.roles
     )
+    connection_changed(partner=partner)
 
 
 def _revoke_tokens(partner: Partner, *, keep: AccessToken | None = None) -> None:
@@ -315,6 +317,7 @@ def unregister(*, partner: Partner) -> None:
         partner.token_to_them = ""
         partner.set_status(PartnerStatus.UNREGISTERED)
         partner.save()
+        connection_changed(partner=partner)
 
 
 def accept_unregister(*, tenant: Tenant, partner: Partner) -> None:

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import QuerySet
 
-from partners.models import Partner, PartnerParty, Role, Tenant
+from partners.models import Partner, Role, Tenant
 from roaming.models import DeliveryMethod
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.errors import NotFound
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.timestamps import now
 from roaming.services import outbox, ownership, sync
-from roaming.services.ownership import pull_owner
+from roaming.services.ownership import pull_owner, receiving_party
 from tariffs.models import Tariff
 
 MODULE = "tariffs"
@@ -113,10 +113,9 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
     country_code, party_id, tariff_id = delivery.object_path.split("/", 2)
     routing = {}
     if dialect.routing_headers:
-        party = PartnerParty.objects.filter(partner_id=delivery.partner_id).order_by("role").first()
         routing = {
             "from_party": PartyRef(country_code, party_id),
-            "to_party": PartyRef(party.country_code, party.party_id) if party else None,
+            "to_party": receiving_party(delivery.partner_id),
         }
     if delivery.method == DeliveryMethod.DELETE:
         return outbox.OutgoingRequest("DELETE", delivery.object_path, **routing)

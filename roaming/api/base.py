@@ -10,10 +10,10 @@ from rest_framework.views import APIView
 
 from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.envelope import envelope
-from roaming.ocpi.errors import Forbidden, InvalidParameters, NotFound
-from roaming.ocpi.headers import log_context_var, routing_from_request
+from roaming.ocpi.errors import InvalidParameters, NotFound, OcpiError
+from roaming.ocpi.headers import PartyRef, log_context_var, routing_from_request, routing_headers
 from roaming.ocpi.pagination import paginate
-from roaming.services.ownership import partner_owns
+from roaming.services.ownership import check_owner
 
 if TYPE_CHECKING:
     from partners.models import Tenant
@@ -28,6 +28,8 @@ class OcpiView(APIView):
     route = None
     #: the OCPI module this view belongs to, for logs and metrics (module routes take the route's).
     module_name = "-"
+    #: module routes of functional modules answer with routing headers; configuration modules do not.
+    routed = True
 
     def initial(self, request, *args, **kwargs):
         request._request.tenant_slug = kwargs.get("tenant")
@@ -78,6 +80,23 @@ class OcpiView(APIView):
         return data
 
     def ensure_owner(self, country_code: str, party_id: str) -> None:
-        """A partner writes only under its own parties' country_code/party_id (transport_and_format)."""
-        if not partner_owns(self.partner, country_code, party_id):
-            raise Forbidden(f"Party {country_code}*{party_id} is not one of this partner's parties")
+        """A partner writes only under its own parties' country_code/party_id (transport_and_format); a hub
+        under those it serves, for the party its OCPI-from headers name."""
+        check_owner(self.partner, country_code=country_code, party_id=party_id, sender=self.sending_party)
+
+    def sending_party(self) -> PartyRef | None:
+        """The party a request is from, as its OCPI-from headers name it (versions with routing headers)."""
+        return self.routing.from_party if self.dialect.routing_headers else None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """A functional module's response is addressed back: OCPI-to is the request's from, OCPI-from its to."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        dialect = getattr(request, "dialect", None)
+        if self.route is not None and self.routed and dialect is not None and dialect.routing_headers:
+            try:
+                routing = self.routing
+            except OcpiError:
+                return response
+            for name, value in routing_headers(from_party=routing.to_party, to_party=routing.from_party).items():
+                response[name] = value
+        return response

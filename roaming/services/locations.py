@@ -18,14 +18,14 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, DateTimeField, F, JSONField, Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Greatest
 
-from partners.models import Partner, PartnerParty, Role, Tenant
+from partners.models import Partner, Role, Tenant
 from roaming.models import Connector, DeliveryMethod, Evse, Location, WireCache
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.errors import NotFound, UnknownLocation
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.timestamps import now
 from roaming.services import outbox, ownership, sync
-from roaming.services.ownership import pull_owner
+from roaming.services.ownership import pull_owner, receiving_party
 
 MODULE = "locations"
 LEVELS = ("location", "evse", "connector")
@@ -490,11 +490,6 @@ def _load(tenant_id: int, path: str):
         return None, None
 
 
-def _receiving_party(partner: Partner) -> PartyRef | None:
-    party = PartnerParty.objects.filter(partner=partner).order_by("role").first()
-    return PartyRef(party.country_code, party.party_id) if party else None
-
-
 def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
     obj, level = _load(delivery.tenant_id, delivery.object_path)
     if obj is None:
@@ -512,7 +507,7 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
     routing = {}
     if dialect.routing_headers:
         routing = {
-            "to_party": _receiving_party(delivery.partner),
+            "to_party": receiving_party(delivery.partner_id),
             "from_party": PartyRef(location.country_code, location.party_id),
         }
     return outbox.OutgoingRequest(delivery.method, delivery.object_path, body=body, **routing)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.db.models import Q
@@ -9,13 +10,43 @@ from django.db.models import Q
 from partners.models import Partner, PartnerParty, Party, Role
 from partners.selectors import speaks_for
 from partners.services import connection_parties
-from roaming.ocpi.errors import InvalidParameters
+from roaming.models import ClientInfo, ConnectionStatus
+from roaming.ocpi.errors import Forbidden, InvalidParameters
 from roaming.ocpi.headers import PartyRef
 
 
 def partner_owns(partner: Partner, country_code: str, party_id: str) -> bool:
     """Whether `partner` speaks for the party country_code*party_id (case-insensitive CiStrings)."""
     return speaks_for(partner=partner, country_code=country_code, party_id=party_id)
+
+
+def check_owner(partner: Partner, *, country_code: str, party_id: str, sender: Callable[[], PartyRef | None]) -> None:
+    """A partner writes only under its own parties. Through a hub (a partner with a HUB party) the request is
+    that of the party `sender()` reads from OCPI-from (2.2.1 message routing), which must be the owner itself,
+    or the hub's own party pushing a served party's object to all (Broadcast Push: "the party-id and
+    country-code in the URL segments will still be the original party-id and country-code").
+    One query for a partner that is not a hub, as before hubs."""
+    owner = PartyRef(country_code.upper(), party_id.upper())
+    rows = PartnerParty.objects.for_tenant(partner.tenant_id).filter(
+        Q(country_code__iexact=country_code, party_id__iexact=party_id) | Q(role=Role.HUB), partner=partner
+    )
+    listed = [
+        (PartyRef(cc.upper(), pid.upper()), role)
+        for cc, pid, role in rows.values_list("country_code", "party_id", "role")
+    ]
+    if owner not in {party for party, _ in listed}:
+        raise Forbidden(f"Party {country_code}*{party_id} is not one of this partner's parties")
+    hubs = {party for party, role in listed if role == Role.HUB}
+    if not hubs:
+        return
+    from_party = sender()
+    if from_party is None:
+        raise InvalidParameters("OCPI-from-country-code and OCPI-from-party-id are required through a hub")
+    if from_party == owner or from_party in hubs:
+        return
+    if not partner_owns(partner, from_party.country_code, from_party.party_id):
+        raise Forbidden(f"Party {from_party} in OCPI-from is not one this hub serves")
+    raise Forbidden(f"Party {from_party} in OCPI-from may not write objects of {owner}")
 
 
 def pull_owner(*, partner: Partner, translator, wire: dict, role: str = Role.CPO) -> tuple[str, str]:
@@ -107,3 +138,25 @@ def on_partner_host(partner: Partner, url: str) -> bool:
     target = urlsplit(url).netloc.lower()
     known = [partner.versions_url, *partner.endpoints.values_list("url", flat=True)]
     return any(urlsplit(u).netloc.lower() == target for u in known if u)
+
+
+def receiving_party(partner_id: int) -> PartyRef | None:
+    """OCPI-to of a push meant for everyone behind a partner: a hub's own party, which makes it a Broadcast
+    Push ("the client uses the party-id and country-code of the Hub in the 'OCPI-to-' headers"), else the
+    partner's first party."""
+    parties = list(PartnerParty.objects.filter(partner_id=partner_id).order_by("role", "country_code", "party_id"))
+    chosen = next((p for p in parties if p.role == Role.HUB), parties[0] if parties else None)
+    return PartyRef(chosen.country_code, chosen.party_id) if chosen else None
+
+
+def unreachable_through(*, partner_id: int, tenant_id: int, party: PartyRef) -> ClientInfo | None:
+    """A hub partner's report that `party` is not connected to it (none of its roles CONNECTED), if it made one:
+    then nothing is sent to that party (mod_hub_client_info: "No requests can be sent")."""
+    reports = list(
+        ClientInfo.objects.filter(
+            tenant_id=tenant_id, partner_id=partner_id, country_code=party.country_code, party_id=party.party_id
+        ).only("status")
+    )
+    if reports and all(info.status != ConnectionStatus.CONNECTED for info in reports):
+        return reports[0]
+    return None

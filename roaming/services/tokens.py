@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 
-from partners.models import InterfaceRole, Partner, PartnerParty, Role, Tenant
+from partners.models import InterfaceRole, Partner, Role, Tenant
 from roaming.models import DeliveryMethod, Token, Whitelist
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.dialect import Dialect, get_dialect
@@ -20,7 +20,7 @@ from roaming.ocpi.errors import InvalidParameters, NotEnoughInformation, NotFoun
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.timestamps import now
 from roaming.services import outbox, ownership, sync
-from roaming.services.ownership import pull_owner
+from roaming.services.ownership import pull_owner, receiving_party
 
 MODULE = "tokens"
 DEFAULT_TYPE = "RFID"  # the type a token URL means when it names none (mod_tokens)
@@ -237,10 +237,9 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
     target = path if token.type == DEFAULT_TYPE or token.type not in translator.types else delivery.object_path
     routing = {}
     if dialect.routing_headers:
-        party = PartnerParty.objects.filter(partner_id=delivery.partner_id).order_by("role").first()
         routing = {
             "from_party": PartyRef(country_code, party_id),
-            "to_party": PartyRef(party.country_code, party.party_id) if party else None,
+            "to_party": receiving_party(delivery.partner_id),
         }
     return outbox.OutgoingRequest(delivery.method, target, body=body, **routing)
 

@@ -17,6 +17,8 @@ SEGMENT_LIMITS = {"country_code": 2, "party_id": 3}
 
 
 class SenderListView(OcpiView):
+    routed = False
+
     def get(self, request, tenant, version):
         translator = self.dialect.module(MODULE)
         queryset = hubclientinfo.published(tenant=self.tenant)
@@ -24,6 +26,8 @@ class SenderListView(OcpiView):
 
 
 class ReceiverView(OcpiView):
+    routed = False
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         for name, limit in SEGMENT_LIMITS.items():
