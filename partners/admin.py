@@ -23,10 +23,12 @@ from partners.models import (
     PartnerEndpoint,
     PartnerParty,
     Party,
+    Role,
     Tenant,
 )
 from partners.services import default_bound_party, issue_registration_token
 from partners.tasks import register_with_partner_task, update_with_partner_task
+from roaming.models import ClientInfo
 from roaming.ocpi.dialect import all_dialects
 
 
@@ -105,6 +107,14 @@ class PartnerPartyInline(ReadOnlyInline):
     model = PartnerParty
     fields = ["country_code", "party_id", "role", "name", "website"]
     verbose_name_plural = "their parties"
+
+
+class ClientInfoInline(ReadOnlyInline):
+    """A hub partner's page lists the parties reachable through it, as its ClientInfo reported them."""
+
+    model = ClientInfo
+    fields = ["country_code", "party_id", "role", "status", "last_updated"]
+    verbose_name_plural = "parties reachable through this hub"
 
 
 class PartnerEndpointInline(ReadOnlyInline):
@@ -212,7 +222,12 @@ class PartnerAdmin(TenantScopedAdmin):
             },
         ),
     ]
-    inlines = [PartnerPartyInline, PartnerEndpointInline, AccessTokenInline, HandshakeInline]
+    inlines = [PartnerPartyInline, ClientInfoInline, PartnerEndpointInline, AccessTokenInline, HandshakeInline]
+
+    def get_inlines(self, request, obj):
+        """The reachable parties only on a hub's page."""
+        is_hub = obj is not None and obj.parties.filter(role=Role.HUB).exists()
+        return [inline for inline in self.inlines if is_hub or inline is not ClientInfoInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("parties")

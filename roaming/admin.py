@@ -11,6 +11,7 @@ from roaming.models import (
     ActiveChargingProfile,
     Cdr,
     ChargingProfileRequest,
+    ClientInfo,
     Command,
     Delivery,
     DeliveryStatus,
@@ -188,6 +189,19 @@ class TokenAdmin(OcpiObjectAdmin):
     list_display = ["uid", "type", "contract_id", "owner_party", "valid", "whitelist", "partner", "last_updated"]
     list_filter = [("partner", admin.EmptyFieldListFilter), "type", "valid", "whitelist", "tenant"]
     search_fields = ["uid", "contract_id", "visual_number"]
+
+
+@admin.register(ClientInfo)
+class ClientInfoAdmin(OcpiObjectAdmin):
+    """Which parties are reachable through a hub (partner set), or published by this tenant as a hub."""
+
+    list_display = ["party", "role", "status", "partner", "last_updated"]
+    list_filter = [("partner", admin.EmptyFieldListFilter), "status", "role", "tenant"]
+    search_fields = ["party_id", "country_code", "partner__name"]
+
+    @admin.display(description="party", ordering="country_code")
+    def party(self, obj):
+        return f"{obj.country_code}*{obj.party_id}"
 
 
 class SessionActionForm(ActionForm):

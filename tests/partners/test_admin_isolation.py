@@ -12,6 +12,7 @@ from roaming.models import (
     ActiveChargingProfile,
     Cdr,
     ChargingProfileRequest,
+    ClientInfo,
     Command,
     Delivery,
     Evse,
@@ -43,6 +44,15 @@ def populate(tenant, suffix: str) -> None:
         next_attempt_at=timezone.now(),
     )
     SyncState.objects.create(tenant=tenant, partner=partner, module="locations")
+    ClientInfo.objects.create(
+        tenant=tenant,
+        partner=partner,
+        country_code="DE",
+        party_id="EMS",
+        role="EMSP",
+        status="CONNECTED",
+        last_updated=timezone.now(),
+    )
     Command.objects.create(tenant=tenant, partner=partner, direction="SENT", command="STOP_SESSION")
     ChargingProfileRequest.objects.create(tenant=tenant, partner=partner, direction="SENT", kind="GET", session_id="S")
     ActiveChargingProfile.objects.create(

@@ -46,3 +46,33 @@ def test_an_operator_sees_a_sessions_cost_and_builds_its_cdr(client, cpo_tenant)
     )
     assert "1 CDR(s) built." in response.content.decode()
     assert Cdr.objects.get().total_cost == {"excl_vat": 9.0, "incl_vat": 10.3}
+
+
+def test_a_hub_partners_page_lists_the_parties_reachable_through_it_for_its_tenant_only(client, cpo_tenant):
+    from partners.models import Partner
+    from roaming.services import hubclientinfo
+    from tests.factories import make_partner, make_tenant
+
+    hub, _ = make_partner(cpo_tenant, "NL:HUB:HUB", name="hub")
+    for party_id, status in (("EMA", "CONNECTED"), ("EMB", "OFFLINE")):
+        data = {"country_code": "DE", "party_id": party_id, "role": "EMSP", "status": status}
+        data["last_updated"] = "2026-11-29T08:00:00Z"
+        hubclientinfo.put_client_info(tenant=cpo_tenant, partner=hub, country_code="DE", party_id=party_id, data=data)
+    other_tenant = make_tenant("other", "FR:OTH:CPO")
+    other_hub, _ = make_partner(other_tenant, "FR:HUB:HUB", name="other-hub")
+    data = {"country_code": "FR", "party_id": "SEC", "role": "EMSP", "status": "CONNECTED"}
+    data["last_updated"] = "2026-11-29T08:00:00Z"
+    hubclientinfo.put_client_info(tenant=other_tenant, partner=other_hub, country_code="FR", party_id="SEC", data=data)
+    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
+    Operator.objects.create(user=user, tenant=cpo_tenant)
+    client.force_login(user)
+
+    page = client.get(f"/admin/partners/partner/{hub.pk}/change/").content.decode()
+    assert "parties reachable through this hub" in page.lower()
+    assert "EMA" in page and "OFFLINE" in page
+    direct = Partner.objects.create(tenant=cpo_tenant, name="direct")
+    assert (
+        "reachable through this hub" not in client.get(f"/admin/partners/partner/{direct.pk}/change/").content.decode()
+    )
+    listing = client.get("/admin/roaming/clientinfo/").content.decode()
+    assert "DE*EMA" in listing and "DE*EMB" in listing and "FR*SEC" not in listing
