@@ -82,11 +82,26 @@ class OcpiView(APIView):
     def ensure_owner(self, country_code: str, party_id: str) -> None:
         """A partner writes only under its own parties' country_code/party_id (transport_and_format); a hub
         under those it serves, for the party its OCPI-from headers name."""
-        check_owner(self.partner, country_code=country_code, party_id=party_id, sender=self.sending_party)
+        check_owner(
+            self.partner,
+            country_code=country_code,
+            party_id=party_id,
+            sender=self.sending_party,
+            to_party=self.addressed_party(),
+        )
 
     def sending_party(self) -> PartyRef | None:
         """The party a request is from, as its OCPI-from headers name it (versions with routing headers)."""
         return self.routing.from_party if self.dialect.routing_headers else None
+
+    def addressed_party(self) -> PartyRef | None:
+        """The party OCPI-to names, if well-formed (only a hub's requests must carry well-formed headers)."""
+        if not self.dialect.routing_headers:
+            return None
+        try:
+            return self.routing.to_party
+        except OcpiError:
+            return None
 
     def finalize_response(self, request, response, *args, **kwargs):
         """A functional module's response is addressed back: OCPI-to is the request's from, OCPI-from its to."""

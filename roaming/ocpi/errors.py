@@ -52,6 +52,18 @@ class UnknownToken(OcpiError):
     status_code = status.UNKNOWN_TOKEN
 
 
+class UnknownReceiver(OcpiError):
+    """4001: the party in OCPI-to is not one this platform serves or, as a hub, connects."""
+
+    status_code = status.HUB_UNKNOWN_RECEIVER
+
+
+class HubConnectionProblem(OcpiError):
+    """4003: the party in OCPI-to is known to the hub but not connected to it."""
+
+    status_code = status.HUB_CONNECTION_PROBLEM
+
+
 class NotFound(OcpiError):
     """The addressed object does not exist (HTTP 404)."""
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from django.db.models import Q
+from django.db.models import Exists, Q, Value
 
 from partners.models import Partner, PartnerParty, Party, Role
 from partners.selectors import speaks_for
 from partners.services import connection_parties
 from roaming.models import ClientInfo, ConnectionStatus
-from roaming.ocpi.errors import Forbidden, InvalidParameters
+from roaming.ocpi.errors import Forbidden, HubConnectionProblem, InvalidParameters, UnknownReceiver
 from roaming.ocpi.headers import PartyRef
 
 
@@ -20,23 +20,41 @@ def partner_owns(partner: Partner, country_code: str, party_id: str) -> bool:
     return speaks_for(partner=partner, country_code=country_code, party_id=party_id)
 
 
-def check_owner(partner: Partner, *, country_code: str, party_id: str, sender: Callable[[], PartyRef | None]) -> None:
+def check_owner(
+    partner: Partner,
+    *,
+    country_code: str,
+    party_id: str,
+    sender: Callable[[], PartyRef | None],
+    to_party: PartyRef | None = None,
+) -> None:
     """A partner writes only under its own parties. Through a hub (a partner with a HUB party) the request is
     that of the party `sender()` reads from OCPI-from (2.2.1 message routing), which must be the owner itself,
     or the hub's own party pushing a served party's object to all (Broadcast Push: "the party-id and
     country-code in the URL segments will still be the original party-id and country-code").
+    A request addressed (OCPI-to) to a party not ours is checked as a hub would (see check_receiver).
     One query for a partner that is not a hub, as before hubs."""
     owner = PartyRef(country_code.upper(), party_id.upper())
     rows = PartnerParty.objects.for_tenant(partner.tenant_id).filter(
         Q(country_code__iexact=country_code, party_id__iexact=party_id) | Q(role=Role.HUB), partner=partner
     )
+    addressed_to_us = Value(True)
+    if to_party is not None:
+        ours = Party.objects.filter(
+            tenant_id=partner.tenant_id, country_code=to_party.country_code, party_id=to_party.party_id
+        )
+        addressed_to_us = Exists(ours)
     listed = [
-        (PartyRef(cc.upper(), pid.upper()), role)
-        for cc, pid, role in rows.values_list("country_code", "party_id", "role")
+        (PartyRef(cc.upper(), pid.upper()), role, to_us)
+        for cc, pid, role, to_us in rows.annotate(to_us=addressed_to_us).values_list(
+            "country_code", "party_id", "role", "to_us"
+        )
     ]
-    if owner not in {party for party, _ in listed}:
+    if owner not in {party for party, _, _ in listed}:
         raise Forbidden(f"Party {country_code}*{party_id} is not one of this partner's parties")
-    hubs = {party for party, role in listed if role == Role.HUB}
+    if to_party is not None and not listed[0][2]:
+        check_receiver(tenant_id=partner.tenant_id, to_party=to_party)
+    hubs = {party for party, role, _ in listed if role == Role.HUB}
     if not hubs:
         return
     from_party = sender()
@@ -47,6 +65,26 @@ def check_owner(partner: Partner, *, country_code: str, party_id: str, sender: C
     if not partner_owns(partner, from_party.country_code, from_party.party_id):
         raise Forbidden(f"Party {from_party} in OCPI-from is not one this hub serves")
     raise Forbidden(f"Party {from_party} in OCPI-from may not write objects of {owner}")
+
+
+def check_receiver(*, tenant_id: int, to_party: PartyRef) -> None:
+    """A request addressed to a party that is not the tenant's own: only a hub takes it, for a party it
+    connects (status_codes 4001 "Unknown receiver (TO address is unknown)") that is connected now
+    (4003 "Connection problem (receiving party is not connected)"); it then passes it on as it does pushes."""
+    if not Party.objects.filter(tenant_id=tenant_id, role=Role.HUB).exists():
+        raise UnknownReceiver(f"Party {to_party} in OCPI-to is not served by this platform")
+    statuses = set(
+        ClientInfo.objects.filter(
+            tenant_id=tenant_id,
+            partner__isnull=True,
+            country_code=to_party.country_code,
+            party_id=to_party.party_id,
+        ).values_list("status", flat=True)
+    )
+    if not statuses:
+        raise UnknownReceiver(f"Party {to_party} in OCPI-to is not connected to this hub")
+    if ConnectionStatus.CONNECTED not in statuses:
+        raise HubConnectionProblem(f"Party {to_party} in OCPI-to is {'/'.join(sorted(statuses))} at this hub")
 
 
 def pull_owner(*, partner: Partner, translator, wire: dict, role: str = Role.CPO) -> tuple[str, str]:

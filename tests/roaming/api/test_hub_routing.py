@@ -113,3 +113,66 @@ def test_configuration_modules_answer_without_routing_headers(client, hub):
     assert response.json()["data"]["status"] == "CONNECTED"
     assert "OCPI-to-party-id" not in response
     assert ClientInfo.objects.count() == 2
+
+
+def test_a_request_addressed_to_a_party_this_platform_does_not_serve_is_4001_and_nothing_stored(client, hub):
+    _, token = hub
+    response = put(client, URL, LOCATION, token, routed("NL*CPA", to_party="SE*XYZ"))
+    assert response.status_code == 200
+    assert response.json()["status_code"] == 4001
+    assert response.json()["status_message"] == "Party SE*XYZ in OCPI-to is not served by this platform"
+    assert not Location.objects.exists()
+
+
+@pytest.fixture
+def hub_tenant(db):
+    """This platform as a hub with an eMSP party of its own, connecting a CPO and an eMSP partner."""
+    from tests.factories import make_tenant
+
+    tenant = make_tenant("hub", "NL:HUB:HUB", "NL:HEM:EMSP")
+    cpo, token = make_partner(tenant, "NL:CPA:CPO", name="cpo-a")
+    emsp, _ = make_partner(tenant, "FR:EMB:EMSP", name="emsp-b")
+    hubclientinfo.publish_connection(tenant=tenant, partner=cpo)
+    hubclientinfo.publish_connection(tenant=tenant, partner=emsp)
+    return tenant, emsp, token
+
+
+HUB_URL = "/ocpi/hub/2.2.1/receiver/locations/NL/CPA/LOC1"
+
+
+def test_a_hub_takes_a_request_addressed_to_a_connected_party_it_connects(client, hub_tenant):
+    tenant, _, token = hub_tenant
+    response = put(client, HUB_URL, LOCATION, token, routed("NL*CPA", to_party="FR*EMB"))
+    assert response.status_code == 201
+    assert (response["OCPI-from-country-code"], response["OCPI-from-party-id"]) == ("FR", "EMB")
+    assert Location.objects.get().tenant == tenant
+
+
+def test_a_hub_answers_4003_for_a_party_it_connects_that_is_not_connected(client, hub_tenant):
+    from partners.models import PartnerStatus
+
+    tenant, emsp, token = hub_tenant
+    emsp.set_status(PartnerStatus.SUSPENDED)
+    emsp.save()
+    hubclientinfo.publish_connection(tenant=tenant, partner=emsp)
+    response = put(client, HUB_URL, LOCATION, token, routed("NL*CPA", to_party="FR*EMB"))
+    assert response.status_code == 200
+    assert response.json()["status_code"] == 4003
+    assert response.json()["status_message"] == "Party FR*EMB in OCPI-to is OFFLINE at this hub"
+    assert not Location.objects.exists()
+
+
+def test_a_hub_answers_4001_for_a_party_it_does_not_connect(client, hub_tenant):
+    _, _, token = hub_tenant
+    response = put(client, HUB_URL, LOCATION, token, routed("NL*CPA", to_party="SE*XYZ"))
+    assert response.json()["status_code"] == 4001
+    assert response.json()["status_message"] == "Party SE*XYZ in OCPI-to is not connected to this hub"
+    assert not Location.objects.exists()
+
+
+def test_a_2_1_1_partner_hears_a_hub_error_as_a_server_error():
+    from roaming.ocpi.dialect import get_dialect
+    from roaming.ocpi.errors import UnknownReceiver
+
+    assert get_dialect("2.1.1").status_code(UnknownReceiver.status_code) == 3000
+    assert get_dialect("2.2.1").status_code(UnknownReceiver.status_code) == 4001
