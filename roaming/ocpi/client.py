@@ -193,11 +193,18 @@ class OcpiClient:
     def delete(self, url: str, **kwargs) -> OcpiResult:
         return self.request("DELETE", url, **kwargs)
 
-    def iter_pages(self, url: str, *, params: dict | None = None, to_party: PartyRef | None = None) -> Iterator[list]:
+    def iter_pages(
+        self,
+        url: str,
+        *,
+        params: dict | None = None,
+        to_party: PartyRef | None = None,
+        from_party: PartyRef | None = None,
+    ) -> Iterator[list]:
         """Yield the `data` list of each page, following `Link: <…>; rel="next"` until the last."""
         next_url: str | None = url
         while next_url:
-            result = self.get(next_url, params=params, to_party=to_party)
+            result = self.get(next_url, params=params, to_party=to_party, from_party=from_party)
             params = None  # the Link URL carries the filters
             if not isinstance(result.data, list):
                 raise PartnerBadResponse(f"GET {next_url}: data of a list endpoint is not a list")

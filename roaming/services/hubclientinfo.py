@@ -190,4 +190,4 @@ def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
 
 
 outbox.register_pushable(outbox.Pushable(MODULE, build=build_push))
-sync.register_pullable(sync.Pullable(MODULE, ingest=ingest))
+sync.register_pullable(sync.Pullable(MODULE, ingest=ingest, routed=False))

@@ -187,6 +187,17 @@ def receiving_party(partner_id: int) -> PartyRef | None:
     return PartyRef(chosen.country_code, chosen.party_id) if chosen else None
 
 
+def pull_routing(*, partner: Partner) -> dict[str, PartyRef | None]:
+    """Routing headers of a GET of a partner's whole list: to its party, or to a hub's own party ("GET All via
+    Hubs: ... the TO headers in the request to the Hub has to be set to the Hub"), from our first party on
+    the connection."""
+    ours = Party.objects.for_tenant(partner.tenant_id).order_by("role", "country_code", "party_id").first()
+    return {
+        "to_party": receiving_party(partner.pk),
+        "from_party": PartyRef(ours.country_code, ours.party_id) if ours else None,
+    }
+
+
 def unreachable_through(*, partner_id: int, tenant_id: int, party: PartyRef) -> ClientInfo | None:
     """A hub partner's report that `party` is not connected to it (none of its roles CONNECTED), if it made one:
     then nothing is sent to that party (mod_hub_client_info: "No requests can be sent")."""

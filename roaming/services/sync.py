@@ -24,6 +24,7 @@ from roaming.ocpi.client import PartnerError, client_for
 from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.errors import OcpiError
 from roaming.ocpi.timestamps import format_datetime
+from roaming.services.ownership import pull_routing
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ class Pullable:
 
     module: str
     ingest: Callable[[Partner, Dialect, dict], object]
+    #: a functional module's GET carries routing headers; a configuration module's (hub client info) does not.
+    routed: bool = True
 
 
 _PULLABLES: dict[str, Pullable] = {}
@@ -102,7 +105,8 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
         params = {"date_from": FULL_PULL_FROM if full else format_datetime(state.cursor)}
         if partner.page_size:
             params["limit"] = partner.page_size
-        for page in client_for(partner).iter_pages(endpoint.url, params=params):
+        routing = pull_routing(partner=partner) if dialect.routing_headers and pullable.routed else {}
+        for page in client_for(partner).iter_pages(endpoint.url, params=params, **routing):
             pages += 1
             for wire_object in page:
                 try:

@@ -154,3 +154,13 @@ def test_a_push_to_a_party_the_hub_reports_unreachable_fails_4003_unsent(cpo_ten
     else:
         assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.FAILED, 4003)
         assert delivery.last_error == f"OCPI 4003: DE*EMS is {status} according to the hub"
+
+
+def test_a_pull_of_a_functional_module_from_a_hub_is_a_get_all_via_the_hub(cpo_tenant, peer):
+    partner = with_endpoint(cpo_tenant, peer, "NL:HUB:HUB", "DE:EMS:EMSP", module="tokens", role="SENDER", name="hub")
+    peer.ok("/tokens/hub", [])
+    [state] = sync.ensure_sync_states(partner=partner)
+    assert sync.pull(state_id=state.pk).complete
+    headers = peer.requests[0]["headers"]
+    assert (headers["OCPI-to-country-code"], headers["OCPI-to-party-id"]) == ("NL", "HUB")
+    assert (headers["OCPI-from-country-code"], headers["OCPI-from-party-id"]) == ("NL", "CPO")
