@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
-from partners.models import AccessToken, Partner, PartnerParty, Tenant
+from partners.models import AccessToken, Partner, PartnerParty, Party, Role, Tenant
 
 
 @dataclass(frozen=True)
@@ -93,3 +93,27 @@ def speaks_for(*, partner: Partner, country_code: str, party_id: str) -> bool:
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, [partner.tenant_id, partner.pk, country_code, party_id])
         return cursor.fetchone() is not None
+
+
+def owner_and_hub_parties(
+    *, partner: Partner, country_code: str, party_id: str, to_party: tuple[str, str] | None = None
+) -> list[tuple[str, str, str, bool]]:
+    """The partner's parties named country_code*party_id and its HUB parties, as (country_code, party_id, role,
+    addressed_to_us): whether `to_party` (OCPI-to) is one of the tenant's own parties, True when none is named."""
+    params: list = []
+    addressed = "1"
+    if to_party is not None:
+        addressed = (
+            f"EXISTS (SELECT 1 FROM {Party._meta.db_table} "  # noqa: S608 - the table name is the model's
+            "WHERE tenant_id = %s AND country_code = %s AND party_id = %s)"
+        )
+        params += [partner.tenant_id, *to_party]
+    sql = (
+        f"SELECT UPPER(country_code), UPPER(party_id), role, {addressed} "  # noqa: S608 - as above
+        f"FROM {PartnerParty._meta.db_table} WHERE tenant_id = %s AND partner_id = %s "
+        "AND (role = %s OR (UPPER(country_code) = UPPER(%s) AND UPPER(party_id) = UPPER(%s)))"
+    )
+    params += [partner.tenant_id, partner.pk, Role.HUB, country_code, party_id]
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(cc, pid, role, bool(ours)) for cc, pid, role, ours in cursor.fetchall()]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from django.db.models import Exists, Q, Value
+from django.db.models import Q
 
 from partners.models import Partner, PartnerParty, Party, Role
-from partners.selectors import speaks_for
+from partners.selectors import owner_and_hub_parties, speaks_for
 from partners.services import connection_parties
 from roaming.models import ClientInfo, ConnectionStatus
 from roaming.ocpi.errors import Forbidden, HubConnectionProblem, InvalidParameters, UnknownReceiver
@@ -33,23 +33,15 @@ def check_owner(
     or the hub's own party pushing a served party's object to all (Broadcast Push: "the party-id and
     country-code in the URL segments will still be the original party-id and country-code").
     A request addressed (OCPI-to) to a party not ours is checked as a hub would (see check_receiver).
-    One query for a partner that is not a hub, as before hubs."""
+    One plain statement for a partner that is not a hub (partners.selectors), as before hubs."""
     owner = PartyRef(country_code.upper(), party_id.upper())
-    rows = PartnerParty.objects.for_tenant(partner.tenant_id).filter(
-        Q(country_code__iexact=country_code, party_id__iexact=party_id) | Q(role=Role.HUB), partner=partner
+    rows = owner_and_hub_parties(
+        partner=partner,
+        country_code=country_code,
+        party_id=party_id,
+        to_party=(to_party.country_code, to_party.party_id) if to_party is not None else None,
     )
-    addressed_to_us = Value(True)
-    if to_party is not None:
-        ours = Party.objects.filter(
-            tenant_id=partner.tenant_id, country_code=to_party.country_code, party_id=to_party.party_id
-        )
-        addressed_to_us = Exists(ours)
-    listed = [
-        (PartyRef(cc.upper(), pid.upper()), role, to_us)
-        for cc, pid, role, to_us in rows.annotate(to_us=addressed_to_us).values_list(
-            "country_code", "party_id", "role", "to_us"
-        )
-    ]
+    listed = [(PartyRef(cc, pid), role, to_us) for cc, pid, role, to_us in rows]
     if owner not in {party for party, _, _ in listed}:
         raise Forbidden(f"Party {country_code}*{party_id} is not one of this partner's parties")
     if to_party is not None and not listed[0][2]:

@@ -45,3 +45,14 @@ def test_a_partner_speaks_only_for_its_own_parties_whatever_their_case(cpo_tenan
     assert not speaks_for(partner=partner, country_code="FR", party_id="OTH")
     assert speaks_for(partner=other, country_code="FR", party_id="OTH")
     assert not speaks_for(partner=elsewhere, country_code="DE", party_id="EMS")
+
+
+def test_owner_and_hub_parties_name_the_owner_and_the_hubs_and_whether_the_addressee_is_ours(cpo_tenant):
+    from partners.selectors import owner_and_hub_parties
+
+    hub, _ = make_partner(cpo_tenant, "NL:HUB:HUB", "de:ems:EMSP", "FR:OTH:EMSP", name="hub")
+    rows = owner_and_hub_parties(partner=hub, country_code="DE", party_id="EMS", to_party=("NL", "CPO"))
+    assert sorted(rows) == [("DE", "EMS", "EMSP", True), ("NL", "HUB", "HUB", True)]
+    rows = owner_and_hub_parties(partner=hub, country_code="FR", party_id="OTH", to_party=("SE", "XYZ"))
+    assert sorted(rows) == [("FR", "OTH", "EMSP", False), ("NL", "HUB", "HUB", False)]
+    assert owner_and_hub_parties(partner=hub, country_code="SE", party_id="XYZ") == [("NL", "HUB", "HUB", True)]
