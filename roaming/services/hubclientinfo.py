@@ -19,7 +19,6 @@ from partners.models import Partner, PartnerParty, PartnerStatus, Party, Role, T
 from roaming.models import ClientInfo, ConnectionStatus, DeliveryMethod
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.errors import Forbidden, NotFound
-from roaming.ocpi.headers import PartyRef
 from roaming.services import outbox, sync
 from roaming.services.ownership import check_ids
 
@@ -107,18 +106,6 @@ def restore_served_parties(*, partner: Partner) -> int:
     ]
     PartnerParty.objects.bulk_create(missing)
     return len(missing)
-
-
-def unreachable(*, partner: Partner, party: PartyRef) -> ClientInfo | None:
-    """The hub's report that `party` cannot be reached through it (none of its roles CONNECTED), if any."""
-    reports = list(
-        ClientInfo.objects.filter(
-            tenant_id=partner.tenant_id, partner=partner, country_code=party.country_code, party_id=party.party_id
-        )
-    )
-    if reports and not any(info.is_reachable for info in reports):
-        return reports[0]
-    return None
 
 
 def _publish(tenant: Tenant, key: dict, status: str, *, moment, exclude_partner_id: int | None) -> ClientInfo | None:
