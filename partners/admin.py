@@ -257,6 +257,8 @@ class PartnerAdmin(TenantScopedAdmin):
             ("register", self.register_view),
             ("update-credentials", self.update_view),
             ("unregister", self.unregister_view),
+            ("suspend", self.suspend_view),
+            ("resume", self.resume_view),
             ("test-connection", self.test_connection_view),
         ]
         custom = [
@@ -310,6 +312,22 @@ class PartnerAdmin(TenantScopedAdmin):
         result = handshake.unregister_with_partner(partner=partner)
         level = messages.SUCCESS if result.succeeded else messages.WARNING
         self.message_user(request, result.error or "Unregistered: tokens revoked both ways.", level)
+        return self._back(partner)
+
+    def suspend_view(self, request, pk):
+        partner = self._partner_for_post(request, pk)
+        if handshake.suspend(partner=partner):
+            self.message_user(request, "Suspended: their requests are refused and nothing is sent.", messages.SUCCESS)
+        else:
+            self.message_user(request, "Only a registered partner can be suspended.", messages.WARNING)
+        return self._back(partner)
+
+    def resume_view(self, request, pk):
+        partner = self._partner_for_post(request, pk)
+        if handshake.suspend(partner=partner, suspended=False):
+            self.message_user(request, "Resumed: registered again.", messages.SUCCESS)
+        else:
+            self.message_user(request, "Only a suspended partner can be resumed.", messages.WARNING)
         return self._back(partner)
 
     def test_connection_view(self, request, pk):

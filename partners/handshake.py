@@ -320,6 +320,27 @@ def unregister(*, partner: Partner) -> None:
         connection_changed(partner=partner)
 
 
+def suspend(*, partner: Partner, suspended: bool = True) -> bool:
+    """Refuse a registered partner's requests and send it nothing (or, with suspended=False, resume it); its
+    tokens stay. A hub tells its other partners. Returns whether the status changed."""
+    before, after = (
+        (PartnerStatus.REGISTERED, PartnerStatus.SUSPENDED)
+        if suspended
+        else (PartnerStatus.SUSPENDED, PartnerStatus.REGISTERED)
+    )
+    with transaction.atomic():
+        partner = _locked(partner)
+        if partner.status != before:
+            return False
+        if suspended:
+            partner.set_status(after)
+        else:
+            partner.status = after  # registered_at keeps the registration's time
+        partner.save()
+        connection_changed(partner=partner)
+    return True
+
+
 def accept_unregister(*, tenant: Tenant, partner: Partner) -> None:
     """DELETE credentials: they unregister."""
     if not partner.is_registered:

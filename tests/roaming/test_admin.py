@@ -76,3 +76,20 @@ def test_a_hub_partners_page_lists_the_parties_reachable_through_it_for_its_tena
     )
     listing = client.get("/admin/roaming/clientinfo/").content.decode()
     assert "DE*EMA" in listing and "DE*EMB" in listing and "FR*SEC" not in listing
+
+
+def test_an_operator_suspends_and_resumes_a_partner(client, cpo_tenant):
+    from partners.models import Partner
+    from tests.factories import make_partner
+
+    partner, _ = make_partner(cpo_tenant, name="paused")
+    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
+    Operator.objects.create(user=user, tenant=cpo_tenant)
+    client.force_login(user)
+    page = client.get(f"/admin/partners/partner/{partner.pk}/change/").content.decode()
+    assert 'id="suspend"' in page and 'id="resume"' not in page
+    assert client.post(f"/admin/partners/partner/{partner.pk}/suspend/").status_code == 302
+    assert Partner.objects.get(pk=partner.pk).status == "SUSPENDED"
+    assert 'id="resume"' in client.get(f"/admin/partners/partner/{partner.pk}/change/").content.decode()
+    client.post(f"/admin/partners/partner/{partner.pk}/resume/")
+    assert Partner.objects.get(pk=partner.pk).status == "REGISTERED"

@@ -164,3 +164,18 @@ def test_a_pull_of_a_functional_module_from_a_hub_is_a_get_all_via_the_hub(cpo_t
     headers = peer.requests[0]["headers"]
     assert (headers["OCPI-to-country-code"], headers["OCPI-to-party-id"]) == ("NL", "HUB")
     assert (headers["OCPI-from-country-code"], headers["OCPI-from-party-id"]) == ("NL", "CPO")
+
+
+def test_suspending_and_resuming_a_partner_of_a_hub_pushes_offline_then_connected(hub, peer):
+    other = with_endpoint(hub, peer, "FR:EMB:EMSP", module="hubclientinfo", name="other")
+    partner = with_endpoint(hub, peer, "DE:CPA:CPO", module="hubclientinfo", name="paused")
+    hubclientinfo.connection_changed(partner=partner)
+    assert handshake.suspend(partner=partner)
+    assert not handshake.suspend(partner=partner)
+    assert hubclientinfo.published(tenant=hub).get(party_id="CPA").status == "OFFLINE"
+    assert handshake.suspend(partner=partner, suspended=False)
+    partner.refresh_from_db()
+    assert partner.status == PartnerStatus.REGISTERED and partner.suspended_at is not None
+    assert hubclientinfo.published(tenant=hub).get(party_id="CPA").status == "CONNECTED"
+    # The three changes folded into the one pending delivery to the other partner, which sends the newest.
+    assert list(Delivery.objects.values_list("partner", "changes")) == [(other.pk, 3)]
