@@ -179,3 +179,21 @@ def test_suspending_and_resuming_a_partner_of_a_hub_pushes_offline_then_connecte
     assert hubclientinfo.published(tenant=hub).get(party_id="CPA").status == "CONNECTED"
     # The three changes folded into the one pending delivery to the other partner, which sends the newest.
     assert list(Delivery.objects.values_list("partner", "changes")) == [(other.pk, 3)]
+
+
+def test_a_command_through_a_hub_is_addressed_to_the_cpo_that_owns_the_location(emsp_tenant, peer):
+    from roaming.services import commands
+    from tests.roaming.api.test_tokens_api import own_token
+
+    hub = with_endpoint(emsp_tenant, peer, "NL:HUB:HUB", "NL:CPA:CPO", "BE:CPB:CPO", module="commands", name="hub")
+    wire = {**example_221("location_example.json"), "country_code": "BE", "party_id": "CPB", "id": "LOC1"}
+    data = get_dialect("2.2.1").module("locations").from_wire(wire, level="location", owner=("BE", "CPB"))
+    locations.put_location(
+        tenant=emsp_tenant, partner=hub, country_code="BE", party_id="CPB", location_id="LOC1", data=data
+    )
+    peer.ok("/commands/hub/START_SESSION", {"result": "ACCEPTED", "timeout": 30})
+    request = {"token": commands.token_request(own_token(emsp_tenant)), "location_id": "LOC1", "evse_uid": "3256"}
+    commands.send_command(tenant=emsp_tenant, partner=hub, command="START_SESSION", request=request)
+    headers = peer.requests[-1]["headers"]
+    assert (headers["OCPI-to-country-code"], headers["OCPI-to-party-id"]) == ("BE", "CPB")
+    assert (headers["OCPI-from-country-code"], headers["OCPI-from-party-id"]) == ("DE", "EMS")
