@@ -174,7 +174,11 @@ def _send(
         return _end(record, ChargingProfileStatus.FAILED, "not sent", f"invalid request: {exc.message}")
     record.save()
     url = f"{endpoint.url.rstrip('/')}/{quote(session_id, safe='')}"
-    to_party = ownership.party_of(partner, Role.CPO) if dialect.routing_headers else None
+    to_party = (
+        ownership.addressed_cpo(tenant=tenant, partner=partner, session_id=session_id)
+        if dialect.routing_headers
+        else None
+    )
     from_party = (
         (ownership.own_party(tenant, partner, Role.EMSP) or ownership.own_party(tenant, partner, Role.SCSP))
         if to_party

@@ -36,7 +36,6 @@ from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
-from roaming.ocpi.headers import PartyRef
 from roaming.services import ownership
 from roaming.services.ownership import partner_owns
 
@@ -76,18 +75,6 @@ def response_url(*, tenant: Tenant, version: str, command: Command) -> str:
     """Our URL for this command's result: below the tenant's commands sender endpoint, unguessable."""
     base = f"{settings.OCPI_BASE_URL.rstrip('/')}/ocpi/{tenant.slug}/{version}"
     return f"{base}/{InterfaceRole.SENDER.lower()}/{MODULE}/{command.command}/{command.uid}"
-
-
-def _addressee(tenant: Tenant, partner: Partner, request: dict) -> PartyRef | None:
-    """The CPO a command is for: the owner of the location or session it names, as this partner sent it to us
-    (a hub serves several CPOs: the OCPI-to headers route it), else the partner's CPO party."""
-    owner = None
-    if request.get("location_id"):
-        owner = Location.objects.for_tenant(tenant).filter(partner=partner, location_id__iexact=request["location_id"])
-    elif request.get("session_id"):
-        owner = Session.objects.for_tenant(tenant).filter(partner=partner, session_id__iexact=request["session_id"])
-    found = owner.values_list("country_code", "party_id").first() if owner is not None else None
-    return PartyRef(*found) if found else ownership.party_of(partner, Role.CPO)
 
 
 def _end(command: Command, status: str, event: str, detail: str = "") -> Command:
@@ -131,7 +118,16 @@ def send_command(
     except InvalidParameters as exc:
         return _end(record, CommandStatus.FAILED, "not sent", f"invalid request: {exc.message}")
     record.save()
-    to_party = _addressee(tenant, partner, request) if dialect.routing_headers else None
+    to_party = (
+        ownership.addressed_cpo(
+            tenant=tenant,
+            partner=partner,
+            location_id=request.get("location_id"),
+            session_id=request.get("session_id"),
+        )
+        if dialect.routing_headers
+        else None
+    )
     try:
         answer = (client or client_for(partner)).post(
             f"{endpoint.url.rstrip('/')}/{command}",

@@ -10,7 +10,7 @@ from django.db.models import Q
 from partners.models import Partner, PartnerParty, Party, Role
 from partners.selectors import owner_and_hub_parties, speaks_for
 from partners.services import connection_parties
-from roaming.models import ClientInfo, ConnectionStatus
+from roaming.models import ClientInfo, ConnectionStatus, Location, Session
 from roaming.ocpi.errors import Forbidden, HubConnectionProblem, InvalidParameters, UnknownReceiver
 from roaming.ocpi.headers import PartyRef
 
@@ -150,6 +150,20 @@ def party_of(partner: Partner, role: str) -> PartyRef | None:
     """The partner's party of `role` (where requests to it are routed)."""
     party = PartnerParty.objects.for_tenant(partner.tenant_id).filter(partner=partner, role=role).first()
     return PartyRef(party.country_code, party.party_id) if party else None
+
+
+def addressed_cpo(
+    *, tenant, partner: Partner, location_id: str | None = None, session_id: str | None = None
+) -> PartyRef | None:
+    """The CPO a request about a location or session is for: its owner, as this partner sent it to us (a hub
+    serves several CPOs, and the OCPI-to headers route the request), else the partner's CPO party."""
+    owner = None
+    if location_id:
+        owner = Location.objects.for_tenant(tenant).filter(partner=partner, location_id__iexact=location_id)
+    elif session_id:
+        owner = Session.objects.for_tenant(tenant).filter(partner=partner, session_id__iexact=session_id)
+    found = owner.values_list("country_code", "party_id").first() if owner is not None else None
+    return PartyRef(*found) if found else party_of(partner, Role.CPO)
 
 
 def own_party(tenant, partner: Partner, role: str) -> PartyRef | None:

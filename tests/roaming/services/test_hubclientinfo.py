@@ -197,3 +197,33 @@ def test_a_command_through_a_hub_is_addressed_to_the_cpo_that_owns_the_location(
     headers = peer.requests[-1]["headers"]
     assert (headers["OCPI-to-country-code"], headers["OCPI-to-party-id"]) == ("BE", "CPB")
     assert (headers["OCPI-from-country-code"], headers["OCPI-from-party-id"]) == ("DE", "EMS")
+
+
+def test_a_charging_profile_through_a_hub_is_addressed_to_the_cpo_that_owns_the_session(emsp_tenant, peer):
+    from roaming.models import Session
+    from roaming.services import chargingprofiles
+
+    hub = with_endpoint(
+        emsp_tenant, peer, "NL:HUB:HUB", "NL:CPA:CPO", "BE:CPB:CPO", module="chargingprofiles", name="hub"
+    )
+    Session.objects.create(
+        tenant=emsp_tenant,
+        partner=hub,
+        country_code="BE",
+        party_id="CPB",
+        session_id="S1",
+        start_date_time="2026-11-29T08:00:00Z",
+        kwh=0,
+        cdr_token={"country_code": "DE", "party_id": "EMS", "uid": "U1", "type": "RFID", "contract_id": "C1"},
+        auth_method="WHITELIST",
+        location_id="LOC1",
+        evse_uid="E1",
+        connector_id="1",
+        currency="EUR",
+        status="ACTIVE",
+        last_updated="2026-11-29T08:00:00Z",
+    )
+    peer.ok("/chargingprofiles/hub/S1", {"result": "ACCEPTED", "timeout": 30})
+    chargingprofiles.clear_profile(tenant=emsp_tenant, partner=hub, session_id="S1")
+    headers = peer.requests[-1]["headers"]
+    assert (headers["OCPI-to-country-code"], headers["OCPI-to-party-id"]) == ("BE", "CPB")
