@@ -186,6 +186,7 @@ def _send(
     )
     routing = {"to_party": to_party, "from_party": from_party}
     try:
+        ownership.ensure_reachable(partner=partner, party=to_party)
         http = client or client_for(partner)
         if kind == ChargingProfileKind.SET:
             answer = http.put(url, json=body, **routing)

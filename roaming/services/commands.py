@@ -129,6 +129,7 @@ def send_command(
         else None
     )
     try:
+        ownership.ensure_reachable(partner=partner, party=to_party)
         answer = (client or client_for(partner)).post(
             f"{endpoint.url.rstrip('/')}/{command}",
             json=wire,

@@ -23,11 +23,10 @@ from django.utils import timezone
 
 from partners.models import InterfaceRole, Partner, PartnerStatus, Party, Role
 from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
-from roaming.ocpi import status
 from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerOcpiError, client_for
 from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.headers import PartyRef, log_context_var
-from roaming.services.ownership import unreachable_through
+from roaming.services.ownership import ensure_reachable
 
 logger = logging.getLogger(__name__)
 
@@ -357,10 +356,9 @@ def deliver(*, delivery_id: int) -> Outcome:
     pushable = _PUSHABLES.get(delivery.module)
     if pushable is not None and partner.status == PartnerStatus.REGISTERED and dialect and endpoint:
         request = pushable.build(delivery, dialect)
-        if request is not None and request.to_party is not None:
-            error = _unreachable_through_hub(delivery, request.to_party)
-        if request is not None and error is None:
+        if request is not None:
             try:
+                ensure_reachable(partner=partner, party=request.to_party)
                 url = f"{endpoint.url.rstrip('/')}/{request.path}" if request.path else endpoint.url
                 result = client_for(partner).request(
                     request.method,
@@ -380,17 +378,6 @@ def deliver(*, delivery_id: int) -> Outcome:
         )
         error.retryable = False
     return _finish(delivery, error)
-
-
-def _unreachable_through_hub(delivery: Delivery, party: PartyRef) -> PartnerError | None:
-    """A push addressed to a party its hub reported not connected is not sent, and not queued either
-    (mod_hub_client_info OFFLINE: "Do not queue Push messages"); it fails as the hub would answer it."""
-    report = unreachable_through(partner_id=delivery.partner_id, tenant_id=delivery.tenant_id, party=party)
-    if report is None:
-        return None
-    error = PartnerOcpiError(status.HUB_CONNECTION_PROBLEM, f"{party} is {report.status} according to the hub")
-    error.retryable = False
-    return error
 
 
 def _finish(delivery: Delivery, error: PartnerError | None) -> Outcome:

@@ -11,6 +11,8 @@ from partners.models import Partner, PartnerParty, Party, Role
 from partners.selectors import owner_and_hub_parties, speaks_for
 from partners.services import connection_parties
 from roaming.models import ClientInfo, ConnectionStatus, Location, Session
+from roaming.ocpi import status
+from roaming.ocpi.client import PartnerOcpiError
 from roaming.ocpi.errors import Forbidden, HubConnectionProblem, InvalidParameters, UnknownReceiver
 from roaming.ocpi.headers import PartyRef
 
@@ -204,14 +206,20 @@ def pull_routing(*, partner: Partner) -> dict[str, PartyRef | None]:
     }
 
 
-def unreachable_through(*, partner_id: int, tenant_id: int, party: PartyRef) -> ClientInfo | None:
-    """A hub partner's report that `party` is not connected to it (none of its roles CONNECTED), if it made one:
-    then nothing is sent to that party (mod_hub_client_info: "No requests can be sent")."""
-    reports = list(
+def ensure_reachable(*, partner: Partner, party: PartyRef | None) -> None:
+    """Refuse a request addressed to a party that its hub (the partner) reported not connected, none of its
+    roles CONNECTED (mod_hub_client_info OFFLINE: "No requests can be sent. Do not queue Push messages"):
+    it fails at once, not retried, as the hub would answer it (4003 Connection problem)."""
+    if party is None:
+        return
+    statuses = set(
         ClientInfo.objects.filter(
-            tenant_id=tenant_id, partner_id=partner_id, country_code=party.country_code, party_id=party.party_id
-        ).only("status")
+            tenant_id=partner.tenant_id, partner_id=partner.pk, country_code=party.country_code, party_id=party.party_id
+        ).values_list("status", flat=True)
     )
-    if reports and all(info.status != ConnectionStatus.CONNECTED for info in reports):
-        return reports[0]
-    return None
+    if statuses and ConnectionStatus.CONNECTED not in statuses:
+        error = PartnerOcpiError(
+            status.HUB_CONNECTION_PROBLEM, f"{party} is {'/'.join(sorted(statuses))} according to the hub"
+        )
+        error.retryable = False
+        raise error

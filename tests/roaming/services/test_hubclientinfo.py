@@ -227,3 +227,19 @@ def test_a_charging_profile_through_a_hub_is_addressed_to_the_cpo_that_owns_the_
     chargingprofiles.clear_profile(tenant=emsp_tenant, partner=hub, session_id="S1")
     headers = peer.requests[-1]["headers"]
     assert (headers["OCPI-to-country-code"], headers["OCPI-to-party-id"]) == ("BE", "CPB")
+
+
+def test_a_command_to_a_cpo_the_hub_reports_offline_is_not_sent(emsp_tenant, peer):
+    from roaming.models import CommandStatus
+    from roaming.services import commands
+    from tests.roaming.api.test_tokens_api import own_token
+
+    hub = with_endpoint(emsp_tenant, peer, "NL:HUB:HUB", "BE:CPB:CPO", module="commands", name="hub")
+    data = {"country_code": "BE", "party_id": "CPB", "role": "CPO", "status": "OFFLINE"}
+    data["last_updated"] = "2026-11-29T08:00:00Z"
+    hubclientinfo.put_client_info(tenant=emsp_tenant, partner=hub, country_code="BE", party_id="CPB", data=data)
+    request = {"token": commands.token_request(own_token(emsp_tenant)), "location_id": "LOC1"}
+    command = commands.send_command(tenant=emsp_tenant, partner=hub, command="START_SESSION", request=request)
+    assert command.status == CommandStatus.FAILED
+    assert command.error == "OCPI 4003: BE*CPB is OFFLINE according to the hub"
+    assert peer.requests == []
