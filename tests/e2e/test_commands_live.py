@@ -37,23 +37,23 @@ def test_remote_start_and_stop_complete_with_the_charge_points_result(celery_wor
     )
     assert (start.status, start.response_result) == (CommandStatus.ACCEPTED, "ACCEPTED")
 
-    start = wait_for(lambda: Command.objects.filter(pk=start.pk, status=CommandStatus.COMPLETED).first(), timeout=30)
+    start = wait_for(lambda: Command.objects.filter(pk=start.pk, status=CommandStatus.COMPLETED).first(), timeout=60)
     assert start.result == "ACCEPTED"
     received = Command.objects.get(tenant=cpo, direction=CommandDirection.RECEIVED)
     assert (received.partner.tenant, received.command, received.result) == (cpo, "START_SESSION", "ACCEPTED")
     assert received.response_url == start.response_url
     assert any(step["event"] == "result delivered" for step in received.history)
     # The started session reaches the eMSP through the sessions push.
-    session = wait_for(lambda: Session.objects.filter(tenant=emsp, status="ACTIVE").first(), timeout=30)
+    session = wait_for(lambda: Session.objects.filter(tenant=emsp, status="ACTIVE").first(), timeout=60)
     assert (session.location_id, session.evse_uid, session.cdr_token["uid"]) == ("LOC1", "3256", token.uid)
 
     stop = commands.send_command(
         tenant=emsp, partner=at_emsp, command="STOP_SESSION", request={"session_id": session.session_id}
     )
     assert stop.status == CommandStatus.ACCEPTED
-    stop = wait_for(lambda: Command.objects.filter(pk=stop.pk, status=CommandStatus.COMPLETED).first(), timeout=30)
+    stop = wait_for(lambda: Command.objects.filter(pk=stop.pk, status=CommandStatus.COMPLETED).first(), timeout=60)
     assert stop.result == "ACCEPTED"
-    wait_for(lambda: Session.objects.get(tenant=emsp, session_id=session.session_id).status == "COMPLETED", timeout=30)
+    wait_for(lambda: Session.objects.get(tenant=emsp, session_id=session.session_id).status == "COMPLETED", timeout=60)
 
 
 def test_send_command_waits_for_the_result(celery_worker, live_server, settings):
