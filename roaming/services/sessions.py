@@ -189,7 +189,7 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
         if translator.patch_appends_charging_periods and "charging_periods" in delivery.fields:
             method = DeliveryMethod.PUT  # which periods are new is not known any more: send the whole session
         else:
-            wanted = set(delivery.fields) | {"last_updated"}
+            wanted = {translator.wire_names.get(name, name) for name in delivery.fields} | {"last_updated"}
             body = {k: v for k, v in body.items() if k in wanted}
     routing = {}
     if dialect.routing_headers:

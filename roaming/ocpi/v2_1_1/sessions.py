@@ -106,6 +106,15 @@ def _embedded_location(session) -> dict | None:
 class Sessions:
     patch_appends_charging_periods = False
     supports_charging_preferences = False
+    #: Internal field → the 2.1.1 field carrying it, so a PATCH sends what changed under its 2.1.1 name.
+    wire_names = {
+        "start_date_time": "start_datetime",
+        "end_date_time": "end_datetime",
+        "cdr_token": "auth_id",
+        "location_id": "location",
+        "evse_uid": "location",
+        "connector_id": "location",
+    }
 
     def to_wire(self, session) -> dict:
         wire = {"id": session.session_id, "start_datetime": format_datetime(session.start_date_time)}

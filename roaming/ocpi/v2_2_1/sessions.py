@@ -122,6 +122,8 @@ class Sessions:
     #: A PATCH's charging_periods are added to the stored ones (mod_sessions PATCH).
     patch_appends_charging_periods = True
     supports_charging_preferences = True
+    #: Internal fields carry their 2.2.1 names.
+    wire_names: dict[str, str] = {}
 
     def to_wire(self, session) -> dict:
         wire = {
