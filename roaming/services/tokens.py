@@ -47,10 +47,13 @@ def visible_to(*, tenant: Tenant, partner: Partner, dialect: Dialect) -> QuerySe
     return Token.objects.for_tenant(tenant).filter(owners, partner__isnull=True)
 
 
-def find(queryset: QuerySet, *, uid: str, token_type: str) -> Token:
-    token = queryset.filter(uid__iexact=uid, type=token_type).first()
+def find(queryset: QuerySet, *, uid: str, token_type: str | None) -> Token:
+    """The token with this uid and type; with no type (a 2.1.1 URL names none), the RFID one first."""
+    if token_type is not None:
+        queryset = queryset.filter(type=token_type)
+    token = min(queryset.filter(uid__iexact=uid), key=lambda t: t.type != DEFAULT_TYPE, default=None)
     if token is None:
-        raise NotFound(f"Unknown token {token_type} {uid!r}", status_code=2004)
+        raise NotFound(f"Unknown token {f'{token_type} ' if token_type else ''}{uid!r}", status_code=2004)
     return token
 
 
@@ -98,7 +101,7 @@ def patch_token(
     country_code: str,
     party_id: str,
     uid: str,
-    token_type: str,
+    token_type: str | None,
     fields: dict,
 ) -> Change:
     """Apply a PATCH (e.g. valid=false); one without last_updated (2.1.1) is stamped on receipt."""

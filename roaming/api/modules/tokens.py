@@ -25,6 +25,14 @@ def token_type(view) -> str:
     return value
 
 
+def receiver_token_type(view, body_type: str | None = None) -> str | None:
+    """The type a receiver URL names: 2.2.1's ?type= (RFID when absent). A 2.1.1 receiver URL names none
+    (mod_tokens.md 2.1): the body's type for a PUT, any type, RFID first, otherwise."""
+    if "type" in view.request.query_params or view.dialect.module(MODULE).type_in_url:
+        return token_type(view)
+    return body_type
+
+
 def check_segments(kwargs: dict) -> None:
     for name, limit in SEGMENT_LIMITS.items():
         if name in kwargs and len(kwargs[name]) > limit:
@@ -56,7 +64,7 @@ class ReceiverView(OcpiView):
 
     def get(self, request, tenant, version, country_code, party_id, uid):
         queryset = tokens.owned_by(tenant=self.tenant, country_code=country_code, party_id=party_id)
-        token = tokens.find(queryset, uid=uid, token_type=token_type(self))
+        token = tokens.find(queryset, uid=uid, token_type=receiver_token_type(self))
         return self.ok(self.dialect.module(MODULE).to_wire(token))
 
     def put(self, request, tenant, version, country_code, party_id, uid):
@@ -67,7 +75,7 @@ class ReceiverView(OcpiView):
             country_code=country_code,
             party_id=party_id,
             uid=uid,
-            token_type=token_type(self),
+            token_type=receiver_token_type(self, data["type"]),
             data=data,
         )
         return self.ok(http_status=201 if change.created else 200)
@@ -80,7 +88,7 @@ class ReceiverView(OcpiView):
             country_code=country_code,
             party_id=party_id,
             uid=uid,
-            token_type=token_type(self),
+            token_type=receiver_token_type(self),
             fields=fields,
         )
         return self.ok()

@@ -57,6 +57,8 @@ def _internal(values: dict) -> dict:
 @dialect.register("tokens")
 class Tokens:
     types = TokenType.__args__
+    #: Receiver URLs name no type (mod_tokens.md 2.1): a token is its uid, its type is in the body.
+    type_in_url = False
 
     def to_wire(self, token) -> dict:
         wire = {

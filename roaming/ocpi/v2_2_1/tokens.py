@@ -86,6 +86,8 @@ def token_to_wire(token) -> dict:
 class Tokens:
     #: Token types a connection of this version can name (the ?type= of token URLs).
     types = TokenType.__args__
+    #: Receiver URLs name the token's type in ?type=, RFID when absent (mod_tokens Receiver interface).
+    type_in_url = True
 
     def to_wire(self, token) -> dict:
         return token_to_wire(token)

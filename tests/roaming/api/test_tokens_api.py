@@ -192,3 +192,43 @@ def test_unreachable_emsp_falls_back_to_the_whitelist_except_for_never(received,
     decision = tokens.decide_start(token=received("ALLOWED_OFFLINE"), location=None)
     assert (decision.allowed, decision.source) == (True, "whitelist (eMSP unreachable)")
     assert tokens.decide_start(token=received("NEVER"), location=None).allowed is False
+
+
+def test_2_1_1_receiver_takes_the_type_from_the_body_since_its_url_names_none(client, emsp_partner_of_cpo):
+    """A 2.1.1 eMSP pushes an OTHER token (an app user of a 2.2.1 platform among them) to the uid's URL alone;
+    GET and PATCH at that URL find it."""
+    _, token = emsp_partner_of_cpo
+    url = "/ocpi/cpo/2.1.1/receiver/tokens/DE/EMS/APP1"
+    body = {
+        "uid": "APP1",
+        "type": "OTHER",
+        "auth_id": "DE-EMS-C1",
+        "issuer": "EMS",
+        "valid": True,
+        "whitelist": "NEVER",
+        "last_updated": "2026-01-05T10:00:00Z",
+    }
+    assert client.put(url, body, content_type="application/json", **auth(token)).status_code == 201
+    assert client.get(url, **auth(token)).json()["data"]["type"] == "OTHER"
+    response = client.patch(url, {"valid": False}, content_type="application/json", **auth(token))
+    assert response.json()["status_code"] == 1000
+    assert Token.objects.values_list("type", "valid").get(uid="APP1") == ("OTHER", False)
+
+
+def test_2_1_1_receiver_url_without_type_means_the_rfid_token_first(client, emsp_partner_of_cpo):
+    partner, token = emsp_partner_of_cpo
+    for token_type in ("OTHER", "RFID"):
+        body = {**TOKEN, "uid": "SAME1", "type": token_type, "contract_id": f"C-{token_type}"}
+        tokens.put_token(
+            tenant=partner.tenant,
+            partner=partner,
+            country_code="DE",
+            party_id="EMS",
+            uid="SAME1",
+            token_type=token_type,
+            data=get_dialect("2.2.1").module("tokens").from_wire(body),
+        )
+    response = client.get("/ocpi/cpo/2.1.1/receiver/tokens/DE/EMS/SAME1", **auth(token))
+    assert response.json()["data"]["auth_id"] == "C-RFID"
+    response = client.get("/ocpi/cpo/2.1.1/receiver/tokens/DE/EMS/SAME1?type=OTHER", **auth(token))
+    assert response.json()["data"]["auth_id"] == "C-OTHER"
