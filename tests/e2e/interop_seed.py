@@ -18,6 +18,7 @@ from roaming.services.tokens import patch_token, put_token
 from tariffs.models import Tariff
 from tariffs.services import put_tariff
 
+#: Locations sent to partners; one more is unpublished, which a 2.1.1 partner never gets.
 LOCATIONS = 5
 CITIES = [("Utrecht", "3511 AA"), ("Amsterdam", "1012 AB"), ("Rotterdam", "3011 AC")]
 PARKING = ["ON_STREET", "ALONG_MOTORWAY", "PARKING_GARAGE", "UNDERGROUND_GARAGE", "PARKING_LOT"]
@@ -40,6 +41,10 @@ def _tariffs(tenant: Tenant, country_code: str, party_id: str, now: datetime) ->
             {
                 "price_components": [{"type": "PARKING_TIME", "price": 2.0, "vat": 21.0, "step_size": 60}],
                 "restrictions": {"min_duration": 7200, "day_of_week": ["MONDAY", "TUESDAY"]},
+            },
+            {
+                "price_components": [{"type": "TIME", "price": 1.0, "vat": 21.0, "step_size": 60}],
+                "restrictions": {"min_current": 16},
             },
         ],
         "energy_mix": {
@@ -120,8 +125,8 @@ def _location(index: int, country_code: str, party_id: str, now: datetime) -> di
     )
     return {
         "location_id": location_id,
-        "publish": True,
-        "name": f"Interop {city} {index}",
+        "publish": index < LOCATIONS,
+        "name": f"Interop {city} {index}" if index else "Café Zoë – Utrecht",
         "address": f"Stationsplein {index + 1}",
         "city": city,
         "postal_code": postal_code,
@@ -132,7 +137,7 @@ def _location(index: int, country_code: str, party_id: str, now: datetime) -> di
         "related_locations": [
             {"latitude": "52.000001", "longitude": "5.000001", "name": {"language": "en", "text": "Entrance"}}
         ],
-        "parking_type": PARKING[index],
+        "parking_type": PARKING[index % len(PARKING)],
         "directions": [{"language": "nl", "text": "Volg de borden"}],
         "operator": {"name": "Interop Charging", "website": "https://example.com"},
         "owner": {"name": "City of Utrecht"},
@@ -154,7 +159,7 @@ def seed_cpo(slug: str, emsp_country_code: str, emsp_party_id: str, uids: list[s
     cc, pid = party.country_code, party.party_id
     now = _now()
     _tariffs(tenant, cc, pid, now)
-    for index in range(LOCATIONS):
+    for index in range(LOCATIONS + 1):
         data = _location(index, cc, pid, now)
         put_location(
             tenant=tenant, partner=None, country_code=cc, party_id=pid, location_id=data["location_id"], data=data
@@ -190,7 +195,11 @@ def seed_cpo(slug: str, emsp_country_code: str, emsp_party_id: str, uids: list[s
                 "charging_periods": [
                     {
                         "start_date_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                        "dimensions": [{"type": "ENERGY", "volume": 12.5 + n}, {"type": "TIME", "volume": 1.5}],
+                        "dimensions": [
+                            {"type": "ENERGY", "volume": 12.5 + n},
+                            {"type": "TIME", "volume": 1.5},
+                            {"type": "STATE_OF_CHARGE", "volume": 80},
+                        ],
                         "tariff_id": "AC-1",
                     }
                 ],

@@ -38,12 +38,25 @@ CAPABILITIES_211 = {  # §14 Capability
 }
 
 
+DIMENSIONS_211 = {"ENERGY", "FLAT", "MAX_CURRENT", "MIN_CURRENT", "PARKING_TIME", "TIME"}  # §8.4 CdrDimensionType
+
+
 def _known(values: set[str]):
     return lambda own: [v for v in own if v in values]
 
 
 def _renamed(mapping: dict[str, str]):
     return lambda own: mapping.get(own, own)
+
+
+def _without_221_restrictions(elements: list[dict]) -> list[dict]:
+    """§9.3 TariffRestrictions: elements restricted by min_current, max_current or reservation are dropped."""
+    only_221 = {"min_current", "max_current", "reservation"}
+    return [e for e in elements if not only_221 & set(e.get("restrictions") or {})]
+
+
+def _dimensions_211(dimensions: list[dict]) -> list[dict]:
+    return [d for d in dimensions if d["type"] in DIMENSIONS_211]
 
 
 _CDR_TOKEN = {"cdr_token.uid": LOST, "cdr_token.type": LOST, "cdr_token.country_code": LOST, "cdr_token.party_id": LOST}
@@ -55,6 +68,7 @@ _TARIFF = {
     "max_price": LOST,
     "start_date_time": LOST,
     "end_date_time": LOST,
+    "elements": _without_221_restrictions,
     "elements[].price_components[].vat": LOST,
 }
 LOST_IN_211 = {
@@ -78,6 +92,7 @@ LOST_IN_211 = {
         "status": _renamed({"RESERVATION": "PENDING"}),
         "auth_method": _AUTH_METHOD,
         "charging_periods[].tariff_id": LOST,
+        "charging_periods[].dimensions": _dimensions_211,  # §8.4: 2.2.1-only dimensions dropped
         "charging_preferences": LOST,
         "location_211": LOST,  # §15.3: the full Location a 2.1.1 session embeds
     },
@@ -99,6 +114,7 @@ LOST_IN_211 = {
         "home_charging_compensation": LOST,
         "cdr_location.state": LOST,
         "charging_periods[].tariff_id": LOST,
+        "charging_periods[].dimensions": _dimensions_211,
         "location_211": LOST,  # §15.3: the full Location a 2.1.1 CDR embeds
         **{f"tariffs[].{path}": rule for path, rule in _TARIFF.items()},
     },
@@ -120,6 +136,8 @@ LOST_IN_211 = {
         "result_message": LOST,
     },
 }
+#: Objects a 2.1.1 partner never gets: unpublished locations (§15.1 Location: "don't send such locations").
+SENT_IN_211 = {"locations": lambda row: row["publish"]}
 #: How an object is matched across the two platforms (tokens by uid alone: their type is lossy).
 KEYS = {
     "locations": ("location_id",),
@@ -182,7 +200,8 @@ def dump(instance: Instance, slug: str, module: str) -> list[dict]:
 
 def compare(sender: tuple[Instance, str], receiver: tuple[Instance, str], from_name: str, module: str) -> int:
     """The sender's own objects against what the receiver holds from it; returns how many were compared."""
-    own = [_without_partner(r) for r in dump(*sender, module) if r["partner"] is None]
+    sent = SENT_IN_211.get(module, lambda row: True)
+    own = [_without_partner(r) for r in dump(*sender, module) if r["partner"] is None and sent(r)]
     received = [_without_partner(r) for r in dump(*receiver, module) if r["partner"] == from_name]
     key = KEYS[module]
     ours = {tuple(r[k].upper() for k in key): r for r in own}
