@@ -236,7 +236,8 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
     translator = dialect.module(MODULE)
     body = translator.to_wire(token)
     if delivery.method == DeliveryMethod.PATCH:
-        body = {k: v for k, v in body.items() if k in set(delivery.fields) | {"last_updated"}}
+        wanted = {translator.wire_names.get(name, name) for name in delivery.fields} | {"last_updated"}
+        body = {k: v for k, v in body.items() if k in wanted}
     target = path if token.type == DEFAULT_TYPE or token.type not in translator.types else delivery.object_path
     routing = {}
     if dialect.routing_headers:

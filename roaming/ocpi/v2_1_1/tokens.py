@@ -59,6 +59,8 @@ class Tokens:
     types = TokenType.__args__
     #: Receiver URLs name no type (mod_tokens.md 2.1): a token is its uid, its type is in the body.
     type_in_url = False
+    #: Internal field → the 2.1.1 field carrying it, so a PATCH sends what changed under its 2.1.1 name.
+    wire_names = {"contract_id": "auth_id"}
 
     def to_wire(self, token) -> dict:
         wire = {

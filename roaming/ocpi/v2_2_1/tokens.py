@@ -88,6 +88,8 @@ class Tokens:
     types = TokenType.__args__
     #: Receiver URLs name the token's type in ?type=, RFID when absent (mod_tokens Receiver interface).
     type_in_url = True
+    #: Internal fields carry their 2.2.1 names.
+    wire_names: dict[str, str] = {}
 
     def to_wire(self, token) -> dict:
         return token_to_wire(token)
