@@ -280,10 +280,12 @@ def update_cpo(slug: str) -> None:
 
 
 def update_emsp(slug: str) -> None:
-    """The eMSP blocks a card and an app user afterwards (PATCH valid=false)."""
+    """The eMSP gives a card a new contract and blocks an app user afterwards (PATCHes)."""
     tenant = Tenant.objects.get(slug=slug)
     party = Party.objects.for_tenant(tenant).get(role="EMSP")
-    for token in Token.objects.for_tenant(tenant).filter(partner__isnull=True).order_by("uid")[1:]:
+    card, app_user = Token.objects.for_tenant(tenant).filter(partner__isnull=True).order_by("uid")[1:]
+    changes = {card: {"contract_id": f"{card.contract_id}-2"}, app_user: {"valid": False}}
+    for token, fields in changes.items():
         patch_token(
             tenant=tenant,
             partner=None,
@@ -291,5 +293,5 @@ def update_emsp(slug: str) -> None:
             party_id=party.party_id,
             uid=token.uid,
             token_type=token.type,
-            fields={"valid": False, "last_updated": _now()},
+            fields={**fields, "last_updated": _now()},
         )
