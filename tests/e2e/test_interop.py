@@ -23,10 +23,10 @@ pytestmark = [pytest.mark.e2e]
 
 # What a 2.1.1 connection cannot carry (VERSION-DIFFERENCES.md §15.1, "2.2.1 → 2.1.1: information that is
 # lost or must be transformed", with the module sections it summarizes), by internal field path ("[]" = every
-# item of a list): LOST where the receiver may hold anything, else the guide's rule giving the value the
-# receiver must hold. Fractional seconds (§15.1 "Everywhere", §3.8 DateTime) are no exception: every
-# timestamp is compared to the second. What only the receiver keeps for lossless 2.1.1 round trips (§15.3)
-# is LOST too, since the sender has no such field to compare with.
+# item of a list): LOST where the receiver may hold anything, else the guide's rule for turning a value into
+# what 2.1.1 carries, applied to both sides before they are compared. Fractional seconds (§15.1 "Everywhere",
+# §3.8 DateTime) are no exception: every timestamp is compared to the second. What only the receiver keeps
+# for lossless 2.1.1 round trips (§15.3) is LOST too, since the sender has no such field to compare with.
 LOST = None
 FACILITIES_211 = {  # §14 Facility
     *("HOTEL", "RESTAURANT", "CAFE", "MALL", "SUPERMARKET", "SPORT", "RECREATION_AREA", "NATURE", "MUSEUM"),
@@ -42,11 +42,11 @@ DIMENSIONS_211 = {"ENERGY", "FLAT", "MAX_CURRENT", "MIN_CURRENT", "PARKING_TIME"
 
 
 def _known(values: set[str]):
-    return lambda own: [v for v in own if v in values]
+    return lambda items: [v for v in items if v in values]
 
 
 def _renamed(mapping: dict[str, str]):
-    return lambda own: mapping.get(own, own)
+    return lambda value: mapping.get(value, value)
 
 
 def _without_221_restrictions(elements: list[dict]) -> list[dict]:
@@ -81,7 +81,7 @@ LOST_IN_211 = {
         "opening_times_211": LOST,  # §15.3: whether a 2.1.1 Hours used twentyfourseven or regular_hours
         "evses[].capabilities": _known(CAPABILITIES_211),
         "evses[].connectors[].max_electric_power": LOST,
-        "evses[].connectors[].tariff_ids": lambda own: own[:1],  # beyond the one chosen
+        "evses[].connectors[].tariff_ids": lambda ids: ids[:1],  # beyond the one chosen
         "evses[].connectors[].power_type": _renamed({"AC_2_PHASE": "AC_1_PHASE", "AC_2_PHASE_SPLIT": "AC_1_PHASE"}),
     },
     "tariffs": _TARIFF,  # §15.1 Tariff
@@ -131,6 +131,10 @@ LOST_IN_211 = {
         "request.token.default_profile_type": LOST,
         "request.token.energy_contract": LOST,
         "request.token.type": _renamed({"AD_HOC_USER": "OTHER", "APP_USER": "OTHER"}),
+        # §11.2: the charge point's fine-grained results reach a 2.1.1 eMSP as REJECTED.
+        "result": _renamed(
+            dict.fromkeys(("EVSE_OCCUPIED", "EVSE_INOPERATIVE", "FAILED", "UNKNOWN_RESERVATION"), "REJECTED")
+        ),
         "response_timeout": LOST,
         "response_message": LOST,
         "result_message": LOST,
@@ -173,7 +177,8 @@ def differences(ours, theirs, *, lossy: dict, path: str = "") -> list[str]:
     if pattern in lossy:
         if lossy[pattern] is LOST:
             return []
-        ours = lossy[pattern](ours)
+        rule = lossy[pattern]
+        ours, theirs = (None if value is None else rule(value) for value in (ours, theirs))
     if isinstance(ours, dict) and isinstance(theirs, dict):
         found = []
         for key in sorted(set(ours) | set(theirs)):
