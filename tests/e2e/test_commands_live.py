@@ -42,7 +42,8 @@ def test_remote_start_and_stop_complete_with_the_charge_points_result(celery_wor
     received = Command.objects.get(tenant=cpo, direction=CommandDirection.RECEIVED)
     assert (received.partner.tenant, received.command, received.result) == (cpo, "START_SESSION", "ACCEPTED")
     assert received.response_url == start.response_url
-    assert any(step["event"] == "result delivered" for step in received.history)
+    # The CPO logs the delivery once the eMSP has answered the POST, which may be after the eMSP recorded it.
+    wait_for(lambda: any(s["event"] == "result delivered" for s in Command.objects.get(pk=received.pk).history))
     # The started session reaches the eMSP through the sessions push.
     session = wait_for(lambda: Session.objects.filter(tenant=emsp, status="ACTIVE").first(), timeout=60)
     assert (session.location_id, session.evse_uid, session.cdr_token["uid"]) == ("LOC1", "3256", token.uid)

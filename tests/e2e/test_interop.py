@@ -175,9 +175,9 @@ def differences(ours, theirs, *, lossy: dict, path: str = "") -> list[str]:
     absent equals empty (OCPI: an absent optional field and an empty one carry the same information)."""
     pattern = re.sub(r"\[\d+\]", "[]", path)
     if pattern in lossy:
-        if lossy[pattern] is LOST:
-            return []
         rule = lossy[pattern]
+        if rule is LOST:
+            return []
         ours, theirs = (None if value is None else rule(value) for value in (ours, theirs))
     if isinstance(ours, dict) and isinstance(theirs, dict):
         found = []
@@ -236,11 +236,8 @@ def compare_commands(emsp: tuple[Instance, str], cpo: tuple[Instance, str]) -> i
     assert [r["command"] for r in received] == [r["command"] for r in sent]
     found = []
     for mine, yours in zip(sent, received, strict=True):
-        pick = lambda row: {name: row[name] for name in COMMAND_FIELDS}  # noqa: E731
-        found += [
-            f"commands {mine['command']}: {d}"
-            for d in differences(pick(mine), pick(yours), lossy=LOST_IN_211["commands"])
-        ]
+        mine, yours = ({name: row[name] for name in COMMAND_FIELDS} for row in (mine, yours))
+        found += [f"commands {mine['command']}: {d}" for d in differences(mine, yours, lossy=LOST_IN_211["commands"])]
     assert not found, "\n".join(found)
     return len(sent)
 
