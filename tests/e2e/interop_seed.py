@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from partners.models import Party, Tenant
 from roaming.models import Evse, Token
 from roaming.services.locations import patch, put_location, set_evse_status
-from roaming.services.sessions import put_session
+from roaming.services.sessions import patch_session, put_session
 from roaming.services.tokens import patch_token, put_token
 from tariffs.models import Tariff
-from tariffs.services import put_tariff
+from tariffs.services import delete_tariff, put_tariff
 
 #: Locations sent to partners; one more is unpublished, which a 2.1.1 partner never gets.
 LOCATIONS = 5
@@ -65,7 +65,8 @@ def _tariffs(tenant: Tenant, country_code: str, party_id: str, now: datetime) ->
             {"price_components": [{"type": "ENERGY", "price": 0.45, "step_size": 1}]},
         ],
     }
-    for tariff_id, data in (("AC-1", ac), ("DC-1", dc)):
+    old = {"currency": "EUR", "elements": [{"price_components": [{"type": "FLAT", "price": 2.0, "step_size": 1}]}]}
+    for tariff_id, data in (("AC-1", ac), ("DC-1", dc), ("OLD-1", old)):
         put_tariff(
             tenant=tenant,
             partner=None,
@@ -242,8 +243,8 @@ def seed_emsp(slug: str) -> None:
 
 
 def update_cpo(slug: str) -> None:
-    """Changes the CPO makes afterwards, each pushed as a PATCH: an EVSE's status, a location's name,
-    a connector's amperage, and a tariff replaced."""
+    """Changes the CPO makes afterwards: PATCHes of an EVSE's status, a location's name, a connector's
+    amperage and a charging session's progress; a tariff replaced, another deleted."""
     tenant = Tenant.objects.get(slug=slug)
     party = Party.objects.for_tenant(tenant).get(role="CPO")
     cc, pid = party.country_code, party.party_id
@@ -267,6 +268,27 @@ def update_cpo(slug: str) -> None:
         connector_id="2",
         fields={"max_amperage": 100},
     )
+    later = _now()
+    patch_session(
+        tenant=tenant,
+        partner=None,
+        country_code=cc,
+        party_id=pid,
+        session_id=f"{pid}-S0",
+        fields={
+            "kwh": 20,
+            "charging_periods": [
+                {
+                    "start_date_time": later.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "dimensions": [{"type": "ENERGY", "volume": 7}],
+                }
+            ],
+            "total_cost": {"excl_vat": 6.0, "incl_vat": 7.26},
+            "last_updated": later,
+        },
+        append_periods=True,
+    )
+    delete_tariff(tenant=tenant, partner=None, country_code=cc, party_id=pid, tariff_id="OLD-1")
     tariff = Tariff.objects.for_tenant(tenant).get(partner__isnull=True, tariff_id="DC-1")
     elements = [*tariff.elements[:2], {"price_components": [{"type": "ENERGY", "price": 0.49, "step_size": 1}]}]
     put_tariff(

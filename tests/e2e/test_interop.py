@@ -199,15 +199,16 @@ def _without_partner(row: dict) -> dict:
     return {k: v for k, v in row.items() if k != "partner"}
 
 
-def dump(instance: Instance, slug: str, module: str) -> list[dict]:
-    return json.loads(instance.manage("export_objects", slug, module, "--json"))
+def dump(instance: Instance, slug: str) -> dict[str, list[dict]]:
+    """Every module the tenant stores, as export_objects prints it."""
+    return json.loads(instance.manage("export_objects", slug, "all", "--json"))
 
 
-def compare(sender: tuple[Instance, str], receiver: tuple[Instance, str], from_name: str, module: str) -> int:
+def compare(sender: list[dict], receiver: list[dict], from_name: str, module: str) -> int:
     """The sender's own objects against what the receiver holds from it; returns how many were compared."""
     sent = SENT_IN_211.get(module, lambda row: True)
-    own = [_without_partner(r) for r in dump(*sender, module) if r["partner"] is None and sent(r)]
-    received = [_without_partner(r) for r in dump(*receiver, module) if r["partner"] == from_name]
+    own = [_without_partner(r) for r in sender if r["partner"] is None and sent(r)]
+    received = [_without_partner(r) for r in receiver if r["partner"] == from_name]
     key = KEYS[module]
     ours = {tuple(r[k].upper() for k in key): r for r in own}
     theirs = {tuple(r[k].upper() for k in key): r for r in received}
@@ -221,18 +222,10 @@ def compare(sender: tuple[Instance, str], receiver: tuple[Instance, str], from_n
     return len(ours)
 
 
-def compare_all(*, cpo: tuple[Instance, str], emsp: tuple[Instance, str]) -> dict[str, int]:
-    """Every module the two tenants exchange, compared owner against receiver; how many objects each."""
-    return {
-        module: compare(*((cpo, emsp, cpo[1]) if OWNER[module] == "cpo" else (emsp, cpo, emsp[1])), module)
-        for module in OWNER
-    }
-
-
-def compare_commands(emsp: tuple[Instance, str], cpo: tuple[Instance, str]) -> int:
+def compare_commands(sent: list[dict], received: list[dict]) -> int:
     """The commands the eMSP sent against those the CPO received, oldest first."""
-    sent = [r for r in dump(*emsp, "commands") if r["direction"] == "SENT"]
-    received = [r for r in dump(*cpo, "commands") if r["direction"] == "RECEIVED"]
+    sent = [r for r in sent if r["direction"] == "SENT"]
+    received = [r for r in received if r["direction"] == "RECEIVED"]
     assert [r["command"] for r in received] == [r["command"] for r in sent]
     found = []
     for mine, yours in zip(sent, received, strict=True):
@@ -240,6 +233,19 @@ def compare_commands(emsp: tuple[Instance, str], cpo: tuple[Instance, str]) -> i
         found += [f"commands {mine['command']}: {d}" for d in differences(mine, yours, lossy=LOST_IN_211["commands"])]
     assert not found, "\n".join(found)
     return len(sent)
+
+
+def compare_all(*, cpo: tuple[Instance, str], emsp: tuple[Instance, str]) -> dict[str, int]:
+    """Every module the two tenants exchange, compared owner against receiver; how many objects each."""
+    at_cpo, at_emsp = dump(*cpo), dump(*emsp)
+    compared = {
+        module: compare(at_cpo[module], at_emsp[module], cpo[1], module)
+        if OWNER[module] == "cpo"
+        else compare(at_emsp[module], at_cpo[module], emsp[1], module)
+        for module in OWNER
+    }
+    compared["commands"] = compare_commands(at_emsp["commands"], at_cpo["commands"])
+    return compared
 
 
 @pytest.fixture(scope="module")
@@ -290,13 +296,13 @@ def test_everything_agrees_across_a_version_mismatch(instances, run, pinned, cap
     uids = [f"EM{run}{n:06d}" for n in range(3)]
     seed(cpo_host, f"seed_cpo({cpo!r}, 'DE', 'EM{run}', {uids!r})")
     pushed = compare_all(cpo=(cpo_host, cpo), emsp=(emsp_host, emsp))
-    assert pushed == {"locations": 5, "tariffs": 2, "sessions": 2, "cdrs": 1, "tokens": 3}
+    assert pushed == {"locations": 5, "tariffs": 3, "sessions": 2, "cdrs": 1, "tokens": 3, "commands": 0}
     # ... and pulled again in full by the other side.
     pulled = json.loads(emsp_host.manage("sync_partner", emsp, cpo, "--full", "--json"))
-    assert {row["module"]: row["objects"] for row in pulled} == {"locations": 5, "tariffs": 2, "sessions": 2, "cdrs": 1}
+    assert {row["module"]: row["objects"] for row in pulled} == {"locations": 5, "tariffs": 3, "sessions": 2, "cdrs": 1}
     pulled = json.loads(cpo_host.manage("sync_partner", cpo, emsp, "--full", "--json"))
     assert {row["module"]: row["objects"] for row in pulled} == {"tokens": 3}
-    # Later changes travel as PATCHes (a tariff as a PUT).
+    # Later changes travel as PATCHes (a tariff as a PUT, a deleted one as a DELETE).
     seed(cpo_host, f"update_cpo({cpo!r})")
     seed(emsp_host, f"update_emsp({emsp!r})")
 
@@ -306,14 +312,13 @@ def test_everything_agrees_across_a_version_mismatch(instances, run, pinned, cap
         "--evse", f"CP{run}-LOC2-1", "--wait", "--json",
     )  # fmt: skip
     assert json.loads(started.splitlines()[-1])["result"] == "ACCEPTED"
-    [session] = [s for s in dump(emsp_host, emsp, "sessions") if s["status"] == "ACTIVE" and "LOC2" in s["location_id"]]
+    [session] = [s for s in dump(emsp_host, emsp)["sessions"] if s["status"] == "ACTIVE" and "LOC2" in s["location_id"]]
     stopped = emsp_host.manage(
         "send_command", emsp, cpo, "STOP_SESSION", "--session", session["session_id"], "--wait", "--json"
     )
     assert json.loads(stopped.splitlines()[-1])["result"] == "ACCEPTED"
 
     compared = compare_all(cpo=(cpo_host, cpo), emsp=(emsp_host, emsp))
-    compared["commands"] = compare_commands((emsp_host, emsp), (cpo_host, cpo))
     with capsys.disabled():
         print(f"\n[interop run {run}, {pinned} pinned to 2.1.1] objects compared: {compared}")
     assert compared == {"locations": 5, "tariffs": 2, "sessions": 3, "cdrs": 2, "tokens": 3, "commands": 2}

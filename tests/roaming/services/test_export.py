@@ -40,3 +40,12 @@ def test_the_command_prints_json_and_a_summary(cpo_tenant):
     out = StringIO()
     call_command("export_objects", "cpo", "locations", stdout=out)
     assert out.getvalue().splitlines() == ["NL CPO LOC1 (from own)", "1 locations"]
+
+
+def test_all_prints_every_module_keyed_by_module(cpo_tenant):
+    own_location(cpo_tenant)
+    out = StringIO()
+    call_command("export_objects", "cpo", "all", "--json", stdout=out)
+    dumps = json.loads(out.getvalue())
+    assert list(dumps) == ["locations", "tariffs", "sessions", "cdrs", "tokens", "commands"]
+    assert [row["location_id"] for row in dumps["locations"]] == ["LOC1"] and dumps["tokens"] == []
