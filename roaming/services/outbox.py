@@ -256,6 +256,24 @@ def record_own_or_hub_change(
     )
 
 
+def record_own_or_hub_changes(
+    *, tenant, partner: Partner | None, module: str, object_paths: list[str], method: str
+) -> Recorded:
+    """record_own_or_hub_change for many objects (a pulled page): one query when nobody is owed them,
+    which is the rule for whatever a tenant that is not a hub received."""
+    exclude = partner.pk if partner else None
+    recorded = Recorded()
+    if not object_paths or not recipients(
+        tenant=tenant, module=module, exclude_partner_id=exclude, only_if_hub=partner is not None
+    ):
+        return recorded
+    for path in object_paths:
+        one = record_own_or_hub_change(tenant=tenant, partner=partner, module=module, object_path=path, method=method)
+        recorded.created += one.created
+        recorded.folded += one.folded
+    return recorded
+
+
 def _fold_one(delivery: Delivery, method: str, fields: list[str]) -> list[int]:
     with transaction.atomic():
         existing = (

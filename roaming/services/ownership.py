@@ -84,15 +84,30 @@ def check_receiver(*, tenant_id: int, to_party: PartyRef) -> None:
 def pull_owner(*, partner: Partner, translator, wire: dict, role: str = Role.CPO) -> tuple[str, str]:
     """The owner of an object pulled from `partner`: named in the object (2.2.1) or the partner's party
     of `role` (2.1.1); it must be one of the partner's parties."""
-    owner = translator.owner_of(wire)
-    if owner is None:
-        party = PartnerParty.objects.filter(partner=partner, role=role).first()
-        if party is None:
-            raise InvalidParameters(f"The partner has no {role} party to own what it sends")
-        owner = (party.country_code, party.party_id)
-    if not partner_owns(partner, *owner):
-        raise InvalidParameters(f"Object of {owner[0]}*{owner[1]}, which is not one of the partner's parties")
-    return owner
+    return pull_owners(partner=partner, translator=translator, role=role)(wire)
+
+
+def pull_owners(*, partner: Partner, translator, role: str = Role.CPO) -> Callable[[dict], tuple[str, str]]:
+    """pull_owner for a whole page: the partner's parties are read once, not once per object."""
+    parties = list(
+        PartnerParty.objects.for_tenant(partner.tenant_id)
+        .filter(partner=partner)
+        .values_list("country_code", "party_id", "role")
+    )
+    spoken_for = {(country_code.upper(), party_id.upper()) for country_code, party_id, _ in parties}
+    default = next(((c, p) for c, p, r in parties if r == role), None)  # the first by PartnerParty's ordering
+
+    def owner_of(wire: dict) -> tuple[str, str]:
+        owner = translator.owner_of(wire)
+        if owner is None:
+            if default is None:
+                raise InvalidParameters(f"The partner has no {role} party to own what it sends")
+            owner = default
+        if (owner[0].upper(), owner[1].upper()) not in spoken_for:
+            raise InvalidParameters(f"Object of {owner[0]}*{owner[1]}, which is not one of the partner's parties")
+        return owner
+
+    return owner_of
 
 
 def owned_by(model, *, tenant, country_code: str, party_id: str):

@@ -32,13 +32,26 @@ FULL_PULL_FROM = "1970-01-01T00:00:00Z"
 
 
 @dataclass(frozen=True)
+class PageIngested:
+    """What a module made of one page: how many objects it stored and why it refused the others."""
+
+    objects: int
+    refused: list[str]
+
+
+@dataclass(frozen=True)
 class Pullable:
-    """How one module ingests an object pulled from a partner: `ingest(partner, dialect, wire_object)`."""
+    """How one module ingests an object pulled from a partner: `ingest(partner, dialect, wire_object)`.
+
+    A module may also ingest a whole page at once, `ingest_page(partner, dialect, wire_objects)`: validate
+    every object, then write the page in bulk in one transaction (refusing the invalid ones, not the page).
+    """
 
     module: str
     ingest: Callable[[Partner, Dialect, dict], object]
     #: a functional module's GET carries routing headers; a configuration module's (hub client info) does not.
     routed: bool = True
+    ingest_page: Callable[[Partner, Dialect, list], PageIngested] | None = None
 
 
 _PULLABLES: dict[str, Pullable] = {}
@@ -108,6 +121,13 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
         routing = pull_routing(partner=partner) if dialect.routing_headers and pullable.routed else {}
         for page in client_for(partner).iter_pages(endpoint.url, params=params, **routing):
             pages += 1
+            if pullable.ingest_page is not None:
+                ingested = pullable.ingest_page(partner, dialect, page)
+                objects += ingested.objects
+                rejected += len(ingested.refused)
+                for message in ingested.refused:
+                    logger.warning("pull %s from %s: object refused: %s", state.module, partner, message)
+                continue
             for wire_object in page:
                 try:
                     with transaction.atomic():
