@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
@@ -149,7 +150,7 @@ class OcpiClient:
         except requests.RequestException as exc:
             raise PartnerUnreachable(f"{method} {url}: {exc.__class__.__name__}: {exc}") from exc
         try:
-            body = response.json()
+            body = orjson.loads(response.content)  # a page of 1000 locations is megabytes: several times faster
         except ValueError:
             if response.status_code >= 300:
                 raise PartnerHttpError(

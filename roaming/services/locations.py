@@ -547,10 +547,80 @@ def _evses_as_stored(evses: list[dict]) -> list[tuple]:
     ]
 
 
+def _rows(queryset: QuerySet) -> list[tuple]:
+    """A values_list queryset's rows. On PostgreSQL they are read from the cursor as is, JSON decoded
+    with orjson and timestamps by psycopg's own (C) loader: Django's converters and its pure-Python
+    timestamp loader are most of the cost of reading a page's 12,000 EVSE and connector rows."""
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    from psycopg import postgres
+    from psycopg.pq import Format
+
+    json_names = {
+        n for f in queryset.model._meta.concrete_fields if isinstance(f, JSONField) for n in (f.name, f.attname)
+    }
+    json_positions = [i for i, name in enumerate(queryset.query.values_select) if name in json_names]
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        loader = postgres.adapters.get_loader(postgres.types["timestamptz"].oid, Format.TEXT)
+        cursor.cursor.adapters.register_loader("timestamptz", loader)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not json_positions:
+        return rows
+    loads = orjson.loads
+    decoded = []
+    for row in rows:
+        row = list(row)
+        for position in json_positions:
+            if row[position] is not None:
+                row[position] = loads(row[position])
+        decoded.append(tuple(row))
+    return decoded
+
+
+def _insert(model, rows: list[dict]) -> list[int]:
+    """Insert rows given as {attname: value} (absent fields at their defaults) and return their ids.
+
+    bulk_create elsewhere; on PostgreSQL one COPY, with the ids drawn from the table's sequence in one
+    query: several times faster than building model instances and an INSERT whose every value the
+    client quotes, for the 13,000 rows of a page of locations.
+    """
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        return [obj.pk for obj in model.objects.bulk_create([model(**row) for row in rows], batch_size=1000)]
+    table = model._meta.db_table
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    defaults = {f.attname: f.get_default() for f in fields}
+    json_fields = [f.attname for f in fields if isinstance(f, JSONField)]
+    dumps = orjson.dumps
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        columns = ", ".join(connection.ops.quote_name(c) for c in ("id", *(f.column for f in fields)))
+        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                values = {**defaults, **row}
+                for name in json_fields:
+                    if values[name] is not None:
+                        values[name] = dumps(values[name]).decode()
+                copy.write_row((pk, *(values[f.attname] for f in fields)))
+    return ids
+
+
+def _values(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if not f.primary_key}
+
+
 def _stored_evses(tenant: Tenant, location_ids: list[int]) -> dict[int, list[tuple]]:
     """The EVSEs (with connectors) of these locations as rows, in two queries, shaped like _evses_as_stored."""
+    if not location_ids:
+        return {}
     connectors: dict[int, list[tuple]] = defaultdict(list)
-    for evse_id, *row in (
+    for evse_id, *row in _rows(
         Connector.objects.for_tenant(tenant)
         .filter(evse__location_id__in=location_ids)
         .order_by("evse_id", "position", "pk")
@@ -558,7 +628,7 @@ def _stored_evses(tenant: Tenant, location_ids: list[int]) -> dict[int, list[tup
     ):
         connectors[evse_id].append(tuple(row))
     evses: dict[int, list[tuple]] = defaultdict(list)
-    for evse_id, location_id, *row in (
+    for evse_id, location_id, *row in _rows(
         Evse.objects.for_tenant(tenant)
         .filter(location_id__in=location_ids)
         .order_by("location_id", "position", "pk")
@@ -650,25 +720,29 @@ def ingest_page(partner: Partner, dialect: Dialect, wires: list) -> sync.PageIng
                     refill.append((location, evses))
                     refilled.add(location)
             written.append(location)
-        Location.objects.bulk_create(created, batch_size=1000)
+        for location, pk in zip(created, _insert(Location, [_values(location) for location in created]), strict=True):
+            location.pk, location._state.adding = pk, False
         if updated:
             Location.objects.bulk_update(updated, sorted(update_fields), batch_size=500)
         replaced = [location.pk for location in updated if location in refilled]
         if replaced:
             Evse.objects.for_tenant(tenant).filter(location_id__in=replaced).delete()
-        new_evses = [
-            (Evse(tenant=tenant, location=location, position=index, **_without(evse, "connectors")), evse)
-            for location, evses in refill
-            for index, evse in enumerate(evses)
-        ]
-        Evse.objects.bulk_create([evse for evse, _ in new_evses], batch_size=2000)
-        Connector.objects.bulk_create(
+        evses = [evse for _, location_evses in refill for evse in location_evses]
+        evse_ids = _insert(
+            Evse,
             [
-                connector
-                for evse, data in new_evses
-                for connector in _new_connectors(tenant, evse, data.get("connectors", []))
+                {**_without(evse, "connectors"), "tenant_id": tenant.pk, "location_id": location.pk, "position": index}
+                for location, location_evses in refill
+                for index, evse in enumerate(location_evses)
             ],
-            batch_size=2000,
+        )
+        _insert(
+            Connector,
+            [
+                {**connector, "tenant_id": tenant.pk, "evse_id": evse_id, "position": index}
+                for evse_id, evse in zip(evse_ids, evses, strict=True)
+                for index, connector in enumerate(evse.get("connectors", []))
+            ],
         )
         outbox.record_own_or_hub_changes(
             tenant=tenant,
