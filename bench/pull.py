@@ -129,9 +129,12 @@ def peak_rss_mb() -> float:
 def pull_once(state_id: int) -> tuple[float, object]:
     from roaming.services import sync
 
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     result = sync.pull(state_id=state_id, full=True)
-    return time.perf_counter() - started, result
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    return seconds, after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime, result
 
 
 def main() -> None:
@@ -161,9 +164,9 @@ def main() -> None:
             )
             [state] = sync.ensure_sync_states(partner=partner)
             for label in ("new", "unchanged"):
-                seconds, result = pull_once(state.pk)
+                seconds, cpu, result = pull_once(state.pk)
                 assert result.complete and result.objects == count and result.rejected == 0, result
-                rows.append((count, label, count / seconds, seconds, result.pages, peak_rss_mb()))
+                rows.append((count, label, count / seconds, seconds, cpu, result.pages, peak_rss_mb()))
             stored = Location.objects.filter(partner=partner).count()
             evses = Evse.objects.filter(location__partner=partner).count()
             connectors = Connector.objects.filter(evse__location__partner=partner).count()
@@ -176,16 +179,17 @@ def main() -> None:
         f"\nPull ingestion: 2.2.1 partner on loopback, pages of {args.page_size} locations x 4 EVSEs x 2 connectors, "
         f"one sync.pull into PostgreSQL, {os.cpu_count()}-core machine\n"
     )
-    print("| locations | pull | locations/s | total | pages | peak RSS |")
-    print("| ---: | --- | ---: | ---: | ---: | ---: |")
-    for count, label, per_second, seconds, pages, rss in rows:
-        print(f"| {count:,} | {label} | {per_second:,.0f} | {seconds:.1f} s | {pages} | {rss:.0f} MB |")
-    smallest = min(r[5] for r in rows if r[0] == min(args.locations))
-    largest = max(r[5] for r in rows if r[0] == max(args.locations))
+    print("| locations | pull | locations/s | total | CPU of the puller | pages | peak RSS |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    for count, label, per_second, seconds, cpu, pages, rss in rows:
+        print(f"| {count:,} | {label} | {per_second:,.0f} | {seconds:.1f} s | {cpu:.1f} s | {pages} | {rss:.0f} MB |")
+    smallest = min(r[-1] for r in rows if r[0] == min(args.locations))
+    largest = max(r[-1] for r in rows if r[0] == max(args.locations))
     print(
         f"\nPeak RSS (high-water mark of the pulling process) {smallest:.0f} MB after "
         f"{min(args.locations):,} locations, {largest:.0f} MB after {max(args.locations):,}: "
-        f"{'flat, pages are streamed' if largest - smallest < 0.25 * smallest else 'GROWS with the pages'}."
+        f"{'flat, pages are streamed' if largest - smallest < 0.25 * smallest else 'GROWS with the pages'}. "
+        f"Load average at the end: {os.getloadavg()[0]:.2f} (the database server shares the machine)."
     )
 
 
