@@ -211,6 +211,12 @@ CHARGE_POINT_BACKEND = env.str("CHARGE_POINT_BACKEND", default="roaming.services
 # The simulator answers every command with this CommandResultType (or NO_ANSWER) after this delay.
 CHARGE_POINT_SIMULATOR_RESULT = env.str("CHARGE_POINT_SIMULATOR_RESULT", default="ACCEPTED")
 CHARGE_POINT_SIMULATOR_DELAY_SECONDS = env.float("CHARGE_POINT_SIMULATOR_DELAY_SECONDS", default=2.0)
+# The demo's charge points (ops.simulator): every SIMULATOR_INTERVAL_SECONDS some EVSEs of the demo CPO change
+# status and sessions start and end. On by default only in the embedded demo (no DATABASE_URL, not production).
+CHARGE_POINT_SIMULATOR_ENABLED = env.bool(
+    "CHARGE_POINT_SIMULATOR_ENABLED", default=DATABASES["default"]["ENGINE"].endswith("sqlite3") and not PRODUCTION
+)
+SIMULATOR_INTERVAL_SECONDS = env.float("SIMULATOR_INTERVAL_SECONDS", default=5.0)
 # Bearer token that /metrics requires when set.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
@@ -224,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": COMMAND_TIMEOUT_SWEEP_SECONDS,
     },
 }
+if CHARGE_POINT_SIMULATOR_ENABLED:
+    CELERY_BEAT_SCHEDULE["simulate-charge-points"] = {
+        "task": "ops.tasks.simulate_charge_points_task",
+        "schedule": SIMULATOR_INTERVAL_SECONDS,
+    }
 
 # Production: HTTPS-only cookies behind a TLS-terminating proxy, and refuse to start half-configured.
 if PRODUCTION:

@@ -1,0 +1,146 @@
+"""The demo's charge points: every few seconds some EVSEs of the demo CPO change status, drivers of the
+demo eMSP start charging and running sessions end, so that pushes of locations, sessions and CDRs
+flow to every registered partner, whatever its version. Beat runs it when
+CHARGE_POINT_SIMULATOR_ENABLED is on (the embedded demo's default).
+
+Every change goes through the services a real charge point backend would call: set_evse_status,
+put_session, patch_session (which bills an ended session of the tenant's own as its CDR).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from ops.demo import CPO
+from partners.models import Tenant
+from roaming.models import Evse, EvseStatus, Session
+from roaming.models.sessions import SessionStatus
+from roaming.services import locations, sessions
+
+#: The demo eMSP's valid RFID cards (DMS000007 is blocked, 16-20 are app users): see ops.demo._tokens.
+DRIVERS = [n for n in range(1, 16) if n != 7]
+#: What an EVSE out of service shows; they come back AVAILABLE in a later step.
+OUT_OF_SERVICE = (EvseStatus.BLOCKED, EvseStatus.OUTOFORDER, EvseStatus.INOPERATIVE)
+AC_POWER_KW = 11
+
+
+@dataclass
+class Step:
+    """What one step changed: paths of EVSEs whose status changed, ids of sessions started and ended."""
+
+    statuses: list[str] = field(default_factory=list)
+    started: list[str] = field(default_factory=list)
+    ended: list[str] = field(default_factory=list)
+
+
+def _evse_path(evse: Evse) -> str:
+    return f"{evse.location.object_path}/{evse.uid}"
+
+
+@transaction.atomic
+def simulate_step(
+    *, tenant: Tenant, rng: random.Random, now: datetime | None = None, changes: int = 3, starts: int = 1, ends: int = 1
+) -> Step:
+    """Change `changes` EVSE statuses (out of service and back), start `starts` sessions at AVAILABLE EVSEs
+    (EVSE to CHARGING) and end `ends` running sessions (COMPLETED with energy and time, EVSE to AVAILABLE)."""
+    now = now or timezone.now()
+    step = Step()
+    own = Evse.objects.for_tenant(tenant).filter(location__partner__isnull=True).select_related("location", "tenant")
+    for _ in range(changes):
+        back = rng.random() < 0.5
+        candidates = list(own.filter(status__in=OUT_OF_SERVICE if back else [EvseStatus.AVAILABLE]).order_by("pk"))
+        if not candidates:
+            continue
+        evse = rng.choice(candidates)
+        locations.set_evse_status(evse=evse, status=EvseStatus.AVAILABLE if back else rng.choice(OUT_OF_SERVICE))
+        step.statuses.append(_evse_path(evse))
+    for _ in range(starts):
+        candidates = list(own.filter(status=EvseStatus.AVAILABLE, connectors__isnull=False).distinct().order_by("pk"))
+        if candidates:
+            step.started.append(_start(tenant, rng.choice(candidates), rng, now))
+    running = Session.objects.for_tenant(tenant).filter(partner__isnull=True, status=SessionStatus.ACTIVE)
+    for session in rng.sample(list(running.order_by("pk")), k=min(ends, running.count())):
+        _end(tenant, session, now)
+        step.ended.append(session.session_id)
+    return step
+
+
+def _start(tenant: Tenant, evse: Evse, rng: random.Random, now: datetime) -> str:
+    location = evse.location
+    driver = rng.choice(DRIVERS)
+    session_id = f"SIM-{now:%Y%m%d%H%M%S}-{rng.randrange(16**6):06X}"
+    sessions.put_session(
+        tenant=tenant,
+        partner=None,
+        country_code=location.country_code,
+        party_id=location.party_id,
+        session_id=session_id,
+        data={
+            "start_date_time": now,
+            "end_date_time": None,
+            "kwh": 0,
+            "cdr_token": {
+                "country_code": "DE",
+                "party_id": "DMS",
+                "uid": f"DMS{driver:06d}",
+                "type": "RFID",
+                "contract_id": f"DE-DMS-C{driver:08d}",
+            },
+            "auth_method": "WHITELIST",
+            "location_id": location.location_id,
+            "evse_uid": evse.uid,
+            "connector_id": evse.connectors.order_by("position", "pk").first().connector_id,
+            "currency": "EUR",
+            "charging_periods": [],
+            "status": SessionStatus.ACTIVE,
+            "last_updated": now,
+        },
+    )
+    locations.set_evse_status(evse=evse, status=EvseStatus.CHARGING)
+    return session_id
+
+
+def _end(tenant: Tenant, session: Session, now: datetime) -> None:
+    """COMPLETED with one charging period of the energy an 11 kW charger gave in the time it ran."""
+    end = max(now, session.start_date_time + timedelta(minutes=3))
+    hours = round((end - session.start_date_time).total_seconds() / 3600, 3)
+    kwh = round(hours * AC_POWER_KW, 3)
+    sessions.patch_session(
+        tenant=tenant,
+        partner=None,
+        country_code=session.country_code,
+        party_id=session.party_id,
+        session_id=session.session_id,
+        fields={
+            "status": SessionStatus.COMPLETED,
+            "end_date_time": end,
+            "kwh": kwh,
+            "charging_periods": [
+                {
+                    "start_date_time": session.start_date_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "dimensions": [{"type": "ENERGY", "volume": kwh}, {"type": "TIME", "volume": hours}],
+                }
+            ],
+            "last_updated": now,
+        },
+        append_periods=True,
+    )
+    evse = (
+        Evse.objects.for_tenant(tenant)
+        .filter(location__partner__isnull=True, location__location_id=session.location_id, uid=session.evse_uid)
+        .select_related("location", "tenant")
+        .first()
+    )
+    if evse is not None:
+        locations.set_evse_status(evse=evse, status=EvseStatus.AVAILABLE)
+
+
+def simulate_demo_step() -> Step | None:
+    """One step on the demo CPO tenant, if it was seeded."""
+    tenant = Tenant.objects.filter(slug=CPO[0]).first()
+    return simulate_step(tenant=tenant, rng=random.Random()) if tenant else None  # noqa: S311 - made-up traffic
