@@ -5,9 +5,10 @@
 A scripted 2.2.1 CPO on loopback (a child process, so that its pages do not count in the puller's
 memory) serves pre-rendered pages of a network of N locations (4 EVSEs x 2 connectors each) with
 Link headers; roaming.services.sync.pull fetches and ingests them into a database of the bench's
-own. Each size is pulled twice: into an empty database (all new) and again (all unchanged, the
-steady state of a full resync). Peak RSS is the process's high-water mark after each pull, so a
-pull that kept pages would show it growing with N.
+own. Each size is pulled three times: into an empty database (all new), again (all unchanged, the
+steady state of a full resync), and once more after every stored location and EVSE was altered
+(all changed: each location updated and its EVSEs replaced). Peak RSS is the process's high-water
+mark after each pull, so a pull that kept pages would show it growing with N.
 """
 
 from __future__ import annotations
@@ -163,7 +164,10 @@ def main() -> None:
                 tenant=emsp, partner=partner, identifier="locations", role="SENDER", url=f"{base}/n{count}/locations"
             )
             [state] = sync.ensure_sync_states(partner=partner)
-            for label in ("new", "unchanged"):
+            for label in ("new", "unchanged", "all changed"):
+                if label == "all changed":  # what is stored differs from every location and EVSE served
+                    Location.objects.filter(partner=partner).update(name="")
+                    Evse.objects.filter(location__partner=partner).update(status="UNKNOWN")
                 seconds, cpu, result = pull_once(state.pk)
                 assert result.complete and result.objects == count and result.rejected == 0, result
                 rows.append((count, label, count / seconds, seconds, cpu, result.pages, peak_rss_mb()))
