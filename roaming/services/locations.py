@@ -573,7 +573,7 @@ def _rows(queryset: QuerySet) -> list[tuple]:
     for row in rows:
         row = list(row)
         for position in json_positions:
-            if row[position] is not None:
+            if isinstance(row[position], (str, bytes)):  # Django has psycopg hand jsonb over as text
                 row[position] = loads(row[position])
         decoded.append(tuple(row))
     return decoded
