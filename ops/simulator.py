@@ -27,6 +27,8 @@ DRIVERS = [n for n in range(1, 16) if n != 7]
 #: What an EVSE out of service shows; they come back AVAILABLE in a later step.
 OUT_OF_SERVICE = (EvseStatus.BLOCKED, EvseStatus.OUTOFORDER, EvseStatus.INOPERATIVE)
 AC_POWER_KW = 11
+#: A session runs at least this long before a step may end it.
+MIN_SESSION = timedelta(minutes=2)
 
 
 @dataclass
@@ -47,7 +49,8 @@ def simulate_step(
     *, tenant: Tenant, rng: random.Random, now: datetime | None = None, changes: int = 3, starts: int = 1, ends: int = 1
 ) -> Step:
     """Change `changes` EVSE statuses (out of service and back), start `starts` sessions at AVAILABLE EVSEs
-    (EVSE to CHARGING) and end `ends` running sessions (COMPLETED with energy and time, EVSE to AVAILABLE)."""
+    (EVSE to CHARGING) and end `ends` sessions running for MIN_SESSION or longer (COMPLETED with energy
+    and time, EVSE to AVAILABLE)."""
     now = now or timezone.now()
     step = Step()
     own = Evse.objects.for_tenant(tenant).filter(location__partner__isnull=True).select_related("location", "tenant")
@@ -63,7 +66,9 @@ def simulate_step(
         candidates = list(own.filter(status=EvseStatus.AVAILABLE, connectors__isnull=False).distinct().order_by("pk"))
         if candidates:
             step.started.append(_start(tenant, rng.choice(candidates), rng, now))
-    running = Session.objects.for_tenant(tenant).filter(partner__isnull=True, status=SessionStatus.ACTIVE)
+    running = Session.objects.for_tenant(tenant).filter(
+        partner__isnull=True, status=SessionStatus.ACTIVE, start_date_time__lte=now - MIN_SESSION
+    )
     for session in rng.sample(list(running.order_by("pk")), k=min(ends, running.count())):
         _end(tenant, session, now)
         step.ended.append(session.session_id)
@@ -107,8 +112,7 @@ def _start(tenant: Tenant, evse: Evse, rng: random.Random, now: datetime) -> str
 
 def _end(tenant: Tenant, session: Session, now: datetime) -> None:
     """COMPLETED with one charging period of the energy an 11 kW charger gave in the time it ran."""
-    end = max(now, session.start_date_time + timedelta(minutes=3))
-    hours = round((end - session.start_date_time).total_seconds() / 3600, 3)
+    hours = round((now - session.start_date_time).total_seconds() / 3600, 3)
     kwh = round(hours * AC_POWER_KW, 3)
     sessions.patch_session(
         tenant=tenant,
@@ -118,7 +122,7 @@ def _end(tenant: Tenant, session: Session, now: datetime) -> None:
         session_id=session.session_id,
         fields={
             "status": SessionStatus.COMPLETED,
-            "end_date_time": end,
+            "end_date_time": now,
             "kwh": kwh,
             "charging_periods": [
                 {

@@ -73,6 +73,15 @@ def test_a_step_owes_every_partner_the_changes_whatever_its_version(demo_cpo):
         assert ("cdrs", f"NL/DCP/{step.ended[0]}", "POST") in owed
 
 
+def test_a_session_that_just_started_is_not_ended_yet(demo_cpo):
+    seeded_running = set(
+        Session.objects.for_tenant(demo_cpo).filter(status="ACTIVE").values_list("session_id", flat=True)
+    )
+    step = simulate_step(tenant=demo_cpo, rng=random.Random(4), changes=0, starts=1, ends=10)
+    assert set(step.ended) == seeded_running
+    assert Session.objects.for_tenant(demo_cpo).get(session_id=step.started[0]).status == "ACTIVE"
+
+
 def test_the_same_seed_makes_the_same_step(demo_cpo):
     now = timezone.now()
     first = simulate_step(tenant=demo_cpo, rng=random.Random(3), now=now, changes=0, starts=2, ends=0)
