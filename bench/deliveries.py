@@ -211,7 +211,8 @@ def main() -> None:
         owed = args.changes * args.partners
 
     print(
-        f"\nSustained deliveries: {args.changes:,} EVSE status changes over {len(set(burst)):,} EVSEs, one "
+        f"\nSustained deliveries: {args.changes:,} EVSE status changes touching {len(set(burst)):,} of "
+        f"{len(evse_ids):,} EVSEs, one "
         f"transaction each, {args.partners} partners (half 2.1.1, half 2.2.1) answered on loopback, "
         f"{args.workers} Celery workers x {args.concurrency} processes on Redis, PostgreSQL, "
         f"{os.cpu_count()}-core machine, load average {os.getloadavg()[0]:.2f} at the end\n"
@@ -238,8 +239,9 @@ def main() -> None:
         f"\nFewer requests than changes x partners is folding, not loss: a change to an EVSE that already has a "
         f"delivery pending for a partner joins that delivery ({owed - delivered:,} changes rode along with "
         f"another). At least one request per (partner, EVSE) pair is due, and DELIVERED is between that "
-        f"({objects:,}) and the {owed:,} changes owed. A SUPERSEDED row was claimed but, before it was sent, "
-        f"a newer pending row of the same object took over its changes: it sends nothing and counts no request."
+        f"({objects:,}) and the {owed:,} changes owed. A delivery becomes SUPERSEDED only when its attempt "
+        f"failed (or its worker died) while a newer change of its object was already pending: it hands its "
+        f"changes to that row and sends nothing more, so it counts no request."
     )
 
 
