@@ -611,6 +611,43 @@ def _insert(model, rows: list[dict]) -> list[int]:
     return ids
 
 
+def _update(model, objects: list, names: list[str]) -> None:
+    """Save fields `names` of many objects. bulk_update elsewhere; on PostgreSQL the values are copied into
+    a temporary table and applied with one UPDATE … FROM, where bulk_update's CASE per field and row takes
+    seconds for a page."""
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objects, names, batch_size=500)
+        return
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in names]
+    columns = [quote(f.column) for f in fields]
+    json_fields = {f.attname for f in fields if isinstance(f, JSONField)}
+    table = quote(model._meta.db_table)
+    dumps = orjson.dumps
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE pulled_update ON COMMIT DROP AS SELECT id, {', '.join(columns)} "  # noqa: S608
+            f"FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY pulled_update (id, {', '.join(columns)}) FROM STDIN") as copy:
+            for obj in objects:
+                values = [getattr(obj, f.attname) for f in fields]
+                copy.write_row(
+                    (
+                        obj.pk,
+                        *(
+                            dumps(v).decode() if f.attname in json_fields and v is not None else v
+                            for f, v in zip(fields, values, strict=True)
+                        ),
+                    )
+                )
+        assignments = ", ".join(f"{c} = pulled_update.{c}" for c in columns)
+        cursor.execute(f"UPDATE {table} SET {assignments} FROM pulled_update WHERE {table}.id = pulled_update.id")  # noqa: S608
+        cursor.execute("DROP TABLE pulled_update")
+
+
 def _values(obj) -> dict:
     return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if not f.primary_key}
 
@@ -723,7 +760,7 @@ def ingest_page(partner: Partner, dialect: Dialect, wires: list) -> sync.PageIng
         for location, pk in zip(created, _insert(Location, [_values(location) for location in created]), strict=True):
             location.pk, location._state.adding = pk, False
         if updated:
-            Location.objects.bulk_update(updated, sorted(update_fields), batch_size=500)
+            _update(Location, updated, sorted(update_fields))
         replaced = [location.pk for location in updated if location in refilled]
         if replaced:
             Evse.objects.for_tenant(tenant).filter(location_id__in=replaced).delete()
