@@ -720,6 +720,7 @@ def ingest_page(partner: Partner, dialect: Dialect, wires: list) -> sync.PageIng
             .select_for_update()
             .annotate(id_key=Upper("location_id"))
             .filter(of_page)
+            .order_by("pk")  # locks taken in one order, whoever else locks several
         }
         stored_evses = _stored_evses(tenant, [location.pk for location in stored.values()])
         created, updated, refill, written, refilled = [], [], [], [], set()
