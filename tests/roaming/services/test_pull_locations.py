@@ -121,3 +121,21 @@ def test_sync_pull_writes_pages_in_bulk_and_counts_the_refused(emsp_tenant, cpo,
     assert sorted(Location.objects.values_list("location_id", flat=True)) == ["L1", "L2"]
     state.refresh_from_db()
     assert (state.last_objects, state.last_rejected) == (2, 1)
+
+
+def _queries_of_a_page(partner, wires) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        locations.ingest_page(partner, DIALECT, wires)
+    return len(queries)
+
+
+def test_a_page_costs_the_same_queries_whatever_its_size(emsp_tenant, cpo):
+    small = [wire(f"S{n}") for n in range(2)]
+    large = [wire(f"L{n}") for n in range(40)]
+    assert _queries_of_a_page(cpo, small) == _queries_of_a_page(cpo, large)
+    assert _queries_of_a_page(cpo, small) == _queries_of_a_page(cpo, large)  # unchanged
+    changed = [wire(f"S{n}", name="new") for n in range(2)], [wire(f"L{n}", name="new") for n in range(40)]
+    assert _queries_of_a_page(cpo, changed[0]) == _queries_of_a_page(cpo, changed[1])
