@@ -8,7 +8,9 @@ for functional modules; envelope unwrapping; iteration over Link pages.
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -94,7 +96,7 @@ class OcpiClient:
         self.token = token
         self.token_form = token_form
         self.from_party = from_party
-        self.session = session or self._new_session()
+        self.session = session or _shared_session()
 
     @staticmethod
     def _new_session() -> requests.Session:
@@ -212,6 +214,19 @@ class OcpiClient:
             yield result.data
             match = _LINK_NEXT.search(result.headers.get("Link", ""))
             next_url = match.group(1) if match else None
+
+
+_local = threading.local()
+
+
+def _shared_session() -> requests.Session:
+    """This thread's session, so calls to a partner reuse its kept-alive connections (a delivery, a pull page
+    or an authorization would otherwise pay a new TCP and TLS handshake each). Per process too: a session
+    inherited across a fork would share sockets with the parent."""
+    pid = os.getpid()
+    if getattr(_local, "pid", None) != pid:
+        _local.pid, _local.session = pid, OcpiClient._new_session()
+    return _local.session
 
 
 def client_for(partner, *, session: requests.Session | None = None) -> OcpiClient:
