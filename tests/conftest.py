@@ -4,6 +4,18 @@ from django.test import Client
 from tests.factories import make_partner, make_tenant
 
 
+@pytest.fixture(scope="session", autouse=True)
+def close_connections_after_each_request():
+    """The live servers' handler threads outlive a request while the client keeps the HTTP connection alive;
+    with no connection age they hold no database session between requests, so the test database can be
+    dropped at the end."""
+    from django.db import connections
+
+    connections.settings["default"]["CONN_MAX_AGE"] = 0
+    for connection in connections.all(initialized_only=True):
+        connection.settings_dict["CONN_MAX_AGE"] = 0
+
+
 @pytest.fixture
 def client() -> Client:
     return Client()

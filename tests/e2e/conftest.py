@@ -1,6 +1,7 @@
 """Real parts for end-to-end tests: a Celery worker (with beat) on Redis against the test database."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -64,7 +65,8 @@ def start_worker(queue: str, *, base_url: str, beat: bool = True, **extra_env: s
     ]
     if beat:
         command[6:6] = ["-B", "-s", str(schedule)]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    # A process group of its own, so stopping it also stops its pool processes and beat.
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
     while not celery_app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=0.5):
         assert process.poll() is None, "the Celery worker exited while starting"
@@ -73,11 +75,16 @@ def start_worker(queue: str, *, base_url: str, beat: bool = True, **extra_env: s
 
 
 def stop_worker(process: subprocess.Popen) -> None:
-    process.terminate()
+    """Stop the worker together with its pool processes and beat (its process group): an orphaned pool process
+    would keep a session on the test database, which is dropped at the end."""
     try:
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
 
 
 @pytest.fixture(scope="session")
