@@ -120,13 +120,15 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["roaming.ocpi.auth.OcpiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["roaming.ocpi.auth.IsPartner"],
     "DEFAULT_RENDERER_CLASSES": ["roaming.ocpi.envelope.OcpiJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["roaming.ocpi.parsers.OcpiJSONParser"],
     "EXCEPTION_HANDLER": "roaming.ocpi.errors.ocpi_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 
 # The address partners reach this deployment at; OCPI URLs handed to partners start with it.
 OCPI_BASE_URL = env.str("OCPI_BASE_URL", default="http://127.0.0.1:8000")
+# Largest request body an OCPI endpoint reads (bytes); a larger one is refused unread with HTTP 413.
+OCPI_MAX_BODY_BYTES = env.int("OCPI_MAX_BODY_BYTES", default=1024 * 1024)
 # Largest page a sender list endpoint serves, whatever `limit` asks for.
 OCPI_MAX_PAGE_SIZE = env.int("OCPI_MAX_PAGE_SIZE", default=1000)
 # Page size when the caller gives no `limit`.
