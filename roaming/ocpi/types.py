@@ -19,6 +19,7 @@ from pydantic import (
     PlainSerializer,
     StringConstraints,
     ValidationError,
+    WithJsonSchema,
     create_model,
 )
 
@@ -44,7 +45,12 @@ def _to_datetime(value: Any) -> datetime:
     return parse_datetime(value)
 
 
-DateTime = Annotated[datetime, BeforeValidator(_to_datetime), PlainSerializer(format_datetime)]
+DateTime = Annotated[
+    datetime,
+    BeforeValidator(_to_datetime),
+    PlainSerializer(format_datetime),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 def _to_decimal(value: Any) -> Decimal:
@@ -53,7 +59,8 @@ def _to_decimal(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
-Number = Annotated[Decimal, BeforeValidator(_to_decimal), PlainSerializer(float)]
+# The JSON schema says what the wire carries (a number), not the Decimal it becomes.
+Number = Annotated[Decimal, BeforeValidator(_to_decimal), PlainSerializer(float), WithJsonSchema({"type": "number"})]
 URL = String(255)
 
 

@@ -85,6 +85,10 @@ REQUESTS: dict[str, type[WireModel]] = {
 
 @dialect.register("commands")
 class Commands:
+    #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
+    requests = REQUESTS
+    response_schema = CommandResponse
+    result_schema = CommandResult
     #: The commands this version knows.
     commands = CommandType.__args__
 

@@ -50,6 +50,8 @@ class CredentialsWire(WireModel):
 
 @dialect.register("credentials")
 class CredentialsTranslator:
+    schema = CredentialsWire
+
     def to_wire(self, credentials: Credentials) -> dict:
         return {
             "token": credentials.token,

@@ -1,0 +1,44 @@
+"""Counts the generated bad-input cases across workers (each test records its count as a user property,
+which pytest-xdist carries back to the controller) and prints the total at the end of the session."""
+
+from __future__ import annotations
+
+import pytest
+
+from partners.models import Role
+from tests.factories import make_partner, make_tenant
+
+_counted = {"cases": 0, "tests": 0}
+
+
+def pytest_runtest_logreport(report):
+    if report.when != "call":
+        return
+    for name, value in report.user_properties:
+        if name == "bad_input_cases":
+            _counted["cases"] += value
+            _counted["tests"] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _counted["tests"]:
+        terminalreporter.write_line(
+            f"hardening: {_counted['cases']} generated bad-input cases over {_counted['tests']} tests"
+        )
+
+
+@pytest.fixture
+def world(db):
+    """A tenant with a CPO and an eMSP party, and one partner per version holding both roles too."""
+    tenant = make_tenant("hard", "NL:CPO:CPO", "NL:EMS:EMSP")
+    partners = {
+        "2.2.1": make_partner(tenant, "DE:CPX:CPO", "DE:EMX:EMSP", name="p221", version="2.2.1"),
+        "2.1.1": make_partner(tenant, "DE:CPY:CPO", "DE:EMY:EMSP", name="p211", version="2.1.1"),
+    }
+    return tenant, partners
+
+
+def partner_party(partner, tenant_role: str):
+    """The partner's party on the other side of a route implemented by the tenant's `tenant_role` party."""
+    wanted = Role.CPO if tenant_role == Role.EMSP else Role.EMSP
+    return partner.parties.get(role=wanted)
