@@ -53,14 +53,26 @@ DateTime = Annotated[
 ]
 
 
+# number (types): "4 decimals and a sufficiently large amount of digits"; stored as numeric(14, 4), so
+# a magnitude from 10^10 on could not be kept.
+NUMBER_LIMIT = 10**10
+
+
 def _to_decimal(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise ValueError("must be a JSON number")
+    if not -NUMBER_LIMIT < value < NUMBER_LIMIT:
+        raise ValueError(f"must be between -{NUMBER_LIMIT} and {NUMBER_LIMIT}")
     return Decimal(str(value))
 
 
 # The JSON schema says what the wire carries (a number), not the Decimal it becomes.
-Number = Annotated[Decimal, BeforeValidator(_to_decimal), PlainSerializer(float), WithJsonSchema({"type": "number"})]
+Number = Annotated[
+    Decimal,
+    BeforeValidator(_to_decimal),
+    PlainSerializer(float),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": -NUMBER_LIMIT, "exclusiveMaximum": NUMBER_LIMIT}),
+]
 URL = String(255)
 
 
