@@ -4,6 +4,14 @@ import json
 
 from roaming.models import Cdr
 from tests.factories import auth, make_partner
+from tests.spec_examples import examples_211
+
+
+def cdr_211() -> dict:
+    """The 2.1.1 chapter's CDR example, with its tariff price a number as the type says."""
+    cdr = examples_211("mod_cdrs")[0]["json"]
+    cdr["tariffs"][0]["elements"][0]["price_components"][0]["price"] = 2.0
+    return cdr
 
 
 def test_json_nested_too_deeply_is_http_400_not_a_server_error(client, cpo_tenant):
@@ -41,3 +49,41 @@ def test_body_over_the_limit_is_refused_unread_with_413(client, cpo_tenant, sett
     assert response.status_code == 413
     assert response.json()["status_code"] == 2000
     assert response.json()["status_message"] == "Body of 215 bytes is over the limit of 100 bytes"
+
+
+def test_nul_in_a_field_we_keep_unread_is_2001_naming_it_not_a_server_error(client, emsp_tenant):
+    """A 2.1.1 CDR's location is kept as received, unknown fields too; PostgreSQL cannot store NUL."""
+    _, token = make_partner(emsp_tenant, "NL:CPO:CPO", version="2.1.1")
+    cdr = cdr_211()
+    cdr["location"]["owner"] = {"name": "x", "extra": ["\u0000"]}
+    response = client.post(
+        "/ocpi/emsp/2.1.1/receiver/cdrs", json.dumps(cdr), content_type="application/json", **auth(token)
+    )
+    assert response.status_code == 200
+    assert response.json()["status_code"] == 2001
+    assert response.json()["status_message"].startswith("location.owner.extra[0]: ")
+    assert not Cdr.objects.exists()
+
+
+def test_unpaired_surrogate_in_a_field_we_keep_unread_is_2001_naming_it_not_a_server_error(client, emsp_tenant):
+    _, token = make_partner(emsp_tenant, "NL:CPO:CPO", version="2.1.1")
+    cdr = cdr_211()
+    cdr["location"]["owner"] = {"name": "x", "extra": "MARK"}
+    body = json.dumps(cdr).replace("MARK", "\\ud800")  # an escape json.dumps does not write
+    response = client.post("/ocpi/emsp/2.1.1/receiver/cdrs", body, content_type="application/json", **auth(token))
+    assert response.status_code == 200
+    assert response.json()["status_code"] == 2001
+    assert response.json()["status_message"].startswith("location.owner.extra: ")
+    assert not Cdr.objects.exists()
+
+
+def test_number_too_large_to_store_is_2001_naming_the_field_not_a_server_error(client, emsp_tenant):
+    _, token = make_partner(emsp_tenant, "NL:CPO:CPO", version="2.1.1")
+    cdr = {**cdr_211(), "total_energy": 4.8e16}
+    response = client.post(
+        "/ocpi/emsp/2.1.1/receiver/cdrs", json.dumps(cdr), content_type="application/json", **auth(token)
+    )
+    assert response.status_code == 200
+    assert response.json()["status_code"] == 2001
+    assert response.json()["status_message"].startswith("total_energy: ")
+    assert not Cdr.objects.exists()
