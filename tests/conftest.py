@@ -4,6 +4,12 @@ from django.test import Client
 from tests.factories import make_partner, make_tenant
 
 
+@pytest.fixture(autouse=True)
+def _no_rate_limit(settings):
+    """Tests call as fast as they can; tests/hardening/test_limits.py turns the limit on."""
+    settings.OCPI_RATE_LIMIT = ""
+
+
 @pytest.fixture
 def client() -> Client:
     return Client()
