@@ -102,6 +102,9 @@ def _module_operations(dialect: Dialect, route: Route, suffix: str, view: type):
             required_query=required,
         )
         return
+    if route.identifier == "chargingprofiles":
+        yield from _charging_profile_operations(common, path, translator)
+        return
     if route.identifier == "commands" and route.role == InterfaceRole.RECEIVER:
         for command in translator.commands:  # one operation per command: each takes its own request object
             fixed = path.replace("{command}", command)
@@ -147,6 +150,24 @@ def _module_operations(dialect: Dialect, route: Route, suffix: str, view: type):
             yield Operation(**common, method=method, path=path, body=body, query=tokens_query)
 
 
+def _charging_profile_operations(common: dict, path: str, translator):
+    """Receiver: PUT a SetChargingProfile, GET and DELETE by query; sender: results per kind, active profiles."""
+    if common["role"] == InterfaceRole.RECEIVER:
+        answer = translator.response_schema
+        yield Operation(**common, method="put", path=path, body=translator.set_schema, response=answer)
+        query = ("duration", "response_url")
+        yield Operation(**common, method="get", path=path, response=answer, query=query, required_query=query)
+        query = ("response_url",)
+        yield Operation(**common, method="delete", path=path, response=answer, query=query, required_query=query)
+    elif "{kind}" in path:
+        params = tuple(p for p in common["path_params"] if p.name != "kind")
+        for kind, schema in translator.results.items():
+            fixed = {**common, "path_params": params}
+            yield Operation(**fixed, method="post", path=path.replace("{kind}", kind), body=schema)
+    else:
+        yield Operation(**common, method="put", path=path, body=translator.active_schema)
+
+
 def _credentials_operations(dialect: Dialect):
     schema = dialect.module("credentials").schema
     common = {
@@ -165,16 +186,20 @@ def _credentials_operations(dialect: Dialect):
 
 @cache
 def operations() -> tuple[Operation, ...]:
-    """Every module operation of every version, in registry order, then credentials."""
-    found = []
+    """Every module operation of every version, in registry order, then credentials.
+
+    A route registered for several party roles (charging profiles' sender: eMSP or SCSP) is listed once.
+    """
+    found = {}
     for dialect in all_dialects():
         for route in routes():
             if not dialect.has_module(route.identifier):
                 continue
             for suffix, view in route.views:
-                found.extend(_module_operations(dialect, route, suffix, view))
-        found.extend(_credentials_operations(dialect))
-    return tuple(found)
+                for op in _module_operations(dialect, route, suffix, view):
+                    found.setdefault((op.path, op.method), op)
+        found.update({(op.path, op.method): op for op in _credentials_operations(dialect)})
+    return tuple(found.values())
 
 
 # -- the document ----------------------------------------------------------------------------------
@@ -196,6 +221,8 @@ _QUERY_SCHEMAS = {
     "limit": {"type": "integer", "minimum": 0},
     "date_from": {"type": "string", "format": "date-time"},
     "date_to": {"type": "string", "format": "date-time"},
+    "duration": {"type": "integer", "minimum": 0},
+    "response_url": {"type": "string", "maxLength": 255, "pattern": r"^https?://[\x21-\x7e]+$"},
 }
 
 _VERSIONS = {

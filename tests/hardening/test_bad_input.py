@@ -16,7 +16,18 @@ import pytest
 from django.forms.models import model_to_dict
 
 from roaming.api.openapi import operations
-from roaming.models import Cdr, Command, Connector, Delivery, Evse, Location, Session, Token
+from roaming.models import (
+    ActiveChargingProfile,
+    Cdr,
+    ChargingProfileRequest,
+    Command,
+    Connector,
+    Delivery,
+    Evse,
+    Location,
+    Session,
+    Token,
+)
 from tariffs.models import Tariff
 from tests.factories import auth
 from tests.hardening.cases import DATETIME, SchemaWalker, body_cases
@@ -30,6 +41,7 @@ STORED = {
     "tokens": (Token,),
     "cdrs": (Cdr,),
     "commands": (Command, Session),
+    "chargingprofiles": (ChargingProfileRequest, ActiveChargingProfile),
 }
 BODY_OPERATIONS = [op for op in operations() if op.body is not None and op.view is not None]
 LIST_OPERATIONS = [op for op in operations() if op.paginated]

@@ -103,6 +103,12 @@ class _SessionSegment(WireModel):
 
 @dialect.register("chargingprofiles")
 class ChargingProfiles:
+    #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
+    set_schema = SetChargingProfile
+    active_schema = ActiveChargingProfile
+    response_schema = ChargingProfileResponse
+    results = RESULTS
+
     def session_id(self, value: str) -> str:
         """The session_id URL segment, a CiString(36); 2001 when it is not one."""
         try:
