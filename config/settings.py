@@ -51,10 +51,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-# Headers on every response (SecurityMiddleware, XFrameOptionsMiddleware): an API's answers are never
-# sniffed into another type, framed, or sent on with a Referer.
+# Headers on every response (SecurityMiddleware, XFrameOptionsMiddleware): answers are never sniffed into
+# another type, framed, or sent on with a Referer to another origin. Not "no-referrer": browsers then send
+# Origin: null with the admin's forms, which Django's CSRF check refuses.
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 

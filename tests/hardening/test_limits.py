@@ -50,6 +50,6 @@ def test_ocpi_responses_carry_the_security_headers(client, cpo_tenant, path, aut
     _, token = make_partner(cpo_tenant, "DE:EMS:EMSP")
     response = client.get(path, **(auth(token) if authorized else {}))
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Content-Type"] == "application/json"
