@@ -15,6 +15,16 @@ import orjson
 import pytest
 from django.forms.models import model_to_dict
 
+from partners.models import (
+    AccessToken,
+    Partner,
+    PartnerEndpoint,
+    PartnerParty,
+    PartnerStatus,
+    Party,
+    Role,
+    TokenKind,
+)
 from roaming.api.openapi import operations
 from roaming.models import (
     ActiveChargingProfile,
@@ -29,7 +39,7 @@ from roaming.models import (
     Token,
 )
 from tariffs.models import Tariff
-from tests.factories import auth
+from tests.factories import auth, make_partner
 from tests.hardening.cases import DATETIME, SchemaWalker, body_cases
 from tests.hardening.conftest import partner_party
 
@@ -92,10 +102,6 @@ def base_body(op, values: dict) -> dict:
     return body
 
 
-def snapshot(module: str) -> list:
-    return [[model_to_dict(o) for o in model.objects.order_by("pk")] for model in (*STORED[module], Delivery)]
-
-
 def call(client, op, url: str, body, token: str, **extra):
     data = body if isinstance(body, bytes) else orjson.dumps(body)
     return client.generic(op.method.upper(), url, data, content_type="application/json", **auth(token), **extra)
@@ -125,57 +131,96 @@ def expect_2001(response, field: str) -> str | None:
     return None
 
 
+class Checker:
+    """Sends each case, records what is wrong with its answer, and whether the database changed."""
+
+    def __init__(self, client, op, token: str, stored: tuple):
+        self.client, self.op, self.token, self.stored = client, op, token, stored
+        self.before = self.snapshot()
+        self.count = 0
+        self.failures: list[str] = []
+
+    def snapshot(self) -> list:
+        return [[model_to_dict(o) for o in model.objects.order_by("pk")] for model in self.stored]
+
+    def call(self, url: str, body):
+        return call(self.client, self.op, url, body, self.token)
+
+    def check(self, name: str, problem: str | None) -> None:
+        self.count += 1
+        if problem is None and self.snapshot() != self.before:
+            problem = "the database changed"
+        if problem:
+            self.failures.append(f"{name}: {problem}")
+
+    def body_cases(self, url: str, base: dict, settings) -> None:
+        """The generated field cases, then a body that is not JSON, an array and one over the size limit."""
+        op = self.op
+        for case in body_cases(op.body, base, missing=not op.is_patch):
+            if case.body == {} and not op.body_required:
+                continue  # an optional body sent as {} is read as no body (tokens authorize)
+            self.check(case.name, expect_2001(self.call(url, case.body), case.field))
+
+        response = self.call(url, b'{"not": json')
+        problem = None if response.status_code == 400 and response.json()["status_code"] == 2001 else response.content
+        self.check("body that is not JSON", problem)
+        self.check("array instead of object", expect_2001(self.call(url, [base]), "body"))
+
+        settings.OCPI_MAX_BODY_BYTES = 4096
+        response = self.call(url, {**base, "padding": "x" * 5000})
+        body = response.json()
+        too_large = response.status_code == 413 and body["status_code"] == 2000 and "4096" in body["status_message"]
+        self.check("body over OCPI_MAX_BODY_BYTES", None if too_large else f"HTTP {response.status_code} {body}")
+
+    def verdict(self, record_property) -> None:
+        record_property("bad_input_cases", self.count)
+        assert not self.failures, f"{len(self.failures)} of {self.count} cases of {op_id(self.op)}:\n" + "\n".join(
+            self.failures
+        )
+
+
 @pytest.mark.parametrize("op", BODY_OPERATIONS, ids=op_id)
 def test_bad_bodies_are_2001_naming_the_field_and_store_nothing(client, world, settings, op, record_property):
     _, partners = world
-    token = partners[op.dialect.version][1]
     values = path_values(op, world)
     url = url_of(op, values)
     base = base_body(op, values)
     op.body.model_validate(base)  # the base is valid: each case below breaks exactly one thing
     seed(client, op, world)
-    failures, count = [], 0
-    before = snapshot(op.module)
-
-    def check(name: str, problem: str | None) -> None:
-        nonlocal count
-        count += 1
-        if problem is None and snapshot(op.module) != before:
-            problem = "the database changed"
-        if problem:
-            failures.append(f"{name}: {problem}")
-
-    for case in body_cases(op.body, base, missing=not op.is_patch):
-        if case.body == {} and not op.body_required:
-            continue  # an optional body sent as {} is read as no body (tokens authorize)
-        check(case.name, expect_2001(call(client, op, url, case.body, token), case.field))
-
-    response = call(client, op, url, b'{"not": json', token)
-    problem = None if response.status_code == 400 and response.json()["status_code"] == 2001 else response.content
-    check("body that is not JSON", problem)
-    check("array instead of object", expect_2001(call(client, op, url, [base], token), "body"))
-
-    settings.OCPI_MAX_BODY_BYTES = 4096
-    response = call(client, op, url, {**base, "padding": "x" * 5000}, token)
-    body = response.json()
-    too_large = response.status_code == 413 and body["status_code"] == 2000 and "4096" in body["status_message"]
-    check("body over OCPI_MAX_BODY_BYTES", None if too_large else f"HTTP {response.status_code} {body}")
+    checker = Checker(client, op, partners[op.dialect.version][1], (*STORED[op.module], Delivery))
+    checker.body_cases(url, base, settings)
 
     if op.method == "put":
         for field in (*BODY_ID_FIELDS, "country_code", "party_id"):
-            if field in base and field not in ("type",):
+            if field in base:
                 other = {**base, field: "ZZ" if field == "country_code" else "OTH"}
-                check(f"{field} differs from the URL", expect_2001(call(client, op, url, other, token), field))
+                checker.check(f"{field} differs from the URL", expect_2001(checker.call(url, other), field))
 
     for param in op.path_params:
         if param.max_length and param.name != "tenant":
             long_url = url_of(op, {**values, param.name: "X" * (param.max_length + 1)})
-            check(
-                f"URL segment {param.name} too long", expect_2001(call(client, op, long_url, base, token), param.name)
-            )
+            problem = expect_2001(checker.call(long_url, base), param.name)
+            checker.check(f"URL segment {param.name} too long", problem)
 
-    record_property("bad_input_cases", count)
-    assert not failures, f"{len(failures)} of {count} cases of {op_id(op)}:\n" + "\n".join(failures)
+    checker.verdict(record_property)
+
+
+CREDENTIALS_WRITES = [op for op in operations() if op.module == "credentials" and op.method in ("post", "put")]
+
+
+@pytest.mark.parametrize("op", CREDENTIALS_WRITES, ids=op_id)
+def test_bad_credentials_are_2001_naming_the_field_and_change_nothing(client, world, settings, op, record_property):
+    """POST registers with token A (a pending partner), PUT updates a registered one; neither gets that far."""
+    tenant, _ = world
+    bound = {"bound_party": Party.objects.for_tenant(tenant).get(role=Role.CPO)}  # 2.1.1: one party per connection
+    if op.method == "post":
+        bound |= {"status": PartnerStatus.PENDING, "token_kind": TokenKind.REGISTRATION}
+    _, token = make_partner(tenant, "DE:NEW:EMSP", version=op.dialect.version, **bound)
+    base = SchemaWalker(op.body).minimal()
+    op.body.model_validate(base)
+    checker = Checker(client, op, token, (Partner, PartnerParty, PartnerEndpoint, AccessToken))
+    checker.body_cases(url_of(op, {"tenant": tenant.slug}), base, settings)
+    checker.verdict(record_property)
 
 
 BAD_QUERIES = [
