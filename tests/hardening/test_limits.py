@@ -10,12 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from tests.factories import auth, make_partner
 
 URL = "/ocpi/cpo/2.2.1/sender/locations"
+LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 
 
-@pytest.fixture
-def fresh_cache(settings):
-    """The configured cache backend (Redis under make test) with keys of this test's own."""
-    settings.CACHES = {"default": {**django_settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+@pytest.fixture(params=["configured", "locmem"])
+def fresh_cache(request, settings):
+    """The configured cache backend (Redis under make test), then local memory, with keys of this test's own."""
+    backend = django_settings.CACHES["default"] if request.param == "configured" else {"BACKEND": LOCMEM}
+    settings.CACHES = {"default": {**backend, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
 
 
 def test_a_partner_over_its_rate_is_429_in_the_envelope_with_retry_after(client, cpo_tenant, settings, fresh_cache):
