@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     PlainSerializer,
     StringConstraints,
     ValidationError,
@@ -74,6 +75,10 @@ Number = Annotated[
     WithJsonSchema({"type": "number", "exclusiveMinimum": -NUMBER_LIMIT, "exclusiveMaximum": NUMBER_LIMIT}),
 ]
 URL = String(255)
+
+# int (types) where a count or a quantity is stored in a PostgreSQL integer column: 2^31 - 1 at most.
+INT_LIMIT = 2**31 - 1
+NonNegativeInt = Annotated[int, Field(ge=0, le=INT_LIMIT)]
 
 
 class WireModel(BaseModel):

@@ -87,3 +87,39 @@ def test_number_too_large_to_store_is_2001_naming_the_field_not_a_server_error(c
     assert response.json()["status_code"] == 2001
     assert response.json()["status_message"].startswith("total_energy: ")
     assert not Cdr.objects.exists()
+
+
+def test_charging_profile_get_with_a_duration_past_an_integer_column_is_2001_not_a_server_error(client, cpo_tenant):
+    """Found by schemathesis: ?duration=42414783835 reached PostgreSQL's integer column."""
+    from roaming.models import ChargingProfileRequest
+
+    _, token = make_partner(cpo_tenant, "DE:EMS:EMSP")
+    response = client.get(
+        "/ocpi/cpo/2.2.1/receiver/chargingprofiles/S1",
+        {"duration": "42414783835", "response_url": "https://emsp.example.com/r/1"},
+        **auth(token),
+    )
+    assert response.status_code == 200
+    assert response.json()["status_code"] == 2001
+    assert response.json()["status_message"].startswith("duration: ")
+    assert not ChargingProfileRequest.objects.exists()
+
+
+def test_connector_voltage_past_an_integer_column_is_2001_not_a_server_error(client, emsp_tenant):
+    """Same defect class: max_voltage is stored in an integer column (2^31 - 1 at most)."""
+    from roaming.models import Connector
+    from tests.spec_examples import example_221
+
+    _, token = make_partner(emsp_tenant, "NL:CPO:CPO")
+    location = {**example_221("location_example.json"), "country_code": "NL", "party_id": "CPO", "id": "LOC1"}
+    location["evses"][0]["connectors"][0]["max_voltage"] = 3_000_000_000
+    response = client.put(
+        "/ocpi/emsp/2.2.1/receiver/locations/NL/CPO/LOC1",
+        json.dumps(location),
+        content_type="application/json",
+        **auth(token),
+    )
+    assert response.status_code == 200
+    assert response.json()["status_code"] == 2001
+    assert response.json()["status_message"].startswith("evses[0].connectors[0].max_voltage: ")
+    assert not Connector.objects.exists()
