@@ -29,11 +29,12 @@ def pytest_terminal_summary(terminalreporter):
 
 @pytest.fixture
 def world(db):
-    """A tenant with a CPO and an eMSP party, and one partner per version holding both roles too."""
+    """A tenant with a CPO and an eMSP party, one partner per version holding both roles too, and a hub."""
     tenant = make_tenant("hard", "NL:CPO:CPO", "NL:EMS:EMSP")
     partners = {
         "2.2.1": make_partner(tenant, "DE:CPX:CPO", "DE:EMX:EMSP", name="p221", version="2.2.1"),
         "2.1.1": make_partner(tenant, "DE:CPY:CPO", "DE:EMY:EMSP", name="p211", version="2.1.1"),
+        "hub": make_partner(tenant, "DE:HUB:HUB", name="hub", version="2.2.1"),
     }
     return tenant, partners
 
