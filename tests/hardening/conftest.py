@@ -1,5 +1,4 @@
-"""Counts the generated bad-input cases across workers (each test records its count as a user property,
-which pytest-xdist carries back to the controller) and prints the total at the end of the session."""
+"""The world of the hardening suite: one tenant, a partner per version and a hub."""
 
 from __future__ import annotations
 
@@ -7,24 +6,6 @@ import pytest
 
 from partners.models import Role
 from tests.factories import make_partner, make_tenant
-
-_counted = {"cases": 0, "tests": 0}
-
-
-def pytest_runtest_logreport(report):
-    if report.when != "call":
-        return
-    for name, value in report.user_properties:
-        if name == "bad_input_cases":
-            _counted["cases"] += value
-            _counted["tests"] += 1
-
-
-def pytest_terminal_summary(terminalreporter):
-    if _counted["tests"]:
-        terminalreporter.write_line(
-            f"hardening: {_counted['cases']} generated bad-input cases over {_counted['tests']} tests"
-        )
 
 
 @pytest.fixture
