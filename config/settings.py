@@ -51,6 +51,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Headers on every response (SecurityMiddleware, XFrameOptionsMiddleware): answers are never sniffed into
+# another type, framed, or sent on with a Referer to another origin. Not "no-referrer": browsers then send
+# Origin: null with the admin's forms, which Django's CSRF check refuses.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -120,13 +128,18 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["roaming.ocpi.auth.OcpiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["roaming.ocpi.auth.IsPartner"],
     "DEFAULT_RENDERER_CLASSES": ["roaming.ocpi.envelope.OcpiJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["roaming.ocpi.parsers.OcpiJSONParser"],
     "EXCEPTION_HANDLER": "roaming.ocpi.errors.ocpi_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["roaming.ocpi.throttling.PartnerRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
 
 # The address partners reach this deployment at; OCPI URLs handed to partners start with it.
 OCPI_BASE_URL = env.str("OCPI_BASE_URL", default="http://127.0.0.1:8000")
+# Requests one partner may make per second/minute/hour/day (e.g. "50/second"); empty turns the limit off.
+OCPI_RATE_LIMIT = env.str("OCPI_RATE_LIMIT", default="50/second")
+# Largest request body an OCPI endpoint reads (bytes); a larger one is refused unread with HTTP 413.
+OCPI_MAX_BODY_BYTES = env.int("OCPI_MAX_BODY_BYTES", default=1024 * 1024)
 # Largest page a sender list endpoint serves, whatever `limit` asks for.
 OCPI_MAX_PAGE_SIZE = env.int("OCPI_MAX_PAGE_SIZE", default=1000)
 # Page size when the caller gives no `limit`.
@@ -182,6 +195,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# The cache holds the rate limit's counters: Redis when REDIS_URL is set, so every web process shares them.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "roaming",
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 # Push: retries back off exponentially from PUSH_RETRY_BASE_SECONDS up to PUSH_RETRY_MAX_SECONDS
 # between attempts, and stop once a delivery is PUSH_RETRY_HORIZON_SECONDS old.
@@ -243,7 +267,6 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^health/"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
 
     from ops.settings_check import check_production_settings
 

@@ -3,6 +3,31 @@ from django.test import Client
 
 from tests.factories import make_partner, make_tenant
 
+# The generated bad-input cases of tests/hardening, counted across workers: each test records its count as
+# a user property, which pytest-xdist carries back to the controller (only this conftest is loaded there).
+_bad_input = {"cases": 0, "tests": 0}
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        for name, value in report.user_properties:
+            if name == "bad_input_cases":
+                _bad_input["cases"] += value
+                _bad_input["tests"] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _bad_input["tests"]:
+        terminalreporter.write_line(
+            f"hardening: {_bad_input['cases']} generated bad-input cases over {_bad_input['tests']} tests"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limit(settings):
+    """Tests call as fast as they can; tests/hardening/test_limits.py turns the limit on."""
+    settings.OCPI_RATE_LIMIT = ""
+
 
 @pytest.fixture(scope="session", autouse=True)
 def close_connections_after_each_request():

@@ -4,6 +4,7 @@ from django.urls import re_path
 
 from roaming.api.catchall import UnknownRouteView
 from roaming.api.credentials import CredentialsView
+from roaming.api.openapi import openapi_view
 from roaming.api.registry import routes
 from roaming.api.versions import VersionDetailsView, VersionsView
 
@@ -21,6 +22,7 @@ def _module_patterns():
 
 
 urlpatterns = [
+    re_path(r"^openapi\.json$", openapi_view, name="ocpi-openapi"),
     re_path(rf"^{TENANT}/versions/?$", VersionsView.as_view(), name="ocpi-versions"),
     re_path(rf"^{TENANT}/{VERSION}/?$", VersionDetailsView.as_view(), name="ocpi-version-details"),
     re_path(rf"^{TENANT}/{VERSION}/credentials/?$", CredentialsView.as_view(), name="ocpi-credentials"),

@@ -64,6 +64,13 @@ class HubConnectionProblem(OcpiError):
     status_code = status.HUB_CONNECTION_PROBLEM
 
 
+class BodyTooLarge(OcpiError):
+    """The body is over OCPI_MAX_BODY_BYTES: refused unread, an HTTP-layer error (HTTP 413)."""
+
+    status_code = status.CLIENT_ERROR
+    http_status = 413
+
+
 class NotFound(OcpiError):
     """The addressed object does not exist (HTTP 404)."""
 

@@ -16,9 +16,11 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     PlainSerializer,
     StringConstraints,
     ValidationError,
+    WithJsonSchema,
     create_model,
 )
 
@@ -44,17 +46,39 @@ def _to_datetime(value: Any) -> datetime:
     return parse_datetime(value)
 
 
-DateTime = Annotated[datetime, BeforeValidator(_to_datetime), PlainSerializer(format_datetime)]
+DateTime = Annotated[
+    datetime,
+    BeforeValidator(_to_datetime),
+    PlainSerializer(format_datetime),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+# number (types): "4 decimals and a sufficiently large amount of digits"; stored as numeric(14, 4), so
+# a magnitude from 10^10 on could not be kept.
+NUMBER_LIMIT = 10**10
 
 
 def _to_decimal(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise ValueError("must be a JSON number")
+    if not -NUMBER_LIMIT < value < NUMBER_LIMIT:
+        raise ValueError(f"must be between -{NUMBER_LIMIT} and {NUMBER_LIMIT}")
     return Decimal(str(value))
 
 
-Number = Annotated[Decimal, BeforeValidator(_to_decimal), PlainSerializer(float)]
+# The JSON schema says what the wire carries (a number), not the Decimal it becomes.
+Number = Annotated[
+    Decimal,
+    BeforeValidator(_to_decimal),
+    PlainSerializer(float),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": -NUMBER_LIMIT, "exclusiveMaximum": NUMBER_LIMIT}),
+]
 URL = String(255)
+
+# int (types) where a count or a quantity is stored in a PostgreSQL integer column: 2^31 - 1 at most.
+INT_LIMIT = 2**31 - 1
+NonNegativeInt = Annotated[int, Field(ge=0, le=INT_LIMIT)]
 
 
 class WireModel(BaseModel):

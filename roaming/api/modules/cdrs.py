@@ -33,7 +33,6 @@ class ReceiverPostView(OcpiView):
             if party is None:
                 raise InvalidParameters("The partner has no CPO party to own its CDRs")
             owner = (party.country_code, party.party_id)
-        self.ensure_owner(*owner)
         emsp = [
             p
             for p in connection_parties(tenant=self.tenant, partner=self.partner, dialect=self.dialect)
@@ -42,6 +41,7 @@ class ReceiverPostView(OcpiView):
         data = translator.from_wire(
             body, owner=owner, token_owner=(emsp[0].country_code, emsp[0].party_id) if emsp else None
         )
+        self.ensure_owner(*owner)  # after validation: a malformed owner is 2001, not someone else's party
         stored = cdrs.store_cdr(tenant=self.tenant, partner=self.partner, data=data)
         url = self.tenant_url(version, "receiver", MODULE, stored.object_path)
         return self.ok(http_status=201, headers={"Location": url})

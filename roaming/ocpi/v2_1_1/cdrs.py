@@ -87,6 +87,8 @@ def _location_to_wire(cdr) -> dict:
 
 @dialect.register("cdrs")
 class Cdrs:
+    #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
+    schema = CdrWire
     carries_credit = False
 
     def to_wire(self, cdr) -> dict:

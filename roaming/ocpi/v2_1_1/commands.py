@@ -74,6 +74,10 @@ REQUESTS: dict[str, type[WireModel]] = {
 
 @dialect.register("commands")
 class Commands:
+    #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
+    requests = REQUESTS
+    response_schema = CommandResponse
+    result_schema = CommandResponse  # 2.1.1 sends the asynchronous result as a CommandResponse too
     commands = CommandType.__args__
 
     def parse_request(self, command: str, data) -> WireModel:

@@ -32,6 +32,8 @@ class CredentialsWire(WireModel):
 
 @dialect.register("credentials")
 class CredentialsTranslator:
+    schema = CredentialsWire
+
     def to_wire(self, credentials: Credentials) -> dict:
         role = credentials.roles[0]
         return {

@@ -37,7 +37,17 @@ from roaming.ocpi.common import (
     put_list,
 )
 from roaming.ocpi.timestamps import format_datetime
-from roaming.ocpi.types import URL, DateTime, DisplayText, Number, String, WireModel, validate, validate_partial
+from roaming.ocpi.types import (
+    URL,
+    DateTime,
+    DisplayText,
+    NonNegativeInt,
+    Number,
+    String,
+    WireModel,
+    validate,
+    validate_partial,
+)
 from roaming.ocpi.v2_1_1 import dialect
 
 CONNECTOR_TYPES = (
@@ -149,8 +159,8 @@ class ConnectorWire(WireModel):
     standard: ConnectorType
     format: ConnectorFormat
     power_type: PowerType
-    voltage: Annotated[int, Field(ge=0, strict=True)]
-    amperage: Annotated[int, Field(ge=0, strict=True)]
+    voltage: NonNegativeInt
+    amperage: NonNegativeInt
     tariff_id: String(36) | None = None
     terms_and_conditions: URL | None = None
     last_updated: DateTime

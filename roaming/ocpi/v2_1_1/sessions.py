@@ -104,6 +104,8 @@ def _embedded_location(session) -> dict | None:
 
 @dialect.register("sessions")
 class Sessions:
+    #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
+    schema = SessionWire
     patch_appends_charging_periods = False
     supports_charging_preferences = False
     #: Internal field → the 2.1.1 field carrying it, so a PATCH sends what changed under its 2.1.1 name.

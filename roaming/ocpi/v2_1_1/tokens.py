@@ -56,6 +56,10 @@ def _internal(values: dict) -> dict:
 
 @dialect.register("tokens")
 class Tokens:
+    #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
+    schema = TokenWire
+    location_references_schema = LocationReferences
+    authorization_schema = AuthorizationInfoWire
     types = TokenType.__args__
     #: Receiver URLs name no type (mod_tokens.md 2.1): a token is its uid, its type is in the body.
     type_in_url = False

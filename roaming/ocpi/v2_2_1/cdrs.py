@@ -105,6 +105,8 @@ class CdrWire(WireModel):
 
 @dialect.register("cdrs")
 class Cdrs:
+    #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
+    schema = CdrWire
     #: 2.2.1 can express credit CDRs.
     carries_credit = True
 

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, ConfigDict, Field
 
 from roaming.ocpi.common import ResponseUrl
 from roaming.ocpi.errors import InvalidParameters
-from roaming.ocpi.types import CiString, DateTime, Number, WireModel, validate
+from roaming.ocpi.types import CiString, DateTime, NonNegativeInt, Number, WireModel, validate
 from roaming.ocpi.v2_2_1 import dialect
 
 ChargingRateUnit = Literal["W", "A"]
@@ -40,7 +40,7 @@ class ChargingProfilePeriod(WireModel):
 
 class ChargingProfile(WireModel):
     start_date_time: DateTime | None = None
-    duration: int | None = Field(default=None, ge=0)
+    duration: NonNegativeInt | None = None
     charging_rate_unit: ChargingRateUnit
     min_charging_rate: Rate | None = None
     charging_profile_period: list[ChargingProfilePeriod] = []
@@ -58,7 +58,7 @@ class ActiveChargingProfile(WireModel):
 
 class ChargingProfileResponse(WireModel):
     result: ChargingProfileResponseType
-    timeout: int = Field(ge=0)
+    timeout: NonNegativeInt
 
 
 class ActiveChargingProfileResult(WireModel):
@@ -79,7 +79,7 @@ class GetParameters(WireModel):
 
     model_config = ConfigDict(extra="ignore", strict=False)
 
-    duration: int = Field(ge=0)
+    duration: NonNegativeInt
     response_url: ResponseUrl
 
 
@@ -103,6 +103,12 @@ class _SessionSegment(WireModel):
 
 @dialect.register("chargingprofiles")
 class ChargingProfiles:
+    #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
+    set_schema = SetChargingProfile
+    active_schema = ActiveChargingProfile
+    response_schema = ChargingProfileResponse
+    results = RESULTS
+
     def session_id(self, value: str) -> str:
         """The session_id URL segment, a CiString(36); 2001 when it is not one."""
         try:

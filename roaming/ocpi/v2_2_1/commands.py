@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from roaming.ocpi.common import (
     CommandResultType,
     ResponseUrl,
@@ -19,7 +17,7 @@ from roaming.ocpi.common import (
     display_texts,
 )
 from roaming.ocpi.errors import InvalidParameters
-from roaming.ocpi.types import CiString, DateTime, DisplayText, WireModel, validate
+from roaming.ocpi.types import CiString, DateTime, DisplayText, NonNegativeInt, WireModel, validate
 from roaming.ocpi.v2_2_1 import dialect
 from roaming.ocpi.v2_2_1.tokens import TokenWire, token_to_wire
 
@@ -65,7 +63,7 @@ class UnlockConnector(WireModel):
 
 class CommandResponse(WireModel):
     result: CommandResponseType
-    timeout: int = Field(ge=0)
+    timeout: NonNegativeInt
     message: list[DisplayText] = []
 
 
@@ -85,6 +83,10 @@ REQUESTS: dict[str, type[WireModel]] = {
 
 @dialect.register("commands")
 class Commands:
+    #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
+    requests = REQUESTS
+    response_schema = CommandResponse
+    result_schema = CommandResult
     #: The commands this version knows.
     commands = CommandType.__args__
 

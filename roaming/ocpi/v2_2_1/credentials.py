@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from partners.models import Role
 from roaming.ocpi.common import BusinessDetails, business_details_from_wire, business_details_to_wire
@@ -28,7 +28,7 @@ class CredentialsRoleWire(WireModel):
 class CredentialsWire(WireModel):
     token: _TOKEN
     url: URL
-    roles: list[CredentialsRoleWire]
+    roles: Annotated[list[CredentialsRoleWire], Field(min_length=1)]  # in the JSON schema too (OpenAPI)
 
     @field_validator("token")
     @classmethod
@@ -40,8 +40,6 @@ class CredentialsWire(WireModel):
     @field_validator("roles")
     @classmethod
     def unique_roles(cls, roles: list) -> list:
-        if not roles:
-            raise ValueError("must list at least one role")
         keys = [(r.role, r.country_code.upper(), r.party_id.upper()) for r in roles]
         if len(set(keys)) != len(keys):
             raise ValueError("each role, country_code and party_id combination must be unique")
@@ -50,6 +48,8 @@ class CredentialsWire(WireModel):
 
 @dialect.register("credentials")
 class CredentialsTranslator:
+    schema = CredentialsWire
+
     def to_wire(self, credentials: Credentials) -> dict:
         return {
             "token": credentials.token,

@@ -27,6 +27,9 @@ class ClientInfoWire(WireModel):
 
 @dialect.register("hubclientinfo")
 class HubClientInfo:
+    #: The wire schema of the ClientInfo this module takes and answers with (validation, OpenAPI).
+    schema = ClientInfoWire
+
     def to_wire(self, info) -> dict:
         return {
             "party_id": info.party_id,

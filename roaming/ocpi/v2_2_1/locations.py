@@ -35,6 +35,7 @@ from roaming.ocpi.types import (
     CiString,
     DateTime,
     DisplayText,
+    NonNegativeInt,
     Number,
     String,
     WireModel,
@@ -191,9 +192,9 @@ class ConnectorWire(WireModel):
     standard: ConnectorType
     format: ConnectorFormat
     power_type: PowerType
-    max_voltage: Annotated[int, Field(ge=0, strict=True)]
-    max_amperage: Annotated[int, Field(ge=0, strict=True)]
-    max_electric_power: Annotated[int, Field(ge=0, strict=True)] | None = None
+    max_voltage: NonNegativeInt
+    max_amperage: NonNegativeInt
+    max_electric_power: NonNegativeInt | None = None
     tariff_ids: list[Id36] = []
     terms_and_conditions: URL | None = None
     last_updated: DateTime

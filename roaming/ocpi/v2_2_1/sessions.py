@@ -119,6 +119,9 @@ def _internal(values: dict) -> dict:
 
 @dialect.register("sessions")
 class Sessions:
+    #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
+    schema = SessionWire
+    preferences_schema = ChargingPreferences
     #: A PATCH's charging_periods are added to the stored ones (mod_sessions PATCH).
     patch_appends_charging_periods = True
     supports_charging_preferences = True

@@ -84,6 +84,10 @@ def token_to_wire(token) -> dict:
 
 @dialect.register("tokens")
 class Tokens:
+    #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
+    schema = TokenWire
+    location_references_schema = LocationReferences
+    authorization_schema = AuthorizationInfoWire
     #: Token types a connection of this version can name (the ?type= of token URLs).
     types = TokenType.__args__
     #: Receiver URLs name the token's type in ?type=, RFID when absent (mod_tokens Receiver interface).
