@@ -296,10 +296,18 @@ def _fold_one(delivery: Delivery, method: str, fields: list[str]) -> list[int]:
 
 
 def _enqueue(ids) -> None:
+    """Queue the deliveries now. A broker that is down must not fail the change that owes them: it is
+    committed already, and the sweep queues what is due once the broker is back."""
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+
     from roaming.tasks import deliver_task
 
     for pk in ids:
-        deliver_task.delay(pk)
+        try:
+            deliver_task.delay(pk)
+        except BrokerUnavailable as exc:
+            logger.warning("broker unavailable, %d deliveries left to the sweep: %s", len(ids), exc)
+            return
 
 
 @dataclass(frozen=True)
