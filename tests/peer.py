@@ -20,12 +20,19 @@ class Peer:
                 pass
 
             def _answer(self):
+                arrived = time.monotonic()  # before the delay: a hanging answer is recorded late
                 if peer.delay:
                     time.sleep(peer.delay)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 peer.requests.append(
-                    {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": body,
+                        "arrived": arrived,
+                    }
                 )
                 status, headers, payload = peer.routes.get(self.path.split("?")[0], (404, {}, "not here"))
                 raw = (

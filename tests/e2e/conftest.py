@@ -30,13 +30,25 @@ def celery_queue(worker_id) -> str:
     return f"e2e-{worker_id}-{os.getpid()}"
 
 
-def start_worker(queue: str, *, base_url: str, beat: bool = True, **extra_env: str) -> subprocess.Popen:
-    """A real `celery worker` (with beat when asked) consuming `queue` from Redis, against the test database."""
-    assert settings.CELERY_BROKER_URL.startswith("redis://"), "end-to-end tests need REDIS_URL (make test sets it)"
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(queue)
+def start_worker(
+    queue: str,
+    *,
+    base_url: str,
+    beat: bool = True,
+    db_url: str | None = None,
+    broker_url: str | None = None,
+    **extra_env: str,
+) -> subprocess.Popen:
+    """A real `celery worker` (with beat when asked) consuming `queue` from Redis, against the test database
+    (or `db_url` and `broker_url` when given: the fault tests' private servers)."""
+    broker_url = broker_url or settings.CELERY_BROKER_URL
+    assert broker_url.startswith("redis://"), "end-to-end tests need REDIS_URL (make test sets it)"
+    redis.Redis.from_url(broker_url).delete(queue)
     env = {
         **os.environ,
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": db_url or database_url(),
+        "REDIS_URL": broker_url,
+        "CELERY_BROKER_URL": broker_url,
         "OCPI_BASE_URL": base_url,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "PUSH_SWEEP_SECONDS": "1",

@@ -1,0 +1,271 @@
+"""Faults on private servers: PostgreSQL or Redis restarted in a push burst, a partner failing or hanging.
+
+The module runs its own throw-away PostgreSQL cluster and redis-server, so restarting them disturbs
+no other test. The platform's Celery worker runs against them as in production (persistent database
+connections, beat sweeping), and this process plays the web side: it changes EVSE statuses through
+the services, on the same private database and broker. Each scenario counts what arrived.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import redis
+from django.db import connections
+from django.db.models import Sum
+
+from config.celery import app as celery_app
+from partners.models import PartnerEndpoint
+from roaming.models import Delivery, DeliveryStatus, Evse
+from roaming.services import locations
+from tests.e2e.conftest import ROOT, start_worker, stop_worker, wait_for
+from tests.factories import make_partner, make_tenant
+from tests.roaming.api.test_locations_api import own_location
+
+pytestmark = [pytest.mark.e2e]
+
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+UNFINISHED = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+LOCATIONS = 8  # objects in a burst; each EVSE changes status once per round
+STATUSES = ("CHARGING", "BLOCKED", "OUTOFORDER", "AVAILABLE")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster in a temporary directory: trust auth, loopback, a free port, no fsync."""
+
+    def __init__(self):
+        self.dir = Path(tempfile.mkdtemp(prefix="faults-pg-"))
+        self.port = free_port()
+        # initdb refuses to run as root: the cluster then belongs to the postgres system user.
+        self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self._as:
+            shutil.chown(self.dir, "postgres")
+
+    def _pg(self, tool: str, *args: str) -> None:
+        subprocess.run([*self._as, str(PG_BIN / tool), *args], check=True, capture_output=True, timeout=60)
+
+    def init(self) -> None:
+        self._pg("initdb", "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._pg("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-o", options, "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._pg("pg_ctl", "-D", str(self.dir / "data"), "-m", mode, "-w", "stop")
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def create_database(self, name: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url("postgres").replace("postgres://", "postgresql://"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+    def remove(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PrivateRedis:
+    """A redis-server on a free port that keeps nothing on disk: a restart loses every queued task."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        wait_for(lambda: _answers(client), timeout=10, interval=0.05)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return client.ping()
+    except redis.ConnectionError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def servers(django_db_blocker):
+    """Private PostgreSQL (platform database migrated) and Redis; this process's database connection and
+    Celery producer point at them for the module, and a worker with beat runs against them."""
+    pg, broker = PrivatePostgres(), PrivateRedis()
+    pg.init()
+    pg.start()
+    broker.start()
+    pg.create_database("platform")
+    env = {**os.environ, "DATABASE_URL": pg.url("platform")}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+
+    connection = connections["default"]
+    saved_db = dict(connection.settings_dict)
+    saved_broker, saved_queue = celery_app.conf.broker_url, celery_app.conf.task_default_queue
+    queue = f"faults-{os.getpid()}"
+    with django_db_blocker.unblock():
+        connection.close()
+        connection.settings_dict.update(NAME="platform", HOST="127.0.0.1", PORT=str(pg.port), USER="postgres")
+        connection.settings_dict["PASSWORD"] = ""
+        celery_app.conf.broker_url, celery_app.conf.task_default_queue = broker.url, queue
+        celery_app.close()  # drop the producer pool bound to the shared broker
+        worker = start_worker(
+            queue,
+            base_url="http://127.0.0.1:9",
+            db_url=pg.url("platform"),
+            broker_url=broker.url,
+            DB_CONN_MAX_AGE="60",  # persistent connections, as in production: they must survive a restart
+            OCPI_CLIENT_READ_TIMEOUT="1",
+            PUSH_SENDING_TIMEOUT_SECONDS="3",
+        )
+        try:
+            yield pg, broker
+        finally:
+            stop_worker(worker)
+            connection.close()
+            connection.settings_dict.clear()
+            connection.settings_dict.update(saved_db)
+            celery_app.conf.broker_url, celery_app.conf.task_default_queue = saved_broker, saved_queue
+            celery_app.close()
+            broker.stop()
+            pg.stop("immediate")
+            pg.remove()
+            for path in (ROOT / "var").glob(f"beat-{queue}*"):
+                path.unlink()
+
+
+def _partner_with_locations(peer, slug: str):
+    tenant = make_tenant(slug, "NL:CPO:CPO")
+    partner, _ = make_partner(tenant, "DE:EMS:EMSP", name=f"{slug}-emsp", token_to_them="t")
+    PartnerEndpoint.objects.create(
+        tenant=tenant, partner=partner, identifier="locations", role="RECEIVER", url=f"{peer.url}/locations"
+    )
+    for index in range(LOCATIONS):
+        peer.ok(f"/locations/NL/CPO/L{index}", None)
+        peer.ok(f"/locations/NL/CPO/L{index}/3256", None)
+    evses = [own_location(tenant, location_id=f"L{index}").evses.get(uid="3256") for index in range(LOCATIONS)]
+    return tenant, evses
+
+
+def _round(evses, status: str) -> None:
+    for evse in evses:
+        locations.set_evse_status(evse=evse, status=status)
+
+
+def _settle_and_count(tenant, peer, evses, *, changes: int, scenario: str) -> Counter:
+    """Wait until nothing is left to send; then check the newest state of every EVSE arrived last, every
+    delivery ended DELIVERED or SUPERSEDED, and every change is accounted for in a delivered one."""
+    deliveries = Delivery.objects.for_tenant(tenant)
+    wait_for(lambda: not deliveries.filter(status__in=UNFINISHED).exists(), timeout=45, interval=0.2)
+    counts = Counter(deliveries.values_list("status", flat=True))
+    assert set(counts) <= {DeliveryStatus.DELIVERED, DeliveryStatus.SUPERSEDED}, counts
+    evse_deliveries = deliveries.filter(status=DeliveryStatus.DELIVERED, object_path__endswith="/3256")
+    assert evse_deliveries.aggregate(total=Sum("changes"))["total"] == changes
+    arrived = Counter()
+    for evse in evses:
+        path = f"/locations/NL/CPO/{evse.location.location_id}/3256"
+        sent = sorted(
+            (r for r in peer.requests if r["path"] == path and r["method"] in ("PUT", "PATCH")),
+            key=lambda r: r["arrived"],
+        )
+        newest = Evse.objects.get(pk=evse.pk).status
+        assert f'"{newest}"'.encode() in sent[-1]["body"], (path, newest, sent[-1]["body"])
+        arrived["evse requests"] += len(sent)
+    print(
+        f"\n[faults] {scenario}: {len(evses)} EVSEs, {changes} status changes; deliveries "
+        f"{dict(sorted(counts.items()))}; {arrived['evse requests']} EVSE requests and "
+        f"{len(peer.requests)} requests in all arrived; newest state last for {len(evses)}/{len(evses)}"
+    )
+    return counts
+
+
+def test_postgresql_restart_in_a_push_burst_loses_nothing(servers, peer):
+    pg, _ = servers
+    tenant, evses = _partner_with_locations(peer, "pg-restart")
+    peer.delay = 0.1  # some 20 requests a second at two at a time: the burst outlasts the restart
+    _round(evses, STATUSES[0])
+    _round(evses, STATUSES[1])
+    assert Delivery.objects.for_tenant(tenant).filter(status__in=UNFINISHED).exists()  # mid-burst
+    pg.stop()
+    time.sleep(1)
+    pg.start()
+    connections["default"].close()  # what the web side does at its next request (health check)
+    _round(evses, STATUSES[2])
+    _round(evses, STATUSES[3])
+    _settle_and_count(tenant, peer, evses, changes=4 * LOCATIONS, scenario="PostgreSQL restarted")
+
+
+def test_redis_restart_in_a_push_burst_loses_nothing(servers, peer):
+    _, broker = servers
+    tenant, evses = _partner_with_locations(peer, "redis-restart")
+    peer.delay = 0.1
+    _round(evses, STATUSES[0])
+    _round(evses, STATUSES[1])
+    assert Delivery.objects.for_tenant(tenant).filter(status__in=UNFINISHED).exists()
+    broker.stop()  # every queued task is lost with it
+    # Changes made while the broker is down commit, and the new location's delivery is left to the sweep.
+    started = time.monotonic()
+    _round(evses, STATUSES[2])
+    peer.ok("/locations/NL/CPO/NEW", None)
+    own_location(tenant, location_id="NEW")
+    print(f"\n[faults] changes with the broker down took {time.monotonic() - started:.2f} s")
+    broker.start()
+    _round(evses, STATUSES[3])
+    _settle_and_count(tenant, peer, evses, changes=4 * LOCATIONS, scenario="Redis restarted")
+    assert [r["method"] for r in peer.requests if r["path"] == "/locations/NL/CPO/NEW"] == ["PUT"]
+
+
+def test_partner_answering_500_then_recovering_gets_everything(servers, peer):
+    tenant, evses = _partner_with_locations(peer, "partner-500")
+    for index in range(LOCATIONS):
+        peer.routes[f"/locations/NL/CPO/L{index}"] = (500, {}, "boom")
+        peer.routes[f"/locations/NL/CPO/L{index}/3256"] = (500, {}, "boom")
+    _round(evses, STATUSES[0])
+    _round(evses, STATUSES[1])
+    deliveries = Delivery.objects.for_tenant(tenant)
+    wait_for(lambda: deliveries.filter(attempts__gte=2).count() >= LOCATIONS, timeout=30)  # retried while failing
+    for index in range(LOCATIONS):
+        peer.ok(f"/locations/NL/CPO/L{index}", None)
+        peer.ok(f"/locations/NL/CPO/L{index}/3256", None)
+    counts = _settle_and_count(tenant, peer, evses, changes=2 * LOCATIONS, scenario="partner 500 then up")
+    assert counts[DeliveryStatus.DELIVERED] >= LOCATIONS
+    assert sum(1 for r in peer.requests if r["path"].endswith("/3256")) > LOCATIONS  # failed tries included
+
+
+def test_partner_hanging_past_the_read_timeout_is_retried_and_delivered(servers, peer):
+    tenant, evses = _partner_with_locations(peer, "partner-hangs")
+    peer.delay = 2.5  # the worker's read timeout is 1 s
+    _round(evses[:2], STATUSES[0])
+    deliveries = Delivery.objects.for_tenant(tenant)
+    wait_for(lambda: deliveries.filter(attempts__gte=2, last_error__icontains="timed out").exists(), timeout=30)
+    peer.delay = 0
+    _round(evses[:2], STATUSES[1])
+    _settle_and_count(tenant, peer, evses[:2], changes=4, scenario="partner hanging then answering")
