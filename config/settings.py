@@ -160,6 +160,8 @@ OCPI_CLIENT_CONNECT_TIMEOUT = env.float("OCPI_CLIENT_CONNECT_TIMEOUT", default=5
 OCPI_CLIENT_READ_TIMEOUT = env.float("OCPI_CLIENT_READ_TIMEOUT", default=30.0)
 # Connection attempts the outgoing client retries (connection errors only, never a sent request).
 OCPI_CLIENT_CONNECT_RETRIES = env.int("OCPI_CLIENT_CONNECT_RETRIES", default=2)
+# Pages of each list a partner diagnosis walks at most.
+DIAGNOSE_MAX_PAGES = env.int("DIAGNOSE_MAX_PAGES", default=10)
 
 # Celery: Redis when REDIS_URL is set, else a broker on the filesystem that needs no server.
 REDIS_URL = env.str("REDIS_URL", default="")

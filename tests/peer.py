@@ -13,6 +13,7 @@ class Peer:
         self.routes: dict[str, tuple[int, dict, object]] = {}
         self.requests: list[dict] = []
         self.delay = 0.0  # seconds to wait before answering, to play a slow partner
+        self.authorization: str | None = None  # when set, any other Authorization header is answered 401
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,6 +36,8 @@ class Peer:
                     }
                 )
                 status, headers, payload = peer.routes.get(self.path.split("?")[0], (404, {}, "not here"))
+                if peer.authorization is not None and self.headers.get("Authorization") != peer.authorization:
+                    status, headers, payload = 401, {}, {"status_code": 2000, "timestamp": "2026-01-01T00:00:00Z"}
                 raw = (
                     payload
                     if isinstance(payload, bytes)

@@ -69,9 +69,16 @@ class OcpiResult:
     status_message: str
     http_status: int
     headers: dict = field(default_factory=dict)
+    timestamp: Any = None  # the envelope's, as sent
 
 
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?', re.IGNORECASE)
+
+
+def next_page_url(link: str | None) -> str | None:
+    """The URL of `Link: <…>; rel="next"`, or None on the last page (or a Link that says nothing usable)."""
+    match = _LINK_NEXT.search(link or "")
+    return match.group(1) if match else None
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -169,6 +176,7 @@ class OcpiClient:
             status_message=str(body.get("status_message") or ""),
             http_status=response.status_code,
             headers=dict(response.headers),
+            timestamp=body.get("timestamp"),
         )
         if response.status_code >= 300:
             raise PartnerHttpError(
@@ -212,8 +220,7 @@ class OcpiClient:
             if not isinstance(result.data, list):
                 raise PartnerBadResponse(f"GET {next_url}: data of a list endpoint is not a list")
             yield result.data
-            match = _LINK_NEXT.search(result.headers.get("Link", ""))
-            next_url = match.group(1) if match else None
+            next_url = next_page_url(result.headers.get("Link"))
 
 
 _local = threading.local()
