@@ -30,6 +30,7 @@ from partners.services import default_bound_party, issue_registration_token
 from partners.tasks import register_with_partner_task, update_with_partner_task
 from roaming.models import ClientInfo
 from roaming.ocpi.dialect import all_dialects
+from roaming.services.diagnostics import diagnose
 
 
 class PartyInline(TenantScopedInline):
@@ -260,6 +261,7 @@ class PartnerAdmin(TenantScopedAdmin):
             ("suspend", self.suspend_view),
             ("resume", self.resume_view),
             ("test-connection", self.test_connection_view),
+            ("diagnose", self.diagnose_view),
         ]
         custom = [
             path(
@@ -339,3 +341,14 @@ class PartnerAdmin(TenantScopedAdmin):
         else:
             self.message_user(request, f"Could not reach them: {result.detail}", messages.ERROR)
         return self._back(partner)
+
+    def diagnose_view(self, request, pk):
+        partner = self._partner_for_post(request, pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Diagnosis of {partner.name}",
+            "partner": partner,
+            "report": diagnose(tenant=partner.tenant, partner=partner),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/partners/partner/diagnosis.html", context)

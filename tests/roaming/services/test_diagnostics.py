@@ -2,6 +2,8 @@
 
 import base64
 import copy
+import io
+import json
 
 import pytest
 
@@ -217,3 +219,70 @@ def test_the_report_serializes_for_json(emsp_tenant, partner, peer):
     (module,) = data["modules"]
     assert module["ok"] is False and module["objects"] == 3
     assert module["findings"][0]["check"] == "X-Total-Count" and module["findings"][0]["count"] == 2
+
+
+# -- front doors --------------------------------------------------------------------------------------
+
+
+def test_diagnose_partner_command_prints_each_problem(emsp_tenant, partner, peer):
+    from django.core.management import call_command
+
+    broken = location("L2")
+    broken["evses"][0]["status"] = "SLEEPING"
+    serve_two_pages(peer, [location("L1"), broken], [location("L3")], total=None)
+    out = io.StringIO()
+
+    call_command("diagnose_partner", "emsp", "cpo", stdout=out)
+
+    text = out.getvalue()
+    assert text.startswith("cpo (OCPI 2.2.1): problems found\n")
+    assert "  locations: 2 pages, 3 objects checked, 2 valid\n" in text
+    assert "    object evses[].status: seen 1 time(s)\n      L2 evses[0].status: Input should be" in text
+    assert "    X-Total-Count: seen 2 time(s)\n" in text
+
+
+def test_diagnose_partner_command_json(emsp_tenant, partner, peer):
+    from django.core.management import call_command
+
+    serve_two_pages(peer, [location("L1"), location("L2")], [location("L3")], total=3)
+    out = io.StringIO()
+
+    call_command("diagnose_partner", "emsp", "cpo", "--json", stdout=out)
+
+    data = json.loads(out.getvalue())
+    assert data["ok"] is True and data["modules"][0]["valid"] == 3
+    assert data["token_forms"] == {"RAW": "accepted", "BASE64": "accepted"}
+
+
+def test_diagnose_button_renders_the_report(client, emsp_tenant, partner, peer):
+    from django.contrib.auth import get_user_model
+
+    from partners.models import Operator
+
+    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
+    Operator.objects.create(user=user, tenant=emsp_tenant)
+    client.force_login(user)
+    broken = location("L2", last_updated="yesterday")
+    serve_two_pages(peer, [location("L1"), broken], [location("L3")], total=3)
+
+    page = client.get(f"/admin/partners/partner/{partner.pk}/change/").content.decode()
+    assert 'id="diagnose"' in page
+    assert client.get(f"/admin/partners/partner/{partner.pk}/diagnose/").status_code == 403  # POST only
+    response = client.post(f"/admin/partners/partner/{partner.pk}/diagnose/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Problems found" in html and "3 objects checked, 2 valid, X-Total-Count 3" in html
+    assert "<td>L2</td><td><code>last_updated</code></td>" in html
+
+
+def test_diagnose_button_is_not_offered_across_tenants(client, cpo_tenant, partner):
+    from django.contrib.auth import get_user_model
+
+    from partners.models import Operator
+
+    user = get_user_model().objects.create_user("other", password="pw", is_staff=True)
+    Operator.objects.create(user=user, tenant=cpo_tenant)
+    client.force_login(user)
+
+    assert client.post(f"/admin/partners/partner/{partner.pk}/diagnose/").status_code == 403
