@@ -26,6 +26,7 @@ from config.celery import app as celery_app
 from partners.models import PartnerEndpoint
 from roaming.models import Delivery, DeliveryStatus, Evse
 from roaming.services import locations
+from roaming.tasks import deliver_task
 from tests.e2e.conftest import ROOT, start_worker, stop_worker, wait_for
 from tests.factories import make_partner, make_tenant
 from tests.roaming.api.test_locations_api import own_location
@@ -230,6 +231,10 @@ def test_redis_restart_in_a_push_burst_loses_nothing(servers, peer):
     _round(evses, STATUSES[0])
     _round(evses, STATUSES[1])
     assert Delivery.objects.for_tenant(tenant).filter(status__in=UNFINISHED).exists()
+    # A retry the worker holds for later (unacknowledged) when the broker goes: the case that used to end
+    # the worker. The delivery does not exist, so the task does nothing if it ever runs.
+    deliver_task.apply_async((0,), countdown=60)
+    time.sleep(0.5)
     broker.stop()  # every queued task is lost with it
     # Changes made while the broker is down commit, and the new location's delivery is left to the sweep.
     started = time.monotonic()
@@ -269,3 +274,33 @@ def test_partner_hanging_past_the_read_timeout_is_retried_and_delivered(servers,
     peer.delay = 0
     _round(evses[:2], STATUSES[1])
     _settle_and_count(tenant, peer, evses[:2], changes=4, scenario="partner hanging then answering")
+
+
+class _CollectedRedisConnection:
+    """A lost broker connection whose close fails the way kombu's Redis channel does once collected."""
+
+    connection_errors = channel_errors = ()
+
+    def collect(self, socket_timeout=None):
+        pass
+
+    def close(self):
+        raise AttributeError("'NoneType' object has no attribute 'hostname'")
+
+
+def test_the_worker_consumer_reconnects_when_closing_the_lost_connection_fails(settings, monkeypatch):
+    from celery.worker.consumer import Consumer as CeleryConsumer
+
+    from config.celery import Consumer
+
+    assert settings.CELERY_WORKER_CONSUMER == "config.celery:Consumer"
+    # Lowering the prefetch count of a consumer in the middle of a reconnect is beside the point here.
+    monkeypatch.setitem(celery_app.conf, "worker_enable_prefetch_count_reduction", False)
+    stock, ours = CeleryConsumer.__new__(CeleryConsumer), Consumer.__new__(Consumer)
+    for consumer in (stock, ours):
+        consumer.app, consumer.connection = celery_app, _CollectedRedisConnection()
+
+    with pytest.raises(AttributeError, match="hostname"):  # what made the worker exit
+        stock.on_connection_error_after_connected(ConnectionError("lost"))
+    ours.on_connection_error_after_connected(ConnectionError("lost"))
+    assert ours.connection is None  # dropped, for the consumer's restart to connect anew
