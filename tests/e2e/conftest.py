@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from celery import Celery
 from django.conf import settings
 
 from config.celery import app as celery_app
@@ -79,10 +80,19 @@ def start_worker(
         command[6:6] = ["-B", "-s", str(schedule)]
     # A process group of its own, so stopping it also stops its pool processes and beat.
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    # A private broker is pinged through an app of its own: an app's control mailbox keeps the broker it first used.
+    pinger = celery_app if broker_url == settings.CELERY_BROKER_URL else Celery("ping", broker=broker_url)
     deadline = time.monotonic() + 30
-    while not celery_app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=0.5):
-        assert process.poll() is None, "the Celery worker exited while starting"
-        assert time.monotonic() < deadline, "the Celery worker did not answer within 30 s"
+    try:
+        while not pinger.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=0.5):
+            assert process.poll() is None, "the Celery worker exited while starting"
+            assert time.monotonic() < deadline, "the Celery worker did not answer within 30 s"
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)  # leave no worker (nor its pool) behind a failed start
+        raise
+    finally:
+        if pinger is not celery_app:
+            pinger.close()
     return process
 
 

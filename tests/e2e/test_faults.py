@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -118,26 +119,21 @@ def _answers(client: redis.Redis) -> bool:
 
 @pytest.fixture(scope="module")
 def servers(django_db_blocker):
-    """Private PostgreSQL (platform database migrated) and Redis; this process's database connection and
-    Celery producer point at them for the module, and a worker with beat runs against them."""
-    pg, broker = PrivatePostgres(), PrivateRedis()
-    pg.init()
-    pg.start()
-    broker.start()
-    pg.create_database("platform")
-    env = {**os.environ, "DATABASE_URL": pg.url("platform")}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-
-    connection = connections["default"]
-    saved_db = dict(connection.settings_dict)
-    saved_broker, saved_queue = celery_app.conf.broker_url, celery_app.conf.task_default_queue
+    """Private PostgreSQL (platform database migrated) and Redis, a worker with beat against them; for the
+    module this process's database connection and Celery producer point at them too."""
     queue = f"faults-{os.getpid()}"
-    with django_db_blocker.unblock():
-        connection.close()
-        connection.settings_dict.update(NAME="platform", HOST="127.0.0.1", PORT=str(pg.port), USER="postgres")
-        connection.settings_dict["PASSWORD"] = ""
-        celery_app.conf.broker_url, celery_app.conf.task_default_queue = broker.url, queue
-        celery_app.close()  # drop the producer pool bound to the shared broker
+    with ExitStack() as cleanup:  # undoes whatever was set up, also when setting up fails half-way
+        pg, broker = PrivatePostgres(), PrivateRedis()
+        cleanup.callback(pg.remove)
+        pg.init()
+        pg.start()
+        cleanup.callback(pg.stop, "immediate")
+        broker.start()
+        cleanup.callback(broker.stop)
+        pg.create_database("platform")
+        env = {**os.environ, "DATABASE_URL": pg.url("platform")}
+        migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"]
+        subprocess.run(migrate, cwd=ROOT, env=env, check=True, timeout=120)
         worker = start_worker(
             queue,
             base_url="http://127.0.0.1:9",
@@ -147,20 +143,32 @@ def servers(django_db_blocker):
             OCPI_CLIENT_READ_TIMEOUT="1",
             PUSH_SENDING_TIMEOUT_SECONDS="3",
         )
-        try:
-            yield pg, broker
-        finally:
-            stop_worker(worker)
-            connection.close()
-            connection.settings_dict.clear()
-            connection.settings_dict.update(saved_db)
-            celery_app.conf.broker_url, celery_app.conf.task_default_queue = saved_broker, saved_queue
-            celery_app.close()
-            broker.stop()
-            pg.stop("immediate")
-            pg.remove()
-            for path in (ROOT / "var").glob(f"beat-{queue}*"):
-                path.unlink()
+        cleanup.callback(lambda: [path.unlink() for path in (ROOT / "var").glob(f"beat-{queue}*")])
+        cleanup.callback(stop_worker, worker)
+        cleanup.enter_context(django_db_blocker.unblock())
+        cleanup.enter_context(_pointed_at(pg, broker, queue))
+        yield pg, broker
+
+
+@contextmanager
+def _pointed_at(pg: PrivatePostgres, broker: PrivateRedis, queue: str):
+    """This process's default database connection and Celery producer on the private servers, then back."""
+    connection = connections["default"]
+    saved_db = dict(connection.settings_dict)
+    saved_broker, saved_queue = celery_app.conf.broker_url, celery_app.conf.task_default_queue
+    connection.close()
+    connection.settings_dict.update(NAME="platform", HOST="127.0.0.1", PORT=str(pg.port), USER="postgres")
+    connection.settings_dict["PASSWORD"] = ""
+    celery_app.conf.broker_url, celery_app.conf.task_default_queue = broker.url, queue
+    celery_app.close()  # drop the producer pool bound to the shared broker
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved_db)
+        celery_app.conf.broker_url, celery_app.conf.task_default_queue = saved_broker, saved_queue
+        celery_app.close()
 
 
 def _partner_with_locations(peer, slug: str):
