@@ -296,6 +296,7 @@ class _CollectedRedisConnection:
         raise AttributeError("'NoneType' object has no attribute 'hostname'")
 
 
+@pytest.mark.filterwarnings("ignore::celery.exceptions.CPendingDeprecationWarning")  # Celery 6's new default
 def test_the_worker_consumer_reconnects_when_closing_the_lost_connection_fails(settings, monkeypatch):
     from celery.worker.consumer import Consumer as CeleryConsumer
 
