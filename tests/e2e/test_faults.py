@@ -160,7 +160,7 @@ def _pointed_at(pg: PrivatePostgres, broker: PrivateRedis, queue: str):
     connection.settings_dict.update(NAME="platform", HOST="127.0.0.1", PORT=str(pg.port), USER="postgres")
     connection.settings_dict["PASSWORD"] = ""
     celery_app.conf.broker_url, celery_app.conf.task_default_queue = broker.url, queue
-    celery_app.close()  # drop the producer pool bound to the shared broker
+    _drop_producer_pool()
     try:
         yield
     finally:
@@ -168,7 +168,17 @@ def _pointed_at(pg: PrivatePostgres, broker: PrivateRedis, queue: str):
         connection.settings_dict.clear()
         connection.settings_dict.update(saved_db)
         celery_app.conf.broker_url, celery_app.conf.task_default_queue = saved_broker, saved_queue
-        celery_app.close()
+        _drop_producer_pool()
+
+
+def _drop_producer_pool() -> None:
+    """Make the app's next publish connect to its broker_url of now: Celery keeps a connection pool and a
+    producer pool from its first publish (app.close() forgets only the former)."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    if "amqp" in celery_app.__dict__:
+        celery_app.amqp._producer_pool = None
 
 
 def _partner_with_locations(peer, slug: str):
