@@ -173,9 +173,8 @@ def _pointed_at(pg: PrivatePostgres, broker: PrivateRedis, queue: str):
 
 def _drop_producer_pool() -> None:
     """Make the app's next publish connect to its broker_url of now: Celery keeps a connection pool and a
-    producer pool from its first publish (app.close() forgets only the former)."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    producer pool from its first publish (app.close() forgets only the former). The old pools are left
+    open: the app's control mailbox keeps using the ones of its first ping."""
     celery_app._pool = None
     if "amqp" in celery_app.__dict__:
         celery_app.amqp._producer_pool = None
