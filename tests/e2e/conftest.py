@@ -80,8 +80,13 @@ def start_worker(
         command[6:6] = ["-B", "-s", str(schedule)]
     # A process group of its own, so stopping it also stops its pool processes and beat.
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    # A private broker is pinged through an app of its own: an app's control mailbox keeps the broker it first used.
-    pinger = celery_app if broker_url == settings.CELERY_BROKER_URL else Celery("ping", broker=broker_url)
+    # A private broker is pinged through an app of its own (an app's control mailbox keeps the broker it first
+    # used), never made the current app: shared tasks would be sent through it.
+    pinger = (
+        celery_app
+        if broker_url == settings.CELERY_BROKER_URL
+        else Celery("ping", broker=broker_url, set_as_current=False)
+    )
     deadline = time.monotonic() + 30
     try:
         while not pinger.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=0.5):
