@@ -6,6 +6,7 @@ from tests.factories import make_partner, make_tenant
 # The generated bad-input cases of tests/hardening, counted across workers: each test records its count as
 # a user property, which pytest-xdist carries back to the controller (only this conftest is loaded there).
 _bad_input = {"cases": 0, "tests": 0}
+_fault_counts: list[str] = []
 
 
 def pytest_runtest_logreport(report):
@@ -14,6 +15,8 @@ def pytest_runtest_logreport(report):
             if name == "bad_input_cases":
                 _bad_input["cases"] += value
                 _bad_input["tests"] += 1
+            elif name == "fault_counts":  # tests/e2e/test_faults.py: what arrived in each scenario
+                _fault_counts.append(value)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -21,6 +24,8 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"hardening: {_bad_input['cases']} generated bad-input cases over {_bad_input['tests']} tests"
         )
+    for line in _fault_counts:
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)

@@ -198,7 +198,7 @@ def _round(evses, status: str) -> None:
         locations.set_evse_status(evse=evse, status=status)
 
 
-def _settle_and_count(tenant, peer, evses, *, changes: int, scenario: str) -> Counter:
+def _settle_and_count(tenant, peer, evses, *, changes: int, scenario: str, record_property) -> Counter:
     """Wait until nothing is left to send; then check the newest state of every EVSE arrived last, every
     delivery ended DELIVERED or SUPERSEDED, and every change is accounted for in a delivered one."""
     deliveries = Delivery.objects.for_tenant(tenant)
@@ -217,15 +217,17 @@ def _settle_and_count(tenant, peer, evses, *, changes: int, scenario: str) -> Co
         newest = Evse.objects.get(pk=evse.pk).status
         assert f'"{newest}"'.encode() in sent[-1]["body"], (path, newest, sent[-1]["body"])
         arrived["evse requests"] += len(sent)
-    print(
-        f"\n[faults] {scenario}: {len(evses)} EVSEs, {changes} status changes; deliveries "
+    line = (
+        f"faults: {scenario}: {len(evses)} EVSEs, {changes} status changes; deliveries "
         f"{dict(sorted(counts.items()))}; {arrived['evse requests']} EVSE requests and "
         f"{len(peer.requests)} requests in all arrived; newest state last for {len(evses)}/{len(evses)}"
     )
+    record_property("fault_counts", line)  # printed at the end of the run (tests/conftest.py)
+    print(f"\n{line}")
     return counts
 
 
-def test_postgresql_restart_in_a_push_burst_loses_nothing(servers, peer):
+def test_postgresql_restart_in_a_push_burst_loses_nothing(servers, peer, record_property):
     pg, _ = servers
     tenant, evses = _partner_with_locations(peer, "pg-restart")
     peer.delay = 0.1  # some 20 requests a second at two at a time: the burst outlasts the restart
@@ -238,10 +240,12 @@ def test_postgresql_restart_in_a_push_burst_loses_nothing(servers, peer):
     connections["default"].close()  # what the web side does at its next request (health check)
     _round(evses, STATUSES[2])
     _round(evses, STATUSES[3])
-    _settle_and_count(tenant, peer, evses, changes=4 * LOCATIONS, scenario="PostgreSQL restarted")
+    _settle_and_count(
+        tenant, peer, evses, changes=4 * LOCATIONS, scenario="PostgreSQL restarted", record_property=record_property
+    )
 
 
-def test_redis_restart_in_a_push_burst_loses_nothing(servers, peer):
+def test_redis_restart_in_a_push_burst_loses_nothing(servers, peer, record_property):
     _, broker = servers
     tenant, evses = _partner_with_locations(peer, "redis-restart")
     peer.delay = 0.1
@@ -261,11 +265,13 @@ def test_redis_restart_in_a_push_burst_loses_nothing(servers, peer):
     print(f"\n[faults] changes with the broker down took {time.monotonic() - started:.2f} s")
     broker.start()
     _round(evses, STATUSES[3])
-    _settle_and_count(tenant, peer, evses, changes=4 * LOCATIONS, scenario="Redis restarted")
+    _settle_and_count(
+        tenant, peer, evses, changes=4 * LOCATIONS, scenario="Redis restarted", record_property=record_property
+    )
     assert [r["method"] for r in peer.requests if r["path"] == "/locations/NL/CPO/NEW"] == ["PUT"]
 
 
-def test_partner_answering_500_then_recovering_gets_everything(servers, peer):
+def test_partner_answering_500_then_recovering_gets_everything(servers, peer, record_property):
     tenant, evses = _partner_with_locations(peer, "partner-500")
     for index in range(LOCATIONS):
         peer.routes[f"/locations/NL/CPO/L{index}"] = (500, {}, "boom")
@@ -277,12 +283,14 @@ def test_partner_answering_500_then_recovering_gets_everything(servers, peer):
     for index in range(LOCATIONS):
         peer.ok(f"/locations/NL/CPO/L{index}", None)
         peer.ok(f"/locations/NL/CPO/L{index}/3256", None)
-    counts = _settle_and_count(tenant, peer, evses, changes=2 * LOCATIONS, scenario="partner 500 then up")
+    counts = _settle_and_count(
+        tenant, peer, evses, changes=2 * LOCATIONS, scenario="partner 500 then up", record_property=record_property
+    )
     assert counts[DeliveryStatus.DELIVERED] >= LOCATIONS
     assert sum(1 for r in peer.requests if r["path"].endswith("/3256")) > LOCATIONS  # failed tries included
 
 
-def test_partner_hanging_past_the_read_timeout_is_retried_and_delivered(servers, peer):
+def test_partner_hanging_past_the_read_timeout_is_retried_and_delivered(servers, peer, record_property):
     tenant, evses = _partner_with_locations(peer, "partner-hangs")
     peer.delay = 2.5  # the worker's read timeout is 1 s
     _round(evses[:2], STATUSES[0])
@@ -290,7 +298,9 @@ def test_partner_hanging_past_the_read_timeout_is_retried_and_delivered(servers,
     wait_for(lambda: deliveries.filter(attempts__gte=2, last_error__icontains="timed out").exists(), timeout=30)
     peer.delay = 0
     _round(evses[:2], STATUSES[1])
-    _settle_and_count(tenant, peer, evses[:2], changes=4, scenario="partner hanging then answering")
+    _settle_and_count(
+        tenant, peer, evses[:2], changes=4, scenario="partner hanging then answering", record_property=record_property
+    )
 
 
 class _CollectedRedisConnection:
