@@ -6,6 +6,7 @@ from tests.factories import make_partner, make_tenant
 # The generated bad-input cases of tests/hardening, counted across workers: each test records its count as
 # a user property, which pytest-xdist carries back to the controller (only this conftest is loaded there).
 _bad_input = {"cases": 0, "tests": 0}
+_access = {"cases": 0, "tests": 0}
 _fault_counts: list[str] = []
 
 
@@ -15,6 +16,9 @@ def pytest_runtest_logreport(report):
             if name == "bad_input_cases":
                 _bad_input["cases"] += value
                 _bad_input["tests"] += 1
+            elif name == "access_cases":  # tests/hardening/test_access.py
+                _access["cases"] += value
+                _access["tests"] += 1
             elif name == "fault_counts":  # tests/e2e/test_faults.py: what arrived in each scenario
                 _fault_counts.append(value)
 
@@ -23,6 +27,11 @@ def pytest_terminal_summary(terminalreporter):
     if _bad_input["tests"]:
         terminalreporter.write_line(
             f"hardening: {_bad_input['cases']} generated bad-input cases over {_bad_input['tests']} tests"
+        )
+    if _access["tests"]:
+        terminalreporter.write_line(
+            f"hardening: {_access['cases']} generated access cases (tenants, tokens, parties) over "
+            f"{_access['tests']} tests"
         )
     for line in _fault_counts:
         terminalreporter.write_line(line)

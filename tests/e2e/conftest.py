@@ -53,6 +53,7 @@ def start_worker(
         "OCPI_BASE_URL": base_url,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "PUSH_SWEEP_SECONDS": "1",
+        "COMMAND_TIMEOUT_SWEEP_SECONDS": "1",
         "PUSH_RETRY_BASE_SECONDS": "0.5",
         "PUSH_RETRY_MAX_SECONDS": "2",
         "DB_CONN_MAX_AGE": "0",

@@ -70,3 +70,28 @@ def test_send_command_waits_for_the_result(celery_worker, live_server, settings)
     first, last = out.getvalue().splitlines()
     assert first.startswith("UNLOCK_CONNECTOR to cpo: accepted")
     assert last.endswith("result ACCEPTED")
+
+
+def test_a_command_the_charge_point_never_answers_ends_as_timeout(celery_worker, live_server, settings):
+    """No result within the timeout the CPO gave: beat ends the command TIMEOUT on both sides, no sleep."""
+    settings.OCPI_BASE_URL = live_server.url
+    settings.CHARGE_POINT_SIMULATOR_RESULT = "NO_ANSWER"
+    settings.COMMAND_RESULT_TIMEOUT_SECONDS = 2  # what the CPO answers as its timeout
+    cpo = make_tenant("cpo", "NL:CPO:CPO")
+    emsp = make_tenant("emsp", "DE:EMS:EMSP")
+    connect(cpo, emsp, "2.2.1")
+    at_emsp = Partner.objects.for_tenant(emsp).get(name="cpo")
+    own_location(cpo)
+    token = own_token(emsp)
+
+    start = commands.send_command(
+        tenant=emsp,
+        partner=at_emsp,
+        command="START_SESSION",
+        request={"location_id": "LOC1", "evse_uid": "3256", "token": commands.token_request(token)},
+    )
+    assert (start.status, start.response_timeout) == (CommandStatus.ACCEPTED, 2)
+    start = wait_for(lambda: Command.objects.filter(pk=start.pk, status=CommandStatus.TIMEOUT).first(), timeout=60)
+    received = Command.objects.get(tenant=cpo, direction=CommandDirection.RECEIVED)
+    wait_for(lambda: Command.objects.get(pk=received.pk).status == CommandStatus.TIMEOUT, timeout=60)
+    assert not Session.objects.exists()
