@@ -93,6 +93,10 @@ class ChargingProfileRequest(TenantOwned):
         return f"{self.kind} {self.session_id} {self.direction.lower()} ({self.status})"
 
     @property
+    def action(self) -> str:
+        return self.kind
+
+    @property
     def is_waiting(self) -> bool:
         return self.status in WAITING
 

@@ -90,6 +90,10 @@ class Command(TenantOwned):
         return f"{self.command} {self.direction.lower()} ({self.status})"
 
     @property
+    def action(self) -> str:
+        return self.command
+
+    @property
     def is_waiting(self) -> bool:
         return self.status in WAITING
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from django.conf import settings
@@ -36,32 +35,12 @@ from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
-from roaming.services import ownership
+from roaming.services import awaiting, ownership
 from roaming.services.ownership import partner_owns
 
 logger = logging.getLogger(__name__)
 
 MODULE = "chargingprofiles"
-
-
-def _step(record: ChargingProfileRequest, event: str, detail: str = "") -> None:
-    """A step on the request's history, and in the log."""
-    record.log(event, detail)
-    logger.info("%s %s #%s: %s %s", record.direction, record.kind, record.pk or "new", event, detail)
-
-
-def _deadline(seconds: int | None) -> datetime:
-    """When a result is overdue: after the CPO's timeout, or ours when it named none."""
-    return timezone.now() + timedelta(seconds=settings.COMMAND_RESULT_TIMEOUT_SECONDS if seconds is None else seconds)
-
-
-def _end(record: ChargingProfileRequest, status: str, event: str, detail: str = "") -> ChargingProfileRequest:
-    record.status = status
-    if status in (ChargingProfileStatus.FAILED, ChargingProfileStatus.NOT_SUPPORTED):
-        record.error = detail
-    _step(record, event, detail)
-    record.save()
-    return record
 
 
 def store_active_profile(*, tenant: Tenant, partner: Partner | None, session_id: str, active: dict) -> None:
@@ -151,18 +130,18 @@ def _send(
         kind=kind,
         profile=profile,
         duration=duration,
-        deadline=_deadline(None),
+        deadline=awaiting.result_deadline(None),
     )
-    _step(record, "requested", f"to {partner.name}")
+    awaiting.step(record, "requested", f"to {partner.name}")
     dialect = get_dialect(partner.version) if partner.version else None
     if dialect is None or not dialect.has_module(MODULE):
         record.response_result = ChargingProfileStatus.NOT_SUPPORTED
         reason = f"OCPI {dialect or '(no version)'} of {partner.name} has no charging profiles"
-        return _end(record, ChargingProfileStatus.NOT_SUPPORTED, "not sent", reason)
+        return awaiting.end(record, ChargingProfileStatus.NOT_SUPPORTED, "not sent", reason)
     endpoint = partner.endpoints.filter(identifier=MODULE, role=InterfaceRole.RECEIVER).first()
     if endpoint is None or not partner.is_registered:
         reason = f"{partner.name} offers no chargingprofiles receiver endpoint"
-        return _end(record, ChargingProfileStatus.FAILED, "not sent", reason)
+        return awaiting.end(record, ChargingProfileStatus.FAILED, "not sent", reason)
     translator = dialect.module(MODULE)
     record.response_url = response_url(tenant=tenant, version=dialect.version, record=record)
     try:
@@ -171,7 +150,7 @@ def _send(
         if kind == ChargingProfileKind.SET:
             body = translator.set_to_wire(profile=profile, response_url=record.response_url)
     except InvalidParameters as exc:  # never send what we would refuse ourselves
-        return _end(record, ChargingProfileStatus.FAILED, "not sent", f"invalid request: {exc.message}")
+        return awaiting.end(record, ChargingProfileStatus.FAILED, "not sent", f"invalid request: {exc.message}")
     record.save()
     url = f"{endpoint.url.rstrip('/')}/{quote(session_id, safe='')}"
     to_party = (
@@ -197,16 +176,8 @@ def _send(
             answer = http.delete(url, params=translator.clear_to_wire(response_url=record.response_url), **routing)
         response = translator.response_from_wire(answer.data)
     except (PartnerError, InvalidParameters) as exc:
-        return _fail_sent(record.pk, str(exc))
+        return awaiting.fail_sent(ChargingProfileRequest, record.pk, str(exc))
     return _record_response(record.pk, response)
-
-
-@transaction.atomic
-def _fail_sent(request_id: int, error: str) -> ChargingProfileRequest:
-    record = ChargingProfileRequest.objects.select_for_update().get(pk=request_id)
-    if not record.is_waiting:
-        return record
-    return _end(record, ChargingProfileStatus.FAILED, "sending failed", error)
 
 
 @transaction.atomic
@@ -215,11 +186,11 @@ def _record_response(request_id: int, response: dict) -> ChargingProfileRequest:
     record.response_result = response["result"]
     record.response_timeout = response["timeout"]
     record.responded_at = timezone.now()
-    _step(record, "answered", response["result"])
+    awaiting.step(record, "answered", response["result"])
     if record.is_waiting:  # a result that came first has completed it already
         record.status = response["result"]
         if response["result"] == ChargingProfileStatus.ACCEPTED:
-            record.deadline = _deadline(response["timeout"])
+            record.deadline = awaiting.result_deadline(response["timeout"])
     record.save()
     return record
 
@@ -240,7 +211,7 @@ def record_result(*, tenant: Tenant, partner: Partner, kind: str, uid: str, resu
     record.result, record.result_at = result["result"], timezone.now()
     record.result_profile = jsonable(result["profile"]) if result["profile"] else None
     record.status = ChargingProfileStatus.COMPLETED
-    _step(record, "result", result["result"] + (" (after the timeout)" if late else ""))
+    awaiting.step(record, "result", result["result"] + (" (after the timeout)" if late else ""))
     record.save()
     if result["profile"] and result["result"] == "ACCEPTED":
         store_active_profile(tenant=tenant, partner=partner, session_id=record.session_id, active=result["profile"])
@@ -322,10 +293,10 @@ def receive_request(
             response_timeout=timeout,
             responded_at=timezone.now(),
             status=answer.result,
-            deadline=_deadline(timeout),
+            deadline=awaiting.result_deadline(timeout),
         )
-        _step(record, "received", f"from {partner.name}")
-        _step(record, "answered", answer.result + (f": {answer.reason}" if refusal else ""))
+        awaiting.step(record, "received", f"from {partner.name}")
+        awaiting.step(record, "answered", answer.result + (f": {answer.reason}" if refusal else ""))
         record.save()
         if refusal is None:
             transaction.on_commit(lambda: getattr(chargepoint.backend(), _BACKEND_METHODS[kind])(record))
@@ -347,7 +318,7 @@ def charge_point_result(*, request_id: int, result: str, profile: dict | None = 
     record.result, record.result_at = result, timezone.now()
     record.result_profile = jsonable(profile) if profile else None
     record.status = ChargingProfileStatus.COMPLETED
-    _step(record, "charge point", result)
+    awaiting.step(record, "charge point", result)
     record.save()
     if result == "ACCEPTED":
         _keep_own_profile(record, profile)
@@ -408,7 +379,7 @@ def post_result(*, request_id: int, client: OcpiClient | None = None) -> bool:
 @transaction.atomic
 def _log(request_id: int, event: str, detail: str) -> None:
     record = ChargingProfileRequest.objects.select_for_update().get(pk=request_id)
-    _step(record, event, detail[:500])
+    awaiting.step(record, event, detail[:500])
     record.save(update_fields=["history", "updated"])
 
 
@@ -477,21 +448,8 @@ def push_active_profile(*, tenant_id: int, partner_id: int, session_id: str, cli
 def expire_overdue(*, limit: int = 500) -> int:
     """End requests still waiting past their deadline: TIMEOUT. Nothing is posted for a received one:
     ChargingProfileResultType has no timeout, and the sender reads our silence past the timeout we named."""
-    due = list(
-        ChargingProfileRequest.objects.filter(status__in=WAITING, deadline__lt=timezone.now()).values_list(
-            "pk", flat=True
-        )[:limit]
-    )
     expired = 0
-    for pk in due:
-        with transaction.atomic():
-            record = (
-                ChargingProfileRequest.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, status__in=WAITING, deadline__lt=timezone.now())
-                .first()
-            )
-            if record is None:
-                continue
-            _end(record, ChargingProfileStatus.TIMEOUT, "timed out", f"no result by {record.deadline.isoformat()}")
-            expired += 1
+    for record in awaiting.overdue(ChargingProfileRequest, WAITING, limit=limit):
+        awaiting.end(record, ChargingProfileStatus.TIMEOUT, "timed out", f"no result by {record.deadline.isoformat()}")
+        expired += 1
     return expired

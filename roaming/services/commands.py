@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -36,7 +35,7 @@ from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
-from roaming.services import ownership
+from roaming.services import awaiting, ownership
 from roaming.services.ownership import partner_owns
 
 logger = logging.getLogger(__name__)
@@ -57,17 +56,6 @@ def token_request(token: Token) -> dict:
     return jsonable({name: getattr(token, name) for name in _TOKEN_FIELDS})
 
 
-def _step(command: Command, event: str, detail: str = "") -> None:
-    """A step on the command's history, and in the log."""
-    command.log(event, detail)
-    logger.info("%s %s #%s: %s %s", command.direction, command.command, command.pk or "new", event, detail)
-
-
-def _deadline(seconds: int | None) -> datetime:
-    """When a result is overdue: after the CPO's timeout, or ours when it named none."""
-    return timezone.now() + timedelta(seconds=settings.COMMAND_RESULT_TIMEOUT_SECONDS if seconds is None else seconds)
-
-
 # -- eMSP side: sending a command and taking its result --------------------------------------------------
 
 
@@ -75,15 +63,6 @@ def response_url(*, tenant: Tenant, version: str, command: Command) -> str:
     """Our URL for this command's result: below the tenant's commands sender endpoint, unguessable."""
     base = f"{settings.OCPI_BASE_URL.rstrip('/')}/ocpi/{tenant.slug}/{version}"
     return f"{base}/{InterfaceRole.SENDER.lower()}/{MODULE}/{command.command}/{command.uid}"
-
-
-def _end(command: Command, status: str, event: str, detail: str = "") -> Command:
-    command.status = status
-    if status == CommandStatus.FAILED:
-        command.error = detail
-    _step(command, event, detail)
-    command.save()
-    return command
 
 
 def send_command(
@@ -99,24 +78,26 @@ def send_command(
         partner=partner,
         command=command,
         request=request,
-        deadline=_deadline(None),
+        deadline=awaiting.result_deadline(None),
     )
-    _step(record, "requested", f"to {partner.name}")
+    awaiting.step(record, "requested", f"to {partner.name}")
     dialect = get_dialect(partner.version) if partner.version else None
     translator = dialect.module(MODULE) if dialect is not None and dialect.has_module(MODULE) else None
     if translator is None or command not in translator.commands:
         record.response_result = CommandStatus.NOT_SUPPORTED
         record.response_message = text(f"OCPI {dialect or '(no version)'} has no {command} command")
-        return _end(record, CommandStatus.NOT_SUPPORTED, "not sent", record.response_message[0]["text"])
+        return awaiting.end(record, CommandStatus.NOT_SUPPORTED, "not sent", record.response_message[0]["text"])
     endpoint = partner.endpoints.filter(identifier=MODULE, role=InterfaceRole.RECEIVER).first()
     if endpoint is None or not partner.is_registered:
-        return _end(record, CommandStatus.FAILED, "not sent", f"{partner.name} offers no commands receiver endpoint")
+        return awaiting.end(
+            record, CommandStatus.FAILED, "not sent", f"{partner.name} offers no commands receiver endpoint"
+        )
     record.response_url = response_url(tenant=tenant, version=dialect.version, command=record)
     try:
         wire = translator.request_to_wire(command, request, record.response_url)
         translator.parse_request(command, wire)  # never send what we would refuse ourselves
     except InvalidParameters as exc:
-        return _end(record, CommandStatus.FAILED, "not sent", f"invalid request: {exc.message}")
+        return awaiting.end(record, CommandStatus.FAILED, "not sent", f"invalid request: {exc.message}")
     record.save()
     to_party = (
         ownership.addressed_cpo(
@@ -138,16 +119,8 @@ def send_command(
         )
         response = translator.response_from_wire(answer.data)
     except (PartnerError, InvalidParameters) as exc:
-        return _fail_sent(record.pk, str(exc))
+        return awaiting.fail_sent(Command, record.pk, str(exc))
     return _record_response(record.pk, response)
-
-
-@transaction.atomic
-def _fail_sent(command_id: int, error: str) -> Command:
-    record = Command.objects.select_for_update().get(pk=command_id)
-    if not record.is_waiting:
-        return record
-    return _end(record, CommandStatus.FAILED, "sending failed", error)
 
 
 @transaction.atomic
@@ -157,11 +130,11 @@ def _record_response(command_id: int, response: dict) -> Command:
     record.response_timeout = response["timeout"]
     record.response_message = response["message"]
     record.responded_at = timezone.now()
-    _step(record, "answered", response["result"])
+    awaiting.step(record, "answered", response["result"])
     if record.is_waiting:  # a result that came first has completed it already
         record.status = response["result"]
         if response["result"] == CommandStatus.ACCEPTED:
-            record.deadline = _deadline(response["timeout"])
+            record.deadline = awaiting.result_deadline(response["timeout"])
     record.save()
     return record
 
@@ -182,7 +155,7 @@ def record_result(*, tenant: Tenant, partner: Partner, command: str, uid: str, r
     late = record.status == CommandStatus.TIMEOUT
     record.result, record.result_message, record.result_at = result["result"], result["message"], timezone.now()
     record.status = CommandStatus.COMPLETED
-    _step(record, "result", result["result"] + (" (after the timeout)" if late else ""))
+    awaiting.step(record, "result", result["result"] + (" (after the timeout)" if late else ""))
     record.save()
     return record
 
@@ -307,10 +280,10 @@ def receive_command(*, tenant: Tenant, partner: Partner, command: str, request: 
             response_message=answer.message,
             responded_at=timezone.now(),
             status=answer.result,
-            deadline=_deadline(timeout),
+            deadline=awaiting.result_deadline(timeout),
         )
-        _step(record, "received", f"from {partner.name}")
-        _step(record, "answered", answer.result + (f": {refusal[1]}" if refusal else ""))
+        awaiting.step(record, "received", f"from {partner.name}")
+        awaiting.step(record, "answered", answer.result + (f": {refusal[1]}" if refusal else ""))
         record.save()
         if refusal is None:
             transaction.on_commit(lambda: chargepoint.backend().dispatch(record))
@@ -330,7 +303,7 @@ def charge_point_result(*, command_id: int, result: str, message: list | None = 
         return None
     record.result, record.result_message, record.result_at = result, message or [], timezone.now()
     record.status = CommandStatus.TIMEOUT if result == "TIMEOUT" else CommandStatus.COMPLETED
-    _step(record, "charge point", result)
+    awaiting.step(record, "charge point", result)
     record.save()
     transaction.on_commit(lambda: _enqueue_post(record.pk))
     return record
@@ -356,7 +329,7 @@ def cancel_reservation(*, tenant: Tenant, command_id: int) -> Command | None:
         return None
     record.result, record.result_message, record.result_at = "CANCELED_RESERVATION", [], timezone.now()
     record.status = CommandStatus.COMPLETED
-    _step(record, "reservation canceled by us")
+    awaiting.step(record, "reservation canceled by us")
     record.save()
     transaction.on_commit(lambda: _enqueue_post(record.pk))
     return record
@@ -395,7 +368,7 @@ def post_result(*, command_id: int, client: OcpiClient | None = None) -> bool:
 @transaction.atomic
 def _log(command_id: int, event: str, detail: str) -> None:
     record = Command.objects.select_for_update().get(pk=command_id)
-    _step(record, event, detail[:500])
+    awaiting.step(record, event, detail[:500])
     record.save(update_fields=["history", "updated"])
 
 
@@ -405,22 +378,11 @@ def _log(command_id: int, event: str, detail: str) -> None:
 def expire_overdue(*, limit: int = 500) -> int:
     """End commands still waiting past their deadline: TIMEOUT. A received one also tells the eMSP so
     (CommandResultType TIMEOUT: no answer from the charge point in time)."""
-    due = list(
-        Command.objects.filter(status__in=WAITING, deadline__lt=timezone.now()).values_list("pk", flat=True)[:limit]
-    )
     expired = 0
-    for pk in due:
-        with transaction.atomic():
-            record = (
-                Command.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, status__in=WAITING, deadline__lt=timezone.now())
-                .first()
-            )
-            if record is None:
-                continue
-            if record.direction == CommandDirection.RECEIVED:
-                record.result = "TIMEOUT"
-                transaction.on_commit(lambda pk=pk: _enqueue_post(pk))
-            _end(record, CommandStatus.TIMEOUT, "timed out", f"no result by {record.deadline.isoformat()}")
-            expired += 1
+    for record in awaiting.overdue(Command, WAITING, limit=limit):
+        if record.direction == CommandDirection.RECEIVED:
+            record.result = "TIMEOUT"
+            transaction.on_commit(lambda pk=record.pk: _enqueue_post(pk))
+        awaiting.end(record, CommandStatus.TIMEOUT, "timed out", f"no result by {record.deadline.isoformat()}")
+        expired += 1
     return expired
