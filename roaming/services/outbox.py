@@ -274,18 +274,23 @@ def record_own_or_hub_changes(
     return recorded
 
 
+def _pending_of_same_object(delivery: Delivery) -> Delivery | None:
+    """The pending delivery (at most one) of the same object to the same partner, locked."""
+    return (
+        Delivery.objects.select_for_update()
+        .filter(
+            partner_id=delivery.partner_id,
+            module=delivery.module,
+            object_path=delivery.object_path,
+            status=DeliveryStatus.PENDING,
+        )
+        .first()
+    )
+
+
 def _fold_one(delivery: Delivery, method: str, fields: list[str]) -> list[int]:
     with transaction.atomic():
-        existing = (
-            Delivery.objects.select_for_update()
-            .filter(
-                partner_id=delivery.partner_id,
-                module=delivery.module,
-                object_path=delivery.object_path,
-                status=DeliveryStatus.PENDING,
-            )
-            .first()
-        )
+        existing = _pending_of_same_object(delivery)
         if existing is None:
             delivery.save()
             transaction.on_commit(lambda pk=delivery.pk: _enqueue((pk,)))
@@ -451,16 +456,7 @@ def _save_pending_or_hand_over(delivery: Delivery) -> Delivery:
     except IntegrityError:
         pass
     with transaction.atomic():
-        newer = (
-            Delivery.objects.select_for_update()
-            .filter(
-                partner_id=delivery.partner_id,
-                module=delivery.module,
-                object_path=delivery.object_path,
-                status=DeliveryStatus.PENDING,
-            )
-            .first()
-        )
+        newer = _pending_of_same_object(delivery)
         if newer is None:  # sent meanwhile: this one may wait again
             delivery.save()
             return delivery
