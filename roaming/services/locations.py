@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 import orjson
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, DateTimeField, F, JSONField, Prefetch, Q, QuerySet, TextField, Value
-from django.db.models.functions import Cast, Greatest, Upper
+from django.db.models import BooleanField, DateTimeField, F, JSONField, Prefetch, Q, QuerySet, TextField
+from django.db.models.functions import Cast, Upper
 
 from partners.models import Partner, Role, Tenant
 from roaming.models import Connector, DeliveryMethod, Evse, Location, WireCache
@@ -257,10 +257,29 @@ def _bump(location: Location, stamp: datetime, evse: Evse | None = None) -> None
     """Parents' last_updated follows a child's change (mod_locations PUT/PATCH); the location's
     revision moves on every write."""
     if evse is not None and evse.last_updated < stamp:
-        Evse.objects.filter(pk=evse.pk).update(last_updated=stamp)
-    Location.objects.filter(pk=location.pk).update(
-        last_updated=Greatest("last_updated", Value(stamp)), revision=F("revision") + 1
-    )
+        _update_row(Evse, evse.pk, {"last_updated": stamp})
+    # Plain SQL on the status-update hot path (compiling the ORM's UPDATE cost more than running it).
+    stamp = connection.ops.adapt_datetimefield_value(stamp)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Location._meta.db_table} SET revision = revision + 1, "  # noqa: S608 - the model's table
+            "last_updated = CASE WHEN last_updated < %s THEN %s ELSE last_updated END WHERE id = %s",
+            [stamp, stamp, location.pk],
+        )
+
+
+def _update_row(model, pk: int, values: dict) -> None:
+    """UPDATE one row's fields by primary key, each value prepared for the database as the ORM would."""
+    if not values:
+        return
+    fields = [model._meta.get_field(name) for name in values]
+    assignments = ", ".join(f'"{field.column}" = %s' for field in fields)
+    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {model._meta.db_table} SET {assignments} WHERE id = %s",  # noqa: S608 - names from the model
+            [*params, pk],
+        )
 
 
 @transaction.atomic
@@ -434,9 +453,9 @@ def patch(
     updates = {k: v for k, v in fields.items() if k in allowed}
     connectors = fields.pop("connectors", None)
     if level == "location":
-        updates["revision"] = F("revision") + 1
-    type(target).objects.filter(pk=target.pk).update(**updates)
-    updates.pop("revision", None)
+        Location.objects.filter(pk=target.pk).update(**updates, revision=F("revision") + 1)
+    else:
+        _update_row(type(target), target.pk, updates)
     for name, value in updates.items():
         setattr(target, name, value)
     if level == "location":
