@@ -51,6 +51,25 @@ def fail_sent(model, pk: int, error: str):
     return end(record, "FAILED", "sending failed", error)
 
 
+@transaction.atomic
+def record_response(model, pk: int, response: dict):
+    """The partner's synchronous answer (result, timeout and, where the chapter has one, a message). An
+    accepted request now waits until the timeout the partner named; a result that came back before the
+    answer has settled the request already and keeps its status."""
+    record = model.objects.select_for_update().get(pk=pk)
+    record.response_result, record.response_timeout = response["result"], response["timeout"]
+    if "message" in response:
+        record.response_message = response["message"]
+    record.responded_at = timezone.now()
+    step(record, "answered", response["result"])
+    if record.is_waiting:
+        record.status = response["result"]
+        if response["result"] == "ACCEPTED":
+            record.deadline = result_deadline(response["timeout"])
+    record.save()
+    return record
+
+
 def overdue(model, waiting, *, limit: int = 500) -> Iterator:
     """Requests still waiting past their deadline, each locked in a transaction of its own while the caller
     ends it (rows another worker holds are skipped)."""

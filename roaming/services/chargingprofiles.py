@@ -177,22 +177,7 @@ def _send(
         response = translator.response_from_wire(answer.data)
     except (PartnerError, InvalidParameters) as exc:
         return awaiting.fail_sent(ChargingProfileRequest, record.pk, str(exc))
-    return _record_response(record.pk, response)
-
-
-@transaction.atomic
-def _record_response(request_id: int, response: dict) -> ChargingProfileRequest:
-    record = ChargingProfileRequest.objects.select_for_update().get(pk=request_id)
-    record.response_result = response["result"]
-    record.response_timeout = response["timeout"]
-    record.responded_at = timezone.now()
-    awaiting.step(record, "answered", response["result"])
-    if record.is_waiting:  # a result that came first has completed it already
-        record.status = response["result"]
-        if response["result"] == ChargingProfileStatus.ACCEPTED:
-            record.deadline = awaiting.result_deadline(response["timeout"])
-    record.save()
-    return record
+    return awaiting.record_response(ChargingProfileRequest, record.pk, response)
 
 
 @transaction.atomic

@@ -120,23 +120,7 @@ def send_command(
         response = translator.response_from_wire(answer.data)
     except (PartnerError, InvalidParameters) as exc:
         return awaiting.fail_sent(Command, record.pk, str(exc))
-    return _record_response(record.pk, response)
-
-
-@transaction.atomic
-def _record_response(command_id: int, response: dict) -> Command:
-    record = Command.objects.select_for_update().get(pk=command_id)
-    record.response_result = response["result"]
-    record.response_timeout = response["timeout"]
-    record.response_message = response["message"]
-    record.responded_at = timezone.now()
-    awaiting.step(record, "answered", response["result"])
-    if record.is_waiting:  # a result that came first has completed it already
-        record.status = response["result"]
-        if response["result"] == CommandStatus.ACCEPTED:
-            record.deadline = awaiting.result_deadline(response["timeout"])
-    record.save()
-    return record
+    return awaiting.record_response(Command, record.pk, response)
 
 
 @transaction.atomic
