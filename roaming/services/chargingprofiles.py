@@ -345,27 +345,7 @@ def post_result(*, request_id: int, client: OcpiClient | None = None) -> bool:
         if dialect.routing_headers
         else None
     )
-    try:
-        (client or client_for(partner)).post(
-            record.response_url,
-            json=wire,
-            to_party=to_party,
-            from_party=ownership.own_party(record.tenant, partner, Role.CPO) if to_party else None,
-        )
-    except PartnerError as exc:
-        _log(request_id, "result not delivered", str(exc))
-        if exc.retryable:
-            raise
-        return False
-    _log(request_id, "result delivered", record.result)
-    return True
-
-
-@transaction.atomic
-def _log(request_id: int, event: str, detail: str) -> None:
-    record = ChargingProfileRequest.objects.select_for_update().get(pk=request_id)
-    awaiting.step(record, event, detail[:500])
-    record.save(update_fields=["history", "updated"])
+    return awaiting.post_result(record, wire, to_party=to_party, client=client)
 
 
 def report_active_profile(*, tenant: Tenant, session_id: str, active: dict) -> int:

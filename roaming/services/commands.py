@@ -328,32 +328,12 @@ def _enqueue_post(command_id: int) -> None:
 def post_result(*, command_id: int, client: OcpiClient | None = None) -> bool:
     """POST a received command's result to the eMSP's response_url. A failure that may pass is raised again
     for the task to retry; one that will not is recorded and dropped. Returns whether it arrived."""
-    record = Command.objects.select_related("partner").get(pk=command_id, direction=CommandDirection.RECEIVED)
+    record = Command.objects.select_related("partner", "tenant").get(pk=command_id, direction=CommandDirection.RECEIVED)
     partner = record.partner
     dialect = get_dialect(partner.version)
     wire = dialect.module(MODULE).result_to_wire(result=record.result, message=record.result_message)
     to_party = ownership.party_of(partner, Role.EMSP) if dialect.routing_headers else None
-    try:
-        (client or client_for(partner)).post(
-            record.response_url,
-            json=wire,
-            to_party=to_party,
-            from_party=ownership.own_party(record.tenant, partner, Role.CPO) if to_party else None,
-        )
-    except PartnerError as exc:
-        _log(command_id, "result not delivered", str(exc))
-        if exc.retryable:
-            raise
-        return False
-    _log(command_id, "result delivered", record.result)
-    return True
-
-
-@transaction.atomic
-def _log(command_id: int, event: str, detail: str) -> None:
-    record = Command.objects.select_for_update().get(pk=command_id)
-    awaiting.step(record, event, detail[:500])
-    record.save(update_fields=["history", "updated"])
+    return awaiting.post_result(record, wire, to_party=to_party, client=client)
 
 
 # -- both sides: the deadline -----------------------------------------------------------------------------
