@@ -1,67 +1,23 @@
-"""Reads on every request's path, as plain SQL built from the models' metadata.
+"""Reads on every request's path, as plain SQL (see partners.rows for why).
 
-Every OCPI request starts by finding the caller's token with its partner and tenant. Through the
-ORM, compiling that query cost more CPU than the database spent answering it; here the SQL is put
-together once per process and each row is turned into model instances the way the ORM would
-(`from_db`, with the fields' database converters), so callers get ordinary model objects.
+Every OCPI request starts by finding the caller's token with its partner and tenant, then checks
+which parties the partner speaks for.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from partners.models import AccessToken, Partner, PartnerParty, Party, Role, Tenant
+from partners.rows import JoinedSelect
 
-
-@dataclass(frozen=True)
-class _Part:
-    """One model's columns in a joined SELECT: where they sit in a row and how to load them."""
-
-    model: type[models.Model]
-    attnames: list[str]
-    start: int
-    converters: list[tuple]  # (column expression, its converters), per field
-
-    def load(self, row, db) -> models.Model:
-        values = list(row[self.start : self.start + len(self.attnames)])
-        for index, (column, converters) in enumerate(self.converters):
-            for convert in converters:
-                values[index] = convert(values[index], column, db)
-        return self.model.from_db(db.alias, self.attnames, values)
-
-
-def _parts(db, *aliased: tuple[type[models.Model], str]) -> tuple[str, list[_Part]]:
-    columns, parts, start = [], [], 0
-    for model, alias in aliased:
-        fields = model._meta.concrete_fields
-        columns += [f'{alias}."{field.column}"' for field in fields]
-        # As the ORM's compiler does: the backend's converters, then the field's own.
-        converters = [
-            (col, db.ops.get_db_converters(col) + col.get_db_converters(db))
-            for col in (field.get_col(alias) for field in fields)
-        ]
-        parts.append(_Part(model, [field.attname for field in fields], start, converters))
-        start += len(fields)
-    return ", ".join(columns), parts
-
-
-def _live_token_statement(db) -> tuple[str, list[_Part]]:
-    """Built once per database connection object (converters may belong to the backend's connection)."""
-    statement = getattr(db, "_live_token_statement", None)
-    if statement is not None:
-        return statement
-    columns, parts = _parts(db, (AccessToken, "t"), (Partner, "p"), (Tenant, "n"))
-    # Names come from the models' metadata; every value is a bound parameter.
-    sql = (
-        f"SELECT {columns} FROM {AccessToken._meta.db_table} t "  # noqa: S608
-        f"JOIN {Partner._meta.db_table} p ON p.id = t.partner_id "
-        f"JOIN {Tenant._meta.db_table} n ON n.id = t.tenant_id "
-        "WHERE n.slug = %s AND n.is_active AND t.revoked_at IS NULL AND t.token_hash IN ({hashes})"
-    )
-    db._live_token_statement = (sql, parts)
-    return sql, parts
+_LIVE_TOKENS = JoinedSelect(
+    "SELECT {columns} FROM {t} t JOIN {p} p ON p.id = t.partner_id JOIN {n} n ON n.id = t.tenant_id "
+    "WHERE n.slug = %s AND n.is_active AND t.revoked_at IS NULL AND t.token_hash IN ({hashes})",
+    (AccessToken, "t", None),
+    (Partner, "p", None),
+    (Tenant, "n", None),
+)
 
 
 def live_tokens(*, tenant_slug: str, token_hashes: list[str]) -> list[AccessToken]:
@@ -69,18 +25,10 @@ def live_tokens(*, tenant_slug: str, token_hashes: list[str]) -> list[AccessToke
     `.tenant` loaded (the same as AccessToken.objects.active().select_related("partner", "tenant"))."""
     if not token_hashes:
         return []
-    db = connections[DEFAULT_DB_ALIAS]
-    sql, (token_part, partner_part, tenant_part) = _live_token_statement(db)
-    with db.cursor() as cursor:
-        cursor.execute(sql.format(hashes=", ".join(["%s"] * len(token_hashes))), [tenant_slug, *token_hashes])
-        rows = cursor.fetchall()
-    tokens = []
-    for row in rows:
-        token = token_part.load(row, db)
-        token.partner = partner_part.load(row, db)
-        token.tenant = tenant_part.load(row, db)
-        tokens.append(token)
-    return tokens
+    rows = _LIVE_TOKENS.rows([tenant_slug, *token_hashes], hashes=", ".join(["%s"] * len(token_hashes)))
+    for token, partner, tenant in rows:
+        token.partner, token.tenant = partner, tenant
+    return [token for token, _, _ in rows]
 
 
 def speaks_for(*, partner: Partner, country_code: str, party_id: str) -> bool:

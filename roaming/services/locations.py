@@ -19,6 +19,7 @@ from django.db.models import BooleanField, DateTimeField, F, JSONField, Prefetch
 from django.db.models.functions import Cast, Upper
 
 from partners.models import Partner, Role, Tenant
+from partners.rows import JoinedSelect
 from roaming.models import Connector, DeliveryMethod, Evse, Location, WireCache
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.errors import NotFound, OcpiError, UnknownLocation
@@ -374,57 +375,53 @@ def put_connector(
     return Change(created, "connector", path)
 
 
-# What a PATCH of an EVSE or connector reads of its location: enough to name it in the outbox.
-_PATH_OF_LOCATION = ("location__country_code", "location__party_id", "location__location_id", "location__partner_id")
+# What a PATCH of an EVSE or connector reads: enough to update it, bump its parents and name it in the outbox.
+_LOCATION_NAME = ("country_code", "party_id", "location_id", "partner")
+_LOCKED_EVSE = JoinedSelect(
+    "SELECT {columns} FROM {e} e JOIN {l} l ON l.id = e.location_id "
+    "WHERE l.tenant_id = %s AND l.country_code = %s AND l.party_id = %s AND UPPER(l.location_id) = UPPER(%s) "
+    "AND UPPER(e.uid) = UPPER(%s) FOR UPDATE OF e",
+    (Evse, "e", ("location", "uid", "last_updated")),
+    (Location, "l", _LOCATION_NAME),
+)
+_LOCKED_CONNECTOR = JoinedSelect(
+    "SELECT {columns} FROM {c} c JOIN {e} e ON e.id = c.evse_id JOIN {l} l ON l.id = e.location_id "
+    "WHERE l.tenant_id = %s AND l.country_code = %s AND l.party_id = %s AND UPPER(l.location_id) = UPPER(%s) "
+    "AND UPPER(e.uid) = UPPER(%s) AND UPPER(c.connector_id) = UPPER(%s) FOR UPDATE OF c",
+    (Connector, "c", ("evse", "connector_id", "last_updated")),
+    (Evse, "e", ("location", "uid", "last_updated")),
+    (Location, "l", _LOCATION_NAME),
+)
 
 
 def _locked_target(tenant, country_code, party_id, location_id, evse_uid, connector_id):
-    """The object a PATCH addresses, locked, in one query with its parents (the hot path of status updates)."""
-    owner = {
-        "tenant": tenant,
-        "country_code": country_code.upper(),
-        "party_id": party_id.upper(),
-        "location_id__iexact": location_id,
-    }
+    """The object a PATCH addresses, locked, in one query with its parents (the hot path of status updates).
+    Ids are unique per parent whatever their case (the models' constraints), so at most one row matches."""
+    owner = [tenant.pk, country_code.upper(), party_id.upper(), location_id]
     if evse_uid is None:
-        target = Location.objects.select_for_update().filter(**owner).first()
-        if target is None:
-            raise UnknownLocation(f"Unknown location {location_id!r}", http_status=404)
-        return target
-    on_location = {f"location__{k}": v for k, v in owner.items()}
-    if connector_id is None:
         target = (
-            Evse.objects.select_for_update(of=("self",))
-            .select_related("location")
-            .only("uid", "last_updated", *_PATH_OF_LOCATION)
-            .filter(uid__iexact=evse_uid, **on_location)
+            Location.objects.select_for_update()
+            .filter(tenant=tenant, country_code=owner[1], party_id=owner[2], location_id__iexact=location_id)
             .first()
         )
         if target is None:
-            raise NotFound(f"Location {location_id!r} has no EVSE {evse_uid!r}", status_code=2003)
+            raise UnknownLocation(f"Unknown location {location_id!r}", http_status=404)
         return target
-    target = (
-        Connector.objects.select_for_update(of=("self",))
-        .select_related("evse__location")
-        .only(
-            "connector_id",
-            "last_updated",
-            "evse__uid",
-            "evse__last_updated",
-            *(f"evse__{f}" for f in _PATH_OF_LOCATION),
-        )
-        .filter(
-            connector_id__iexact=connector_id,
-            evse__uid__iexact=evse_uid,
-            **{f"evse__{k}": v for k, v in on_location.items()},
-        )
-        .first()
-    )
-    if target is None:
+    if connector_id is None:
+        rows = _LOCKED_EVSE.rows([*owner, evse_uid])
+        if not rows:
+            raise NotFound(f"Location {location_id!r} has no EVSE {evse_uid!r}", status_code=2003)
+        [(evse, location)] = rows
+        evse.location = location
+        return evse
+    rows = _LOCKED_CONNECTOR.rows([*owner, evse_uid, connector_id])
+    if not rows:
         raise NotFound(
             f"EVSE {evse_uid!r} of location {location_id!r} has no connector {connector_id!r}", status_code=2003
         )
-    return target
+    [(connector, evse, location)] = rows
+    evse.location, connector.evse = location, evse
+    return connector
 
 
 @transaction.atomic

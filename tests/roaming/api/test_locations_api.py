@@ -384,3 +384,22 @@ def test_an_evse_status_patch_costs_six_queries_with_its_outbox_rows(client, cpo
         ("downstream-1", ["last_updated", "status"]),
         ("downstream-2", ["last_updated", "status"]),
     ]
+
+
+def test_a_connector_patch_is_owed_to_partners_under_the_connectors_path(client, cpo_partner, emsp_tenant):
+    _, token = cpo_partner
+    downstream, _ = make_partner(emsp_tenant, "FR:DWN:EMSP", name="downstream")
+    PartnerEndpoint.objects.create(
+        tenant=emsp_tenant, partner=downstream, identifier="locations", role="RECEIVER", url="http://x.test/l"
+    )
+    Party.objects.create(tenant=emsp_tenant, country_code="DE", party_id="HUB", role="HUB")  # hubs pass on
+    put(client, f"{BASE_221}/LOC1", LOCATION, token)
+    response = patch(
+        client, f"{BASE_221}/loc1/3256/1", {"max_amperage": 10, "last_updated": "2030-01-01T00:00:01Z"}, token
+    )
+    assert response.json()["status_code"] == 1000
+    assert list(Delivery.objects.filter(method="PATCH").values_list("object_path", "fields")) == [
+        ("NL/CPO/LOC1/3256/1", ["last_updated", "max_amperage"])
+    ]
+    connector = Evse.objects.get(uid="3256").connectors.get(connector_id="1")
+    assert connector.max_amperage == 10 and connector.evse.location.last_updated.year == 2030
