@@ -61,6 +61,65 @@ def bench_database(name: str):
         redis.Redis.from_url(os.environ["REDIS_URL"]).delete(queue)
 
 
+_SERVERS: dict[str, int] = {}  # base URL -> gunicorn master pid
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process (0 if it is gone), from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return [int(child) for child in children.read().split()]
+    except OSError:
+        return []
+
+
+def _database_backends() -> list[int]:
+    """Server processes of the other sessions on the bench database (PostgreSQL on this machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+class CpuMeter:
+    """CPU seconds the web workers and the database's server processes spend while the block runs:
+    a figure per request that noise on a shared machine moves far less than throughput."""
+
+    def __init__(self, base: str):
+        self.master = _SERVERS[base]
+        self.web = self.database = 0.0
+
+    def _sample(self) -> dict[tuple[str, int], float]:
+        workers = _children(self.master)
+        return {
+            **{("web", pid): _cpu_seconds(pid) for pid in workers},
+            **{("database", pid): _cpu_seconds(pid) for pid in _database_backends()},
+        }
+
+    def __enter__(self):
+        self.before = self._sample()
+        return self
+
+    def __exit__(self, *exc):
+        after = self._sample()
+        for (kind, pid), seconds in after.items():
+            spent = seconds - self.before.get((kind, pid), 0.0)
+            setattr(self, kind, getattr(self, kind) + spent)
+        return False
+
+
 @contextmanager
 def gunicorn(*, workers: int, threads: int):
     import requests
@@ -84,6 +143,7 @@ def gunicorn(*, workers: int, threads: int):
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
+    _SERVERS[base] = process.pid
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -115,8 +175,18 @@ def run_clients(worker, jobs: list) -> tuple[list[float], float]:
     return [latency for result in results for latency in result], elapsed
 
 
-def row(name: str, count: int, seconds: float, latencies: list[float], unit_per_request: int = 1) -> dict:
+def row(
+    name: str,
+    count: int,
+    seconds: float,
+    latencies: list[float],
+    unit_per_request: int = 1,
+    cpu: CpuMeter | None = None,
+) -> dict:
+    requests = max(len(latencies), 1)
     return {
+        "web_cpu_ms": cpu.web * 1000 / requests if cpu else None,
+        "database_cpu_ms": cpu.database * 1000 / requests if cpu else None,
         "measure": name,
         "requests": len(latencies),
         "per_second": count / seconds,
@@ -128,12 +198,21 @@ def row(name: str, count: int, seconds: float, latencies: list[float], unit_per_
 
 def print_table(title: str, rows: list[dict], notes: list[str]) -> None:
     print(f"\n{title}\n")
-    print("| measure | requests | throughput | p50 | p99 |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    with_cpu = any(r["web_cpu_ms"] is not None for r in rows)
+    cpu_header, cpu_rule = (" web CPU/request | database CPU/request |", " ---: | ---: |") if with_cpu else ("", "")
+    print(f"| measure | requests | throughput | p50 | p99 |{cpu_header}")
+    print(f"| --- | ---: | ---: | ---: | ---: |{cpu_rule}")
     for r in rows:
+        cpu = ""
+        if with_cpu:
+            cpu = (
+                " - | - |"
+                if r["web_cpu_ms"] is None
+                else f" {r['web_cpu_ms']:.2f} ms | {r['database_cpu_ms']:.2f} ms |"
+            )
         print(
             f"| {r['measure']} | {r['requests']} | {r['per_second']:,.0f}/s "
-            f"| {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms |"
+            f"| {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms |{cpu}"
         )
     for note in notes:
         print(f"\n{note}")

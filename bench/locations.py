@@ -22,7 +22,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._harness import bench_database, gunicorn, print_table, row, run_clients  # noqa: E402
+from bench._harness import CpuMeter, bench_database, gunicorn, print_table, row, run_clients  # noqa: E402
 
 
 def seed(count: int) -> dict:
@@ -203,10 +203,11 @@ def main() -> None:
                 )
             before = Delivery.objects.count()
             per_client = args.patches // 4
-            latencies, elapsed = run_clients(
-                patch_client, [(base, seeded["write_token"], seeded["evses"], per_client, n) for n in range(4)]
-            )
-            rows.append(row("PATCH EVSE status, 2.2.1 (4 clients)", len(latencies), elapsed, latencies))
+            with CpuMeter(base) as cpu:
+                latencies, elapsed = run_clients(
+                    patch_client, [(base, seeded["write_token"], seeded["evses"], per_client, n) for n in range(4)]
+                )
+            rows.append(row("PATCH EVSE status, 2.2.1 (4 clients)", len(latencies), elapsed, latencies, cpu=cpu))
             folded = Delivery.objects.count() - before
         print_table(
             f"Locations benchmark: {args.locations} locations x 4 EVSEs x 2 connectors, gunicorn {args.workers} "

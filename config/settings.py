@@ -86,6 +86,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The embedded default has web and worker writing to one file: wait for the lock instead of
     # failing, and take it when a transaction starts so two writers never deadlock on an upgrade.
     DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+# Hot-path statements (token lookup, status PATCH, outbox) are prepared once per connection on PostgreSQL
+# (partners.rows.prepared_cursor). Turn off behind a pooler in transaction mode that cannot keep them.
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
+if DB_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # psycopg prepares only when a threshold is set; the ORM's client-side-binding cursors never prepare.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_roaming")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

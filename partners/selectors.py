@@ -6,10 +6,8 @@ which parties the partner speaks for.
 
 from __future__ import annotations
 
-from django.db import DEFAULT_DB_ALIAS, connections
-
 from partners.models import AccessToken, Partner, PartnerParty, Party, Role, Tenant
-from partners.rows import JoinedSelect
+from partners.rows import JoinedSelect, prepared_cursor
 
 _LIVE_TOKENS = JoinedSelect(
     "SELECT {columns} FROM {t} t JOIN {p} p ON p.id = t.partner_id JOIN {n} n ON n.id = t.tenant_id "
@@ -38,7 +36,7 @@ def speaks_for(*, partner: Partner, country_code: str, party_id: str) -> bool:
         "WHERE tenant_id = %s AND partner_id = %s AND UPPER(country_code) = UPPER(%s) AND UPPER(party_id) = UPPER(%s) "
         "LIMIT 1"
     )
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [partner.tenant_id, partner.pk, country_code, party_id])
         return cursor.fetchone() is not None
 
@@ -62,6 +60,6 @@ def owner_and_hub_parties(
         "AND (role = %s OR (UPPER(country_code) = UPPER(%s) AND UPPER(party_id) = UPPER(%s)))"
     )
     params += [partner.tenant_id, partner.pk, Role.HUB, country_code, party_id]
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         return [(cc, pid, role, bool(ours)) for cc, pid, role, ours in cursor.fetchall()]

@@ -19,7 +19,7 @@ from django.db.models import BooleanField, DateTimeField, F, JSONField, Prefetch
 from django.db.models.functions import Cast, Upper
 
 from partners.models import Partner, Role, Tenant
-from partners.rows import JoinedSelect
+from partners.rows import JoinedSelect, prepared_cursor
 from roaming.models import Connector, DeliveryMethod, Evse, Location, WireCache
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.errors import NotFound, OcpiError, UnknownLocation
@@ -261,7 +261,7 @@ def _bump(location: Location, stamp: datetime, evse: Evse | None = None) -> None
         _update_row(Evse, evse.pk, {"last_updated": stamp})
     # Plain SQL on the status-update hot path (compiling the ORM's UPDATE cost more than running it).
     stamp = connection.ops.adapt_datetimefield_value(stamp)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"UPDATE {Location._meta.db_table} SET revision = revision + 1, "  # noqa: S608 - the model's table
             "last_updated = CASE WHEN last_updated < %s THEN %s ELSE last_updated END WHERE id = %s",
@@ -276,7 +276,7 @@ def _update_row(model, pk: int, values: dict) -> None:
     fields = [model._meta.get_field(name) for name in values]
     assignments = ", ".join(f'"{field.column}" = %s' for field in fields)
     params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"UPDATE {model._meta.db_table} SET {assignments} WHERE id = %s",  # noqa: S608 - names from the model
             [*params, pk],

@@ -22,6 +22,7 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from partners.models import InterfaceRole, Partner, PartnerStatus, Party, Role
+from partners.rows import prepared_cursor
 from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
 from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerOcpiError, client_for
 from roaming.ocpi.dialect import Dialect, get_dialect
@@ -189,7 +190,7 @@ def _upsert(
         "exclude": exclude_partner_id,
         "only_if_hub": only_if_hub,
     }
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_UPSERT_SQL.format(recipients=chosen), params)
         rows = cursor.fetchall()
     recorded = Recorded()

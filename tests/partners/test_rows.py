@@ -36,3 +36,31 @@ def test_no_match_is_no_rows_and_every_match_is_one(cpo_tenant, emsp_tenant):
     make_partner(emsp_tenant, name="one")
     make_partner(emsp_tenant, name="two")
     assert [p.name for _, p in TOKENS_WITH_PARTNER.rows([emsp_tenant.pk])] == ["one", "two"]
+
+
+def prepared_statements() -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_hot_statements_are_prepared_once_per_connection_and_logged_as_written(cpo_tenant):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_partner(cpo_tenant, name="one")
+    with CaptureQueriesContext(connection) as queries:
+        TOKENS_WITH_PARTNER.rows([cpo_tenant.pk])
+        TOKENS_WITH_PARTNER.rows([cpo_tenant.pk])
+    assert [q["sql"].startswith('SELECT t."id"') for q in queries.captured_queries] == [True, True]
+    assert "WHERE t.tenant_id = %s" in queries.captured_queries[0]["sql"]
+    assert sum("WHERE t.tenant_id = $1" in s for s in prepared_statements()) == 1
+
+
+def test_prepared_statements_can_be_turned_off(cpo_tenant, settings):
+    settings.DB_PREPARED_STATEMENTS = False
+    make_partner(cpo_tenant, name="one")
+    assert [p.name for _, p in TOKENS_WITH_PARTNER.rows([cpo_tenant.pk])] == ["one"]
+    assert not any("WHERE t.tenant_id = $1" in s for s in prepared_statements())
