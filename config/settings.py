@@ -82,6 +82,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 # Check a persistent connection before a request or task reuses it: after a database restart the first
 # query then reconnects instead of failing.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "ops.postgresql"  # the same, with a health check without a round trip
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The embedded default has web and worker writing to one file: wait for the lock instead of
     # failing, and take it when a transaction starts so two writers never deadlock on an upgrade.

@@ -19,7 +19,7 @@ from django.db.models import BooleanField, DateTimeField, F, JSONField, Prefetch
 from django.db.models.functions import Cast, Upper
 
 from partners.models import Partner, Role, Tenant
-from partners.rows import JoinedSelect, prepared_cursor
+from partners.rows import prepared_cursor
 from roaming.models import Connector, DeliveryMethod, Evse, Location, WireCache
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.errors import NotFound, OcpiError, UnknownLocation
@@ -254,33 +254,69 @@ def _record(tenant: Tenant, partner: Partner | None, path: str, method: str, fie
     )
 
 
-def _bump(location: Location, stamp: datetime, evse: Evse | None = None) -> None:
-    """Parents' last_updated follows a child's change (mod_locations PUT/PATCH); the location's
-    revision moves on every write."""
-    if evse is not None and evse.last_updated < stamp:
-        _update_row(Evse, evse.pk, {"last_updated": stamp})
-    # Plain SQL on the status-update hot path (compiling the ORM's UPDATE cost more than running it).
+def _bump(location_id: int, stamp: datetime, evse_id: int | None = None) -> tuple[str, str | None]:
+    """Parents' last_updated follows a child's change (mod_locations PUT/PATCH); the location's revision
+    moves on every write. Returns the location's object path and the EVSE's uid (None without an EVSE).
+    Plain SQL on the status-update hot path: compiling the ORM's UPDATE cost more than running it."""
     stamp = connection.ops.adapt_datetimefield_value(stamp)
+    later = "last_updated = CASE WHEN last_updated < %s THEN %s ELSE last_updated END"
+    uid = None
     with prepared_cursor() as cursor:
+        if evse_id is not None:
+            cursor.execute(
+                f"UPDATE {Evse._meta.db_table} SET {later} WHERE id = %s RETURNING location_id, uid",  # noqa: S608
+                [stamp, stamp, evse_id],
+            )
+            location_id, uid = cursor.fetchone()
         cursor.execute(
-            f"UPDATE {Location._meta.db_table} SET revision = revision + 1, "  # noqa: S608 - the model's table
-            "last_updated = CASE WHEN last_updated < %s THEN %s ELSE last_updated END WHERE id = %s",
-            [stamp, stamp, location.pk],
+            f"UPDATE {Location._meta.db_table} SET revision = revision + 1, {later} "  # noqa: S608 - the model's table
+            "WHERE id = %s RETURNING country_code, party_id, location_id",
+            [stamp, stamp, location_id],
         )
+        return "/".join(cursor.fetchone()), uid
 
 
-def _update_row(model, pk: int, values: dict) -> None:
-    """UPDATE one row's fields by primary key, each value prepared for the database as the ORM would."""
-    if not values:
-        return
+def _assignments(model, values: dict) -> tuple[str, list]:
+    """SET clause and its parameters for `values`, each prepared for the database as the ORM would."""
     fields = [model._meta.get_field(name) for name in values]
-    assignments = ", ".join(f'"{field.column}" = %s' for field in fields)
     params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    return ", ".join(f'"{field.column}" = %s' for field in fields), params
+
+
+# The EVSE or connector a PATCH addresses, by its owner's ids. Ids are CiStrings, unique per parent whatever
+# their case (the models' constraints), so each subquery finds at most one row.
+_OWNED_LOCATION = "l.tenant_id = %s AND l.country_code = %s AND l.party_id = %s AND UPPER(l.location_id) = UPPER(%s)"
+_ADDRESSED = {
+    "evse": (
+        Evse,
+        "SELECT e.id FROM {evse} e JOIN {location} l ON l.id = e.location_id "
+        "WHERE {owned} AND UPPER(e.uid) = UPPER(%s)",
+        "location_id, uid",
+    ),
+    "connector": (
+        Connector,
+        "SELECT c.id FROM {connector} c JOIN {evse} e ON e.id = c.evse_id JOIN {location} l ON l.id = e.location_id "
+        "WHERE {owned} AND UPPER(e.uid) = UPPER(%s) AND UPPER(c.connector_id) = UPPER(%s)",
+        "evse_id, connector_id",
+    ),
+}
+
+
+def _update_addressed(level: str, owner: list, values: dict) -> tuple | None:
+    """UPDATE the EVSE or connector that `owner` (tenant id, country_code, party_id, location_id, evse uid
+    [, connector id]) addresses, in one statement that also locks it; (id, parent id, own id), or None
+    when there is no such object."""
+    model, addressed, returning = _ADDRESSED[level]
+    tables = {m._meta.model_name: m._meta.db_table for m in (Location, Evse, Connector)}
+    subquery = addressed.format(owned=_OWNED_LOCATION, **tables)
+    assignments, params = _assignments(model, values)
     with prepared_cursor() as cursor:
         cursor.execute(
-            f"UPDATE {model._meta.db_table} SET {assignments} WHERE id = %s",  # noqa: S608 - names from the model
-            [*params, pk],
+            f"UPDATE {model._meta.db_table} SET {assignments} "  # noqa: S608 - names from the models
+            f"WHERE id = ({subquery}) RETURNING id, {returning}",
+            [*params, *owner],
         )
+        return cursor.fetchone()
 
 
 @transaction.atomic
@@ -336,7 +372,7 @@ def put_evse(
     evse.save()
     evse.connectors.all().delete()
     Connector.objects.bulk_create(_new_connectors(tenant, evse, data.get("connectors", [])))
-    _bump(location, evse.last_updated)
+    _bump(location.pk, evse.last_updated)
     path = f"{location.object_path}/{evse.uid}"
     _record(tenant, partner, path, DeliveryMethod.PUT)
     return Change(created, "evse", path)
@@ -369,59 +405,10 @@ def put_connector(
         if name in data:
             setattr(connector, name, data[name])
     connector.save()
-    _bump(evse.location, connector.last_updated, evse)
+    _bump(evse.location_id, connector.last_updated, evse.pk)
     path = f"{evse.location.object_path}/{evse.uid}/{connector.connector_id}"
     _record(tenant, partner, path, DeliveryMethod.PUT)
     return Change(created, "connector", path)
-
-
-# What a PATCH of an EVSE or connector reads: enough to update it, bump its parents and name it in the outbox.
-_LOCATION_NAME = ("country_code", "party_id", "location_id", "partner")
-_LOCKED_EVSE = JoinedSelect(
-    "SELECT {columns} FROM {e} e JOIN {l} l ON l.id = e.location_id "
-    "WHERE l.tenant_id = %s AND l.country_code = %s AND l.party_id = %s AND UPPER(l.location_id) = UPPER(%s) "
-    "AND UPPER(e.uid) = UPPER(%s) FOR UPDATE OF e",
-    (Evse, "e", ("location", "uid", "last_updated")),
-    (Location, "l", _LOCATION_NAME),
-)
-_LOCKED_CONNECTOR = JoinedSelect(
-    "SELECT {columns} FROM {c} c JOIN {e} e ON e.id = c.evse_id JOIN {l} l ON l.id = e.location_id "
-    "WHERE l.tenant_id = %s AND l.country_code = %s AND l.party_id = %s AND UPPER(l.location_id) = UPPER(%s) "
-    "AND UPPER(e.uid) = UPPER(%s) AND UPPER(c.connector_id) = UPPER(%s) FOR UPDATE OF c",
-    (Connector, "c", ("evse", "connector_id", "last_updated")),
-    (Evse, "e", ("location", "uid", "last_updated")),
-    (Location, "l", _LOCATION_NAME),
-)
-
-
-def _locked_target(tenant, country_code, party_id, location_id, evse_uid, connector_id):
-    """The object a PATCH addresses, locked, in one query with its parents (the hot path of status updates).
-    Ids are unique per parent whatever their case (the models' constraints), so at most one row matches."""
-    owner = [tenant.pk, country_code.upper(), party_id.upper(), location_id]
-    if evse_uid is None:
-        target = (
-            Location.objects.select_for_update()
-            .filter(tenant=tenant, country_code=owner[1], party_id=owner[2], location_id__iexact=location_id)
-            .first()
-        )
-        if target is None:
-            raise UnknownLocation(f"Unknown location {location_id!r}", http_status=404)
-        return target
-    if connector_id is None:
-        rows = _LOCKED_EVSE.rows([*owner, evse_uid])
-        if not rows:
-            raise NotFound(f"Location {location_id!r} has no EVSE {evse_uid!r}", status_code=2003)
-        [(evse, location)] = rows
-        evse.location = location
-        return evse
-    rows = _LOCKED_CONNECTOR.rows([*owner, evse_uid, connector_id])
-    if not rows:
-        raise NotFound(
-            f"EVSE {evse_uid!r} of location {location_id!r} has no connector {connector_id!r}", status_code=2003
-        )
-    [(connector, evse, location)] = rows
-    evse.location, connector.evse = location, evse
-    return connector
 
 
 @transaction.atomic
@@ -444,33 +431,54 @@ def patch(
     for name, expected in (("location_id", location_id), ("uid", evse_uid), ("connector_id", connector_id)):
         if expected is not None:
             ownership.check_ids({"id" if name != "uid" else "uid": (fields.pop(name, None), expected)})
-    target = _locked_target(tenant, country_code, party_id, location_id, evse_uid, connector_id)
     evses = fields.pop("evses", None)
+    connectors = fields.pop("connectors", None)
     allowed = {"location": _LOCATION_FIELDS, "evse": _EVSE_FIELDS, "connector": _CONNECTOR_FIELDS}[level]
     updates = {k: v for k, v in fields.items() if k in allowed}
-    connectors = fields.pop("connectors", None)
     if level == "location":
-        Location.objects.filter(pk=target.pk).update(**updates, revision=F("revision") + 1)
-    else:
-        _update_row(type(target), target.pk, updates)
-    for name, value in updates.items():
-        setattr(target, name, value)
-    if level == "location":
-        location, path = target, target.object_path
+        location = (
+            Location.objects.select_for_update()
+            .filter(
+                tenant=tenant,
+                country_code=country_code.upper(),
+                party_id=party_id.upper(),
+                location_id__iexact=location_id,
+            )
+            .first()
+        )
+        if location is None:
+            raise UnknownLocation(f"Unknown location {location_id!r}", http_status=404)
+        Location.objects.filter(pk=location.pk).update(**updates, revision=F("revision") + 1)
         if evses is not None:
-            _replace_evses(tenant, target, evses)
-    elif level == "evse":
-        location, path = target.location, f"{target.location.object_path}/{target.uid}"
-        if connectors is not None:
-            target.connectors.all().delete()
-            Connector.objects.bulk_create(_new_connectors(tenant, target, connectors))
-        _bump(location, target.last_updated)
+            _replace_evses(tenant, location, evses)
+        path = location.object_path
     else:
-        location = target.evse.location
-        path = f"{location.object_path}/{target.evse.uid}/{target.connector_id}"
-        _bump(location, target.last_updated, target.evse)
+        owner = [tenant.pk, country_code.upper(), party_id.upper(), location_id, evse_uid]
+        if level == "evse":
+            updated = _update_addressed("evse", owner, updates)
+            if updated is None:
+                raise NotFound(f"Location {location_id!r} has no EVSE {evse_uid!r}", status_code=2003)
+            evse_pk, location_pk, uid = updated
+            if connectors is not None:
+                Connector.objects.filter(evse_id=evse_pk).delete()
+                evse = Evse(pk=evse_pk, tenant=tenant)
+                Connector.objects.bulk_create(_new_connectors(tenant, evse, connectors))
+            location_path, _ = _bump(location_pk, updates["last_updated"])
+            path = f"{location_path}/{uid}"
+        else:
+            updated = _update_addressed("connector", [*owner, connector_id], updates)
+            if updated is None:
+                raise NotFound(
+                    f"EVSE {evse_uid!r} of location {location_id!r} has no connector {connector_id!r}",
+                    status_code=2003,
+                )
+            _, evse_pk, own_id = updated
+            location_path, uid = _bump(None, updates["last_updated"], evse_pk)
+            path = f"{location_path}/{uid}/{own_id}"
     changed = sorted(
-        set(updates) | ({"evses"} if evses is not None else set()) | ({"connectors"} if connectors else set())
+        set(updates)
+        | ({"evses"} if evses is not None else set())
+        | ({"connectors"} if connectors is not None else set())
     )
     _record(tenant, partner, path, DeliveryMethod.PATCH, changed)
     return Change(False, level, path)
@@ -481,10 +489,9 @@ def set_evse_status(*, evse: Evse, status: str) -> Change:
     """The tenant's own EVSE changes status (charge point backend, simulator, admin): PATCH to partners."""
     stamp = now()
     Evse.objects.filter(pk=evse.pk).update(status=status, last_updated=stamp)
-    location = evse.location
-    _bump(location, stamp)
-    path = f"{location.object_path}/{evse.uid}"
-    _record(evse.tenant, location.partner, path, DeliveryMethod.PATCH, ["status"])
+    location_path, _ = _bump(evse.location_id, stamp)
+    path = f"{location_path}/{evse.uid}"
+    _record(evse.tenant, evse.location.partner, path, DeliveryMethod.PATCH, ["status"])
     return Change(False, "evse", path)
 
 
