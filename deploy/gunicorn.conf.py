@@ -18,3 +18,14 @@ max_requests = 10000
 max_requests_jitter = 1000
 accesslog = None  # the platform logs each OCPI request itself, with its ids
 wsgi_app = "config.wsgi:application"
+
+# Requests served on one keep-alive connection before it is closed (with "Connection: close", so clients
+# simply reconnect), as nginx's keepalive_requests. A worker keeps the connections it accepted: a few busy
+# partners that connected at once can all land on one process while the others idle. Closing now and
+# then lets the next connection go to whichever worker is free. 0 keeps connections open indefinitely.
+keepalive_requests = int(os.environ.get("WEB_KEEPALIVE_REQUESTS", 100))
+
+
+def pre_request(worker, req):
+    if keepalive_requests and req.req_number >= keepalive_requests:
+        req.must_close = True

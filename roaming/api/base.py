@@ -58,7 +58,11 @@ class OcpiView(APIView):
 
     @property
     def routing(self):
-        return routing_from_request(self.request)
+        """The request's routing headers, read once (a malformed one raises each time it is asked for)."""
+        routing = getattr(self.request, "_routing", None)
+        if routing is None:
+            routing = self.request._routing = routing_from_request(self.request)
+        return routing
 
     def tenant_url(self, *parts: str) -> str:
         base = f"{settings.OCPI_BASE_URL.rstrip('/')}/ocpi/{self.tenant.slug}"

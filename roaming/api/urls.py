@@ -1,6 +1,6 @@
 """OCPI URLs: /ocpi/<tenant>/versions, /ocpi/<tenant>/<version>, and every module below it."""
 
-from django.urls import re_path
+from django.urls import include, re_path
 
 from roaming.api.catchall import UnknownRouteView
 from roaming.api.credentials import CredentialsView
@@ -13,12 +13,11 @@ VERSION = r"(?P<version>\d+\.\d+(?:\.\d+)?)"
 
 
 def _module_patterns():
+    """One prefix per module interface, its views below it: a request's path is tried against a dozen
+    prefixes rather than every view of every module."""
     for route in routes():
-        for suffix, view in route.views:
-            yield re_path(
-                rf"^{TENANT}/{VERSION}/{route.segment}/{route.identifier}{suffix}/?$",
-                view.as_view(route=route),
-            )
+        views = [re_path(rf"^{suffix}/?$", view.as_view(route=route)) for suffix, view in route.views]
+        yield re_path(rf"^{TENANT}/{VERSION}/{route.segment}/{route.identifier}(?=/|$)", include(views))
 
 
 urlpatterns = [

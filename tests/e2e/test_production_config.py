@@ -31,6 +31,7 @@ def test_gunicorn_starts_in_production_mode_and_is_ready(settings, tmp_path):
         "BIND": f"127.0.0.1:{port}",
         "WEB_WORKERS": "1",
         "WEB_THREADS": "2",
+        "WEB_KEEPALIVE_REQUESTS": "3",
         "STATIC_ROOT": str(tmp_path),
     }
     # The release step of the Procfile: static files collected for whitenoise to serve.
@@ -60,6 +61,16 @@ def test_gunicorn_starts_in_production_mode_and_is_ready(settings, tmp_path):
         assert login.status_code == 200 and login.headers["X-Content-Type-Options"] == "nosniff"
         css = requests.get(f"http://127.0.0.1:{port}/static/admin/css/base.css", timeout=2)
         assert css.status_code == 200 and "text/css" in css.headers["Content-Type"]
+        # A keep-alive connection is closed politely after WEB_KEEPALIVE_REQUESTS requests.
+        with requests.Session() as session:
+            answers = [session.get(f"http://127.0.0.1:{port}/health/live", timeout=2) for _ in range(4)]
+        assert [a.headers.get("Connection", "keep-alive").lower() for a in answers] == [
+            "keep-alive",
+            "keep-alive",
+            "close",
+            "keep-alive",
+        ]
+        assert all(a.status_code == 200 for a in answers)
     finally:
         process.terminate()
         process.wait(timeout=20)
