@@ -16,8 +16,11 @@ def _module_patterns():
     """One prefix per module interface, its views below it: a request's path is tried against a dozen
     prefixes rather than every view of every module."""
     for route in routes():
-        views = [re_path(rf"^{suffix}/?$", view.as_view(route=route)) for suffix, view in route.views]
-        yield re_path(rf"^{TENANT}/{VERSION}/{route.segment}/{route.identifier}(?=/|$)", include(views))
+        views = [
+            re_path(rf"^{suffix.removeprefix('/')}/?$" if suffix else "^$", view.as_view(route=route))
+            for suffix, view in route.views
+        ]
+        yield re_path(rf"^{TENANT}/{VERSION}/{route.segment}/{route.identifier}(?:/|$)", include(views))
 
 
 urlpatterns = [

@@ -52,3 +52,9 @@ def test_short_secret_key_is_refused(environment):
     env = environment({**GOOD_ENV, "SECRET_KEY": "short"})
     with pytest.raises(ImproperlyConfigured, match="32 characters"):
         check_production_settings(settings_from(env), None)
+
+
+def test_django_system_checks_report_nothing_not_even_a_warning():
+    from django.core.management import call_command
+
+    call_command("check", fail_level="WARNING")  # raises SystemCheckError on any finding
