@@ -76,13 +76,21 @@ class JoinedSelect:
     """A SELECT of some (or all) columns of joined models.
 
     `template` is the statement with `{columns}` where the selected columns go, `{<alias>}` for each
-    model's table, and any names given to `rows()` as further placeholders (e.g. a list of `%s`).
-    `parts` are (model, alias, field names or None for every concrete field), in row order.
+    model's table (and for each of `tables`, models joined without loading them), and any names given
+    to `rows()` as further placeholders (e.g. a list of `%s`). `parts` are (model, alias, field names or
+    None for every concrete field), in row order. Columns the template selects after `{columns}` come
+    back as plain values after the instances.
     """
 
-    def __init__(self, template: str, *parts: tuple[type[models.Model], str, tuple[str, ...] | None]):
+    def __init__(
+        self,
+        template: str,
+        *parts: tuple[type[models.Model], str, tuple[str, ...] | None],
+        tables: dict[str, type[models.Model]] | None = None,
+    ):
         self.template = template
         self.parts = parts
+        self.tables = tables or {}
 
     def _compiled(self, db) -> tuple[str, list[_Part]]:
         # Per connection object: converters may belong to the backend's connection.
@@ -104,6 +112,7 @@ class JoinedSelect:
                 loaders.append(_Part(model, [field.attname for field in fields], start, converters))
                 start += len(fields)
             tables = {alias: model._meta.db_table for model, alias, _ in self.parts}
+            tables.update({alias: model._meta.db_table for alias, model in self.tables.items()})
             sql = self.template.replace("{columns}", ", ".join(columns))
             for alias, table in tables.items():
                 sql = sql.replace("{" + alias + "}", table)
@@ -111,7 +120,7 @@ class JoinedSelect:
         return compiled
 
     def rows(self, params: list, **placeholders: str) -> list[tuple[models.Model, ...]]:
-        """Each row as one instance per part, in the order of `parts`."""
+        """Each row as one instance per part, in the order of `parts`, then any further columns."""
         db = connections[DEFAULT_DB_ALIAS]
         sql, loaders = self._compiled(db)
         if placeholders:
@@ -119,4 +128,5 @@ class JoinedSelect:
         with prepared_cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        return [tuple(loader.load(row, db) for loader in loaders) for row in fetched]
+        width = loaders[-1].start + len(loaders[-1].attnames)
+        return [(*(loader.load(row, db) for loader in loaders), *row[width:]) for row in fetched]

@@ -9,24 +9,61 @@ from __future__ import annotations
 from partners.models import AccessToken, Partner, PartnerParty, Party, Role, Tenant
 from partners.rows import JoinedSelect, prepared_cursor
 
-_LIVE_TOKENS = JoinedSelect(
-    "SELECT {columns} FROM {t} t JOIN {p} p ON p.id = t.partner_id JOIN {n} n ON n.id = t.tenant_id "
-    "WHERE n.slug = %s AND n.is_active AND t.revoked_at IS NULL AND t.token_hash IN ({hashes})",
-    (AccessToken, "t", None),
-    (Partner, "p", None),
-    (Tenant, "n", None),
+_TOKEN_JOINS = (
+    "FROM {t} t JOIN {p} p ON p.id = t.partner_id JOIN {n} n ON n.id = t.tenant_id "
+    "WHERE n.slug = %s AND n.is_active AND t.revoked_at IS NULL AND t.token_hash IN ({hashes})"
+)
+_TOKEN_PARTS = ((AccessToken, "t", None), (Partner, "p", None), (Tenant, "n", None))
+_LIVE_TOKENS = JoinedSelect("SELECT {columns} " + _TOKEN_JOINS, *_TOKEN_PARTS)
+# The same, with the partner's parties that a write under country_code*party_id needs (owner_and_hub_parties):
+# one row per such party, or one row with NULLs when there is none.
+_LIVE_TOKENS_WITH_PARTIES = JoinedSelect(
+    "SELECT {columns}, UPPER(pp.country_code), UPPER(pp.party_id), pp.role, {addressed} "
+    + _TOKEN_JOINS.replace(
+        " WHERE ",
+        " LEFT JOIN {pp} pp ON pp.tenant_id = t.tenant_id AND pp.partner_id = p.id AND (pp.role = %s "
+        "OR (UPPER(pp.country_code) = UPPER(%s) AND UPPER(pp.party_id) = UPPER(%s))) WHERE ",
+    ),
+    *_TOKEN_PARTS,
+    tables={"pp": PartnerParty},
+)
+_ADDRESSED_TO_US = (
+    "EXISTS (SELECT 1 FROM {party} WHERE tenant_id = t.tenant_id AND country_code = %s AND party_id = %s)"
 )
 
 
-def live_tokens(*, tenant_slug: str, token_hashes: list[str]) -> list[AccessToken]:
+def live_tokens(
+    *,
+    tenant_slug: str,
+    token_hashes: list[str],
+    owner: tuple[str, str] | None = None,
+    to_party: tuple[str, str] | None = None,
+) -> list[AccessToken]:
     """Unrevoked tokens of the active tenant `tenant_slug` among `token_hashes`, each with `.partner` and
-    `.tenant` loaded (the same as AccessToken.objects.active().select_related("partner", "tenant"))."""
+    `.tenant` loaded (the same as AccessToken.objects.active().select_related("partner", "tenant")).
+
+    With `owner` (country_code, party_id), each token also carries `.owner_and_hub_parties`: what
+    owner_and_hub_parties() would answer for its partner, `owner` and `to_party`, read in the same statement."""
     if not token_hashes:
         return []
-    rows = _LIVE_TOKENS.rows([tenant_slug, *token_hashes], hashes=", ".join(["%s"] * len(token_hashes)))
-    for token, partner, tenant in rows:
-        token.partner, token.tenant = partner, tenant
-    return [token for token, _, _ in rows]
+    hashes = ", ".join(["%s"] * len(token_hashes))
+    if owner is None:
+        rows = _LIVE_TOKENS.rows([tenant_slug, *token_hashes], hashes=hashes)
+        for token, partner, tenant in rows:
+            token.partner, token.tenant = partner, tenant
+        return [token for token, _, _ in rows]
+    addressed = "1" if to_party is None else _ADDRESSED_TO_US.replace("{party}", Party._meta.db_table)
+    params = [*(to_party or ()), Role.HUB, *owner, tenant_slug, *token_hashes]
+    tokens: dict[int, AccessToken] = {}
+    for token, partner, tenant, cc, pid, role, ours in _LIVE_TOKENS_WITH_PARTIES.rows(
+        params, hashes=hashes, addressed=addressed
+    ):
+        token = tokens.setdefault(token.pk, token)
+        if not hasattr(token, "owner_and_hub_parties"):
+            token.partner, token.tenant, token.owner_and_hub_parties = partner, tenant, []
+        if role is not None:
+            token.owner_and_hub_parties.append((cc, pid, role, bool(ours)))
+    return list(tokens.values())
 
 
 def speaks_for(*, partner: Partner, country_code: str, party_id: str) -> bool:

@@ -83,15 +83,31 @@ class OcpiView(APIView):
             raise InvalidParameters("Body must be a JSON object")
         return data
 
+    #: views whose URL names the party that owns what they write (country_code, party_id) check it with
+    #: ensure_owner(); authentication then reads the parties that check needs with the caller's token.
+    checks_owner = False
+
+    def written_owner(self) -> tuple[tuple[str, str], tuple[str, str] | None] | None:
+        """((country_code, party_id) of the URL, the OCPI-to party or None) for views that check the owner."""
+        if not self.checks_owner or "country_code" not in self.kwargs or "party_id" not in self.kwargs:
+            return None
+        to_party = self.addressed_party()
+        addressed = (to_party.country_code, to_party.party_id) if to_party is not None else None
+        return (self.kwargs["country_code"], self.kwargs["party_id"]), addressed
+
     def ensure_owner(self, country_code: str, party_id: str) -> None:
         """A partner writes only under its own parties' country_code/party_id (transport_and_format); a hub
         under those it serves, for the party its OCPI-from headers name."""
+        to_party = self.addressed_party()
+        read = getattr(self.request.auth, "owner_and_hub_parties", None)
+        asked = ((country_code, party_id), (to_party.country_code, to_party.party_id) if to_party else None)
         check_owner(
             self.partner,
             country_code=country_code,
             party_id=party_id,
             sender=self.sending_party,
-            to_party=self.addressed_party(),
+            to_party=to_party,
+            parties=read if read is not None and asked == self.written_owner() else None,
         )
 
     def sending_party(self) -> PartyRef | None:

@@ -42,12 +42,22 @@ def token_candidates(header: str, *, prefer_base64: bool) -> list[TokenCandidate
     return candidates
 
 
-def authenticate_header(header: str, *, tenant_slug: str, dialect) -> AccessToken:
+def authenticate_header(
+    header: str,
+    *,
+    tenant_slug: str,
+    dialect,
+    owner: tuple[str, str] | None = None,
+    to_party: tuple[str, str] | None = None,
+) -> AccessToken:
     """The live token of a partner of the active tenant `tenant_slug` that the header carries, with its
-    tenant and partner, in one query; NotFound for a tenant that does not exist, else Unauthorized."""
+    tenant and partner, in one query; NotFound for a tenant that does not exist, else Unauthorized.
+    With `owner`, the same query reads the partner's parties a write under it is checked against
+    (`.owner_and_hub_parties`, see partners.selectors.live_tokens)."""
     candidates = token_candidates(header, prefer_base64=dialect.token_base64 if dialect is not None else False)
     hashes = [hash_token(c.value) for c in candidates]
-    found = {t.token_hash: t for t in live_tokens(tenant_slug=tenant_slug, token_hashes=hashes)}
+    live = live_tokens(tenant_slug=tenant_slug, token_hashes=hashes, owner=owner, to_party=to_party)
+    found = {t.token_hash: t for t in live}
     for candidate in candidates:
         digest = hash_token(candidate.value)
         token = found.get(digest)
@@ -75,10 +85,14 @@ class OcpiTokenAuthentication(BaseAuthentication):
     """DRF authentication: the token names the partner and, with the URL's slug, the tenant."""
 
     def authenticate(self, request):
+        view = (request.parser_context or {}).get("view")
+        owner = view.written_owner() if hasattr(view, "written_owner") else None
         token = authenticate_header(
             request.headers.get("Authorization", ""),
             tenant_slug=request.tenant_slug,
             dialect=getattr(request, "dialect", None),
+            owner=owner and owner[0],
+            to_party=owner and owner[1],
         )
         request._request.tenant = token.tenant
         return token.partner, token

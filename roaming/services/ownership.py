@@ -29,20 +29,24 @@ def check_owner(
     party_id: str,
     sender: Callable[[], PartyRef | None],
     to_party: PartyRef | None = None,
+    parties: list[tuple[str, str, str, bool]] | None = None,
 ) -> None:
     """A partner writes only under its own parties. Through a hub (a partner with a HUB party) the request is
     that of the party `sender()` reads from OCPI-from (2.2.1 message routing), which must be the owner itself,
     or the hub's own party pushing a served party's object to all (Broadcast Push: "the party-id and
     country-code in the URL segments will still be the original party-id and country-code").
     A request addressed (OCPI-to) to a party not ours is checked as a hub would (see check_receiver).
-    One plain statement for a partner that is not a hub (partners.selectors), as before hubs."""
+    One plain statement for a partner that is not a hub (partners.selectors), none when `parties` (what
+    owner_and_hub_parties() answers) was read with the caller's token."""
     owner = PartyRef(country_code.upper(), party_id.upper())
-    rows = owner_and_hub_parties(
-        partner=partner,
-        country_code=country_code,
-        party_id=party_id,
-        to_party=(to_party.country_code, to_party.party_id) if to_party is not None else None,
-    )
+    rows = parties
+    if rows is None:
+        rows = owner_and_hub_parties(
+            partner=partner,
+            country_code=country_code,
+            party_id=party_id,
+            to_party=(to_party.country_code, to_party.party_id) if to_party is not None else None,
+        )
     listed = [(PartyRef(cc, pid), role, to_us) for cc, pid, role, to_us in rows]
     if owner not in {party for party, _, _ in listed}:
         raise Forbidden(f"Party {country_code}*{party_id} is not one of this partner's parties")

@@ -56,3 +56,26 @@ def test_owner_and_hub_parties_name_the_owner_and_the_hubs_and_whether_the_addre
     rows = owner_and_hub_parties(partner=hub, country_code="FR", party_id="OTH", to_party=("SE", "XYZ"))
     assert sorted(rows) == [("FR", "OTH", "EMSP", False), ("NL", "HUB", "HUB", False)]
     assert owner_and_hub_parties(partner=hub, country_code="SE", party_id="XYZ") == [("NL", "HUB", "HUB", True)]
+
+
+def test_tokens_read_with_the_parties_of_an_owner_answer_as_owner_and_hub_parties(cpo_tenant):
+    from partners.selectors import owner_and_hub_parties
+
+    hub, hub_token = make_partner(cpo_tenant, "NL:HUB:HUB", "de:ems:EMSP", "FR:OTH:EMSP", name="hub")
+    plain, plain_token = make_partner(cpo_tenant, "BE:EMS:EMSP", name="plain")
+    cases = [
+        (("DE", "EMS"), ("NL", "CPO")),  # a served party, addressed to one of ours
+        (("FR", "OTH"), ("SE", "XYZ")),  # addressed to a party that is not ours
+        (("SE", "XYZ"), None),  # nobody's party: the hub's own parties only
+        (("be", "ems"), None),
+    ]
+    for partner, raw in ((hub, hub_token), (plain, plain_token)):
+        for owner, to_party in cases:
+            [token] = live_tokens(tenant_slug="cpo", token_hashes=[hash_token(raw)], owner=owner, to_party=to_party)
+            assert token.partner == partner and token.tenant == cpo_tenant
+            expected = owner_and_hub_parties(
+                partner=partner, country_code=owner[0], party_id=owner[1], to_party=to_party
+            )
+            assert sorted(token.owner_and_hub_parties) == sorted(expected), (partner.name, owner, to_party)
+    [token] = live_tokens(tenant_slug="cpo", token_hashes=[hash_token(plain_token)], owner=("SE", "XYZ"))
+    assert token.owner_and_hub_parties == []

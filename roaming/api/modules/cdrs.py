@@ -48,6 +48,8 @@ class ReceiverPostView(OcpiView):
 
 
 class ReceiverGetView(OcpiView):
+    checks_owner = True
+
     def get(self, request, tenant, version, country_code, party_id, cdr_id):
         self.ensure_owner(country_code, party_id)
         cdr = cdrs.find(cdrs.owned_by(tenant=self.tenant, country_code=country_code, party_id=party_id), cdr_id=cdr_id)

@@ -48,6 +48,8 @@ class SenderObjectView(OcpiView):
 class ReceiverView(OcpiView):
     """GET, PUT and PATCH of one partner location, EVSE or connector."""
 
+    checks_owner = True
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         check_segments(kwargs)

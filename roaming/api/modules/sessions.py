@@ -50,6 +50,8 @@ class ChargingPreferencesView(OcpiView):
 
 
 class ReceiverView(OcpiView):
+    checks_owner = True
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         check_segments(kwargs)

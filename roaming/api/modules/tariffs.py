@@ -31,6 +31,8 @@ class SenderListView(OcpiView):
 
 
 class ReceiverView(OcpiView):
+    checks_owner = True
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         for name, limit in SEGMENT_LIMITS.items():

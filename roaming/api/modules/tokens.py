@@ -57,6 +57,8 @@ class AuthorizeView(OcpiView):
 
 
 class ReceiverView(OcpiView):
+    checks_owner = True
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         check_segments(kwargs)
