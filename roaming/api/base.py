@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from roaming.ocpi.dialect import get_dialect
-from roaming.ocpi.envelope import envelope
+from roaming.ocpi.envelope import OcpiJSONRenderer, envelope
 from roaming.ocpi.errors import InvalidParameters, NotFound, OcpiError
 from roaming.ocpi.headers import PartyRef, log_context_var, routing_from_request, routing_headers
 from roaming.ocpi.pagination import paginate
@@ -17,6 +17,9 @@ from roaming.services.ownership import check_owner
 
 if TYPE_CHECKING:
     from partners.models import Tenant
+
+
+_RENDERER = OcpiJSONRenderer()
 
 
 class OcpiView(APIView):
@@ -43,6 +46,11 @@ class OcpiView(APIView):
         super().initial(request, *args, **kwargs)  # authentication sets request.tenant
         # Every later log line of this request names the tenant and the partner (never a token).
         log_context_var.set({**log_context_var.get(), "tenant": self.tenant.slug, "partner": request.user.name})
+
+    def perform_content_negotiation(self, request, force=False):
+        """OCPI speaks only JSON: every answer is the JSON envelope, whatever the Accept header asks for
+        (no 406, no parsing of Accept on every request)."""
+        return _RENDERER, _RENDERER.media_type
 
     @property
     def tenant(self) -> Tenant:

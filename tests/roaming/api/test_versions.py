@@ -140,3 +140,11 @@ def test_request_ids_are_generated_when_absent(client, emsp_partner):
     response = client.get("/ocpi/cpo/versions", **auth(token))
     assert len(response["X-Request-ID"]) == 36
     assert len(response["X-Correlation-ID"]) == 36
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/xml", "*/*", ""])
+def test_every_answer_is_the_json_envelope_whatever_accept_asks_for(client, emsp_partner, accept):
+    _, token = emsp_partner
+    response = client.get("/ocpi/cpo/versions", HTTP_ACCEPT=accept, **auth(token))
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.json()["status_code"] == 1000
