@@ -21,7 +21,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._harness import bench_database, gunicorn, print_table, row, run_clients  # noqa: E402
+from bench._harness import CpuMeter, bench_database, gunicorn, print_table, row, run_clients  # noqa: E402
 
 
 def seed(count: int) -> str:
@@ -90,13 +90,14 @@ def main() -> None:
         token = seed(args.tokens)
         with gunicorn(workers=args.workers, threads=args.threads) as base:
             client((base, token, 50, args.tokens, 99))  # warm up
-            latencies, elapsed = run_clients(
-                client, [(base, token, args.requests // 4, args.tokens, n) for n in range(4)]
-            )
+            with CpuMeter(base) as cpu:
+                latencies, elapsed = run_clients(
+                    client, [(base, token, args.requests // 4, args.tokens, n) for n in range(4)]
+                )
         print_table(
             f"Real-time authorization: {args.tokens} tokens, gunicorn {args.workers} workers x {args.threads} threads, "
             f"PostgreSQL, 4 client processes on the same {os.cpu_count()}-core machine",
-            [row("POST tokens/{uid}/authorize, 2.2.1 (4 clients)", len(latencies), elapsed, latencies)],
+            [row("POST tokens/{uid}/authorize, 2.2.1 (4 clients)", len(latencies), elapsed, latencies, cpu=cpu)],
             [
                 "Each authorization is two indexed queries: the caller's credentials token with its partner "
                 "and tenant, and the driver's token."

@@ -8,6 +8,8 @@ fields' database converters), so callers get the objects a queryset with `select
 
 On PostgreSQL the statements run through `prepared_cursor()`: parsed and planned once per
 connection instead of on every request, which halves the database's CPU per status update.
+psycopg forgets a connection's prepared statements when a transaction rolls back (e.g. an OCPI
+error raised inside one) and prepares them again on their next use.
 """
 
 from __future__ import annotations
