@@ -86,13 +86,14 @@ class OcpiTokenAuthentication(BaseAuthentication):
 
     def authenticate(self, request):
         view = (request.parser_context or {}).get("view")
-        owner = view.written_owner() if hasattr(view, "written_owner") else None
+        written = view.written_owner() if hasattr(view, "written_owner") else None
+        owner, to_party = written if written is not None else (None, None)
         token = authenticate_header(
             request.headers.get("Authorization", ""),
             tenant_slug=request.tenant_slug,
             dialect=getattr(request, "dialect", None),
-            owner=owner and owner[0],
-            to_party=owner and owner[1],
+            owner=owner,
+            to_party=to_party,
         )
         request._request.tenant = token.tenant
         return token.partner, token
