@@ -1,6 +1,8 @@
 """The health check before a persistent connection is reused: no round trip for a live connection,
 and a connection the server ended is replaced before the request's first query."""
 
+import time
+
 import pytest
 from django.db import connection, connections
 
@@ -47,13 +49,13 @@ def test_a_live_idle_connection_passes_without_a_statement(persistent):
 def test_a_connection_the_server_ended_is_replaced_before_the_next_query(persistent):
     pid = backend_pid(persistent)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])  # waits until the session has ended
         assert cursor.fetchone()[0] is True
-    for _ in range(50):  # the FATAL notice reaches the socket right after the backend exits
-        if not persistent.is_usable():
-            break
-    else:
-        pytest.fail("a terminated session still looked usable")
+    deadline = time.monotonic() + 5
+    while persistent.is_usable():  # the FATAL notice reaches the socket as the session ends
+        if time.monotonic() > deadline:
+            pytest.fail("a terminated session still looked usable")
+        time.sleep(0.02)
     persistent.health_check_done = False
     persistent.close_if_health_check_failed()
     assert backend_pid(persistent) != pid
