@@ -254,26 +254,61 @@ def _record(tenant: Tenant, partner: Partner | None, path: str, method: str, fie
     )
 
 
-def _bump(location_id: int, stamp: datetime, evse_id: int | None = None) -> tuple[str, str | None]:
+# Writes lock a location before its EVSEs and an EVSE before its connectors, the order a PUT of a whole
+# location takes: two writes to one location never wait for each other's locks in opposite orders.
+_LATER = "last_updated = CASE WHEN last_updated < %s THEN %s ELSE last_updated END"
+
+
+def _bump(location_id: int, stamp: datetime, evse_id: int | None = None) -> str:
     """Parents' last_updated follows a child's change (mod_locations PUT/PATCH); the location's revision
-    moves on every write. Returns the location's object path and the EVSE's uid (None without an EVSE).
+    moves on every write. Returns the location's object path. Call before writing the child (lock order).
     Plain SQL on the status-update hot path: compiling the ORM's UPDATE cost more than running it."""
     stamp = connection.ops.adapt_datetimefield_value(stamp)
-    later = "last_updated = CASE WHEN last_updated < %s THEN %s ELSE last_updated END"
-    uid = None
     with prepared_cursor() as cursor:
-        if evse_id is not None:
-            cursor.execute(
-                f"UPDATE {Evse._meta.db_table} SET {later} WHERE id = %s RETURNING location_id, uid",  # noqa: S608
-                [stamp, stamp, evse_id],
-            )
-            location_id, uid = cursor.fetchone()
         cursor.execute(
-            f"UPDATE {Location._meta.db_table} SET revision = revision + 1, {later} "  # noqa: S608 - the model's table
+            f"UPDATE {Location._meta.db_table} SET revision = revision + 1, {_LATER} "  # noqa: S608 - the model's table
             "WHERE id = %s RETURNING country_code, party_id, location_id",
             [stamp, stamp, location_id],
         )
-        return "/".join(cursor.fetchone()), uid
+        path = "/".join(cursor.fetchone())
+        if evse_id is not None:
+            cursor.execute(f"UPDATE {Evse._meta.db_table} SET {_LATER} WHERE id = %s", [stamp, stamp, evse_id])  # noqa: S608
+    return path
+
+
+def _bump_owned_location(owner: list, stamp: datetime) -> tuple[int, str] | None:
+    """_bump() of the location `owner` (tenant id, country_code, party_id, location_id) names, found and
+    locked by the same statement: (its id, its object path), or None when there is no such location."""
+    stamp = connection.ops.adapt_datetimefield_value(stamp)
+    table = Location._meta.db_table
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET revision = revision + 1, {_LATER} WHERE id = ("  # noqa: S608 - the model's table
+            f"SELECT id FROM {table} WHERE tenant_id = %s AND country_code = %s AND party_id = %s "
+            "AND UPPER(location_id) = UPPER(%s)) RETURNING id, country_code, party_id, location_id",
+            [stamp, stamp, *owner],
+        )
+        row = cursor.fetchone()
+    return None if row is None else (row[0], "/".join(row[1:]))
+
+
+# The child a PATCH addresses under its parent: (model, parent column, id column). Ids are CiStrings, unique
+# per parent whatever their case (the models' constraints), so each subquery finds at most one row.
+_CHILDREN = {"evse": (Evse, "location_id", "uid"), "connector": (Connector, "evse_id", "connector_id")}
+
+
+def _update_child(level: str, parent_id: int, own_id: str, assignments: str, params: list) -> tuple | None:
+    """UPDATE the EVSE or connector `own_id` of the parent row `parent_id`, found and locked by the same
+    statement: (its id, its id as stored), or None when there is none."""
+    model, parent, column = _CHILDREN[level]
+    table = model._meta.db_table
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} WHERE id = ("  # noqa: S608 - names from the models
+            f"SELECT id FROM {table} WHERE {parent} = %s AND UPPER({column}) = UPPER(%s)) RETURNING id, {column}",
+            [*params, parent_id, own_id],
+        )
+        return cursor.fetchone()
 
 
 def _assignments(model, values: dict) -> tuple[str, list]:
@@ -281,42 +316,6 @@ def _assignments(model, values: dict) -> tuple[str, list]:
     fields = [model._meta.get_field(name) for name in values]
     params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
     return ", ".join(f'"{field.column}" = %s' for field in fields), params
-
-
-# The EVSE or connector a PATCH addresses, by its owner's ids. Ids are CiStrings, unique per parent whatever
-# their case (the models' constraints), so each subquery finds at most one row.
-_OWNED_LOCATION = "l.tenant_id = %s AND l.country_code = %s AND l.party_id = %s AND UPPER(l.location_id) = UPPER(%s)"
-_ADDRESSED = {
-    "evse": (
-        Evse,
-        "SELECT e.id FROM {evse} e JOIN {location} l ON l.id = e.location_id "
-        "WHERE {owned} AND UPPER(e.uid) = UPPER(%s)",
-        "location_id, uid",
-    ),
-    "connector": (
-        Connector,
-        "SELECT c.id FROM {connector} c JOIN {evse} e ON e.id = c.evse_id JOIN {location} l ON l.id = e.location_id "
-        "WHERE {owned} AND UPPER(e.uid) = UPPER(%s) AND UPPER(c.connector_id) = UPPER(%s)",
-        "evse_id, connector_id",
-    ),
-}
-
-
-def _update_addressed(level: str, owner: list, values: dict) -> tuple | None:
-    """UPDATE the EVSE or connector that `owner` (tenant id, country_code, party_id, location_id, evse uid
-    [, connector id]) addresses, in one statement that also locks it; (id, parent id, own id), or None
-    when there is no such object."""
-    model, addressed, returning = _ADDRESSED[level]
-    tables = {m._meta.model_name: m._meta.db_table for m in (Location, Evse, Connector)}
-    subquery = addressed.format(owned=_OWNED_LOCATION, **tables)
-    assignments, params = _assignments(model, values)
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {model._meta.db_table} SET {assignments} "  # noqa: S608 - names from the models
-            f"WHERE id = ({subquery}) RETURNING id, {returning}",
-            [*params, *owner],
-        )
-        return cursor.fetchone()
 
 
 @transaction.atomic
@@ -369,10 +368,10 @@ def put_evse(
     for name in _EVSE_FIELDS:
         if name in data:
             setattr(evse, name, data[name])
+    _bump(location.pk, evse.last_updated)
     evse.save()
     evse.connectors.all().delete()
     Connector.objects.bulk_create(_new_connectors(tenant, evse, data.get("connectors", [])))
-    _bump(location.pk, evse.last_updated)
     path = f"{location.object_path}/{evse.uid}"
     _record(tenant, partner, path, DeliveryMethod.PUT)
     return Change(created, "evse", path)
@@ -404,8 +403,8 @@ def put_connector(
     for name in _CONNECTOR_FIELDS:
         if name in data:
             setattr(connector, name, data[name])
-    connector.save()
     _bump(evse.location_id, connector.last_updated, evse.pk)
+    connector.save()
     path = f"{evse.location.object_path}/{evse.uid}/{connector.connector_id}"
     _record(tenant, partner, path, DeliveryMethod.PUT)
     return Change(created, "connector", path)
@@ -453,28 +452,38 @@ def patch(
             _replace_evses(tenant, location, evses)
         path = location.object_path
     else:
-        owner = [tenant.pk, country_code.upper(), party_id.upper(), location_id, evse_uid]
+        stamp = updates["last_updated"]
         if level == "evse":
-            updated = _update_addressed("evse", owner, updates)
+            missing = NotFound(f"Location {location_id!r} has no EVSE {evse_uid!r}", status_code=2003)
+        else:
+            missing = NotFound(
+                f"EVSE {evse_uid!r} of location {location_id!r} has no connector {connector_id!r}", status_code=2003
+            )
+        # Parents first (see _LATER); a missing child raises, and the transaction takes the bumps back.
+        location = _bump_owned_location([tenant.pk, country_code.upper(), party_id.upper(), location_id], stamp)
+        if location is None:
+            raise missing
+        location_pk, location_path = location
+        if level == "evse":
+            updated = _update_child("evse", location_pk, evse_uid, *_assignments(Evse, updates))
             if updated is None:
-                raise NotFound(f"Location {location_id!r} has no EVSE {evse_uid!r}", status_code=2003)
-            evse_pk, location_pk, uid = updated
+                raise missing
+            evse_pk, uid = updated
             if connectors is not None:
                 Connector.objects.filter(evse_id=evse_pk).delete()
                 evse = Evse(pk=evse_pk, tenant=tenant)
                 Connector.objects.bulk_create(_new_connectors(tenant, evse, connectors))
-            location_path, _ = _bump(location_pk, updates["last_updated"])
             path = f"{location_path}/{uid}"
         else:
-            updated = _update_addressed("connector", [*owner, connector_id], updates)
+            adapted = connection.ops.adapt_datetimefield_value(stamp)
+            evse = _update_child("evse", location_pk, evse_uid, _LATER, [adapted, adapted])
+            if evse is None:
+                raise missing
+            evse_pk, uid = evse
+            updated = _update_child("connector", evse_pk, connector_id, *_assignments(Connector, updates))
             if updated is None:
-                raise NotFound(
-                    f"EVSE {evse_uid!r} of location {location_id!r} has no connector {connector_id!r}",
-                    status_code=2003,
-                )
-            _, evse_pk, own_id = updated
-            location_path, uid = _bump(None, updates["last_updated"], evse_pk)
-            path = f"{location_path}/{uid}/{own_id}"
+                raise missing
+            path = f"{location_path}/{uid}/{updated[1]}"
     changed = sorted(
         set(updates)
         | ({"evses"} if evses is not None else set())
@@ -488,8 +497,8 @@ def patch(
 def set_evse_status(*, evse: Evse, status: str) -> Change:
     """The tenant's own EVSE changes status (charge point backend, simulator, admin): PATCH to partners."""
     stamp = now()
+    location_path = _bump(evse.location_id, stamp)
     Evse.objects.filter(pk=evse.pk).update(status=status, last_updated=stamp)
-    location_path, _ = _bump(evse.location_id, stamp)
     path = f"{location_path}/{evse.uid}"
     _record(evse.tenant, evse.location.partner, path, DeliveryMethod.PATCH, ["status"])
     return Change(False, "evse", path)

@@ -377,9 +377,9 @@ def test_an_evse_status_patch_costs_four_queries_with_its_outbox_rows(client, cp
         )
     assert response.json()["status_code"] == 1000
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    # the token with its tenant, partner and the parties the write is checked against; the EVSE found,
-    # locked and updated in one statement; the location's last_updated and revision; the deliveries of
-    # every recipient
+    # the token with its tenant, partner and the parties the write is checked against; the location's
+    # last_updated and revision, found and locked by the same statement; the EVSE's likewise; the
+    # deliveries of every recipient
     assert len(statements) == 4
     assert sorted(Delivery.objects.filter(method="PATCH").values_list("partner__name", "fields")) == [
         ("downstream-1", ["last_updated", "status"]),
