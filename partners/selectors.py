@@ -15,20 +15,26 @@ _TOKEN_JOINS = (
 )
 _TOKEN_PARTS = ((AccessToken, "t", None), (Partner, "p", None), (Tenant, "n", None))
 _LIVE_TOKENS = JoinedSelect("SELECT {columns} " + _TOKEN_JOINS, *_TOKEN_PARTS)
-# The same, with the partner's parties that a write under country_code*party_id needs (owner_and_hub_parties):
-# one row per such party, or one row with NULLs when there is none.
+
+# The partner's parties (pp) a write under country_code*party_id is checked against: the owner and its HUB
+# parties (params: HUB, country_code, party_id), as (country_code, party_id, role, addressed_to_us).
+_OWNER_OR_HUB = "(pp.role = %s OR (UPPER(pp.country_code) = UPPER(%s) AND UPPER(pp.party_id) = UPPER(%s)))"
+_PARTY_COLUMNS = "UPPER(pp.country_code), UPPER(pp.party_id), pp.role, {addressed}"
+# addressed_to_us when OCPI-to names a party (params: its country_code, party_id); "1" when it names none.
+_ADDRESSED_TO_US = (
+    f"EXISTS (SELECT 1 FROM {Party._meta.db_table} "  # noqa: S608 - the table name is the model's
+    "WHERE tenant_id = pp.tenant_id AND country_code = %s AND party_id = %s)"
+)
+
+# The token statement with those parties: one row per such party, or one row with NULLs when there is none.
 _LIVE_TOKENS_WITH_PARTIES = JoinedSelect(
-    "SELECT {columns}, UPPER(pp.country_code), UPPER(pp.party_id), pp.role, {addressed} "
+    f"SELECT {{columns}}, {_PARTY_COLUMNS} "
     + _TOKEN_JOINS.replace(
         " WHERE ",
-        " LEFT JOIN {pp} pp ON pp.tenant_id = t.tenant_id AND pp.partner_id = p.id AND (pp.role = %s "
-        "OR (UPPER(pp.country_code) = UPPER(%s) AND UPPER(pp.party_id) = UPPER(%s))) WHERE ",
+        f" LEFT JOIN {{pp}} pp ON pp.tenant_id = t.tenant_id AND pp.partner_id = p.id AND {_OWNER_OR_HUB} WHERE ",
     ),
     *_TOKEN_PARTS,
     tables={"pp": PartnerParty},
-)
-_ADDRESSED_TO_US = (
-    "EXISTS (SELECT 1 FROM {party} WHERE tenant_id = t.tenant_id AND country_code = %s AND party_id = %s)"
 )
 
 
@@ -52,7 +58,7 @@ def live_tokens(
         for token, partner, tenant in rows:
             token.partner, token.tenant = partner, tenant
         return [token for token, _, _ in rows]
-    addressed = "1" if to_party is None else _ADDRESSED_TO_US.replace("{party}", Party._meta.db_table)
+    addressed = "1" if to_party is None else _ADDRESSED_TO_US
     params = [*(to_party or ()), Role.HUB, *owner, tenant_slug, *token_hashes]
     tokens: dict[int, AccessToken] = {}
     for token, partner, tenant, cc, pid, role, ours in _LIVE_TOKENS_WITH_PARTIES.rows(
@@ -83,20 +89,12 @@ def owner_and_hub_parties(
 ) -> list[tuple[str, str, str, bool]]:
     """The partner's parties named country_code*party_id and its HUB parties, as (country_code, party_id, role,
     addressed_to_us): whether `to_party` (OCPI-to) is one of the tenant's own parties, True when none is named."""
-    params: list = []
-    addressed = "1"
-    if to_party is not None:
-        addressed = (
-            f"EXISTS (SELECT 1 FROM {Party._meta.db_table} "  # noqa: S608 - the table name is the model's
-            "WHERE tenant_id = %s AND country_code = %s AND party_id = %s)"
-        )
-        params += [partner.tenant_id, *to_party]
+    addressed = "1" if to_party is None else _ADDRESSED_TO_US
     sql = (
-        f"SELECT UPPER(country_code), UPPER(party_id), role, {addressed} "  # noqa: S608 - as above
-        f"FROM {PartnerParty._meta.db_table} WHERE tenant_id = %s AND partner_id = %s "
-        "AND (role = %s OR (UPPER(country_code) = UPPER(%s) AND UPPER(party_id) = UPPER(%s)))"
+        f"SELECT {_PARTY_COLUMNS.format(addressed=addressed)} FROM {PartnerParty._meta.db_table} pp "  # noqa: S608
+        f"WHERE pp.tenant_id = %s AND pp.partner_id = %s AND {_OWNER_OR_HUB}"
     )
-    params += [partner.tenant_id, partner.pk, Role.HUB, country_code, party_id]
+    params = [*(to_party or ()), partner.tenant_id, partner.pk, Role.HUB, country_code, party_id]
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         return [(cc, pid, role, bool(ours)) for cc, pid, role, ours in cursor.fetchall()]

@@ -106,16 +106,15 @@ class OcpiView(APIView):
     def ensure_owner(self, country_code: str, party_id: str) -> None:
         """A partner writes only under its own parties' country_code/party_id (transport_and_format); a hub
         under those it serves, for the party its OCPI-from headers name."""
-        to_party = self.addressed_party()
         read = getattr(self.request.auth, "owner_and_hub_parties", None)
-        asked = ((country_code, party_id), (to_party.country_code, to_party.party_id) if to_party else None)
+        written = self.written_owner()  # what authentication read them for
         check_owner(
             self.partner,
             country_code=country_code,
             party_id=party_id,
             sender=self.sending_party,
-            to_party=to_party,
-            parties=read if read is not None and asked == self.written_owner() else None,
+            to_party=self.addressed_party(),
+            parties=read if written is not None and written[0] == (country_code, party_id) else None,
         )
 
     def sending_party(self) -> PartyRef | None:

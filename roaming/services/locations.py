@@ -259,37 +259,41 @@ def _record(tenant: Tenant, partner: Partner | None, path: str, method: str, fie
 _LATER = "last_updated = CASE WHEN last_updated < %s THEN %s ELSE last_updated END"
 
 
-def _bump(location_id: int, stamp: datetime, evse_id: int | None = None) -> str:
+def _bump_location(stamp: datetime, where: str, params: list) -> tuple[int, str] | None:
     """Parents' last_updated follows a child's change (mod_locations PUT/PATCH); the location's revision
-    moves on every write. Returns the location's object path. Call before writing the child (lock order).
-    Plain SQL on the status-update hot path: compiling the ORM's UPDATE cost more than running it."""
+    moves on every write. The location `where` selects, found and locked by the same statement: (its id,
+    its object path), or None when there is none. Plain SQL on the status-update hot path: compiling the
+    ORM's UPDATE cost more than running it."""
     stamp = connection.ops.adapt_datetimefield_value(stamp)
     with prepared_cursor() as cursor:
         cursor.execute(
             f"UPDATE {Location._meta.db_table} SET revision = revision + 1, {_LATER} "  # noqa: S608 - the model's table
-            "WHERE id = %s RETURNING country_code, party_id, location_id",
-            [stamp, stamp, location_id],
+            f"WHERE {where} RETURNING id, country_code, party_id, location_id",
+            [stamp, stamp, *params],
         )
-        path = "/".join(cursor.fetchone())
-        if evse_id is not None:
-            cursor.execute(f"UPDATE {Evse._meta.db_table} SET {_LATER} WHERE id = %s", [stamp, stamp, evse_id])  # noqa: S608
+        row = cursor.fetchone()
+    return None if row is None else (row[0], "/".join(row[1:]))
+
+
+def _bump(location_id: int, stamp: datetime, evse_id: int | None = None) -> str:
+    """_bump_location() of a known location, then its EVSE's last_updated; returns the location's object
+    path. Call before writing the child (lock order)."""
+    _, path = _bump_location(stamp, "id = %s", [location_id])
+    if evse_id is not None:
+        adapted = connection.ops.adapt_datetimefield_value(stamp)
+        with prepared_cursor() as cursor:
+            cursor.execute(f"UPDATE {Evse._meta.db_table} SET {_LATER} WHERE id = %s", [adapted, adapted, evse_id])  # noqa: S608
     return path
 
 
 def _bump_owned_location(owner: list, stamp: datetime) -> tuple[int, str] | None:
-    """_bump() of the location `owner` (tenant id, country_code, party_id, location_id) names, found and
-    locked by the same statement: (its id, its object path), or None when there is no such location."""
-    stamp = connection.ops.adapt_datetimefield_value(stamp)
-    table = Location._meta.db_table
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET revision = revision + 1, {_LATER} WHERE id = ("  # noqa: S608 - the model's table
-            f"SELECT id FROM {table} WHERE tenant_id = %s AND country_code = %s AND party_id = %s "
-            "AND UPPER(location_id) = UPPER(%s)) RETURNING id, country_code, party_id, location_id",
-            [stamp, stamp, *owner],
-        )
-        row = cursor.fetchone()
-    return None if row is None else (row[0], "/".join(row[1:]))
+    """_bump_location() of the location `owner` (tenant id, country_code, party_id, location_id) names."""
+    return _bump_location(
+        stamp,
+        f"id = (SELECT id FROM {Location._meta.db_table} WHERE tenant_id = %s AND country_code = %s "  # noqa: S608
+        "AND party_id = %s AND UPPER(location_id) = UPPER(%s))",
+        owner,
+    )
 
 
 # The child a PATCH addresses under its parent: (model, parent column, id column). Ids are CiStrings, unique
