@@ -26,6 +26,7 @@ from partners.models import (
     Role,
     Tenant,
 )
+from partners.profile import PRESETS, PROFILE_FIELDS, apply_preset, matching_preset
 from partners.services import default_bound_party, issue_registration_token
 from partners.tasks import register_with_partner_task, update_with_partner_task
 from roaming.models import ClientInfo
@@ -164,22 +165,22 @@ class PartnerForm(forms.ModelForm):
         help_text="The token A they gave you, to register with them. Kept for calling them; never shown again.",
     )
 
+    preset = forms.ChoiceField(
+        required=False,
+        choices=[("", "keep the settings below"), *((name, label) for name, (label, _) in PRESETS.items())],
+        label="Apply a preset",
+        help_text="Sets every compatibility setting below to the preset's value when saved; adjust them after.",
+    )
+
     class Meta:
         model = Partner
-        fields = [
-            "name",
-            "bound_party",
-            "versions_url",
-            "their_token",
-            "pinned_version",
-            "send_token_form",
-            "strict_token_form",
-            "page_size",
-        ]
+        fields = ["name", "bound_party", "versions_url", "their_token", *PROFILE_FIELDS]
         widgets = {"pinned_version": forms.Select(choices=_version_choices)}
 
     def save(self, commit=True):
         partner = super().save(commit=False)
+        if self.cleaned_data.get("preset"):
+            apply_preset(partner, self.cleaned_data["preset"])
         if self.cleaned_data.get("their_token"):
             partner.token_to_them = self.cleaned_data["their_token"]
         if commit:
@@ -204,11 +205,19 @@ class PartnerAdmin(TenantScopedAdmin):
         "unregistered_at",
         "last_contact_at",
         "last_error",
+        "profile_preset",
     ]
     fieldsets = [
         (None, {"fields": ["name", "bound_party", "status", "version"]}),
         ("Their platform", {"fields": ["versions_url", "their_token", "has_their_token"]}),
-        ("Compatibility profile", {"fields": ["pinned_version", "send_token_form", "strict_token_form", "page_size"]}),
+        (
+            "Compatibility profile",
+            {
+                "fields": ["preset", "profile_preset", *PROFILE_FIELDS],
+                "description": "How this partner deviates from the spec; read only where we talk to them. "
+                "Diagnose proposes settings from what they answer.",
+            },
+        ),
         (
             "History",
             {
@@ -251,6 +260,11 @@ class PartnerAdmin(TenantScopedAdmin):
     @admin.display(description="token to call them", boolean=True)
     def has_their_token(self, obj: Partner) -> bool:
         return bool(obj.token_to_them)
+
+    @admin.display(description="Settings now")
+    def profile_preset(self, obj: Partner) -> str:
+        name = matching_preset(obj) if obj.pk else None
+        return PRESETS[name][0] if name else "custom"
 
     def get_urls(self):
         actions = [

@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from partners.profile import CompatibilityFields, Profile, TokenForm  # noqa: F401 - TokenForm: re-exported
 from partners.tenancy import TenantOwned, TenantQuerySet
 
 
@@ -105,19 +106,10 @@ class PartnerStatus(models.TextChoices):
     UNREGISTERED = "UNREGISTERED", "unregistered"
 
 
-class TokenForm(models.TextChoices):
-    """How the credentials token is written into the Authorization header."""
-
-    AUTO = "AUTO", "as the negotiated version says"
-    BASE64 = "BASE64", "Base64"
-    RAW = "RAW", "raw"
-
-
-class Partner(TenantOwned):
+class Partner(TenantOwned, CompatibilityFields):
     """A remote OCPI platform one tenant is connected with.
 
-    The compatibility profile (pinned_version, send_token_form, strict_token_form, page_size) is
-    partner-specific data read only by the protocol boundary.
+    Its compatibility profile (partners.profile) is partner-specific data read only by the protocol boundary.
     """
 
     name = models.CharField(max_length=100)
@@ -135,17 +127,6 @@ class Partner(TenantOwned):
     # The token we send them (CREDENTIALS_TOKEN_B or _C); needed in clear to call them, never displayed.
     token_to_them = models.CharField(max_length=64, blank=True)
 
-    pinned_version = models.CharField(
-        max_length=10, blank=True, help_text="Use this OCPI version; empty means the highest mutual one."
-    )
-    send_token_form = models.CharField(max_length=6, choices=TokenForm.choices, default=TokenForm.AUTO)
-    strict_token_form = models.BooleanField(
-        default=False, help_text="Accept their token only in the form their version prescribes."
-    )
-    page_size = models.PositiveIntegerField(
-        null=True, blank=True, help_text="limit to ask for when pulling their lists; empty: theirs."
-    )
-
     created = models.DateTimeField(auto_now_add=True)
     registered_at = models.DateTimeField(null=True, blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
@@ -159,6 +140,11 @@ class Partner(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def profile(self) -> Profile:
+        """The compatibility profile as a value, for the protocol boundary."""
+        return Profile.of(self)
 
     @property
     def is_registered(self) -> bool:
