@@ -22,6 +22,7 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from partners.profile import Profile
 from roaming.ocpi import status
 from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.headers import PartyRef, correlation_id_var, routing_headers
@@ -71,6 +72,12 @@ class OcpiResult:
     headers: dict = field(default_factory=dict)
     timestamp: Any = None  # the envelope's, as sent
 
+    def object(self) -> Any:
+        """`data` where the spec promises one object: partners also send it as a one-element list."""
+        if isinstance(self.data, list) and len(self.data) == 1:
+            return self.data[0]
+        return self.data
+
 
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?', re.IGNORECASE)
 
@@ -97,13 +104,17 @@ class OcpiClient:
         token_form: str = "AUTO",
         from_party: PartyRef | None = None,
         session: requests.Session | None = None,
+        profile: Profile | None = None,
     ):
         self.dialect = dialect
-        self.read_timeout = settings.OCPI_CLIENT_READ_TIMEOUT
+        self.profile = profile or Profile(send_token_form=token_form)
+        self.read_timeout = self.profile.request_timeout or settings.OCPI_CLIENT_READ_TIMEOUT
         self.token = token
         self.token_form = token_form
         self.from_party = from_party
         self.session = session or _shared_session()
+        # Routing headers go where the version has them, unless the partner's profile says always or never.
+        self.sends_routing_headers = self.profile.wants_routing_headers(bool(dialect and dialect.routing_headers))
 
     @staticmethod
     def _new_session() -> requests.Session:
@@ -145,7 +156,7 @@ class OcpiClient:
             "X-Request-ID": str(uuid.uuid4()),
             "X-Correlation-ID": correlation if correlation != "-" else str(uuid.uuid4()),
         }
-        if to_party is not None:
+        if to_party is not None and self.sends_routing_headers:
             headers.update(routing_headers(from_party=from_party or self.from_party, to_party=to_party))
         try:
             response = self.session.request(
@@ -241,10 +252,12 @@ def client_for(partner, *, session: requests.Session | None = None) -> OcpiClien
     from_party = None
     if partner.bound_party_id:
         from_party = PartyRef(partner.bound_party.country_code, partner.bound_party.party_id)
+    profile = partner.profile
     return OcpiClient(
         dialect=get_dialect(partner.version) if partner.version else None,
         token=partner.token_to_them,
-        token_form=partner.send_token_form,
+        token_form=profile.send_token_form,
         from_party=from_party,
         session=session,
+        profile=profile,
     )

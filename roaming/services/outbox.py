@@ -14,7 +14,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -26,19 +25,11 @@ from partners.rows import prepared_cursor
 from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
 from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerOcpiError, client_for
 from roaming.ocpi.dialect import Dialect, get_dialect
-from roaming.ocpi.headers import PartyRef, log_context_var
+from roaming.ocpi.headers import log_context_var
+from roaming.ocpi.push import OutgoingRequest, send
 from roaming.services.ownership import ensure_reachable
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class OutgoingRequest:
-    method: str
-    path: str  # below the partner's receiver endpoint URL
-    body: Any = None
-    to_party: PartyRef | None = None
-    from_party: PartyRef | None = None
 
 
 @dataclass(frozen=True)
@@ -392,14 +383,7 @@ def deliver(*, delivery_id: int) -> Outcome:
         if request is not None:
             try:
                 ensure_reachable(partner=partner, party=request.to_party)
-                url = f"{endpoint.url.rstrip('/')}/{request.path}" if request.path else endpoint.url
-                result = client_for(partner).request(
-                    request.method,
-                    url,
-                    json=request.body,
-                    to_party=request.to_party,
-                    from_party=request.from_party,
-                )
+                result = send(client_for(partner), endpoint.url, request)
                 delivery.last_http_status, delivery.last_status_code = result.http_status, result.status_code
             except PartnerError as exc:
                 error = exc
