@@ -8,6 +8,7 @@ from django.conf import settings
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from roaming.ocpi import status
 from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.envelope import OcpiJSONRenderer, envelope
 from roaming.ocpi.errors import InvalidParameters, NotFound, OcpiError
@@ -76,8 +77,12 @@ class OcpiView(APIView):
         base = f"{settings.OCPI_BASE_URL.rstrip('/')}/ocpi/{self.tenant.slug}"
         return "/".join([base, *parts])
 
-    def ok(self, data=None, *, http_status: int = 200, headers: dict | None = None, message=None) -> Response:
-        return Response(envelope(data, message=message), status=http_status, headers=headers)
+    def ok(
+        self, data=None, *, http_status: int = 200, headers: dict | None = None, message=None, status_code=None
+    ) -> Response:
+        """A success-shaped answer; `status_code` for the few answers that carry data with another code."""
+        code = status.SUCCESS if status_code is None else self.dialect.status_code(status_code)
+        return Response(envelope(data, message=message, status_code=code), status=http_status, headers=headers)
 
     def paginated(self, queryset, to_wire, *, date_field: str = "last_updated", fetch=list) -> Response:
         """A sender list page: `fetch` reads the page's objects, `to_wire` turns them into wire dicts."""

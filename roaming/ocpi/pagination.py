@@ -2,7 +2,9 @@
 
 date_from is inclusive and date_to exclusive on last_updated (2.2.1 semantics, used for both
 versions); the order is creation order (primary key), which does not shift while objects change;
-X-Limit carries the server's maximum page size.
+X-Limit is the upper limit of this request, min(limit asked, our maximum): the spec's example answers
+limit=2000 with X-Limit 100, and clients that advance offset by X-Limit must not skip objects
+(decisions.md, "X-Limit").
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def paginate(request, queryset: QuerySet, *, date_field: str = "last_updated", f
 
     total = queryset.count()
     items = fetch(queryset.order_by("pk")[offset : offset + limit]) if limit else []
-    headers = {"X-Total-Count": str(total), "X-Limit": str(max_limit)}
+    headers = {"X-Total-Count": str(total), "X-Limit": str(limit)}
     if offset + limit < total and limit:
         query = {k: v for k, v in params.items() if k not in ("offset", "limit")}
         query.update(offset=offset + limit, limit=limit)
