@@ -84,9 +84,9 @@ class OcpiView(APIView):
         code = status.SUCCESS if status_code is None else self.dialect.status_code(status_code)
         return Response(envelope(data, message=message, status_code=code), status=http_status, headers=headers)
 
-    def paginated(self, queryset, to_wire, *, date_field: str = "last_updated", fetch=list) -> Response:
+    def paginated(self, queryset, to_wire, *, date_field: str = "last_updated", fetch=list, keep=None) -> Response:
         """A sender list page: `fetch` reads the page's objects, `to_wire` turns them into wire dicts."""
-        page = paginate(self.request, queryset, date_field=date_field, fetch=fetch)
+        page = paginate(self.request, queryset, date_field=date_field, fetch=fetch, keep=keep)
         return self.ok(to_wire(page.items), headers=page.headers)
 
     def body(self) -> dict:
