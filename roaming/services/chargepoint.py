@@ -12,6 +12,9 @@ Charging profile requests go the same way: `set_profile(request)`, `get_profile(
 `chargingprofiles.charge_point_result(request_id=…, result=…, profile=…)` with a ChargingProfileResultType
 and, for a GET, the ActiveChargingProfile. A plan the charge point changes by itself is reported through
 `chargingprofiles.report_active_profile(tenant=…, session_id=…, active=…)`.
+
+Charging preferences (2.2.1 mod_sessions) are answered at once: `charging_preferences(session=…, evse=…,
+preferences=…)` returns a ChargingPreferencesResponse, which the platform gives the eMSP in the PUT's answer.
 """
 
 from __future__ import annotations
@@ -32,10 +35,12 @@ from roaming.models import (
     CommandDirection,
     CommandType,
     Connector,
+    Evse,
     Session,
 )
 from roaming.models.chargingprofiles import WAITING as PROFILE_WAITING
 from roaming.models.commands import WAITING
+from roaming.ocpi.timestamps import parse_datetime
 from roaming.services import chargingprofiles, commands, sessions
 from tariffs.models import Tariff
 
@@ -51,6 +56,8 @@ class ChargePointBackend(Protocol):
     def get_profile(self, request: ChargingProfileRequest) -> None: ...
 
     def clear_profile(self, request: ChargingProfileRequest) -> None: ...
+
+    def charging_preferences(self, *, session: Session, evse: Evse, preferences: dict) -> str: ...
 
 
 def backend() -> ChargePointBackend:
@@ -77,6 +84,27 @@ class SimulatorBackend:
     def clear_profile(self, request: ChargingProfileRequest) -> None:
         self._answer_profile_later(request)
 
+    def charging_preferences(self, *, session: Session, evse: Evse, preferences: dict) -> str:
+        """What a smart-charging charge point can promise (mod_sessions ChargingPreferencesResponse):
+        FAST needs a departure time; CHEAP and GREEN plan the energy need up to the departure, so they need
+        both; a profile other than REGULAR needs a tariff of its type on the connector (mod_sessions: "for every
+        supported ProfileType, a Tariff MUST be provided"); an energy need the connector cannot deliver by the
+        departure at its maximum power is NOT_POSSIBLE."""
+        profile_type = preferences["profile_type"]
+        departure, energy_need = preferences.get("departure_time"), preferences.get("energy_need")
+        if profile_type in ("FAST", "CHEAP", "GREEN") and departure is None:
+            return "DEPARTURE_REQUIRED"
+        if profile_type in ("CHEAP", "GREEN") and energy_need is None:
+            return "ENERGY_NEED_REQUIRED"
+        connector = evse.connectors.filter(connector_id__iexact=session.connector_id).first()
+        if profile_type != "REGULAR" and not _connector_has_tariff_type(session, connector, f"PROFILE_{profile_type}"):
+            return "PROFILE_TYPE_NOT_SUPPORTED"
+        if departure is not None and energy_need is not None and connector is not None:
+            hours = max((parse_datetime(departure) - timezone.now()).total_seconds(), 0) / 3600
+            if float(energy_need) > _max_power_kw(connector) * hours:
+                return "NOT_POSSIBLE"
+        return "ACCEPTED"
+
     def _answer_profile_later(self, request: ChargingProfileRequest) -> None:
         from roaming.tasks import simulate_charging_profile_task
 
@@ -85,6 +113,26 @@ class SimulatorBackend:
         simulate_charging_profile_task.apply_async(
             (request.pk,), countdown=settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS
         )
+
+
+def _connector_has_tariff_type(session: Session, connector: Connector | None, tariff_type: str) -> bool:
+    if connector is None or not connector.tariff_ids:
+        return False
+    wanted = [tariff_id.upper() for tariff_id in connector.tariff_ids]
+    tariffs = Tariff.objects.filter(
+        tenant_id=session.tenant_id, partner__isnull=True, country_code=session.country_code, type=tariff_type
+    )
+    return any(t.tariff_id.upper() in wanted for t in tariffs.only("tariff_id"))
+
+
+_PHASES = {"AC_1_PHASE": 1, "AC_2_PHASE": 2, "AC_2_PHASE_SPLIT": 2, "AC_3_PHASE": 3, "DC": 1}
+
+
+def _max_power_kw(connector: Connector) -> float:
+    """The connector's max_electric_power, else voltage x amperage x phases (mod_locations Connector)."""
+    if connector.max_electric_power:
+        return connector.max_electric_power / 1000
+    return connector.max_voltage * connector.max_amperage * _PHASES.get(connector.power_type, 1) / 1000
 
 
 def simulate(*, command_id: int) -> Command | None:
