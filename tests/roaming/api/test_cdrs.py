@@ -85,6 +85,27 @@ def test_second_post_of_the_same_cdr_is_refused_and_the_first_stays(client, cpo_
     assert Cdr.objects.get().total_cost == CDR["total_cost"]
 
 
+@pytest.mark.parametrize("version", ["2.2.1", "2.1.1"])
+def test_a_post_retried_after_a_lost_answer_is_success_and_stored_once(client, emsp_tenant, version, settings):
+    settings.OCPI_BASE_URL = "https://roam.example.com"
+    _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo", version=version)
+    body = CDR if version == "2.2.1" else C211.to_wire(obj(C221.from_wire(CDR), stored_connector=None))
+    first = post(client, version, body, token)
+    again = post(client, version, body, token)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["status_code"] == 1000
+    assert again["Location"] == first["Location"]
+    assert Cdr.objects.count() == 1
+
+
+def test_the_same_cdr_id_from_another_partner_is_still_refused(client, emsp_tenant):
+    _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo")
+    post(client, "2.2.1", CDR, token)
+    Cdr.objects.update(partner=None)  # as if it were the tenant's own
+    response = post(client, "2.2.1", CDR, token)
+    assert response.json()["status_code"] == 2001
+
+
 def test_2_1_1_post_takes_the_owner_from_the_connection(client, emsp_tenant):
     _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="old", version="2.1.1")
     body = C211.to_wire(obj(C221.from_wire(CDR), stored_connector=None))
