@@ -14,7 +14,7 @@ from roaming.ocpi.envelope import OcpiJSONRenderer, envelope
 from roaming.ocpi.errors import InvalidParameters, NotFound, OcpiError
 from roaming.ocpi.headers import PartyRef, log_context_var, routing_from_request, routing_headers
 from roaming.ocpi.pagination import paginate
-from roaming.services.ownership import check_owner
+from roaming.services.ownership import check_addressing, check_owner
 
 if TYPE_CHECKING:
     from partners.models import Tenant
@@ -47,6 +47,10 @@ class OcpiView(APIView):
         super().initial(request, *args, **kwargs)  # authentication sets request.tenant
         # Every later log line of this request names the tenant and the partner (never a token).
         log_context_var.set({**log_context_var.get(), "tenant": self.tenant.slug, "partner": request.user.name})
+        if self.route is not None and self.routed and not self.checks_owner and self.dialect.routing_headers:
+            # Views that check an owner check the addressee with it, in the statement that reads the token.
+            routing = self.routing
+            check_addressing(partner=self.partner, to_party=routing.to_party, from_party=routing.from_party)
 
     def perform_content_negotiation(self, request, force=False):
         """OCPI speaks only JSON: every answer is the JSON envelope, whatever the Accept header asks for
