@@ -13,6 +13,10 @@ Charging profile requests go the same way: `set_profile(request)`, `get_profile(
 and, for a GET, the ActiveChargingProfile. A plan the charge point changes by itself is reported through
 `chargingprofiles.report_active_profile(tenant=…, session_id=…, active=…)`.
 
+A driver who starts charging at a charge point with a token (an RFID card) is reported through
+`token_presented(evse=…, connector=…, token=…)`: the platform decides per the token's whitelist, asking the
+eMSP in real time where it must (mod_tokens), and starts the session when allowed.
+
 Charging preferences (2.2.1 mod_sessions) are answered at once: `charging_preferences(session=…, evse=…,
 preferences=…)` returns a ChargingPreferencesResponse, which the platform gives the eMSP in the PUT's answer.
 """
@@ -20,6 +24,7 @@ preferences=…)` returns a ChargingPreferencesResponse, which the platform give
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
@@ -37,11 +42,12 @@ from roaming.models import (
     Connector,
     Evse,
     Session,
+    Token,
 )
 from roaming.models.chargingprofiles import WAITING as PROFILE_WAITING
 from roaming.models.commands import WAITING
 from roaming.ocpi.timestamps import parse_datetime
-from roaming.services import chargingprofiles, commands, sessions
+from roaming.services import chargingprofiles, commands, sessions, tokens
 from tariffs.models import Tariff
 
 #: What the simulator answers when told to stay silent.
@@ -113,6 +119,65 @@ class SimulatorBackend:
         simulate_charging_profile_task.apply_async(
             (request.pk,), countdown=settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS
         )
+
+
+@dataclass(frozen=True)
+class TokenStart:
+    """What came of a driver presenting a token: the session started, or why none did."""
+
+    session: Session | None
+    decision: tokens.StartDecision
+
+
+def token_presented(*, evse: Evse, connector: Connector, token: Token, now=None) -> TokenStart:
+    """A driver presents `token` (one an eMSP partner pushed or we pulled) at one of the tenant's own EVSEs.
+
+    mod_tokens WhitelistType decides whether the eMSP is asked first (tokens.decide_start: real-time
+    authorization with TOKEN_AUTHORIZATION_TIMEOUT and the offline fallback the whitelist allows); when the
+    start is allowed, an ACTIVE session begins with auth_method AUTH_REQUEST (the eMSP answered) or WHITELIST,
+    carrying the eMSP's authorization_reference into the session and so into its CDR. Call it outside a
+    transaction: the eMSP is called over HTTP."""
+    location = evse.location
+    references = {"location_id": location.location_id, "evse_uids": [evse.uid]}
+    decision = tokens.decide_start(token=token, location=references)
+    if not decision.allowed:
+        return TokenStart(None, decision)
+    now = now or timezone.now()
+    tariff = (
+        Tariff.objects.for_tenant(location.tenant_id)
+        .filter(partner__isnull=True, tariff_id__in=connector.tariff_ids)
+        .first()
+    )
+    session_id = uuid.uuid4().hex
+    sessions.put_session(
+        tenant=location.tenant,
+        partner=None,
+        country_code=location.country_code,
+        party_id=location.party_id,
+        session_id=session_id,
+        data={
+            "start_date_time": now,
+            "kwh": 0,
+            "cdr_token": {
+                "country_code": token.country_code,
+                "party_id": token.party_id,
+                "uid": token.uid,
+                "type": token.type,
+                "contract_id": token.contract_id,
+            },
+            "auth_method": "AUTH_REQUEST" if decision.source == "eMSP" else "WHITELIST",
+            "authorization_reference": decision.authorization_reference,
+            "location_id": location.location_id,
+            "evse_uid": evse.uid,
+            "connector_id": connector.connector_id,
+            "currency": tariff.currency if tariff else "EUR",
+            "charging_periods": [],
+            "status": "ACTIVE",
+            "last_updated": now,
+        },
+    )
+    session = Session.objects.for_tenant(location.tenant).get(partner__isnull=True, session_id=session_id)
+    return TokenStart(session, decision)
 
 
 def _connector_has_tariff_type(session: Session, connector: Connector | None, tariff_type: str) -> bool:
