@@ -73,7 +73,7 @@ def store_cdr(*, tenant: Tenant, partner: Partner | None, data: dict) -> Stored:
     """Store a CDR once. A CDR is final: the same CDR again (a POST retried after its answer was lost) is
     taken as success and stored once (decisions.md, "Idempotent CDR POST"); a different one with the same
     owner and id is refused (2001) and the first stays as it was. The tenant's own CDRs are owed to the
-    driver's eMSP as a POST."""
+    driver's eMSP as a POST, and so are a hub tenant's received ones."""
     resolve_cdr_token(tenant=tenant, data=data)
     before = (
         owned_by(tenant=tenant, country_code=data["country_code"], party_id=data["party_id"])
@@ -87,8 +87,11 @@ def store_cdr(*, tenant: Tenant, partner: Partner | None, data: dict) -> Stored:
     cdr = Cdr(tenant=tenant, partner=partner, **{k: v for k, v in data.items() if k in _FIELDS})
     cdr.country_code, cdr.party_id = cdr.country_code.upper(), cdr.party_id.upper()
     cdr.save()
-    if partner is None:
-        outbox.record_change(tenant=tenant, module=MODULE, object_path=cdr.object_path, method=DeliveryMethod.POST)
+    # The tenant's own CDRs go to the driver's eMSP; one received from a partner only a hub passes on, as it
+    # does sessions (topology: the hub forwards CDRs between the parties it connects), never back to the sender.
+    outbox.record_own_or_hub_change(
+        tenant=tenant, partner=partner, module=MODULE, object_path=cdr.object_path, method=DeliveryMethod.POST
+    )
     return Stored(cdr, cdr.object_path)
 
 

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from partners.models import PartnerEndpoint
+from partners.services import PartySpec, provision_tenant
 from roaming.models import Cdr, Delivery
 from roaming.ocpi.dialect import get_dialect
 from roaming.services import cdrs
@@ -159,3 +160,32 @@ def test_sender_list_leaves_credit_cdrs_out_for_2_1_1(client, cpo_tenant, emsp_p
         "C1-CREDIT",
     ]
     assert [c["id"] for c in client.get("/ocpi/cpo/2.1.1/sender/cdrs", **auth(token)).json()["data"]] == ["C1"]
+
+
+def test_a_hub_tenant_passes_a_received_cdr_on_to_the_drivers_emsp_only(client, db):
+    hub = provision_tenant(slug="hub", name="Hub", parties=[PartySpec("DE", "HUB", "HUB")])
+    cpo, token = make_partner(hub, "NL:CPO:CPO", name="cpo")
+    emsp, _ = make_partner(hub, "DE:EMS:EMSP", name="emsp")
+    other, _ = make_partner(hub, "FR:OTH:EMSP", name="other")
+    for partner in (cpo, emsp, other):
+        PartnerEndpoint.objects.create(
+            tenant=hub, partner=partner, identifier="cdrs", role="RECEIVER", url="https://x.example.com/cdrs"
+        )
+    response = client.post(
+        "/ocpi/hub/2.2.1/receiver/cdrs",
+        CDR,
+        content_type="application/json",
+        **auth(token),
+        HTTP_OCPI_FROM_COUNTRY_CODE="NL",
+        HTTP_OCPI_FROM_PARTY_ID="CPO",
+    )
+    assert response.status_code == 201
+    assert list(Delivery.objects.values_list("partner__name", "method", "object_path")) == [
+        ("emsp", "POST", "NL/CPO/12345")
+    ]
+
+
+def test_a_tenant_that_is_no_hub_passes_no_received_cdr_on(client, cpo_partner):
+    _, token = cpo_partner
+    post(client, "2.2.1", CDR, token)
+    assert not Delivery.objects.exists()
