@@ -238,6 +238,8 @@ PUSH_SWEEP_SECONDS = env.float("PUSH_SWEEP_SECONDS", default=10.0)
 
 # How often beat looks for partner pulls that are due (each pull has its own interval).
 SYNC_SCHEDULE_SECONDS = env.float("SYNC_SCHEDULE_SECONDS", default=30.0)
+# An incremental pull asks from this many seconds before the previous pull started (partners' clocks drift).
+PULL_OVERLAP_SECONDS = env.int("PULL_OVERLAP_SECONDS", default=300)
 
 # Delivered deliveries are kept this many days, then pruned by beat (failed ones stay).
 DELIVERY_RETENTION_DAYS = env.int("DELIVERY_RETENTION_DAYS", default=14)
