@@ -174,8 +174,16 @@ class PartnerForm(forms.ModelForm):
 
     class Meta:
         model = Partner
-        fields = ["name", "bound_party", "versions_url", "their_token", *PROFILE_FIELDS]
+        fields = ["name", "bound_party", "offered_parties", "versions_url", "their_token", *PROFILE_FIELDS]
         widgets = {"pinned_version": forms.Select(choices=_version_choices)}
+
+    def clean(self):
+        cleaned = super().clean()
+        tenant = self.instance.tenant if self.instance.tenant_id else cleaned.get("tenant")
+        offered = cleaned.get("offered_parties")
+        if tenant is not None and offered is not None and any(p.tenant_id != tenant.pk for p in offered):
+            self.add_error("offered_parties", "Choose parties of the partner's own tenant only.")
+        return cleaned
 
     def save(self, commit=True):
         partner = super().save(commit=False)
@@ -208,7 +216,7 @@ class PartnerAdmin(TenantScopedAdmin):
         "profile_preset",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "bound_party", "status", "version"]}),
+        (None, {"fields": ["name", "bound_party", "offered_parties", "status", "version"]}),
         ("Their platform", {"fields": ["versions_url", "their_token", "has_their_token"]}),
         (
             "Compatibility profile",
