@@ -176,7 +176,15 @@ def render_page(queryset: QuerySet, dialect: Dialect) -> list:
                 unique_fields=["module", "version", "object_id"],
                 update_fields=["revision", "body"],
             )
-    return [orjson.Fragment(cached[pk][1]) for pk in ids]
+    return KeyedPage([orjson.Fragment(cached[pk][1]) for pk in ids], last_pk=ids[-1])
+
+
+class KeyedPage(list):
+    """Rendered bodies that still know the primary key of their last object (pagination's `after`)."""
+
+    def __init__(self, items, *, last_pk: int):
+        super().__init__(items)
+        self.last_pk = last_pk
 
 
 def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:
