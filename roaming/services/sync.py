@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from partners.models import InterfaceRole, Partner, PartnerStatus
 from roaming.models import SyncState
+from roaming.ocpi import inbound
 from roaming.ocpi.client import PartnerError, client_for
 from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.errors import OcpiError
@@ -114,15 +115,18 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
         if partner.status != PartnerStatus.REGISTERED or dialect is None or endpoint is None:
             raise PartnerError("partner is not registered or offers no sender endpoint for this module")
         pullable = _PULLABLES[state.module]
+        # What the partner's profile adds to each object it sends (extension fields kept, a default time zone).
+        reading = inbound.receiving(dialect, partner.profile)
         # Sessions lists require date_from (mod_sessions); a full pull asks from the beginning of time.
         params = {"date_from": FULL_PULL_FROM if full else format_datetime(state.cursor)}
         if partner.page_size:
             params["limit"] = partner.page_size
-        routing = pull_routing(partner=partner) if dialect.routing_headers and pullable.routed else {}
+        # The client sends the routing headers where the partner's version or profile wants them.
+        routing = pull_routing(partner=partner) if pullable.routed else {}
         for page in client_for(partner).iter_pages(endpoint.url, params=params, **routing):
             pages += 1
             if pullable.ingest_page is not None:
-                ingested = pullable.ingest_page(partner, dialect, page)
+                ingested = pullable.ingest_page(partner, reading, page)
                 objects += ingested.objects
                 rejected += len(ingested.refused)
                 for message in ingested.refused:
@@ -131,7 +135,7 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
             for wire_object in page:
                 try:
                     with transaction.atomic():
-                        pullable.ingest(partner, dialect, wire_object)
+                        pullable.ingest(partner, reading, wire_object)
                     objects += 1
                 except OcpiError as exc:
                     rejected += 1
