@@ -7,10 +7,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Peer:
-    """A scripted partner: `routes` maps a path to (http status, headers, body); requests are recorded."""
+    """A scripted partner: `routes` maps a path, or a (method, path) pair that wins over it, to (http status,
+    headers, body); requests are recorded."""
 
     def __init__(self):
-        self.routes: dict[str, tuple[int, dict, object]] = {}
+        self.routes: dict[str | tuple[str, str], tuple[int, dict, object]] = {}
         self.requests: list[dict] = []
         self.delay = 0.0  # seconds to wait before answering, to play a slow partner
         self.authorization: str | None = None  # when set, any other Authorization header is answered 401
@@ -35,7 +36,10 @@ class Peer:
                         "arrived": arrived,
                     }
                 )
-                status, headers, payload = peer.routes.get(self.path.split("?")[0], (404, {}, "not here"))
+                path = self.path.split("?")[0]
+                status, headers, payload = peer.routes.get(
+                    (self.command, path), peer.routes.get(path, (404, {}, "not here"))
+                )
                 if peer.authorization is not None and self.headers.get("Authorization") != peer.authorization:
                     status, headers, payload = 401, {}, {"status_code": 2000, "timestamp": "2026-01-01T00:00:00Z"}
                 raw = (
@@ -56,19 +60,23 @@ class Peer:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
-    def fail(self, path, status_code, message="", http_status=200, headers=None):
-        self.routes[path] = (
+    def fail(self, path, status_code, message="", http_status=200, headers=None, method=None):
+        self.routes[(method, path) if method else path] = (
             http_status,
             headers or {},
             {"status_code": status_code, "status_message": message, "timestamp": "2026-01-01T00:00:00Z"},
         )
 
+    def seen(self) -> list[tuple[str, str]]:
+        """(method, path) of every request so far, in order."""
+        return [(r["method"], r["path"]) for r in self.requests]
+
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
 
-    def ok(self, path, data, headers=None, status=200):
-        self.routes[path] = (
+    def ok(self, path, data, headers=None, status=200, method=None):
+        self.routes[(method, path) if method else path] = (
             status,
             headers or {},
             {"data": data, "status_code": 1000, "timestamp": "2026-01-01T00:00:00Z"},

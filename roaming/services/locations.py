@@ -18,15 +18,17 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, DateTimeField, F, JSONField, Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast, Upper
 
-from partners.models import Partner, Role, Tenant
+from partners.models import Partner, PartnerParty, Party, Role, Tenant
 from partners.rows import prepared_cursor
 from roaming.models import Connector, DeliveryMethod, Evse, Location, WireCache
+from roaming.ocpi.common import business_details_to_wire
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.errors import NotFound, OcpiError, UnknownLocation
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.timestamps import now
 from roaming.services import outbox, ownership, sync
 from roaming.services.ownership import pull_owner, receiving_party
+from tariffs.models import Tariff
 
 MODULE = "locations"
 LEVELS = ("location", "evse", "connector")
@@ -535,6 +537,9 @@ def _load(tenant_id: int, path: str):
 
 
 def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
+    """The PUT or PATCH of a location, EVSE or connector in its current state. A PATCH carries the PUT of
+    the whole location (at the location's path) to send instead: a partner lacking an EVSE or connector
+    usually lacks its location."""
     obj, level = _load(delivery.tenant_id, delivery.object_path)
     if obj is None:
         return None
@@ -548,13 +553,105 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
         body = translator.to_wire(obj, level)
     if body is None:  # nothing this version can express
         return None
-    routing = {}
-    if dialect.routing_headers:
-        routing = {
-            "to_party": receiving_party(delivery.partner_id),
-            "from_party": PartyRef(location.country_code, location.party_id),
-        }
-    return outbox.OutgoingRequest(delivery.method, delivery.object_path, body=body, **routing)
+    sent = {
+        "module": MODULE,
+        "to_party": receiving_party(delivery.partner_id),
+        "from_party": PartyRef(location.country_code, location.party_id),
+        "fill": _our_values(location, dialect),
+    }
+    # The location's extension fields go with the location's own body, never inside an EVSE or connector.
+    extensions = location.extensions if level == "location" else {}
+    whole = None
+    if delivery.method == DeliveryMethod.PATCH:
+        whole = outbox.OutgoingRequest(
+            "PUT",
+            location.object_path,
+            body=translator.to_wire(location, "location"),
+            extensions=location.extensions,
+            **sent,
+        )
+    return outbox.OutgoingRequest(
+        delivery.method,
+        delivery.object_path,
+        body=body,
+        whole=whole,
+        part=_PARTS[level],
+        extensions=extensions,
+        **sent,
+    )
+
+
+#: Where each level's body sits in a location on the wire (push.OutgoingRequest.part).
+_PARTS = {"location": "", "evse": "evses", "connector": "evses.connectors"}
+
+
+def _our_values(location: Location, dialect: Dialect):
+    """What our data says for optional fields a partner requires (profile.required_fields) and a location we
+    send lacks: operator and owner are the owning party's business details (the tenant's own party of the
+    location, or for a location received from a partner, that partner's party); capabilities an empty list;
+    a connector's tariff the one tariff of the owner that applies (see applying_tariff), none otherwise.
+    Looked up only when a field is wanted, once per location."""
+    found: dict[str, object] = {}
+
+    def value(path: str, holder: dict):
+        name = path.rpartition(".")[2]
+        if name in ("operator", "owner"):
+            if "details" not in found:
+                found["details"] = _owner_details(location)
+            return found["details"]
+        if name == "capabilities":
+            return []
+        if name in ("tariff_id", "tariff_ids"):
+            if "tariff" not in found:
+                found["tariff"] = applying_tariff(location, dialect)
+            tariff_id = found["tariff"]
+            return None if tariff_id is None else tariff_id if name == "tariff_id" else [tariff_id]
+        return None
+
+    return value
+
+
+def _owner_details(location: Location) -> dict | None:
+    """The BusinessDetails of the party owning `location`, on the wire (both versions alike), or None
+    when the party is unknown or has no name."""
+    owners = (
+        PartnerParty.objects.for_tenant(location.tenant_id).filter(partner_id=location.partner_id)
+        if location.partner_id
+        else Party.objects.for_tenant(location.tenant_id)
+    )
+    party = owners.filter(country_code=location.country_code, party_id=location.party_id, role=Role.CPO).first()
+    if party is None or not party.name:
+        return None
+    logo = {
+        "url": party.logo_url,
+        "thumbnail": party.logo_thumbnail,
+        "category": party.logo_category,
+        "type": party.logo_type,
+        "width": party.logo_width,
+        "height": party.logo_height,
+    }
+    return business_details_to_wire(
+        {"name": party.name, "website": party.website, "logo": logo if party.logo_category else None}
+    )
+
+
+def applying_tariff(location: Location, dialect: Dialect) -> str | None:
+    """The id of the tariff that applies to a connector naming none, for a partner that requires one: the
+    owner's only tariff in force now that this partner may see or, among several, the only REGULAR (or
+    untyped) one. With none, or no way to choose, None: a guessed tariff would bill drivers wrongly."""
+    moment = now()
+    in_force = [
+        tariff
+        for tariff in Tariff.objects.for_tenant(location.tenant_id).filter(
+            country_code=location.country_code, party_id=location.party_id, partner_id=location.partner_id
+        )
+        if (tariff.start_date_time is None or tariff.start_date_time <= moment)
+        and (tariff.end_date_time is None or tariff.end_date_time > moment)
+        and dialect.module("tariffs").may_see(tariff, moment)
+    ]
+    if len(in_force) > 1:
+        in_force = [tariff for tariff in in_force if tariff.type in ("", "REGULAR")]
+    return in_force[0].tariff_id if len(in_force) == 1 else None
 
 
 def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
