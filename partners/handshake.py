@@ -30,8 +30,16 @@ from partners.models import (
     Tenant,
     TokenKind,
 )
+from partners.profile import Profile, TokenForm
 from partners.services import connection_parties
-from roaming.ocpi.client import OcpiClient, PartnerError, PartnerHttpError, client_for
+from roaming.ocpi.client import (
+    OcpiClient,
+    OcpiResult,
+    PartnerError,
+    PartnerHttpError,
+    PartnerOcpiError,
+    client_for,
+)
 from roaming.ocpi.credentials import Credentials, CredentialsRole
 from roaming.ocpi.dialect import Dialect, Endpoint, all_dialects, get_dialect
 from roaming.ocpi.errors import (
@@ -42,7 +50,7 @@ from roaming.ocpi.errors import (
     UnableToUseClientApi,
     UnsupportedVersion,
 )
-from roaming.ocpi.versions import versions_list_from_wire
+from roaming.ocpi.versions import version_details_document, versions_list_from_wire
 from roaming.services.hubclientinfo import connection_changed
 from roaming.services.sync import ensure_sync_states
 
@@ -123,80 +131,153 @@ class Progress:
 # -- finding out what the partner offers ---------------------------------------------------------
 
 
+class TokenRefused(PartnerError):
+    """They refused our token in every form we tried."""
+
+    retryable = False
+
+
+def _refusal(exc: PartnerError) -> str | None:
+    """How an answer says "not this token", as partners say it: HTTP 401 (the spec), 403, or an OCPI
+    error code in a 2xx answer (200 + 3000 is common); None for any other failure."""
+    if isinstance(exc, PartnerHttpError) and exc.http_status in (401, 403):
+        return f"HTTP {exc.http_status}"
+    if isinstance(exc, PartnerOcpiError):
+        return f"OCPI {exc.status_code}"
+    return None
+
+
+def _other_form(form: str) -> str:
+    return TokenForm.RAW if form == TokenForm.BASE64 else TokenForm.BASE64
+
+
+def _first_form(setting: str, dialect: Dialect) -> str:
+    """The form to try first: the setting, or for AUTO the one the version prescribes."""
+    if setting != TokenForm.AUTO:
+        return setting
+    return TokenForm.BASE64 if dialect.token_base64 else TokenForm.RAW
+
+
+@dataclass(frozen=True)
+class Probed:
+    """The answer to a GET sent with our token, the form it was accepted in, and the forms refused before."""
+
+    result: OcpiResult
+    form: str
+    refused: tuple[tuple[str, str], ...] = ()  # (form, how they refused it)
+
+    def attempts(self) -> str:
+        """What was tried, for the handshake's steps: `Base64 refused (HTTP 401), raw accepted`."""
+        tried = [f"{TokenForm(form).label} refused ({why})" for form, why in self.refused]
+        return ", ".join([*tried, f"{TokenForm(self.form).label} accepted"])
+
+
+def _get_probing(url: str, *, dialect: Dialect, token: str, form: str, profile: Profile) -> Probed:
+    """GET `url` with `token` in `form`; when they refuse it and the profile probes, in the other form too."""
+    forms = [form, _other_form(form)] if profile.probe_token_form else [form]
+    refused: list[tuple[str, str]] = []
+    answers: list[str] = []
+    for attempt in forms:
+        client = OcpiClient(dialect=dialect, token=token, token_form=attempt, profile=profile)
+        try:
+            return Probed(client.get(url), attempt, tuple(refused))
+        except PartnerError as exc:
+            why = _refusal(exc)
+            if why is None or len(forms) == 1:
+                raise
+            refused.append((attempt, why))
+            answers.append(f"token sent {TokenForm(attempt).label}: {exc}")
+    raise TokenRefused(f"refused in both token forms ({'; '.join(answers)})")
+
+
 @dataclass(frozen=True)
 class Discovery:
     dialect: Dialect
     endpoints: list[Endpoint]
+    #: The token form their versions and details accepted, and what they refused on the way (for the record).
     token_form: str
-
-
-def _get_versions(versions_url: str, token: str, token_form: str, prefer: Dialect | None):
-    """GET their versions list; when the token form is not pinned, try the likely one, then the other."""
-    if token_form != "AUTO":
-        forms = [token_form]
-    else:
-        likely = "BASE64" if (prefer or all_dialects()[0]).token_base64 else "RAW"
-        forms = [likely, "RAW" if likely == "BASE64" else "BASE64"]
-    for index, form in enumerate(forms):
-        client = OcpiClient(dialect=prefer or all_dialects()[0], token=token, token_form=form)
-        try:
-            return client.get(versions_url), form
-        except PartnerHttpError as exc:
-            if exc.http_status != 401 or index == len(forms) - 1:
-                raise
-    raise AssertionError("unreachable")
+    token_refusals: tuple[str, ...] = ()
 
 
 def discover(
     *,
     versions_url: str,
     token: str,
-    token_form: str = "AUTO",
+    profile: Profile,
     version: str | None = None,
-    pinned: str = "",
     role_of_peer=None,
     progress: Progress | None = None,
 ) -> Discovery:
-    """Their versions and the details of the version to use: `version` (must be theirs), else the pinned
-    one, else the highest both sides speak. Raises 3001/3002/3003 as the credentials chapter says."""
+    """Their versions and the details of the version to use: `version` (must be theirs), else the profile's
+    pinned one, else the highest both sides speak. The token goes in the form the profile says, the other
+    form tried when they refuse it (probe_token_form). Raises 3001/3002/3003 as the credentials chapter says."""
     note = progress.step if progress else (lambda text: None)
+    pinned = profile.pinned_version
     wanted = get_dialect(version) if version else (get_dialect(pinned) if pinned else None)
+    guess = wanted or all_dialects()[0]
     try:
-        result, form = _get_versions(versions_url, token, token_form, wanted)
-        theirs = versions_list_from_wire(result.data)
+        listed = _get_probing(
+            versions_url, dialect=guess, token=token, form=_first_form(profile.send_token_form, guess), profile=profile
+        )
+        theirs = versions_list_from_wire(listed.result.data)
     except (PartnerError, ValueError) as exc:
         raise UnableToUseClientApi(f"Could not read the versions at {versions_url}: {exc}") from exc
-    note(f"versions at {versions_url}: {', '.join(sorted(theirs)) or 'none'}")
+    note(f"versions at {versions_url}: {theirs.describe()}; token {listed.attempts()}")
     if wanted is not None:
         if wanted.version not in theirs:
-            raise UnsupportedVersion(f"The partner does not offer OCPI {wanted.version} (offers: {', '.join(theirs)})")
+            raise UnsupportedVersion(f"The partner does not offer OCPI {wanted.version} (offers: {theirs.describe()})")
         chosen = wanted
     else:
         chosen = next((d for d in all_dialects() if d.version in theirs), None)
         if chosen is None:
-            raise UnsupportedVersion(f"No OCPI version in common (partner offers: {', '.join(theirs) or 'none'})")
+            raise UnsupportedVersion(f"No OCPI version in common (partner offers: {theirs.describe()})")
     details_url = theirs[chosen.version]
     try:
-        details = OcpiClient(dialect=chosen, token=token, token_form=form).get(details_url)
+        details = _get_probing(details_url, dialect=chosen, token=token, form=listed.form, profile=profile)
         endpoints = chosen.module("versions").details_from_wire(
-            details.data, peer_role=role_of_peer(chosen) if role_of_peer else None
+            version_details_document(details.result.data), peer_role=role_of_peer(chosen) if role_of_peer else None
         )
     except (PartnerError, ValueError) as exc:
         raise UnableToUseClientApi(f"Could not read the {chosen.version} details at {details_url}: {exc}") from exc
-    note(f"OCPI {chosen.version}: {len(endpoints)} endpoints ({', '.join(sorted({e.identifier for e in endpoints}))})")
+    note(
+        f"OCPI {chosen.version} details at {details_url}: {len(endpoints)} endpoints "
+        f"({', '.join(sorted({e.identifier for e in endpoints}))}); token {details.attempts()}"
+    )
     if not any(e.identifier == "credentials" for e in endpoints):
         raise NoMatchingEndpoints(f"The partner's OCPI {chosen.version} details list no credentials endpoint")
-    return Discovery(dialect=chosen, endpoints=endpoints, token_form=form)
+    refusals = tuple(
+        f"their {what} refused {TokenForm(form).label} ({why})"
+        for what, probed in (("versions", listed), ("version details", details))
+        for form, why in probed.refused
+    )
+    return Discovery(dialect=chosen, endpoints=endpoints, token_form=details.form, token_refusals=refusals)
 
 
 # -- writing the connection ----------------------------------------------------------------------
 
 
-def _store_connection(partner: Partner, *, credentials: Credentials, discovery: Discovery) -> None:
-    """Inside a transaction: the partner's version, endpoints, parties and token, as just negotiated."""
+def _token_form_learned(partner: Partner, discovery: Discovery) -> str:
+    """Record on the partner the token form their versions and details accepted, when it is not the form its
+    setting sends (a form pinned by hand and refused, or AUTO where they take the other one); returns the
+    step saying so, or ""."""
+    worked = discovery.token_form
+    if _first_form(partner.send_token_form, discovery.dialect) == worked:
+        return ""
+    partner.send_token_form = worked
+    why = "; ".join(discovery.token_refusals) or f"their versions and details took {TokenForm(worked).label}"
+    return f"token form recorded: send_token_form = {worked} ({why})"
+
+
+def _store_connection(partner: Partner, *, credentials: Credentials, discovery: Discovery, progress: Progress) -> None:
+    """Inside a transaction: the partner's version, endpoints, parties, token and token form, as just negotiated.
+
+    The one place a connection is written, whichever side registered and whether by POST or PUT."""
     partner.versions_url = credentials.url if credentials.url else partner.versions_url
     partner.version = discovery.dialect.version
     partner.token_to_them = credentials.token
+    learned = _token_form_learned(partner, discovery)
+    if learned:
+        progress.step(learned)
     partner.last_error = ""
     partner.last_contact_at = timezone.now()
     partner.set_status(PartnerStatus.REGISTERED)
@@ -253,14 +334,14 @@ def _answer_with_new_token(
     discovery = discover(
         versions_url=incoming.url,
         token=incoming.token,
-        token_form=partner.send_token_form,
+        profile=partner.profile,
         version=dialect.version,
         role_of_peer=lambda d: peer_role(tenant=tenant, partner=partner, dialect=d),
         progress=progress,
     )
     with transaction.atomic():
         partner = _locked(partner)
-        _store_connection(partner, credentials=incoming, discovery=discovery)
+        _store_connection(partner, credentials=incoming, discovery=discovery, progress=progress)
         token, raw = AccessToken.issue(partner=partner, kind=TokenKind.ACCESS)
         _revoke_tokens(partner, keep=token)
         answer = dialect.module("credentials").to_wire(
@@ -353,45 +434,67 @@ def accept_unregister(*, tenant: Tenant, partner: Partner) -> None:
 # -- we call them ----------------------------------------------------------------------------------
 
 
-def _exchange(partner: Partner, *, progress: Progress, method: str, token: str, version: str | None) -> Handshake:
-    """POST (register) or PUT (update) our credentials to the partner and store what they answer."""
+def _drop_registration(partner: Partner, *, client: OcpiClient, fallback_url: str, progress: Progress) -> None:
+    """DELETE our registration at the partner (their credentials endpoint of the connection as it is);
+    HandshakeFailed, with nothing changed on either side, when they do not take it."""
+    endpoint = PartnerEndpoint.objects.for_tenant(partner.tenant_id).filter(partner=partner, identifier="credentials")
+    url = next((e.url for e in endpoint), fallback_url)
+    progress.step(f"they take no credentials PUT (credentials_put off): DELETE our registration at {url}")
+    try:
+        client.delete(url)
+    except PartnerError as exc:
+        raise HandshakeFailed(f"DELETE {url} failed ({exc}); nothing changed, still registered") from exc
+    progress.step(f"DELETE {url}: done, registering again")
+
+
+def _exchange(
+    partner: Partner, *, progress: Progress, method: str, token: str, version: str | None, replace: bool = False
+) -> Handshake:
+    """POST (register) or PUT (update) our credentials to the partner and store what they answer. With
+    `replace`, the update of a partner that takes no PUT: DELETE our registration, then POST it again with
+    the same token; a failure after the DELETE leaves the connection down (UNREGISTERED), with the reason."""
     tenant = partner.tenant
+    profile = partner.profile
     role_of_peer = lambda d: peer_role(tenant=tenant, partner=partner, dialect=d)  # noqa: E731
     issued: AccessToken | None = None
+    dropped = False
     try:
         discovery = discover(
             versions_url=partner.versions_url,
             token=token,
-            token_form=partner.send_token_form,
+            profile=profile,
             version=version,
-            pinned=partner.pinned_version,
             role_of_peer=role_of_peer,
             progress=progress,
         )
         dialect = discovery.dialect
+        credentials_url = next(e.url for e in discovery.endpoints if e.identifier == "credentials")
+        client = OcpiClient(dialect=dialect, token=token, token_form=discovery.token_form, profile=profile)
+        if replace:
+            _drop_registration(partner, client=client, fallback_url=credentials_url, progress=progress)
+            dropped = True
         # They call back into our versions and details with this token while our request is open,
         # so it must be committed before we send it.
         issued, raw = AccessToken.issue(partner=partner, kind=TokenKind.ACCESS)
         ours = our_credentials(tenant=tenant, partner=partner, dialect=dialect, token=raw)
-        credentials_url = next(e.url for e in discovery.endpoints if e.identifier == "credentials")
-        client = OcpiClient(dialect=dialect, token=token, token_form=discovery.token_form)
         progress.step(f"{method} our credentials to {credentials_url}")
         try:
             result = client.request(method, credentials_url, json=dialect.module("credentials").to_wire(ours))
         except PartnerError as exc:
             raise HandshakeFailed(f"{method} {credentials_url} failed: {exc}") from exc
         try:
-            theirs = dialect.module("credentials").from_wire(result.data, peer_role=role_of_peer(dialect))
+            # Their credentials, also when sent as a one-element list, in HTTP 200 or 201.
+            theirs = dialect.module("credentials").from_wire(result.object(), peer_role=role_of_peer(dialect))
         except InvalidParameters as exc:
             raise HandshakeFailed(f"Their credentials answer is invalid: {exc.message}") from exc
         with transaction.atomic():
             locked = _locked(partner)
             _store_connection(
-                locked, credentials=Credentials(theirs.token, partner.versions_url, theirs.roles), discovery=discovery
+                locked,
+                credentials=Credentials(theirs.token, partner.versions_url, theirs.roles),
+                discovery=discovery,
+                progress=progress,
             )
-            if partner.send_token_form == "AUTO" and (discovery.token_form == "BASE64") != dialect.token_base64:
-                locked.send_token_form = discovery.token_form  # remember the form this partner accepts
-                locked.save(update_fields=["send_token_form"])
             _revoke_tokens(locked, keep=issued)
         progress.step(f"registered in OCPI {dialect}; stored their token and {len(discovery.endpoints)} endpoints")
         return progress.finish()
@@ -399,6 +502,13 @@ def _exchange(partner: Partner, *, progress: Progress, method: str, token: str, 
         if issued is not None:
             AccessToken.objects.filter(pk=issued.pk).update(revoked_at=timezone.now())
         message = exc.message if isinstance(exc, OcpiError) else str(exc)
+        if dropped:
+            unregister(partner=partner)
+            message = (
+                f"{message}. Our registration with them was deleted and not made again, so the connection is down "
+                "(unregistered): ask them for a new token A and register again"
+            )
+            progress.step("unregistered here: they no longer know us")
         return progress.finish(message)
 
 
@@ -413,11 +523,17 @@ def register_with_partner(*, partner: Partner) -> Handshake:
 
 
 def update_with_partner(*, partner: Partner, version: str | None = None) -> Handshake:
-    """PUT our credentials to them: new tokens both ways, endpoints re-read, optionally another version."""
+    """New tokens both ways, endpoints re-read, optionally another version: a PUT of our credentials, or for a
+    partner that takes none (credentials_put off, as Gireve asks) a DELETE of our registration and a POST
+    of our credentials again with the token we hold for them."""
     progress = Progress.start(partner, HandshakeDirection.OUTBOUND, "update")
     if not partner.is_registered:
         return progress.finish("Not registered: register first")
-    return _exchange(partner, progress=progress, method="PUT", token=partner.token_to_them, version=version)
+    if partner.profile.credentials_put:
+        return _exchange(partner, progress=progress, method="PUT", token=partner.token_to_them, version=version)
+    return _exchange(
+        partner, progress=progress, method="POST", token=partner.token_to_them, version=version, replace=True
+    )
 
 
 def unregister_with_partner(*, partner: Partner) -> Handshake:
@@ -449,15 +565,18 @@ def check_connection(*, partner: Partner) -> ConnectionTest:
     """Call their versions endpoint with the token we hold and say what came back."""
     if not partner.versions_url or not partner.token_to_them:
         return ConnectionTest(False, "No versions URL or token to call them with", {})
+    dialect = (get_dialect(partner.version) if partner.version else None) or all_dialects()[0]
+    profile = partner.profile
     try:
-        result, form = _get_versions(
+        probed = _get_probing(
             partner.versions_url,
-            partner.token_to_them,
-            partner.send_token_form,
-            get_dialect(partner.version) if partner.version else None,
+            dialect=dialect,
+            token=partner.token_to_them,
+            form=_first_form(profile.send_token_form, dialect),
+            profile=profile,
         )
-        versions = versions_list_from_wire(result.data)
+        versions = versions_list_from_wire(probed.result.data)
     except (PartnerError, ValueError) as exc:
         return ConnectionTest(False, str(exc), {})
     Partner.objects.filter(pk=partner.pk).update(last_contact_at=timezone.now())
-    return ConnectionTest(True, f"HTTP {result.http_status}, token sent {form.lower()}", versions)
+    return ConnectionTest(True, f"HTTP {probed.result.http_status}, token {probed.attempts()}", versions.urls)

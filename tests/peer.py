@@ -7,13 +7,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Peer:
-    """A scripted partner: `routes` maps a path to (http status, headers, body); requests are recorded."""
+    """A scripted partner: `routes` maps a path, or "METHOD path" for one method only, to (http status, headers,
+    body); requests are recorded."""
 
     def __init__(self):
         self.routes: dict[str, tuple[int, dict, object]] = {}
         self.requests: list[dict] = []
         self.delay = 0.0  # seconds to wait before answering, to play a slow partner
-        self.authorization: str | None = None  # when set, any other Authorization header is answered 401
+        self.authorization: str | None = None  # when set, any other Authorization header is answered `refusal`
+        self.refusal: tuple[int, dict, object] = (401, {}, {"status_code": 2000, "timestamp": "2026-01-01T00:00:00Z"})
+        self.open_paths: set[str] = set()  # answered whatever the Authorization header
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,9 +38,16 @@ class Peer:
                         "arrived": arrived,
                     }
                 )
-                status, headers, payload = peer.routes.get(self.path.split("?")[0], (404, {}, "not here"))
-                if peer.authorization is not None and self.headers.get("Authorization") != peer.authorization:
-                    status, headers, payload = 401, {}, {"status_code": 2000, "timestamp": "2026-01-01T00:00:00Z"}
+                path = self.path.split("?")[0]
+                status, headers, payload = peer.routes.get(
+                    f"{self.command} {path}", peer.routes.get(path, (404, {}, "not here"))
+                )
+                if (
+                    peer.authorization is not None
+                    and self.headers.get("Authorization") != peer.authorization
+                    and path not in peer.open_paths
+                ):
+                    status, headers, payload = peer.refusal
                 raw = (
                     payload
                     if isinstance(payload, bytes)
