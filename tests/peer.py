@@ -4,11 +4,12 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
 
 
 class Peer:
     """A scripted partner: `routes` maps a path, or "METHOD path" for one method only, to (http status, headers,
-    body); requests are recorded."""
+    body), or to a function of the query parameters returning that; requests are recorded."""
 
     def __init__(self):
         self.routes: dict[str, tuple[int, dict, object]] = {}
@@ -39,9 +40,10 @@ class Peer:
                     }
                 )
                 path = self.path.split("?")[0]
-                status, headers, payload = peer.routes.get(
-                    f"{self.command} {path}", peer.routes.get(path, (404, {}, "not here"))
-                )
+                route = peer.routes.get(f"{self.command} {path}", peer.routes.get(path, (404, {}, "not here")))
+                if callable(route):
+                    route = route(dict(parse_qsl(urlsplit(self.path).query)))
+                status, headers, payload = route
                 if (
                     peer.authorization is not None
                     and self.headers.get("Authorization") != peer.authorization
