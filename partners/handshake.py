@@ -30,27 +30,13 @@ from partners.models import (
     Tenant,
     TokenKind,
 )
-from partners.profile import Profile, TokenForm
+from partners.profile import TokenForm
 from partners.services import connection_parties
-from roaming.ocpi.client import (
-    OcpiClient,
-    OcpiResult,
-    PartnerError,
-    PartnerHttpError,
-    PartnerOcpiError,
-    client_for,
-)
+from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.credentials import Credentials, CredentialsRole
-from roaming.ocpi.dialect import Dialect, Endpoint, all_dialects, get_dialect
-from roaming.ocpi.errors import (
-    InvalidParameters,
-    MethodNotAllowed,
-    NoMatchingEndpoints,
-    OcpiError,
-    UnableToUseClientApi,
-    UnsupportedVersion,
-)
-from roaming.ocpi.versions import version_details_document, versions_list_from_wire
+from roaming.ocpi.dialect import Dialect, all_dialects, get_dialect
+from roaming.ocpi.errors import InvalidParameters, MethodNotAllowed, NoMatchingEndpoints, OcpiError
+from roaming.ocpi.versions import Discovery, discover, first_token_form, get_probing, versions_list_from_wire
 from roaming.services.hubclientinfo import connection_changed
 from roaming.services.sync import ensure_sync_states
 
@@ -128,131 +114,6 @@ class Progress:
         return self.handshake
 
 
-# -- finding out what the partner offers ---------------------------------------------------------
-
-
-class TokenRefused(PartnerError):
-    """They refused our token in every form we tried."""
-
-    retryable = False
-
-
-def _refusal(exc: PartnerError) -> str | None:
-    """How an answer says "not this token", as partners say it: HTTP 401 (the spec), 403, or an OCPI
-    error code in a 2xx answer (200 + 3000 is common); None for any other failure."""
-    if isinstance(exc, PartnerHttpError) and exc.http_status in (401, 403):
-        return f"HTTP {exc.http_status}"
-    if isinstance(exc, PartnerOcpiError):
-        return f"OCPI {exc.status_code}"
-    return None
-
-
-def _other_form(form: str) -> str:
-    return TokenForm.RAW if form == TokenForm.BASE64 else TokenForm.BASE64
-
-
-def _first_form(setting: str, dialect: Dialect) -> str:
-    """The form to try first: the setting, or for AUTO the one the version prescribes."""
-    if setting != TokenForm.AUTO:
-        return setting
-    return TokenForm.BASE64 if dialect.token_base64 else TokenForm.RAW
-
-
-@dataclass(frozen=True)
-class Probed:
-    """The answer to a GET sent with our token, the form it was accepted in, and the forms refused before."""
-
-    result: OcpiResult
-    form: str
-    refused: tuple[tuple[str, str], ...] = ()  # (form, how they refused it)
-
-    def attempts(self) -> str:
-        """What was tried, for the handshake's steps: `Base64 refused (HTTP 401), raw accepted`."""
-        tried = [f"{TokenForm(form).label} refused ({why})" for form, why in self.refused]
-        return ", ".join([*tried, f"{TokenForm(self.form).label} accepted"])
-
-
-def _get_probing(url: str, *, dialect: Dialect, token: str, form: str, profile: Profile) -> Probed:
-    """GET `url` with `token` in `form`; when they refuse it and the profile probes, in the other form too."""
-    forms = [form, _other_form(form)] if profile.probe_token_form else [form]
-    refused: list[tuple[str, str]] = []
-    answers: list[str] = []
-    for attempt in forms:
-        client = OcpiClient(dialect=dialect, token=token, token_form=attempt, profile=profile)
-        try:
-            return Probed(client.get(url), attempt, tuple(refused))
-        except PartnerError as exc:
-            why = _refusal(exc)
-            if why is None or len(forms) == 1:
-                raise
-            refused.append((attempt, why))
-            answers.append(f"token sent {TokenForm(attempt).label}: {exc}")
-    raise TokenRefused(f"refused in both token forms ({'; '.join(answers)})")
-
-
-@dataclass(frozen=True)
-class Discovery:
-    dialect: Dialect
-    endpoints: list[Endpoint]
-    #: The token form their versions and details accepted, and what they refused on the way (for the record).
-    token_form: str
-    token_refusals: tuple[str, ...] = ()
-
-
-def discover(
-    *,
-    versions_url: str,
-    token: str,
-    profile: Profile,
-    version: str | None = None,
-    role_of_peer=None,
-    progress: Progress | None = None,
-) -> Discovery:
-    """Their versions and the details of the version to use: `version` (must be theirs), else the profile's
-    pinned one, else the highest both sides speak. The token goes in the form the profile says, the other
-    form tried when they refuse it (probe_token_form). Raises 3001/3002/3003 as the credentials chapter says."""
-    note = progress.step if progress else (lambda text: None)
-    pinned = profile.pinned_version
-    wanted = get_dialect(version) if version else (get_dialect(pinned) if pinned else None)
-    guess = wanted or all_dialects()[0]
-    try:
-        listed = _get_probing(
-            versions_url, dialect=guess, token=token, form=_first_form(profile.send_token_form, guess), profile=profile
-        )
-        theirs = versions_list_from_wire(listed.result.data)
-    except (PartnerError, ValueError) as exc:
-        raise UnableToUseClientApi(f"Could not read the versions at {versions_url}: {exc}") from exc
-    note(f"versions at {versions_url}: {theirs.describe()}; token {listed.attempts()}")
-    if wanted is not None:
-        if wanted.version not in theirs:
-            raise UnsupportedVersion(f"The partner does not offer OCPI {wanted.version} (offers: {theirs.describe()})")
-        chosen = wanted
-    else:
-        chosen = next((d for d in all_dialects() if d.version in theirs), None)
-        if chosen is None:
-            raise UnsupportedVersion(f"No OCPI version in common (partner offers: {theirs.describe()})")
-    details_url = theirs[chosen.version]
-    try:
-        details = _get_probing(details_url, dialect=chosen, token=token, form=listed.form, profile=profile)
-        endpoints = chosen.module("versions").details_from_wire(
-            version_details_document(details.result.data), peer_role=role_of_peer(chosen) if role_of_peer else None
-        )
-    except (PartnerError, ValueError) as exc:
-        raise UnableToUseClientApi(f"Could not read the {chosen.version} details at {details_url}: {exc}") from exc
-    note(
-        f"OCPI {chosen.version} details at {details_url}: {len(endpoints)} endpoints "
-        f"({', '.join(sorted({e.identifier for e in endpoints}))}); token {details.attempts()}"
-    )
-    if not any(e.identifier == "credentials" for e in endpoints):
-        raise NoMatchingEndpoints(f"The partner's OCPI {chosen.version} details list no credentials endpoint")
-    refusals = tuple(
-        f"their {what} refused {TokenForm(form).label} ({why})"
-        for what, probed in (("versions", listed), ("version details", details))
-        for form, why in probed.refused
-    )
-    return Discovery(dialect=chosen, endpoints=endpoints, token_form=details.form, token_refusals=refusals)
-
-
 # -- writing the connection ----------------------------------------------------------------------
 
 
@@ -261,7 +122,7 @@ def _token_form_learned(partner: Partner, discovery: Discovery) -> str:
     setting sends (a form pinned by hand and refused, or AUTO where they take the other one); returns the
     step saying so, or ""."""
     worked = discovery.token_form
-    if _first_form(partner.send_token_form, discovery.dialect) == worked:
+    if first_token_form(partner.send_token_form, discovery.dialect) == worked:
         return ""
     partner.send_token_form = worked
     why = "; ".join(discovery.token_refusals) or f"their versions and details took {TokenForm(worked).label}"
@@ -337,7 +198,7 @@ def _answer_with_new_token(
         profile=partner.profile,
         version=dialect.version,
         role_of_peer=lambda d: peer_role(tenant=tenant, partner=partner, dialect=d),
-        progress=progress,
+        note=progress.step,
     )
     with transaction.atomic():
         partner = _locked(partner)
@@ -465,7 +326,7 @@ def _exchange(
             profile=profile,
             version=version,
             role_of_peer=role_of_peer,
-            progress=progress,
+            note=progress.step,
         )
         dialect = discovery.dialect
         credentials_url = next(e.url for e in discovery.endpoints if e.identifier == "credentials")
@@ -568,11 +429,11 @@ def check_connection(*, partner: Partner) -> ConnectionTest:
     dialect = (get_dialect(partner.version) if partner.version else None) or all_dialects()[0]
     profile = partner.profile
     try:
-        probed = _get_probing(
+        probed = get_probing(
             partner.versions_url,
             dialect=dialect,
             token=partner.token_to_them,
-            form=_first_form(profile.send_token_form, dialect),
+            form=first_token_form(profile.send_token_form, dialect),
             profile=profile,
         )
         versions = versions_list_from_wire(probed.result.data)
