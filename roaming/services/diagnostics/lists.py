@@ -90,32 +90,13 @@ def walk(report: Report, client: OcpiClient, dialect: Dialect, profile: Profile,
         return module
     first = result
     size = (len(first.data) if isinstance(first.data, list) else 0) or SMALL_LIMIT
-    url = endpoint.url
-    while True:
-        module.pages += 1
-        if not _check_page(module, result, url):
-            return module
-        _read_page(module, translator, result, url, seen)
-        if module.by_offset:
-            more = bool(result.data) and (module.total_count is None or module.objects < module.total_count)
-            url, params = (endpoint.url, {"offset": module.objects, "limit": size}) if more else (None, None)
-        else:
-            url, params = _next_url(module, result), None
-        if url is None or module.pages >= settings.DIAGNOSE_MAX_PAGES:
-            break
-        result = _fetch(module, client, url, params, failed="HTTP status" if module.by_offset else "Link")
-        if result is None:
-            break
-        if module.by_offset and {_object_id(o) for o in result.data or []} & seen.ids:
-            module.add("offset", f"GET {url} offset {params['offset']}: served objects of earlier pages again")
-            break
-    module.walked_to_end = url is None
+    module.walked_to_end = _pages(module, client, translator, endpoint.url, result, size, seen)
     if "Link" in module.checks and not module.by_offset:
         # Their Link cannot be followed: can their list be walked by offset instead?
-        by_offset = _new_objects(client, endpoint.url, {"offset": module.objects, "limit": size}, seen)
-        if by_offset is not None:
+        resumed = _new_objects(client, endpoint.url, {"offset": module.objects, "limit": size}, seen)
+        if resumed is not None:
             _link_unusable(report, module)
-            module.walked_to_end = _walk_on_by_offset(module, client, translator, endpoint.url, by_offset, size, seen)
+            module.walked_to_end = _pages(module, client, translator, endpoint.url, resumed, size, seen)
     if module.walked_to_end and module.total_count is not None and module.objects != module.total_count:
         module.add(
             "X-Total-Count",
@@ -135,21 +116,30 @@ def _read_page(module: ModuleReport, translator, result: OcpiResult, url: str, s
         seen.naive_times.append(f"envelope timestamp of GET {url}: {result.timestamp!r}")
 
 
-def _walk_on_by_offset(module, client, translator, url: str, result: OcpiResult, size: int, seen: _Seen) -> bool:
-    """Go on through the list by offset from `result`; True when the walk reached the end."""
+def _pages(module, client, translator, list_url: str, result: OcpiResult, size: int, seen: _Seen) -> bool:
+    """Read `result` and the pages after it, by Link or by offset as the module is walked, up to
+    DIAGNOSE_MAX_PAGES; True when the walk reached the last page."""
+    url = list_url
     while True:
         module.pages += 1
         if not _check_page(module, result, url):
             return False
         _read_page(module, translator, result, url, seen)
-        if not result.data or (module.total_count is not None and module.objects >= module.total_count):
+        if module.by_offset:
+            more = bool(result.data) and (module.total_count is None or module.objects < module.total_count)
+            url, params = (list_url, {"offset": module.objects, "limit": size}) if more else (None, None)
+        else:
+            url, params = _next_url(module, result), None
+        if url is None:
             return True
         if module.pages >= settings.DIAGNOSE_MAX_PAGES:
             return False
-        result = _new_objects(client, url, {"offset": module.objects, "limit": size}, seen)
+        result = _fetch(module, client, url, params, failed="HTTP status" if module.by_offset else "Link")
         if result is None:
-            # Nothing new there: the end, unless X-Total-Count promised more.
-            return module.total_count is None
+            return False
+        if module.by_offset and {_object_id(o) for o in result.data or []} & seen.ids:
+            module.add("offset", f"GET {url} offset {params['offset']}: served objects of earlier pages again")
+            return False
 
 
 def _link_unusable(report: Report, module: ModuleReport) -> None:
