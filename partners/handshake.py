@@ -3,10 +3,14 @@
 They register with us: the operator issues token A; the partner POSTs its credentials (token B,
 versions URL, roles) with it; we call their versions and details with B, store what we found,
 issue token C and answer with our credentials. We register with them: the mirror image, with
-the token A they gave us. PUT rotates tokens and switches versions; DELETE unregisters.
+the token A they gave us. PUT rotates tokens and switches versions (for a partner that takes no PUT:
+DELETE, then POST again); DELETE unregisters. Reading their versions and details, with the token form
+probed as the partner's profile allows, is roaming.ocpi.versions.discover.
 
-Every remote call comes before the one transaction that writes the connection, so a failed
-handshake leaves the partner as it was. Each exchange is recorded step by step in a Handshake row.
+Every remote call comes before the one transaction that writes the connection (_store_connection, the
+only place a connection is written), so a failed handshake leaves the partner as it was; the exception
+is a POST failing after the DELETE of a re-registration, which leaves it unregistered with the reason.
+Each exchange is recorded step by step in a Handshake row.
 """
 
 from __future__ import annotations
