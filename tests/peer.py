@@ -4,17 +4,21 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
 
 
 class Peer:
-    """A scripted partner: `routes` maps a path, or a (method, path) pair that wins over it, to (http status,
-    headers, body); requests are recorded."""
+    """A scripted partner: `routes` maps a path, or a (method, path) pair or "METHOD path" for one method only
+    (either wins over the path), to (http status, headers, body), or to a function of the query parameters
+    returning that; requests are recorded."""
 
     def __init__(self):
         self.routes: dict[str | tuple[str, str], tuple[int, dict, object]] = {}
         self.requests: list[dict] = []
         self.delay = 0.0  # seconds to wait before answering, to play a slow partner
-        self.authorization: str | None = None  # when set, any other Authorization header is answered 401
+        self.authorization: str | None = None  # when set, any other Authorization header is answered `refusal`
+        self.refusal: tuple[int, dict, object] = (401, {}, {"status_code": 2000, "timestamp": "2026-01-01T00:00:00Z"})
+        self.open_paths: set[str] = set()  # answered whatever the Authorization header
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -37,11 +41,19 @@ class Peer:
                     }
                 )
                 path = self.path.split("?")[0]
-                status, headers, payload = peer.routes.get(
-                    (self.command, path), peer.routes.get(path, (404, {}, "not here"))
+                route = peer.routes.get(
+                    (self.command, path),
+                    peer.routes.get(f"{self.command} {path}", peer.routes.get(path, (404, {}, "not here"))),
                 )
-                if peer.authorization is not None and self.headers.get("Authorization") != peer.authorization:
-                    status, headers, payload = 401, {}, {"status_code": 2000, "timestamp": "2026-01-01T00:00:00Z"}
+                if callable(route):
+                    route = route(dict(parse_qsl(urlsplit(self.path).query)))
+                status, headers, payload = route
+                if (
+                    peer.authorization is not None
+                    and self.headers.get("Authorization") != peer.authorization
+                    and path not in peer.open_paths
+                ):
+                    status, headers, payload = peer.refusal
                 raw = (
                     payload
                     if isinstance(payload, bytes)
