@@ -92,6 +92,7 @@ def patch_tariff(
     tariff = find(
         owned_by(tenant=tenant, country_code=country_code, party_id=party_id).select_for_update(), tariff_id=tariff_id
     )
+    ownership.refuse_stale(tariff.last_updated, fields["last_updated"], f"tariff {tariff.object_path}")
     for name, value in fields.items():
         if name in _FIELDS:
             setattr(tariff, name, value)

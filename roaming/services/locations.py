@@ -311,18 +311,37 @@ def _bump_owned_location(owner: list, stamp: datetime) -> tuple[int, str] | None
 _CHILDREN = {"evse": (Evse, "location_id", "uid"), "connector": (Connector, "evse_id", "connector_id")}
 
 
-def _update_child(level: str, parent_id: int, own_id: str, assignments: str, params: list) -> tuple | None:
+def _update_child(
+    level: str, parent_id: int, own_id: str, assignments: str, params: list, *, not_after: datetime | None = None
+) -> tuple | None:
     """UPDATE the EVSE or connector `own_id` of the parent row `parent_id`, found and locked by the same
-    statement: (its id, its id as stored), or None when there is none."""
+    statement: (its id, its id as stored), or None when there is none or, with `not_after`, when what is stored
+    was last updated after that moment (a stale PATCH: see _refuse_stale_child)."""
     model, parent, column = _CHILDREN[level]
     table = model._meta.db_table
+    fresh, fresh_params = "", []
+    if not_after is not None:
+        fresh, fresh_params = " AND last_updated <= %s", [connection.ops.adapt_datetimefield_value(not_after)]
     with prepared_cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {assignments} WHERE id = ("  # noqa: S608 - names from the models
-            f"SELECT id FROM {table} WHERE {parent} = %s AND UPPER({column}) = UPPER(%s)) RETURNING id, {column}",
-            [*params, parent_id, own_id],
+            f"SELECT id FROM {table} WHERE {parent} = %s AND UPPER({column}) = UPPER(%s)){fresh} "
+            f"RETURNING id, {column}",
+            [*params, parent_id, own_id, *fresh_params],
         )
         return cursor.fetchone()
+
+
+def _refuse_stale_child(model, parent: str, parent_id: int, column: str, own_id: str, stamp: datetime) -> None:
+    """After a PATCH's UPDATE found nothing: StaleWrite when the child is there, newer than the PATCH (the
+    transaction then takes back the parents' bumps); else the caller answers unknown object. Only failed
+    PATCHes pay for this query."""
+    stored = (
+        model.objects.filter(**{parent: parent_id, f"{column}__iexact": own_id})
+        .values_list("last_updated", flat=True)
+        .first()
+    )
+    ownership.refuse_stale(stored, stamp, f"{model.__name__} {own_id}")
 
 
 def _assignments(model, values: dict) -> tuple[str, list]:
@@ -350,6 +369,8 @@ def put_location(
     created = location is None
     if created:
         location = Location(tenant=tenant, country_code=country_code, party_id=party_id, location_id=location_id)
+    else:
+        ownership.refuse_stale(location.last_updated, data.get("last_updated"), f"location {location.object_path}")
     location.partner = partner
     for name in _LOCATION_FIELDS:
         if name in data:
@@ -379,6 +400,8 @@ def put_evse(
     created = evse is None
     if created:
         evse = Evse(tenant=tenant, location=location, uid=evse_uid, position=len(location.evses.all()))
+    else:
+        ownership.refuse_stale(evse.last_updated, data.get("last_updated"), f"EVSE {location.object_path}/{evse.uid}")
     for name in _EVSE_FIELDS:
         if name in data:
             setattr(evse, name, data[name])
@@ -414,6 +437,8 @@ def put_connector(
     created = connector is None
     if created:
         connector = Connector(tenant=tenant, evse=evse, connector_id=connector_id, position=len(evse.connectors.all()))
+    else:
+        ownership.refuse_stale(connector.last_updated, data.get("last_updated"), f"connector {connector_id}")
     for name in _CONNECTOR_FIELDS:
         if name in data:
             setattr(connector, name, data[name])
@@ -461,6 +486,7 @@ def patch(
         )
         if location is None:
             raise UnknownLocation(f"Unknown location {location_id!r}", http_status=404)
+        ownership.refuse_stale(location.last_updated, updates["last_updated"], f"location {location.object_path}")
         Location.objects.filter(pk=location.pk).update(**updates, revision=F("revision") + 1)
         if evses is not None:
             _replace_evses(tenant, location, evses)
@@ -479,8 +505,9 @@ def patch(
             raise missing
         location_pk, location_path = location
         if level == "evse":
-            updated = _update_child("evse", location_pk, evse_uid, *_assignments(Evse, updates))
+            updated = _update_child("evse", location_pk, evse_uid, *_assignments(Evse, updates), not_after=stamp)
             if updated is None:
+                _refuse_stale_child(Evse, "location_id", location_pk, "uid", evse_uid, stamp)
                 raise missing
             evse_pk, uid = updated
             if connectors is not None:
@@ -494,8 +521,11 @@ def patch(
             if evse is None:
                 raise missing
             evse_pk, uid = evse
-            updated = _update_child("connector", evse_pk, connector_id, *_assignments(Connector, updates))
+            updated = _update_child(
+                "connector", evse_pk, connector_id, *_assignments(Connector, updates), not_after=stamp
+            )
             if updated is None:
+                _refuse_stale_child(Connector, "evse_id", evse_pk, "connector_id", connector_id, stamp)
                 raise missing
             path = f"{location_path}/{uid}/{updated[1]}"
     changed = sorted(
@@ -882,6 +912,8 @@ def ingest_page(partner: Partner, dialect: Dialect, wires: list) -> sync.PageIng
                 )
                 created.append(location)
                 refill.append((location, evses))
+            elif _older(fields.get("last_updated"), location.last_updated):
+                continue  # a stale state of what we hold newer (decisions.md, "Stale writes")
             else:
                 evses_changed = _evses_as_stored(evses) != stored_evses.get(location.pk, [])
                 if (
@@ -931,6 +963,10 @@ def ingest_page(partner: Partner, dialect: Dialect, wires: list) -> sync.PageIng
             method=DeliveryMethod.PUT,
         )
     return sync.PageIngested(accepted, refused)
+
+
+def _older(incoming, stored) -> bool:
+    return incoming is not None and stored is not None and incoming < stored
 
 
 def _without(values: dict, name: str) -> dict:

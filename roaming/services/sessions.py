@@ -134,6 +134,7 @@ def patch_session(
     session = find(
         owned_by(tenant=tenant, country_code=country_code, party_id=party_id).select_for_update(), session_id=session_id
     )
+    ownership.refuse_stale(session.last_updated, fields["last_updated"], f"session {session.object_path}")
     periods = fields.pop("charging_periods", None)
     if periods:
         session.charging_periods = (session.charging_periods + periods) if append_periods else periods

@@ -24,7 +24,7 @@ from roaming.models import SyncState
 from roaming.ocpi import inbound
 from roaming.ocpi.client import PartnerError, client_for
 from roaming.ocpi.dialect import Dialect, get_dialect
-from roaming.ocpi.errors import OcpiError
+from roaming.ocpi.errors import OcpiError, StaleWrite
 from roaming.ocpi.timestamps import format_datetime
 from roaming.services.ownership import pull_routing
 
@@ -152,6 +152,8 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
                     objects += 1
                     if change is not None and getattr(change, "object_path", None):
                         seen.add(change.object_path.upper())
+                except StaleWrite:
+                    objects += 1  # we hold a newer state: taken, nothing to write
                 except OcpiError as exc:
                     rejected += 1
                     logger.warning("pull %s from %s: object refused: %s", state.module, partner, exc.message)

@@ -112,6 +112,7 @@ def patch_token(
         uid=uid,
         token_type=token_type,
     )
+    ownership.refuse_stale(token.last_updated, fields["last_updated"], f"token {token.object_path}")
     for name, value in fields.items():
         setattr(token, name, value)
     token.save(update_fields=list(fields))
