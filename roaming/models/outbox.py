@@ -47,6 +47,8 @@ class Delivery(TenantOwned):
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: Where the partner says it keeps what we sent: the Location header of a CDR POST's answer (mod_cdrs).
+    remote_url = models.CharField(max_length=255, blank=True, default="", db_default="")
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:

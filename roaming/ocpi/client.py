@@ -72,6 +72,10 @@ class OcpiResult:
     headers: dict = field(default_factory=dict)
     timestamp: Any = None  # the envelope's, as sent
 
+    def header(self, name: str) -> str:
+        """A header of the answer by name, whatever its case ("" when absent)."""
+        return next((value for key, value in self.headers.items() if key.lower() == name.lower()), "")
+
     def object(self) -> Any:
         """`data` where the spec promises one object: partners also send it as a one-element list."""
         if isinstance(self.data, list) and len(self.data) == 1:

@@ -12,8 +12,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from partners.models import Partner, PartnerParty, Party, Role, Tenant
-from roaming.models import Cdr, Connector, DeliveryMethod, Session
+from roaming.models import Cdr, Connector, Delivery, DeliveryMethod, DeliveryStatus, Session
 from roaming.models.sessions import SessionStatus
+from roaming.ocpi.client import PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
@@ -362,6 +363,35 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
         to_party=PartyRef(cdr.cdr_token["country_code"], cdr.cdr_token["party_id"]),
         extensions=cdr.extensions,
     )
+
+
+@dataclass(frozen=True)
+class PartnerCopy:
+    """A CDR as the partner we POSTed it to keeps it: fetched from the Location they answered (mod_cdrs)."""
+
+    partner: str
+    url: str
+    data: dict | None
+    error: str = ""
+
+
+def partner_copies(*, tenant: Tenant, cdr: Cdr) -> list[PartnerCopy]:
+    """GET our CDR back from every partner that took it and said where (the Location header of the POST's
+    answer, kept on the delivery): what an operator compares when a partner reports a different amount."""
+    deliveries = (
+        Delivery.objects.for_tenant(tenant)
+        .filter(module=MODULE, object_path=cdr.object_path, status=DeliveryStatus.DELIVERED)
+        .exclude(remote_url="")
+        .select_related("partner", "partner__bound_party")
+    )
+    copies = []
+    for delivery in deliveries:
+        try:
+            data = client_for(delivery.partner).get(delivery.remote_url).object()
+            copies.append(PartnerCopy(delivery.partner.name, delivery.remote_url, data))
+        except PartnerError as exc:
+            copies.append(PartnerCopy(delivery.partner.name, delivery.remote_url, None, str(exc)))
+    return copies
 
 
 def audience(partner: Partner, object_path: str) -> bool:

@@ -385,6 +385,7 @@ def deliver(*, delivery_id: int) -> Outcome:
                 ensure_reachable(partner=partner, party=request.to_party)
                 result = send(client_for(partner), endpoint.url, request)
                 delivery.last_http_status, delivery.last_status_code = result.http_status, result.status_code
+                delivery.remote_url = result.header("Location")[:255]
             except PartnerError as exc:
                 error = exc
     else:
