@@ -94,7 +94,9 @@ DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 if DB_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # psycopg prepares only when a threshold is set; the ORM's client-side-binding cursors never prepare.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
-DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_roaming")}
+# The suite's database is named after the configured one, so two checkouts on one server never share it.
+_TEST_NAME = f"test_{Path(str(DATABASES['default'].get('NAME') or 'roaming')).name}"
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=_TEST_NAME)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -7,6 +7,7 @@ us, or enter their versions URL and token A and press Register; then rotate, unr
 
 from django import forms
 from django.contrib import admin, messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -31,7 +32,11 @@ from partners.services import default_bound_party, issue_registration_token
 from partners.tasks import register_with_partner_task, update_with_partner_task
 from roaming.models import ClientInfo
 from roaming.ocpi.dialect import all_dialects
-from roaming.services.diagnostics import diagnose
+from roaming.services.diagnostics import apply_proposals, diagnose
+
+_DIAGNOSIS_SALT = "partners.admin.diagnosis"
+#: Seconds a diagnosis page's Apply button stays good: what it proposes was true when it was made.
+_DIAGNOSIS_MAX_AGE = 3600
 
 
 class PartyInline(TenantScopedInline):
@@ -284,6 +289,7 @@ class PartnerAdmin(TenantScopedAdmin):
             ("resume", self.resume_view),
             ("test-connection", self.test_connection_view),
             ("diagnose", self.diagnose_view),
+            ("apply-diagnosis", self.apply_diagnosis_view),
         ]
         custom = [
             path(
@@ -366,11 +372,34 @@ class PartnerAdmin(TenantScopedAdmin):
 
     def diagnose_view(self, request, pk):
         partner = self._partner_for_post(request, pk)
+        report = diagnose(tenant=partner.tenant, partner=partner)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Diagnosis of {partner.name}",
             "partner": partner,
-            "report": diagnose(tenant=partner.tenant, partner=partner),
+            "report": report,
+            # What Apply sets is what this page shows, signed for this partner: the button carries no values
+            # an operator could change on the way.
+            "signed_proposals": signing.dumps(
+                {"partner": partner.pk, "proposals": report.proposals}, salt=_DIAGNOSIS_SALT
+            ),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/partners/partner/diagnosis.html", context)
+
+    def apply_diagnosis_view(self, request, pk):
+        partner = self._partner_for_post(request, pk)
+        try:
+            signed = signing.loads(request.POST.get("proposals", ""), salt=_DIAGNOSIS_SALT, max_age=_DIAGNOSIS_MAX_AGE)
+        except signing.BadSignature:
+            self.message_user(request, "That diagnosis is stale or not this page's: diagnose again.", messages.ERROR)
+            return self._back(partner)
+        if signed["partner"] != partner.pk:
+            raise PermissionDenied
+        applied = apply_proposals(tenant=partner.tenant, partner=partner, proposals=signed["proposals"])
+        if applied:
+            text = ", ".join(f"{name} = {value!r}" for name, value in applied.items())
+            self.message_user(request, f"Applied the diagnosis: {text}.", messages.SUCCESS)
+        else:
+            self.message_user(request, "Nothing to apply: the settings already cope.", messages.INFO)
+        return self._back(partner)

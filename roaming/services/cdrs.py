@@ -352,14 +352,16 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
     if cdr is None or (cdr.credit and not translator.carries_credit):
         return None
     cdr.stored_connector = _stored_connector(cdr)
-    routing = {}
-    if dialect.routing_headers:
-        routing = {
-            "from_party": PartyRef(country_code, party_id),
-            "to_party": PartyRef(cdr.cdr_token["country_code"], cdr.cdr_token["party_id"]),
-        }
     # The CDR POST URL has no owner segments (mod_cdrs): the body goes to the endpoint itself.
-    return outbox.OutgoingRequest("POST", "", body=translator.to_wire(cdr), **routing)
+    return outbox.OutgoingRequest(
+        "POST",
+        "",
+        body=translator.to_wire(cdr),
+        module=MODULE,
+        from_party=PartyRef(country_code, party_id),
+        to_party=PartyRef(cdr.cdr_token["country_code"], cdr.cdr_token["party_id"]),
+        extensions=cdr.extensions,
+    )
 
 
 def audience(partner: Partner, object_path: str) -> bool:

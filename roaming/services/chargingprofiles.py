@@ -155,11 +155,8 @@ def _send(
         return awaiting.end(record, ChargingProfileStatus.FAILED, "not sent", f"invalid request: {exc.message}")
     record.save()
     url = f"{endpoint.url.rstrip('/')}/{quote(session_id, safe='')}"
-    to_party = (
-        ownership.addressed_cpo(tenant=tenant, partner=partner, session_id=session_id)
-        if dialect.routing_headers
-        else None
-    )
+    # The client sends the routing headers where the partner's version or profile wants them.
+    to_party = ownership.addressed_cpo(tenant=tenant, partner=partner, session_id=session_id)
     from_party = (
         (ownership.own_party(tenant, partner, Role.EMSP) or ownership.own_party(tenant, partner, Role.SCSP))
         if to_party
@@ -375,11 +372,7 @@ def post_result(*, request_id: int, client: OcpiClient | None = None) -> bool:
     partner = record.partner
     dialect = get_dialect(partner.version)
     wire = dialect.module(MODULE).result_to_wire(record.kind, result=record.result, profile=record.result_profile)
-    to_party = (
-        (ownership.party_of(partner, Role.EMSP) or ownership.party_of(partner, Role.SCSP))
-        if dialect.routing_headers
-        else None
-    )
+    to_party = ownership.party_of(partner, Role.EMSP) or ownership.party_of(partner, Role.SCSP)
     return awaiting.post_result(record, wire, to_party=to_party, client=client)
 
 
@@ -422,11 +415,7 @@ def push_active_profile(*, tenant_id: int, partner_id: int, session_id: str, cli
         logger.info("active charging profile of %s not pushed to %s: nothing to push or nowhere", session_id, partner)
         return False
     active = {"start_date_time": known.start_date_time, "charging_profile": known.charging_profile}
-    to_party = (
-        (ownership.party_of(partner, Role.EMSP) or ownership.party_of(partner, Role.SCSP))
-        if dialect.routing_headers
-        else None
-    )
+    to_party = ownership.party_of(partner, Role.EMSP) or ownership.party_of(partner, Role.SCSP)
     try:
         (client or client_for(partner)).put(
             f"{endpoint.url.rstrip('/')}/{quote(session_id, safe='')}",

@@ -100,15 +100,12 @@ def send_command(
     except InvalidParameters as exc:
         return awaiting.end(record, CommandStatus.FAILED, "not sent", f"invalid request: {exc.message}")
     record.save()
-    to_party = (
-        ownership.addressed_cpo(
-            tenant=tenant,
-            partner=partner,
-            location_id=request.get("location_id"),
-            session_id=request.get("session_id"),
-        )
-        if dialect.routing_headers
-        else None
+    # The client sends the routing headers where the partner's version or profile wants them.
+    to_party = ownership.addressed_cpo(
+        tenant=tenant,
+        partner=partner,
+        location_id=request.get("location_id"),
+        session_id=request.get("session_id"),
     )
     try:
         ownership.ensure_reachable(partner=partner, party=to_party)
@@ -370,7 +367,7 @@ def post_result(*, command_id: int, client: OcpiClient | None = None) -> bool:
     partner = record.partner
     dialect = get_dialect(partner.version)
     wire = dialect.module(MODULE).result_to_wire(result=record.result, message=record.result_message)
-    to_party = ownership.party_of(partner, Role.EMSP) if dialect.routing_headers else None
+    to_party = ownership.party_of(partner, Role.EMSP)
     return awaiting.post_result(record, wire, to_party=to_party, client=client)
 
 

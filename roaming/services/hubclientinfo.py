@@ -161,7 +161,9 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
     info = published(tenant=delivery.tenant_id).filter(country_code=country_code, party_id=party_id, role=role).first()
     if info is None:
         return None
-    return outbox.OutgoingRequest("PUT", f"{country_code}/{party_id}", body=dialect.module(MODULE).to_wire(info))
+    return outbox.OutgoingRequest(
+        "PUT", f"{country_code}/{party_id}", body=dialect.module(MODULE).to_wire(info), module=MODULE
+    )
 
 
 def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:

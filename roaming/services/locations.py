@@ -18,15 +18,17 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, DateTimeField, F, JSONField, Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast, Upper
 
-from partners.models import Partner, Role, Tenant
+from partners.models import Partner, PartnerParty, Party, Role, Tenant
 from partners.rows import prepared_cursor
 from roaming.models import Connector, DeliveryMethod, Evse, Location, WireCache
+from roaming.ocpi.common import business_details_to_wire
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.errors import NotFound, OcpiError, UnknownLocation
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.timestamps import now
 from roaming.services import outbox, ownership, sync
 from roaming.services.ownership import pull_owner, receiving_party
+from tariffs.models import Tariff
 
 MODULE = "locations"
 LEVELS = ("location", "evse", "connector")
@@ -309,18 +311,37 @@ def _bump_owned_location(owner: list, stamp: datetime) -> tuple[int, str] | None
 _CHILDREN = {"evse": (Evse, "location_id", "uid"), "connector": (Connector, "evse_id", "connector_id")}
 
 
-def _update_child(level: str, parent_id: int, own_id: str, assignments: str, params: list) -> tuple | None:
+def _update_child(
+    level: str, parent_id: int, own_id: str, assignments: str, params: list, *, not_after: datetime | None = None
+) -> tuple | None:
     """UPDATE the EVSE or connector `own_id` of the parent row `parent_id`, found and locked by the same
-    statement: (its id, its id as stored), or None when there is none."""
+    statement: (its id, its id as stored), or None when there is none or, with `not_after`, when what is stored
+    was last updated after that moment (a stale PATCH: see _refuse_stale_child)."""
     model, parent, column = _CHILDREN[level]
     table = model._meta.db_table
+    fresh, fresh_params = "", []
+    if not_after is not None:
+        fresh, fresh_params = " AND last_updated <= %s", [connection.ops.adapt_datetimefield_value(not_after)]
     with prepared_cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {assignments} WHERE id = ("  # noqa: S608 - names from the models
-            f"SELECT id FROM {table} WHERE {parent} = %s AND UPPER({column}) = UPPER(%s)) RETURNING id, {column}",
-            [*params, parent_id, own_id],
+            f"SELECT id FROM {table} WHERE {parent} = %s AND UPPER({column}) = UPPER(%s)){fresh} "
+            f"RETURNING id, {column}",
+            [*params, parent_id, own_id, *fresh_params],
         )
         return cursor.fetchone()
+
+
+def _refuse_stale_child(model, parent: str, parent_id: int, column: str, own_id: str, stamp: datetime) -> None:
+    """After a PATCH's UPDATE found nothing: StaleWrite when the child is there, newer than the PATCH (the
+    transaction then takes back the parents' bumps); else the caller answers unknown object. Only failed
+    PATCHes pay for this query."""
+    stored = (
+        model.objects.filter(**{parent: parent_id, f"{column}__iexact": own_id})
+        .values_list("last_updated", flat=True)
+        .first()
+    )
+    ownership.refuse_stale(stored, stamp, f"{model.__name__} {own_id}")
 
 
 def _assignments(model, values: dict) -> tuple[str, list]:
@@ -348,6 +369,8 @@ def put_location(
     created = location is None
     if created:
         location = Location(tenant=tenant, country_code=country_code, party_id=party_id, location_id=location_id)
+    else:
+        ownership.refuse_stale(location.last_updated, data.get("last_updated"), f"location {location.object_path}")
     location.partner = partner
     for name in _LOCATION_FIELDS:
         if name in data:
@@ -377,6 +400,8 @@ def put_evse(
     created = evse is None
     if created:
         evse = Evse(tenant=tenant, location=location, uid=evse_uid, position=len(location.evses.all()))
+    else:
+        ownership.refuse_stale(evse.last_updated, data.get("last_updated"), f"EVSE {location.object_path}/{evse.uid}")
     for name in _EVSE_FIELDS:
         if name in data:
             setattr(evse, name, data[name])
@@ -412,6 +437,8 @@ def put_connector(
     created = connector is None
     if created:
         connector = Connector(tenant=tenant, evse=evse, connector_id=connector_id, position=len(evse.connectors.all()))
+    else:
+        ownership.refuse_stale(connector.last_updated, data.get("last_updated"), f"connector {connector_id}")
     for name in _CONNECTOR_FIELDS:
         if name in data:
             setattr(connector, name, data[name])
@@ -459,6 +486,7 @@ def patch(
         )
         if location is None:
             raise UnknownLocation(f"Unknown location {location_id!r}", http_status=404)
+        ownership.refuse_stale(location.last_updated, updates["last_updated"], f"location {location.object_path}")
         Location.objects.filter(pk=location.pk).update(**updates, revision=F("revision") + 1)
         if evses is not None:
             _replace_evses(tenant, location, evses)
@@ -477,8 +505,9 @@ def patch(
             raise missing
         location_pk, location_path = location
         if level == "evse":
-            updated = _update_child("evse", location_pk, evse_uid, *_assignments(Evse, updates))
+            updated = _update_child("evse", location_pk, evse_uid, *_assignments(Evse, updates), not_after=stamp)
             if updated is None:
+                _refuse_stale_child(Evse, "location_id", location_pk, "uid", evse_uid, stamp)
                 raise missing
             evse_pk, uid = updated
             if connectors is not None:
@@ -492,8 +521,11 @@ def patch(
             if evse is None:
                 raise missing
             evse_pk, uid = evse
-            updated = _update_child("connector", evse_pk, connector_id, *_assignments(Connector, updates))
+            updated = _update_child(
+                "connector", evse_pk, connector_id, *_assignments(Connector, updates), not_after=stamp
+            )
             if updated is None:
+                _refuse_stale_child(Connector, "evse_id", evse_pk, "connector_id", connector_id, stamp)
                 raise missing
             path = f"{location_path}/{uid}/{updated[1]}"
     changed = sorted(
@@ -535,6 +567,9 @@ def _load(tenant_id: int, path: str):
 
 
 def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
+    """The PUT or PATCH of a location, EVSE or connector in its current state. A PATCH carries the PUT of
+    the whole location (at the location's path) to send instead: a partner lacking an EVSE or connector
+    usually lacks its location."""
     obj, level = _load(delivery.tenant_id, delivery.object_path)
     if obj is None:
         return None
@@ -548,13 +583,105 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
         body = translator.to_wire(obj, level)
     if body is None:  # nothing this version can express
         return None
-    routing = {}
-    if dialect.routing_headers:
-        routing = {
-            "to_party": receiving_party(delivery.partner_id),
-            "from_party": PartyRef(location.country_code, location.party_id),
-        }
-    return outbox.OutgoingRequest(delivery.method, delivery.object_path, body=body, **routing)
+    sent = {
+        "module": MODULE,
+        "to_party": receiving_party(delivery.partner_id),
+        "from_party": PartyRef(location.country_code, location.party_id),
+        "fill": _our_values(location, dialect),
+    }
+    # The location's extension fields go with the location's own body, never inside an EVSE or connector.
+    extensions = location.extensions if level == "location" else {}
+    whole = None
+    if delivery.method == DeliveryMethod.PATCH:
+        whole = outbox.OutgoingRequest(
+            "PUT",
+            location.object_path,
+            body=translator.to_wire(location, "location"),
+            extensions=location.extensions,
+            **sent,
+        )
+    return outbox.OutgoingRequest(
+        delivery.method,
+        delivery.object_path,
+        body=body,
+        whole=whole,
+        part=_PARTS[level],
+        extensions=extensions,
+        **sent,
+    )
+
+
+#: Where each level's body sits in a location on the wire (push.OutgoingRequest.part).
+_PARTS = {"location": "", "evse": "evses", "connector": "evses.connectors"}
+
+
+def _our_values(location: Location, dialect: Dialect):
+    """What our data says for optional fields a partner requires (profile.required_fields) and a location we
+    send lacks: operator and owner are the owning party's business details (the tenant's own party of the
+    location, or for a location received from a partner, that partner's party); capabilities an empty list;
+    a connector's tariff the one tariff of the owner that applies (see applying_tariff), none otherwise.
+    Looked up only when a field is wanted, once per location."""
+    found: dict[str, object] = {}
+
+    def value(path: str, holder: dict):
+        name = path.rpartition(".")[2]
+        if name in ("operator", "owner"):
+            if "details" not in found:
+                found["details"] = _owner_details(location)
+            return found["details"]
+        if name == "capabilities":
+            return []
+        if name in ("tariff_id", "tariff_ids"):
+            if "tariff" not in found:
+                found["tariff"] = applying_tariff(location, dialect)
+            tariff_id = found["tariff"]
+            return None if tariff_id is None else tariff_id if name == "tariff_id" else [tariff_id]
+        return None
+
+    return value
+
+
+def _owner_details(location: Location) -> dict | None:
+    """The BusinessDetails of the party owning `location`, on the wire (both versions alike), or None
+    when the party is unknown or has no name."""
+    owners = (
+        PartnerParty.objects.for_tenant(location.tenant_id).filter(partner_id=location.partner_id)
+        if location.partner_id
+        else Party.objects.for_tenant(location.tenant_id)
+    )
+    party = owners.filter(country_code=location.country_code, party_id=location.party_id, role=Role.CPO).first()
+    if party is None or not party.name:
+        return None
+    logo = {
+        "url": party.logo_url,
+        "thumbnail": party.logo_thumbnail,
+        "category": party.logo_category,
+        "type": party.logo_type,
+        "width": party.logo_width,
+        "height": party.logo_height,
+    }
+    return business_details_to_wire(
+        {"name": party.name, "website": party.website, "logo": logo if party.logo_category else None}
+    )
+
+
+def applying_tariff(location: Location, dialect: Dialect) -> str | None:
+    """The id of the tariff that applies to a connector naming none, for a partner that requires one: the
+    owner's only tariff in force now that this partner may see or, among several, the only REGULAR (or
+    untyped) one. With none, or no way to choose, None: a guessed tariff would bill drivers wrongly."""
+    moment = now()
+    in_force = [
+        tariff
+        for tariff in Tariff.objects.for_tenant(location.tenant_id).filter(
+            country_code=location.country_code, party_id=location.party_id, partner_id=location.partner_id
+        )
+        if (tariff.start_date_time is None or tariff.start_date_time <= moment)
+        and (tariff.end_date_time is None or tariff.end_date_time > moment)
+        and dialect.module("tariffs").may_see(tariff, moment)
+    ]
+    if len(in_force) > 1:
+        in_force = [tariff for tariff in in_force if tariff.type in ("", "REGULAR")]
+    return in_force[0].tariff_id if len(in_force) == 1 else None
 
 
 def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
@@ -785,6 +912,8 @@ def ingest_page(partner: Partner, dialect: Dialect, wires: list) -> sync.PageIng
                 )
                 created.append(location)
                 refill.append((location, evses))
+            elif _older(fields.get("last_updated"), location.last_updated):
+                continue  # a stale state of what we hold newer (decisions.md, "Stale writes")
             else:
                 evses_changed = _evses_as_stored(evses) != stored_evses.get(location.pk, [])
                 if (
@@ -834,6 +963,10 @@ def ingest_page(partner: Partner, dialect: Dialect, wires: list) -> sync.PageIng
             method=DeliveryMethod.PUT,
         )
     return sync.PageIngested(accepted, refused)
+
+
+def _older(incoming, stored) -> bool:
+    return incoming is not None and stored is not None and incoming < stored
 
 
 def _without(values: dict, name: str) -> dict:

@@ -26,7 +26,7 @@ from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
 from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerOcpiError, client_for
 from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.headers import log_context_var
-from roaming.ocpi.push import OutgoingRequest, send
+from roaming.ocpi.push import OutgoingRequest, RetryPolicy, retry_policy, send
 from roaming.services.ownership import ensure_reachable
 
 logger = logging.getLogger(__name__)
@@ -316,11 +316,11 @@ class Outcome:
     retry_at: datetime | None = None
 
 
-def _retry_delay(attempts: int, retry_after: float | None) -> timedelta:
+def _retry_delay(attempts: int, retry_after: float | None, policy: RetryPolicy) -> timedelta:
     """Exponential backoff with full jitter, capped; Retry-After (HTTP 429) wins when longer."""
-    base = settings.PUSH_RETRY_BASE_SECONDS * (2 ** min(attempts - 1, 16))
+    base = policy.base_delay * (2 ** min(attempts - 1, 16))
     delay = random.uniform(base / 2, base)  # noqa: S311 - jitter, not cryptography
-    delay = min(delay, settings.PUSH_RETRY_MAX_SECONDS)
+    delay = min(delay, policy.max_delay)
     if retry_after is not None:
         delay = max(delay, retry_after)
     return timedelta(seconds=delay)
@@ -408,8 +408,9 @@ def _finish(delivery: Delivery, error: PartnerError | None) -> Outcome:
             delivery.last_http_status, delivery.last_status_code = error.http_status, error.status_code
         if isinstance(error, PartnerOcpiError):
             delivery.last_status_code = error.status_code
-        horizon = delivery.created + timedelta(seconds=settings.PUSH_RETRY_HORIZON_SECONDS)
-        retry_at = now + _retry_delay(delivery.attempts, getattr(error, "retry_after", None))
+        policy = retry_policy(delivery.partner.profile)  # the partner's, else the platform's
+        horizon = delivery.created + timedelta(seconds=policy.horizon)
+        retry_at = now + _retry_delay(delivery.attempts, getattr(error, "retry_after", None), policy)
         if error.retryable and retry_at < horizon:
             delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, retry_at
         else:

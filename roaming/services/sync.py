@@ -21,9 +21,10 @@ from django.utils import timezone
 
 from partners.models import InterfaceRole, Partner, PartnerStatus
 from roaming.models import SyncState
+from roaming.ocpi import inbound
 from roaming.ocpi.client import PartnerError, client_for
 from roaming.ocpi.dialect import Dialect, get_dialect
-from roaming.ocpi.errors import OcpiError
+from roaming.ocpi.errors import OcpiError, StaleWrite
 from roaming.ocpi.timestamps import format_datetime
 from roaming.services.ownership import pull_routing
 
@@ -122,6 +123,8 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
         if partner.status != PartnerStatus.REGISTERED or dialect is None or endpoint is None:
             raise PartnerError("partner is not registered or offers no sender endpoint for this module")
         pullable = _PULLABLES[state.module]
+        # What the partner's profile adds to each object it sends (extension fields kept, a default time zone).
+        reading = inbound.receiving(dialect, partner.profile)
         # Sessions lists require date_from (mod_sessions); a full pull asks from the beginning of time. An
         # incremental one starts PULL_OVERLAP_SECONDS before the last pull started: partners' clocks drift and
         # their last_updated may lag the commit, and a duplicate is harmless where a gap is not.
@@ -130,12 +133,13 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
         profile = partner.profile
         if limit := profile.page_limit(state.module):
             params["limit"] = limit
+        # The client sends the routing headers where the partner's version or profile wants them.
         routing = pull_routing(partner=partner) if pullable.routed else {}
         client = client_for(partner)
         for page in client.iter_pages(endpoint.url, params=params, follow_link=profile.follow_link, **routing):
             pages += 1
             if pullable.ingest_page is not None:
-                ingested = pullable.ingest_page(partner, dialect, page)
+                ingested = pullable.ingest_page(partner, reading, page)
                 objects += ingested.objects
                 rejected += len(ingested.refused)
                 for message in ingested.refused:
@@ -144,10 +148,12 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
             for wire_object in page:
                 try:
                     with transaction.atomic():
-                        change = pullable.ingest(partner, dialect, wire_object)
+                        change = pullable.ingest(partner, reading, wire_object)
                     objects += 1
                     if change is not None and getattr(change, "object_path", None):
                         seen.add(change.object_path.upper())
+                except StaleWrite:
+                    objects += 1  # we hold a newer state: taken, nothing to write
                 except OcpiError as exc:
                     rejected += 1
                     logger.warning("pull %s from %s: object refused: %s", state.module, partner, exc.message)

@@ -112,6 +112,7 @@ def patch_token(
         uid=uid,
         token_type=token_type,
     )
+    ownership.refuse_stale(token.last_updated, fields["last_updated"], f"token {token.object_path}")
     for name, value in fields.items():
         setattr(token, name, value)
     token.save(update_fields=list(fields))
@@ -235,17 +236,19 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
         return None
     translator = dialect.module(MODULE)
     body = translator.to_wire(token)
+    target = path if token.type == DEFAULT_TYPE or token.type not in translator.types else delivery.object_path
+    sent = {
+        "module": MODULE,
+        "from_party": PartyRef(country_code, party_id),
+        "to_party": receiving_party(delivery.partner_id),
+        "extensions": token.extensions,
+    }
     if delivery.method == DeliveryMethod.PATCH:
         wanted = {translator.wire_names.get(name, name) for name in delivery.fields} | {"last_updated"}
-        body = {k: v for k, v in body.items() if k in wanted}
-    target = path if token.type == DEFAULT_TYPE or token.type not in translator.types else delivery.object_path
-    routing = {}
-    if dialect.routing_headers:
-        routing = {
-            "from_party": PartyRef(country_code, party_id),
-            "to_party": receiving_party(delivery.partner_id),
-        }
-    return outbox.OutgoingRequest(delivery.method, target, body=body, **routing)
+        patch = {k: v for k, v in body.items() if k in wanted}
+        whole = outbox.OutgoingRequest("PUT", target, body=body, **sent)
+        return outbox.OutgoingRequest(delivery.method, target, body=patch, whole=whole, **sent)
+    return outbox.OutgoingRequest(delivery.method, target, body=body, **sent)
 
 
 def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:

@@ -283,7 +283,7 @@ def test_everything_agrees_across_a_version_mismatch(instances, run, pinned, cap
     )
     handed = json.loads(other.manage("create_registration_token", other_slug, slug, "--json"))
     output = host.manage(
-        "register_partner", slug, other_slug, "--versions-url", handed["versions_url"], "--token-a", handed["token"],
+        "register_partner", slug, other_slug, "--versions-url", handed["versions_url"], f"--token-a={handed['token']}",
         "--version", "2.1.1", "--wait",
     )  # fmt: skip
     assert f"registered with {other_slug} in OCPI 2.1.1" in output
