@@ -111,6 +111,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(VAR_DIR / "static"))
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+# WhiteNoise serves static files in every process, DEBUG or not (runserver's own static view needs DEBUG). In
+# production they come from STATIC_ROOT, filled by `collectstatic` at release with hashed, compressed names;
+# elsewhere straight from the apps' static folders, so `make run` needs no collectstatic and is never stale.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
