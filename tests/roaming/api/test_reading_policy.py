@@ -6,23 +6,26 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 from django.forms.models import model_to_dict
 
 from roaming.models import Cdr, Connector, Evse, Location, Session, Token
-from roaming.ocpi.dialect import get_dialect
 from tariffs.models import Tariff
 from tests.factories import auth, make_partner
-from tests.roaming.api.test_cdrs import CDR
 from tests.roaming.api.test_locations_api import LOCATION
-from tests.roaming.api.test_sessions_api import SESSION
-from tests.roaming.api.test_tariffs_api import TARIFF
-from tests.roaming.api.test_tokens_api import TOKEN
-from tests.roaming.locations_helpers import materialize
-
-V221, V211 = get_dialect("2.2.1"), get_dialect("2.1.1")
+from tests.roaming.bodies import (
+    CDR_211,
+    CDR_221,
+    LOCATION_211,
+    SESSION_211,
+    SESSION_221,
+    TARIFF_211,
+    TARIFF_221,
+    TOKEN_211,
+    TOKEN_221,
+)
+from tests.roaming.bodies import LOCATION_221 as LOCATION_FULL_221
 
 
 def put(client, url, body, token):
@@ -112,18 +115,8 @@ LOCATION_NULLS_221 = [
     ("evses", 0, "connectors", 0, "terms_and_conditions"),
     ("evses", 1, "status_schedule", 0, "period_end"),
 ]
-LOCATION_FULL_221 = {
-    **LOCATION,
-    "opening_times": {"twentyfourseven": True, "exceptional_closings": []},
-    "energy_mix": {"is_green_energy": True},
-}
-LOCATION_FULL_221["evses"] = copy.deepcopy(LOCATION["evses"])
-LOCATION_FULL_221["evses"][1]["status_schedule"] = [
-    {"period_begin": "2030-01-01T00:00:00Z", "period_end": "2030-01-02T00:00:00Z", "status": "INOPERATIVE"}
-]
 URL_221 = "/ocpi/emsp/2.2.1/receiver/locations/NL/CPO/LOC1"
 URL_211 = "/ocpi/emsp/2.1.1/receiver/locations/NL/CPO/LOC1"
-LOCATION_211 = V211.module("locations").to_wire(materialize(V221.module("locations").from_wire(LOCATION_FULL_221)))
 LOCATION_NULLS_211 = [
     ("name",),
     ("related_locations",),
@@ -244,7 +237,6 @@ TARIFF_NULLS_221 = [
     ("elements", 1, "restrictions", "min_kwh"),
     ("elements", 4, "restrictions", "reservation"),
 ]
-TARIFF_211 = V211.module("tariffs").to_wire(SimpleNamespace(**V221.module("tariffs").from_wire(TARIFF)))
 TARIFF_NULLS_211 = [
     ("tariff_alt_text",),
     ("tariff_alt_url",),
@@ -256,7 +248,7 @@ TARIFF_NULLS_211 = [
 
 
 @pytest.mark.parametrize(
-    "version, body, nulls", [("2.2.1", TARIFF, TARIFF_NULLS_221), ("2.1.1", TARIFF_211, TARIFF_NULLS_211)]
+    "version, body, nulls", [("2.2.1", TARIFF_221, TARIFF_NULLS_221), ("2.1.1", TARIFF_211, TARIFF_NULLS_211)]
 )
 def test_a_tariff_with_null_optionals_in_its_elements_is_stored_as_without_them(
     client, emsp_tenant, version, body, nulls
@@ -274,15 +266,12 @@ def test_a_tariff_with_null_optionals_in_its_elements_is_stored_as_without_them(
     assert nulls_in(client.get(url, **auth(token)).json()["data"]) == []
 
 
-TOKEN_211 = V211.module("tokens").to_wire(SimpleNamespace(**V221.module("tokens").from_wire(TOKEN)))
-
-
 @pytest.mark.parametrize(
     "version, body, nulls",
     [
         (
             "2.2.1",
-            {**TOKEN, "energy_contract": {"supplier_name": "Greenpower", "contract_id": "GP1"}},
+            {**TOKEN_221, "energy_contract": {"supplier_name": "Greenpower", "contract_id": "GP1"}},
             [
                 ("visual_number",),
                 ("group_id",),
@@ -305,20 +294,12 @@ def test_a_token_with_null_optionals_is_stored_as_without_them(client, cpo_tenan
     assert stored(Token) == with_null
 
 
-SESSION_211 = V211.module("sessions").to_wire(
-    SimpleNamespace(
-        **V221.module("sessions").from_wire(SESSION),
-        location_211=LOCATION_211 | {"evses": [LOCATION_211["evses"][0]]},
-    )
-)
-
-
 @pytest.mark.parametrize(
     "version, body, nulls",
     [
         (
             "2.2.1",
-            SESSION,
+            SESSION_221,
             [
                 ("end_date_time",),
                 ("authorization_reference",),
@@ -352,7 +333,7 @@ def test_a_session_patch_with_null_charging_periods_keeps_them(client, emsp_tena
     """mod_sessions PATCH: a list left out changes nothing; null is left out."""
     _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo", version=version)
     url = f"/ocpi/emsp/{version}/receiver/sessions/NL/CPO/S1"
-    put(client, url, SESSION if version == "2.2.1" else SESSION_211, token)
+    put(client, url, SESSION_221 if version == "2.2.1" else SESSION_211, token)
     periods = Session.objects.get().charging_periods
     body = {"kwh": 50, "charging_periods": None, "total_cost": None, "last_updated": "2031-01-01T00:00:00Z"}
     assert patch(client, url, body, token).json()["status_code"] == 1000
@@ -361,15 +342,12 @@ def test_a_session_patch_with_null_charging_periods_keeps_them(client, emsp_tena
     assert session.total_cost is not None
 
 
-CDR_211 = V211.module("cdrs").to_wire(SimpleNamespace(**V221.module("cdrs").from_wire(CDR), stored_connector=None))
-
-
 @pytest.mark.parametrize(
     "version, body, nulls",
     [
         (
             "2.2.1",
-            CDR,
+            CDR_221,
             [
                 ("session_id",),
                 ("authorization_reference",),
@@ -452,3 +430,141 @@ def test_a_list_asked_from_a_date_with_an_offset_and_a_long_fraction_is_filtered
     before = client.get(f"{url}?date_from=2031-05-06T09:08:08.999999999%2B02:00", **auth(token)).json()
     after = client.get(f"{url}?date_from=2031-05-06T09:08:09.0000019%2B02:00", **auth(token)).json()
     assert ([x["id"] for x in before["data"]], after["data"]) == (["LOC1"], [])
+
+
+# -- CiString ids in any case -----------------------------------------------------------------------------------
+
+
+def _mixed_case_location(version: str) -> dict:
+    """A location whose ids hold letters (the spec example's EVSE uids and connector ids are digits)."""
+    body = copy.deepcopy(LOCATION_FULL_221 if version == "2.2.1" else LOCATION_211)
+    body["id"] = "Loc-A1"
+    body["evses"][0]["uid"] = "Evse-A1"
+    body["evses"][0]["connectors"][0]["id"] = "Con-A1"
+    return body
+
+
+@pytest.mark.parametrize("version", ["2.2.1", "2.1.1"])
+def test_a_location_put_in_another_case_updates_the_stored_one_which_keeps_its_ids_as_received(
+    client, emsp_tenant, version
+):
+    _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo", version=version)
+    base = f"/ocpi/emsp/{version}/receiver/locations"
+    assert put(client, f"{base}/NL/CPO/Loc-A1", _mixed_case_location(version), token).status_code == 201
+    again = {**_mixed_case_location(version), "id": "LOC-a1", "name": "Renamed"}
+    if version == "2.2.1":
+        again.update(country_code="nl", party_id="cpo")
+    response = put(client, f"{base}/nl/cpo/LOC-a1", again, token)
+    assert (response.status_code, response.json()["status_code"]) == (200, 1000)
+    location = Location.objects.get()
+    assert (location.location_id, location.country_code, location.party_id, location.name) == (
+        "Loc-A1",
+        "NL",
+        "CPO",
+        "Renamed",
+    )
+    assert list(Evse.objects.values_list("uid", flat=True)) == ["Evse-A1", "3257"]
+
+
+@pytest.mark.parametrize("version", ["2.2.1", "2.1.1"])
+def test_get_and_patch_find_a_location_evse_and_connector_in_any_case(client, emsp_tenant, version):
+    _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo", version=version)
+    base = f"/ocpi/emsp/{version}/receiver/locations"
+    put(client, f"{base}/NL/CPO/Loc-A1", _mixed_case_location(version), token)
+    assert client.get(f"{base}/nl/cpo/LOC-A1", **auth(token)).json()["data"]["id"] == "Loc-A1"
+    assert client.get(f"{base}/nl/cpo/loc-a1/EVSE-A1", **auth(token)).json()["data"]["uid"] == "Evse-A1"
+    assert client.get(f"{base}/NL/CPO/loc-a1/evse-a1/CON-a1", **auth(token)).json()["data"]["id"] == "Con-A1"
+    stamp = "2031-01-01T00:00:00Z"
+    status = {"status": "CHARGING", "last_updated": stamp}
+    assert patch(client, f"{base}/nl/cpo/LOC-A1/evse-A1", status, token).json()["status_code"] == 1000
+    amperage = {"max_amperage" if version == "2.2.1" else "amperage": 10, "last_updated": stamp}
+    assert patch(client, f"{base}/nl/cpo/loc-a1/EVSE-a1/con-a1", amperage, token).json()["status_code"] == 1000
+    evse = Evse.objects.get(uid="Evse-A1")
+    assert (evse.status, evse.connectors.get(connector_id="Con-A1").max_amperage) == ("CHARGING", 10)
+    assert Location.objects.count() == 1 and Evse.objects.count() == 2
+
+
+def test_an_evse_status_patch_in_another_case_costs_the_same_four_statements(client, emsp_tenant):
+    """The hot path compares upper(id) with an upper() index: any case, no extra statement."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo")
+    base = "/ocpi/emsp/2.2.1/receiver/locations"
+    put(client, f"{base}/NL/CPO/Loc-A1", _mixed_case_location("2.2.1"), token)
+    counts = []
+    for path in ("NL/CPO/Loc-A1/Evse-A1", "nl/cpo/LOC-a1/eVSE-a1"):
+        with CaptureQueriesContext(connection) as queries:
+            response = patch(
+                client, f"{base}/{path}", {"status": "BLOCKED", "last_updated": "2031-01-01T00:00:00Z"}, token
+            )
+        assert response.json()["status_code"] == 1000
+        counts.append(len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]))
+    assert counts == [4, 4]
+    assert Evse.objects.get(uid="Evse-A1").status == "BLOCKED"
+
+
+@pytest.mark.parametrize("version", ["2.2.1", "2.1.1"])
+def test_a_tariff_put_in_another_case_updates_the_stored_one(client, emsp_tenant, version):
+    _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo", version=version)
+    base = f"/ocpi/emsp/{version}/receiver/tariffs"
+    body = TARIFF_221 if version == "2.2.1" else TARIFF_211
+    assert put(client, f"{base}/NL/CPO/Tar-1", {**body, "id": "Tar-1"}, token).status_code == 201
+    response = put(client, f"{base}/nl/cpo/TAR-1", {**body, "id": "TAR-1", "currency": "GBP"}, token)
+    assert (response.status_code, response.json()["status_code"]) == (200, 1000)
+    assert list(Tariff.objects.values_list("tariff_id", "currency")) == [("Tar-1", "GBP")]
+    assert client.get(f"{base}/NL/CPO/tar-1", **auth(token)).json()["data"]["id"] == "Tar-1"
+
+
+@pytest.mark.parametrize("version", ["2.2.1", "2.1.1"])
+def test_a_token_put_get_and_patch_in_another_case_address_the_stored_one(client, cpo_tenant, version):
+    _, token = make_partner(cpo_tenant, "DE:EMS:EMSP", name="emsp", version=version)
+    base = f"/ocpi/cpo/{version}/receiver/tokens"
+    body = TOKEN_221 if version == "2.2.1" else TOKEN_211
+    assert put(client, f"{base}/DE/EMS/Tok-A1", {**body, "uid": "Tok-A1"}, token).status_code == 201
+    response = put(client, f"{base}/de/ems/TOK-a1", {**body, "uid": "TOK-a1", "issuer": "Renamed"}, token)
+    assert (response.status_code, response.json()["status_code"]) == (200, 1000)
+    assert client.get(f"{base}/DE/EMS/tok-a1", **auth(token)).json()["data"]["uid"] == "Tok-A1"
+    response = patch(client, f"{base}/de/ems/tok-A1", {"valid": False, "last_updated": "2031-01-01T00:00:00Z"}, token)
+    assert response.json()["status_code"] == 1000
+    assert list(Token.objects.values_list("uid", "issuer", "valid")) == [("Tok-A1", "Renamed", False)]
+
+
+@pytest.mark.parametrize("version", ["2.2.1", "2.1.1"])
+def test_a_session_put_and_patch_in_another_case_address_the_stored_one(client, emsp_tenant, version):
+    _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo", version=version)
+    base = f"/ocpi/emsp/{version}/receiver/sessions"
+    body = SESSION_221 if version == "2.2.1" else SESSION_211
+    assert put(client, f"{base}/NL/CPO/Ses-1", {**body, "id": "Ses-1"}, token).status_code == 201
+    assert put(client, f"{base}/nl/cpo/SES-1", {**body, "id": "SES-1", "kwh": 7}, token).status_code == 200
+    response = patch(client, f"{base}/NL/CPO/ses-1", {"kwh": 8, "last_updated": "2031-01-01T00:00:00Z"}, token)
+    assert response.json()["status_code"] == 1000
+    assert [(s.session_id, float(s.kwh)) for s in Session.objects.all()] == [("Ses-1", 8.0)]
+    assert client.get(f"{base}/nl/cpo/SES-1", **auth(token)).json()["data"]["id"] == "Ses-1"
+
+
+@pytest.mark.parametrize("version", ["2.2.1", "2.1.1"])
+def test_a_cdr_posted_again_in_another_case_is_the_same_cdr_and_found_in_any_case(client, emsp_tenant, version):
+    _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo", version=version)
+    url = f"/ocpi/emsp/{version}/receiver/cdrs"
+    body = CDR_221 if version == "2.2.1" else CDR_211
+    first = client.post(url, {**body, "id": "Cdr-1"}, content_type="application/json", **auth(token))
+    again = client.post(url, {**body, "id": "CDR-1"}, content_type="application/json", **auth(token))
+    assert (first.status_code, again.status_code, again.json()["status_code"]) == (201, 200, 1000)
+    assert list(Cdr.objects.values_list("cdr_id", flat=True)) == ["Cdr-1"]
+    assert client.get(f"{url}/nl/cpo/cdr-1", **auth(token)).json()["data"]["id"] == "Cdr-1"
+
+
+def test_client_info_put_in_another_case_updates_the_stored_one(client, cpo_tenant):
+    from roaming.models import ClientInfo
+    from tests.roaming.bodies import CLIENT_INFO
+
+    _, token = make_partner(cpo_tenant, "NL:HUB:HUB", name="hub")
+    url = "/ocpi/cpo/2.2.1/receiver/hubclientinfo"
+    assert (
+        put(client, f"{url}/de/ems", {**CLIENT_INFO, "country_code": "de", "party_id": "ems"}, token).status_code == 201
+    )
+    response = put(client, f"{url}/DE/EMS", {**CLIENT_INFO, "status": "OFFLINE"}, token)
+    assert (response.status_code, response.json()["status_code"]) == (200, 1000)
+    assert list(ClientInfo.objects.values_list("country_code", "party_id", "status")) == [("DE", "EMS", "OFFLINE")]
+    assert client.get(f"{url}/De/Ems", **auth(token)).json()["data"]["status"] == "OFFLINE"
