@@ -244,6 +244,8 @@ class OcpiClient:
         step_backs = 0
         while next_url:
             result = self.get(next_url, params=request_params, to_party=to_party, from_party=from_party)
+            if result.data is None:  # an empty `*` list "might be null, [] or the field might be omitted" (terminology)
+                result.data = []
             if not isinstance(result.data, list):
                 raise PartnerBadResponse(f"GET {next_url}: data of a list endpoint is not a list")
             yield result.data

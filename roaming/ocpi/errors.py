@@ -41,6 +41,10 @@ class StaleWrite(OcpiError):
     status_code = status.SUCCESS
     http_status = 200
 
+    def __init__(self, message: str = "", *, object_path: str = ""):
+        super().__init__(message)
+        self.object_path = object_path  # of the object we hold, which a full pull must still count as listed
+
 
 class InvalidParameters(OcpiError):
     """2001: a field or parameter is missing or invalid; the message names it."""

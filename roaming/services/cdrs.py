@@ -60,9 +60,12 @@ def find(queryset: QuerySet, *, cdr_id: str) -> Cdr:
 
 
 def _same_cdr(stored: Cdr, data: dict) -> bool:
-    """Whether `data` is the stored CDR again: every field it carries equal (numbers by value, ids as stored)."""
+    """Whether `data` is the stored CDR again: every field it carries equal (numbers by value, other ids as
+    stored); its own id, a CiString, in any case."""
     for name, value in data.items():
         if name not in _FIELDS or name in ("country_code", "party_id", "last_updated"):
+            continue
+        if name == "cdr_id" and stored.cdr_id.upper() == value.upper():
             continue
         if getattr(stored, name) != value:
             return False

@@ -10,6 +10,7 @@ and keeps what we asked and what they answered on the session.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.db import transaction
 
@@ -19,6 +20,7 @@ from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.headers import PartyRef
+from roaming.ocpi.push import url_of
 from roaming.services import chargepoint
 from roaming.services.ownership import partner_owns
 from roaming.services.sessions import find
@@ -79,7 +81,7 @@ def send(*, tenant: Tenant, session: Session, preferences: dict, client: OcpiCli
     endpoint = partner.endpoints.filter(identifier=MODULE, role=InterfaceRole.SENDER).first()
     if endpoint is None:
         return _keep(session, preferences, Sent("", "The partner offers no sessions sender endpoint"))
-    url = f"{endpoint.url.rstrip('/')}/{session.session_id}/charging_preferences"
+    url = url_of(endpoint.url, f"{quote(session.session_id, safe='')}/charging_preferences")
     body = translator.charging_preferences_to_wire(preferences)
     try:
         result = (client or client_for(partner)).put(

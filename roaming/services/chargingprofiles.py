@@ -37,6 +37,7 @@ from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
+from roaming.ocpi.push import url_of
 from roaming.services import awaiting, ownership
 from roaming.services.ownership import partner_owns
 
@@ -154,7 +155,7 @@ def _send(
     except InvalidParameters as exc:  # never send what we would refuse ourselves
         return awaiting.end(record, ChargingProfileStatus.FAILED, "not sent", f"invalid request: {exc.message}")
     record.save()
-    url = f"{endpoint.url.rstrip('/')}/{quote(session_id, safe='')}"
+    url = url_of(endpoint.url, quote(session_id, safe=""))
     # The client sends the routing headers where the partner's version or profile wants them.
     to_party = ownership.addressed_cpo(tenant=tenant, partner=partner, session_id=session_id)
     from_party = (
@@ -173,7 +174,7 @@ def _send(
             answer = http.get(url, params=params, **routing)
         else:
             answer = http.delete(url, params=translator.clear_to_wire(response_url=record.response_url), **routing)
-        response = translator.response_from_wire(answer.data)
+        response = translator.response_from_wire(answer.object())
     except (PartnerError, InvalidParameters) as exc:
         return awaiting.fail_sent(ChargingProfileRequest, record.pk, str(exc))
     return awaiting.record_response(ChargingProfileRequest, record.pk, response)
@@ -418,7 +419,7 @@ def push_active_profile(*, tenant_id: int, partner_id: int, session_id: str, cli
     to_party = ownership.party_of(partner, Role.EMSP) or ownership.party_of(partner, Role.SCSP)
     try:
         (client or client_for(partner)).put(
-            f"{endpoint.url.rstrip('/')}/{quote(session_id, safe='')}",
+            url_of(endpoint.url, quote(session_id, safe="")),
             json=dialect.module(MODULE).active_profile_to_wire(active),
             to_party=to_party,
             from_party=ownership.own_party(partner.tenant, partner, Role.CPO) if to_party else None,

@@ -36,6 +36,7 @@ from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
+from roaming.ocpi.push import url_of
 from roaming.services import awaiting, ownership
 from roaming.services.ownership import partner_owns
 
@@ -110,12 +111,12 @@ def send_command(
     try:
         ownership.ensure_reachable(partner=partner, party=to_party)
         answer = (client or client_for(partner)).post(
-            f"{endpoint.url.rstrip('/')}/{command}",
+            url_of(endpoint.url, command),
             json=wire,
             to_party=to_party,
             from_party=ownership.own_party(tenant, partner, Role.EMSP) if to_party else None,
         )
-        response = translator.response_from_wire(answer.data)
+        response = translator.response_from_wire(answer.object())
     except (PartnerError, InvalidParameters) as exc:
         return awaiting.fail_sent(Command, record.pk, str(exc))
     return awaiting.record_response(Command, record.pk, response)

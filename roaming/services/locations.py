@@ -869,8 +869,7 @@ def ingest_page(partner: Partner, dialect: Dialect, wires: list) -> sync.PageIng
             ownership.check_ids({"country_code": (data.get("country_code"), country_code)})
             ownership.check_ids({"party_id": (data.get("party_id"), party_id)})
         except OcpiError as exc:
-            name = wire.get("id") if isinstance(wire, dict) else None
-            refused.append(f"location {name!r}: {exc.message}")
+            refused.append(sync.refusal(MODULE, wire, exc.message))
             continue
         key = (country_code.upper(), party_id.upper(), data["location_id"].upper())
         page.pop(key, None)

@@ -160,12 +160,15 @@ def check_ids(pairs: dict[str, tuple[str | None, str]]) -> None:
             raise InvalidParameters(f"{name}: {given!r} in the body differs from {expected!r} in the URL")
 
 
-def refuse_stale(stored, incoming, what: str) -> None:
+def refuse_stale(stored, incoming, what: str, *, object_path: str = "") -> None:
     """A write whose last_updated is older than the stored object's is not applied (StaleWrite, answered as
     success): a sender's retried or reordered older state must never overwrite a newer one we hold."""
     if stored is not None and incoming is not None and incoming < stored:
         logger.info("%s: last_updated %s is older than the stored %s; not applied", what, incoming, stored)
-        raise StaleWrite(f"Not applied: {what} is stored with a newer last_updated ({format_datetime(stored)})")
+        raise StaleWrite(
+            f"Not applied: {what} is stored with a newer last_updated ({format_datetime(stored)})",
+            object_path=object_path,
+        )
 
 
 def upsert_owned(model, *, tenant, partner, country_code: str, party_id: str, key: dict, data: dict, fields):
@@ -185,7 +188,8 @@ def upsert_owned(model, *, tenant, partner, country_code: str, party_id: str, ke
     if created:
         obj = model(tenant=tenant, country_code=country_code.upper(), party_id=party_id.upper(), **key)
     else:
-        refuse_stale(obj.last_updated, data.get("last_updated"), f"{model.__name__} {obj.object_path}")
+        path = obj.object_path
+        refuse_stale(obj.last_updated, data.get("last_updated"), f"{model.__name__} {path}", object_path=path)
     obj.partner = partner
     for name in fields:
         if name in data:

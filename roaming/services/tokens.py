@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +19,7 @@ from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotEnoughInformation, NotFound, UnknownToken
 from roaming.ocpi.headers import PartyRef
+from roaming.ocpi.push import url_of
 from roaming.ocpi.timestamps import now
 from roaming.services import outbox, ownership, sync
 from roaming.services.ownership import pull_owner, receiving_party
@@ -199,7 +201,7 @@ def decide_start(*, token: Token, location: dict | None, client: OcpiClient | No
     if endpoint is not None and dialect is not None:
         client = client or client_for(partner)
         client.read_timeout = settings.TOKEN_AUTHORIZATION_TIMEOUT
-        url = f"{endpoint.url.rstrip('/')}/{token.uid}/authorize"
+        url = url_of(endpoint.url, f"{quote(token.uid, safe='')}/authorize")
         try:
             result = client.post(
                 url,
@@ -207,7 +209,7 @@ def decide_start(*, token: Token, location: dict | None, client: OcpiClient | No
                 params={"type": token.type},
                 to_party=PartyRef(token.country_code, token.party_id),
             )
-            answer = dialect.module(MODULE).authorization_from_wire(result.data)
+            answer = dialect.module(MODULE).authorization_from_wire(result.object())
         except (PartnerError, InvalidParameters) as exc:
             detail = str(exc)
     if answer is not None:

@@ -121,3 +121,16 @@ def test_a_pulled_older_state_is_taken_without_writing(emsp_tenant, peer):
     result = sync.pull(state_id=state.pk, full=True)
     assert (result.objects, result.rejected) == (1, 0)
     assert Location.objects.get().name == "new"
+
+
+def test_a_full_tariffs_pull_listing_an_older_state_does_not_remove_the_tariff(emsp_tenant, peer):
+    partner, _ = make_partner(emsp_tenant, "NL:CPO:CPO", name="puller", token_to_them="t")
+    PartnerEndpoint.objects.create(
+        tenant=emsp_tenant, partner=partner, identifier="tariffs", role="SENDER", url=f"{peer.url}/tariffs"
+    )
+    [state] = sync.ensure_sync_states(partner=partner)
+    peer.ok("/tariffs", [{**TARIFF, "last_updated": NEWER}], headers={"X-Total-Count": "1"})
+    sync.pull(state_id=state.pk, full=True)
+    peer.ok("/tariffs", [{**TARIFF, "last_updated": OLDER}], headers={"X-Total-Count": "1"})
+    assert sync.pull(state_id=state.pk, full=True).pruned == 0
+    assert Tariff.objects.count() == 1
