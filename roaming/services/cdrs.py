@@ -19,7 +19,7 @@ from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.headers import PartyRef
-from roaming.services import outbox, ownership, sync
+from roaming.services import outbox, ownership, session_site, sync
 from roaming.services.ownership import pull_owner
 from roaming.services.tokens import resolve_cdr_token
 from tariffs.models import Tariff
@@ -199,19 +199,7 @@ def _check_billable(tenant: Tenant, session: Session) -> None:
 
 
 def _session_connector(tenant: Tenant, session: Session) -> Connector:
-    connector = (
-        Connector.objects.for_tenant(tenant)
-        .select_related("evse__location")
-        .filter(
-            evse__location__partner__isnull=True,
-            evse__location__country_code=session.country_code,
-            evse__location__party_id=session.party_id,
-            evse__location__location_id__iexact=session.location_id,
-            evse__uid__iexact=session.evse_uid,
-            connector_id__iexact=session.connector_id,
-        )
-        .first()
-    )
+    connector = session_site.connectors_of(session).select_related("evse__location").first()
     if connector is None:
         raise SessionNotBillable(
             f"session {session.session_id!r}: no connector {session.location_id}/{session.evse_uid}/"

@@ -28,7 +28,6 @@ from roaming.models import (
     ChargingProfileKind,
     ChargingProfileRequest,
     ChargingProfileStatus,
-    Evse,
     Session,
     SessionStatus,
 )
@@ -38,7 +37,7 @@ from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.push import url_of
-from roaming.services import awaiting, ownership
+from roaming.services import awaiting, ownership, session_site
 from roaming.services.ownership import partner_owns
 
 logger = logging.getLogger(__name__)
@@ -246,18 +245,7 @@ def _refusal(*, tenant: Tenant, partner: Partner, session_id: str, kind: str) ->
         return ChargingProfileStatus.REJECTED, "The session is not one of your drivers'"
     if session.status != SessionStatus.ACTIVE:
         return ChargingProfileStatus.REJECTED, f"The session is {session.status}"
-    evse = (
-        Evse.objects.filter(
-            tenant=tenant,
-            location__partner__isnull=True,
-            location__country_code=session.country_code,
-            location__party_id=session.party_id,
-            location__location_id__iexact=session.location_id,
-            uid__iexact=session.evse_uid,
-        )
-        .only("capabilities")
-        .first()
-    )
+    evse = session_site.evses_of(session).only("capabilities").first()
     if evse is not None and evse.capabilities and "CHARGING_PROFILE_CAPABLE" not in evse.capabilities:
         return ChargingProfileStatus.NOT_SUPPORTED, f"EVSE {session.evse_uid!r} is not CHARGING_PROFILE_CAPABLE"
     interval = settings.CHARGING_PROFILE_MIN_INTERVAL_SECONDS
