@@ -238,6 +238,8 @@ PUSH_SWEEP_SECONDS = env.float("PUSH_SWEEP_SECONDS", default=10.0)
 
 # How often beat looks for partner pulls that are due (each pull has its own interval).
 SYNC_SCHEDULE_SECONDS = env.float("SYNC_SCHEDULE_SECONDS", default=30.0)
+# An incremental pull asks from this many seconds before the previous pull started (partners' clocks drift).
+PULL_OVERLAP_SECONDS = env.int("PULL_OVERLAP_SECONDS", default=300)
 
 # Delivered deliveries are kept this many days, then pruned by beat (failed ones stay).
 DELIVERY_RETENTION_DAYS = env.int("DELIVERY_RETENTION_DAYS", default=14)
@@ -246,6 +248,8 @@ HANDSHAKE_RETENTION_DAYS = env.int("HANDSHAKE_RETENTION_DAYS", default=90)
 # Commands and charging profile requests: seconds a charge point's result may take (the timeout we answer
 # as CPO, and what we wait for when a CPO names none), and how often beat marks those past it as timed out.
 COMMAND_RESULT_TIMEOUT_SECONDS = env.int("COMMAND_RESULT_TIMEOUT_SECONDS", default=60)
+# A sender setting charging profiles for one session more often than this is answered TOO_OFTEN (0: no limit).
+CHARGING_PROFILE_MIN_INTERVAL_SECONDS = env.int("CHARGING_PROFILE_MIN_INTERVAL_SECONDS", default=5)
 COMMAND_TIMEOUT_SWEEP_SECONDS = env.float("COMMAND_TIMEOUT_SWEEP_SECONDS", default=15.0)
 # The class that hands received commands to charge points (see docs/operations.md, Commands).
 CHARGE_POINT_BACKEND = env.str("CHARGE_POINT_BACKEND", default="roaming.services.chargepoint.SimulatorBackend")

@@ -21,7 +21,9 @@ from roaming.models import (
     SyncState,
     Token,
 )
+from roaming.ocpi.timestamps import format_datetime
 from roaming.services import cdrs as cdrs_service
+from roaming.services import chargingpreferences as chargingpreferences_service
 from roaming.services import chargingprofiles as chargingprofiles_service
 from roaming.services import commands as commands_service
 from roaming.services import locations as locations_service
@@ -210,6 +212,11 @@ class SessionActionForm(ActionForm):
     limit = forms.DecimalField(required=False, min_value=0, max_digits=9, decimal_places=1, help_text="default 16 A")
     unit = forms.ChoiceField(choices=[("A", "A"), ("W", "W")], required=False)
     duration = forms.IntegerField(required=False, min_value=1, help_text="seconds, default 900")
+    profile_type = forms.ChoiceField(
+        choices=[(t, t) for t in ("REGULAR", "FAST", "CHEAP", "GREEN")], required=False, label="preference"
+    )
+    departure_time = forms.DateTimeField(required=False, help_text="expected departure")
+    energy_need = forms.DecimalField(required=False, min_value=0, max_digits=9, decimal_places=3, help_text="kWh")
 
 
 @admin.register(Session)
@@ -227,13 +234,14 @@ class SessionAdmin(OcpiObjectAdmin):
     ]
     list_filter = [("partner", admin.EmptyFieldListFilter), "status", "tenant"]
     search_fields = ["session_id", "location_id", "cdr_token__contract_id"]
-    readonly_fields = ["cost_breakdown"]
+    readonly_fields = ["cost_breakdown", "charging_preferences", "charging_preferences_response"]
     actions = [
         "build_cdrs",
         "stop_session",
         "set_charging_profile",
         "get_active_charging_profile",
         "clear_charging_profile",
+        "send_charging_preferences",
     ]
     action_form = SessionActionForm
 
@@ -333,6 +341,24 @@ class SessionAdmin(OcpiObjectAdmin):
             )
 
         self._profile_action(request, queryset, send)
+
+    @admin.action(description="Send the driver's charging preferences for the selected sessions (values above)")
+    def send_charging_preferences(self, request, queryset):
+        form = self.action_form(request.POST)
+        form.fields["action"].choices = self.get_action_choices(request)
+        if not form.is_valid():
+            self.message_user(request, f"Invalid values: {form.errors.as_text()}", messages.ERROR)
+            return
+        values = form.cleaned_data
+        preferences = {"profile_type": values.get("profile_type") or "REGULAR"}
+        if values.get("departure_time"):
+            preferences["departure_time"] = format_datetime(values["departure_time"])
+        if values.get("energy_need") is not None:
+            preferences["energy_need"] = float(values["energy_need"])
+        for session in queryset.filter(partner__isnull=False, status="ACTIVE").select_related("partner"):
+            sent = chargingpreferences_service.send(tenant=session.tenant, session=session, preferences=preferences)
+            level = messages.SUCCESS if sent.response == "ACCEPTED" else messages.WARNING
+            self.message_user(request, f"Preferences {session.session_id}: {sent.response or sent.error}", level)
 
     @admin.action(description="Clear the charging profile of the selected sessions")
     def clear_charging_profile(self, request, queryset):

@@ -144,4 +144,26 @@ def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
 
 
 outbox.register_pushable(outbox.Pushable(MODULE, build=build_push))
-sync.register_pullable(sync.Pullable(MODULE, ingest=ingest))
+
+
+def prune(partner: Partner, seen: set[str]) -> int:
+    """After a complete full pull: the partner's tariffs it no longer lists are gone (mod_tariffs GET: "Any older
+    information that is not specified in the response is considered no longer valid"), deleted as a DELETE of
+    theirs would be."""
+    gone = [
+        t
+        for t in Tariff.objects.for_tenant(partner.tenant).filter(partner=partner)
+        if t.object_path.upper() not in seen
+    ]
+    for tariff in gone:
+        delete_tariff(
+            tenant=partner.tenant,
+            partner=partner,
+            country_code=tariff.country_code,
+            party_id=tariff.party_id,
+            tariff_id=tariff.tariff_id,
+        )
+    return len(gone)
+
+
+sync.register_pullable(sync.Pullable(MODULE, ingest=ingest, prune=prune))

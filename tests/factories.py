@@ -49,3 +49,13 @@ def auth(token: str, *, base64_form: bool = False) -> dict:
     """Request headers carrying `token` in the raw or the Base64 form."""
     value = base64.b64encode(token.encode()).decode() if base64_form else token
     return {"HTTP_AUTHORIZATION": f"Token {value}"}
+
+
+#: EVSE capabilities that let an EVSE take every command (the spec's example EVSEs are only RESERVABLE).
+COMMANDABLE = ["REMOTE_START_STOP_CAPABLE", "RESERVABLE", "UNLOCK_CAPABLE", "CHARGING_PROFILE_CAPABLE"]
+
+
+def make_commandable(location):
+    """Give every EVSE of `location` the capabilities commands and charging profiles need; returns it."""
+    location.evses.update(capabilities=COMMANDABLE)
+    return location

@@ -8,12 +8,13 @@ from django.conf import settings
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from roaming.ocpi import status
 from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.envelope import OcpiJSONRenderer, envelope
 from roaming.ocpi.errors import InvalidParameters, NotFound, OcpiError
 from roaming.ocpi.headers import PartyRef, log_context_var, routing_from_request, routing_headers
 from roaming.ocpi.pagination import paginate
-from roaming.services.ownership import check_owner
+from roaming.services.ownership import check_addressing, check_owner
 
 if TYPE_CHECKING:
     from partners.models import Tenant
@@ -46,6 +47,10 @@ class OcpiView(APIView):
         super().initial(request, *args, **kwargs)  # authentication sets request.tenant
         # Every later log line of this request names the tenant and the partner (never a token).
         log_context_var.set({**log_context_var.get(), "tenant": self.tenant.slug, "partner": request.user.name})
+        if self.route is not None and self.routed and not self.checks_owner and self.dialect.routing_headers:
+            # Views that check an owner check the addressee with it, in the statement that reads the token.
+            routing = self.routing
+            check_addressing(partner=self.partner, to_party=routing.to_party, from_party=routing.from_party)
 
     def perform_content_negotiation(self, request, force=False):
         """OCPI speaks only JSON: every answer is the JSON envelope, whatever the Accept header asks for
@@ -76,12 +81,16 @@ class OcpiView(APIView):
         base = f"{settings.OCPI_BASE_URL.rstrip('/')}/ocpi/{self.tenant.slug}"
         return "/".join([base, *parts])
 
-    def ok(self, data=None, *, http_status: int = 200, headers: dict | None = None, message=None) -> Response:
-        return Response(envelope(data, message=message), status=http_status, headers=headers)
+    def ok(
+        self, data=None, *, http_status: int = 200, headers: dict | None = None, message=None, status_code=None
+    ) -> Response:
+        """A success-shaped answer; `status_code` for the few answers that carry data with another code."""
+        code = status.SUCCESS if status_code is None else self.dialect.status_code(status_code)
+        return Response(envelope(data, message=message, status_code=code), status=http_status, headers=headers)
 
-    def paginated(self, queryset, to_wire, *, date_field: str = "last_updated", fetch=list) -> Response:
+    def paginated(self, queryset, to_wire, *, date_field: str = "last_updated", fetch=list, keep=None) -> Response:
         """A sender list page: `fetch` reads the page's objects, `to_wire` turns them into wire dicts."""
-        page = paginate(self.request, queryset, date_field=date_field, fetch=fetch)
+        page = paginate(self.request, queryset, date_field=date_field, fetch=fetch, keep=keep)
         return self.ok(to_wire(page.items), headers=page.headers)
 
     def body(self) -> dict:

@@ -37,6 +37,8 @@ class Session(PartyOwned):
     total_cost = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=SessionStatus.choices)
     charging_preferences = models.JSONField(null=True, blank=True)
+    #: eMSP side: the CPO's ChargingPreferencesResponse to the preferences we sent ("error: ..." when none came).
+    charging_preferences_response = models.CharField(max_length=60, blank=True)
     #: The Location a 2.1.1 partner embedded, exactly as sent.
     location_211 = models.JSONField(null=True, blank=True)
     last_updated = models.DateTimeField(db_index=True)

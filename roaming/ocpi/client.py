@@ -222,16 +222,55 @@ class OcpiClient:
         params: dict | None = None,
         to_party: PartyRef | None = None,
         from_party: PartyRef | None = None,
+        follow_link: bool = True,
     ) -> Iterator[list]:
-        """Yield the `data` list of each page, following `Link: <…>; rel="next"` until the last."""
+        """Yield the `data` list of each page of a sender list (transport_and_format, pagination).
+
+        Pages follow `Link: <…>; rel="next"` when `follow_link` (the partner's profile) and the header is
+        there; otherwise by `offset`, counting what came, while X-Total-Count says there is more, so a server
+        whose Link is missing or wrong and one that caps its pages are walked all the same. When X-Total-Count
+        drops during a walk (an object left the filtered list), the spec advises to redo the previous GET with
+        the offset lowered by one and go on from there: a duplicate is harmless, a skipped object is not.
+        """
+        base_params = dict(params or {})
         next_url: str | None = url
+        request_params: dict | None = base_params
+        offset = 0  # where the next object stands in their list, as far as we can tell
+        previous_total: int | None = None
+        step_backs = 0
         while next_url:
-            result = self.get(next_url, params=params, to_party=to_party, from_party=from_party)
-            params = None  # the Link URL carries the filters
+            result = self.get(next_url, params=request_params, to_party=to_party, from_party=from_party)
             if not isinstance(result.data, list):
                 raise PartnerBadResponse(f"GET {next_url}: data of a list endpoint is not a list")
             yield result.data
-            next_url = next_page_url(result.headers.get("Link"))
+            started, offset = offset, offset + len(result.data)
+            total = _int_header(result.headers, "X-Total-Count")
+            shrunk = previous_total is not None and total is not None and total < previous_total
+            if shrunk and step_backs < _MAX_STEP_BACKS:
+                # What left the list shifted later objects down into pages already read: ask again for this page
+                # from as many places earlier (bounded, so a list that keeps shrinking still ends).
+                offset, step_backs = max(started - (previous_total - total), 0), step_backs + 1
+            previous_total = total if total is not None else previous_total
+            link = next_page_url(result.headers.get("Link")) if follow_link and not shrunk else None
+            if link:
+                next_url, request_params = link, None  # the Link URL carries the filters
+            elif result.data and total is not None and offset < total:
+                next_url, request_params = url, {**base_params, "offset": offset}
+            else:
+                next_url = None
+
+
+_MAX_STEP_BACKS = 100
+
+
+def _int_header(headers: dict, name: str) -> int | None:
+    for key, value in headers.items():
+        if key.lower() == name.lower():
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                return None
+    return None
 
 
 _local = threading.local()

@@ -2,7 +2,9 @@
 
 date_from is inclusive and date_to exclusive on last_updated (2.2.1 semantics, used for both
 versions); the order is creation order (primary key), which does not shift while objects change;
-X-Limit carries the server's maximum page size.
+X-Limit is the upper limit of this request, min(limit asked, our maximum): the spec's example answers
+limit=2000 with X-Limit 100, and clients that advance offset by X-Limit must not skip objects
+(decisions.md, "X-Limit").
 """
 
 from __future__ import annotations
@@ -43,11 +45,13 @@ def _datetime_param(params, name: str):
         raise InvalidParameters(f"Query parameter '{name}' is not a valid DateTime: {exc}") from None
 
 
-def paginate(request, queryset: QuerySet, *, date_field: str = "last_updated", fetch=list) -> Page:
+def paginate(request, queryset: QuerySet, *, date_field: str = "last_updated", fetch=list, keep=None) -> Page:
     """Filter and slice `queryset` per the request's offset/limit/date_from/date_to.
 
     `fetch` turns the sliced queryset into the page's items (model instances by default; a module
-    can read rows directly when pages are large).
+    can read rows directly when pages are large). `keep`, for short lists only, drops objects the
+    caller's version cannot carry before counting and slicing, so no page comes out short and
+    X-Total-Count counts what the client can get.
     """
     params = request.query_params if hasattr(request, "query_params") else request.GET
     max_limit = settings.OCPI_MAX_PAGE_SIZE
@@ -60,9 +64,13 @@ def paginate(request, queryset: QuerySet, *, date_field: str = "last_updated", f
     if date_to is not None:
         queryset = queryset.filter(**{f"{date_field}__lt": date_to})
 
-    total = queryset.count()
-    items = fetch(queryset.order_by("pk")[offset : offset + limit]) if limit else []
-    headers = {"X-Total-Count": str(total), "X-Limit": str(max_limit)}
+    if keep is not None:
+        kept = [item for item in queryset.order_by("pk") if keep(item)]
+        total, items = len(kept), kept[offset : offset + limit]
+    else:
+        total = queryset.count()
+        items = fetch(queryset.order_by("pk")[offset : offset + limit]) if limit else []
+    headers = {"X-Total-Count": str(total), "X-Limit": str(limit)}
     if offset + limit < total and limit:
         query = {k: v for k, v in params.items() if k not in ("offset", "limit")}
         query.update(offset=offset + limit, limit=limit)

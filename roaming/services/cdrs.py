@@ -32,6 +32,8 @@ _FIELDS = [f.name for f in Cdr._meta.concrete_fields if f.name not in ("id", "te
 class Stored:
     cdr: Cdr
     object_path: str
+    #: False when the same CDR had been stored before (a POST retried after its answer was lost).
+    created: bool = True
 
 
 def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:
@@ -56,22 +58,40 @@ def find(queryset: QuerySet, *, cdr_id: str) -> Cdr:
     return cdr
 
 
+def _same_cdr(stored: Cdr, data: dict) -> bool:
+    """Whether `data` is the stored CDR again: every field it carries equal (numbers by value, ids as stored)."""
+    for name, value in data.items():
+        if name not in _FIELDS or name in ("country_code", "party_id", "last_updated"):
+            continue
+        if getattr(stored, name) != value:
+            return False
+    return True
+
+
 @transaction.atomic
 def store_cdr(*, tenant: Tenant, partner: Partner | None, data: dict) -> Stored:
-    """Store a CDR once: a CDR is final, so a second one with the same owner and id is refused (2001)
-    and the first stays as it was. The tenant's own CDRs are owed to the driver's eMSP as a POST."""
+    """Store a CDR once. A CDR is final: the same CDR again (a POST retried after its answer was lost) is
+    taken as success and stored once (decisions.md, "Idempotent CDR POST"); a different one with the same
+    owner and id is refused (2001) and the first stays as it was. The tenant's own CDRs are owed to the
+    driver's eMSP as a POST, and so are a hub tenant's received ones."""
     resolve_cdr_token(tenant=tenant, data=data)
-    if (
+    before = (
         owned_by(tenant=tenant, country_code=data["country_code"], party_id=data["party_id"])
         .filter(cdr_id__iexact=data["cdr_id"])
-        .exists()
-    ):
+        .first()
+    )
+    if before is not None:
+        if before.partner_id == (partner.pk if partner else None) and _same_cdr(before, data):
+            return Stored(before, before.object_path, created=False)
         raise InvalidParameters(f"id: CDR {data['cdr_id']!r} was received before; CDRs cannot be changed")
     cdr = Cdr(tenant=tenant, partner=partner, **{k: v for k, v in data.items() if k in _FIELDS})
     cdr.country_code, cdr.party_id = cdr.country_code.upper(), cdr.party_id.upper()
     cdr.save()
-    if partner is None:
-        outbox.record_change(tenant=tenant, module=MODULE, object_path=cdr.object_path, method=DeliveryMethod.POST)
+    # The tenant's own CDRs go to the driver's eMSP; one received from a partner only a hub passes on, as it
+    # does sessions (topology: the hub forwards CDRs between the parties it connects), never back to the sender.
+    outbox.record_own_or_hub_change(
+        tenant=tenant, partner=partner, module=MODULE, object_path=cdr.object_path, method=DeliveryMethod.POST
+    )
     return Stored(cdr, cdr.object_path)
 
 

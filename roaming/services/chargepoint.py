@@ -12,11 +12,19 @@ Charging profile requests go the same way: `set_profile(request)`, `get_profile(
 `chargingprofiles.charge_point_result(request_id=…, result=…, profile=…)` with a ChargingProfileResultType
 and, for a GET, the ActiveChargingProfile. A plan the charge point changes by itself is reported through
 `chargingprofiles.report_active_profile(tenant=…, session_id=…, active=…)`.
+
+A driver who starts charging at a charge point with a token (an RFID card) is reported through
+`token_presented(evse=…, connector=…, token=…)`: the platform decides per the token's whitelist, asking the
+eMSP in real time where it must (mod_tokens), and starts the session when allowed.
+
+Charging preferences (2.2.1 mod_sessions) are answered at once: `charging_preferences(session=…, evse=…,
+preferences=…)` returns a ChargingPreferencesResponse, which the platform gives the eMSP in the PUT's answer.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
@@ -32,11 +40,14 @@ from roaming.models import (
     CommandDirection,
     CommandType,
     Connector,
+    Evse,
     Session,
+    Token,
 )
 from roaming.models.chargingprofiles import WAITING as PROFILE_WAITING
 from roaming.models.commands import WAITING
-from roaming.services import chargingprofiles, commands, sessions
+from roaming.ocpi.timestamps import parse_datetime
+from roaming.services import chargingprofiles, commands, sessions, tokens
 from tariffs.models import Tariff
 
 #: What the simulator answers when told to stay silent.
@@ -51,6 +62,8 @@ class ChargePointBackend(Protocol):
     def get_profile(self, request: ChargingProfileRequest) -> None: ...
 
     def clear_profile(self, request: ChargingProfileRequest) -> None: ...
+
+    def charging_preferences(self, *, session: Session, evse: Evse, preferences: dict) -> str: ...
 
 
 def backend() -> ChargePointBackend:
@@ -77,6 +90,27 @@ class SimulatorBackend:
     def clear_profile(self, request: ChargingProfileRequest) -> None:
         self._answer_profile_later(request)
 
+    def charging_preferences(self, *, session: Session, evse: Evse, preferences: dict) -> str:
+        """What a smart-charging charge point can promise (mod_sessions ChargingPreferencesResponse):
+        FAST needs a departure time; CHEAP and GREEN plan the energy need up to the departure, so they need
+        both; a profile other than REGULAR needs a tariff of its type on the connector (mod_sessions: "for every
+        supported ProfileType, a Tariff MUST be provided"); an energy need the connector cannot deliver by the
+        departure at its maximum power is NOT_POSSIBLE."""
+        profile_type = preferences["profile_type"]
+        departure, energy_need = preferences.get("departure_time"), preferences.get("energy_need")
+        if profile_type in ("FAST", "CHEAP", "GREEN") and departure is None:
+            return "DEPARTURE_REQUIRED"
+        if profile_type in ("CHEAP", "GREEN") and energy_need is None:
+            return "ENERGY_NEED_REQUIRED"
+        connector = evse.connectors.filter(connector_id__iexact=session.connector_id).first()
+        if profile_type != "REGULAR" and not _connector_has_tariff_type(session, connector, f"PROFILE_{profile_type}"):
+            return "PROFILE_TYPE_NOT_SUPPORTED"
+        if departure is not None and energy_need is not None and connector is not None:
+            hours = max((parse_datetime(departure) - timezone.now()).total_seconds(), 0) / 3600
+            if float(energy_need) > _max_power_kw(connector) * hours:
+                return "NOT_POSSIBLE"
+        return "ACCEPTED"
+
     def _answer_profile_later(self, request: ChargingProfileRequest) -> None:
         from roaming.tasks import simulate_charging_profile_task
 
@@ -85,6 +119,85 @@ class SimulatorBackend:
         simulate_charging_profile_task.apply_async(
             (request.pk,), countdown=settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS
         )
+
+
+@dataclass(frozen=True)
+class TokenStart:
+    """What came of a driver presenting a token: the session started, or why none did."""
+
+    session: Session | None
+    decision: tokens.StartDecision
+
+
+def token_presented(*, evse: Evse, connector: Connector, token: Token, now=None) -> TokenStart:
+    """A driver presents `token` (one an eMSP partner pushed or we pulled) at one of the tenant's own EVSEs.
+
+    mod_tokens WhitelistType decides whether the eMSP is asked first (tokens.decide_start: real-time
+    authorization with TOKEN_AUTHORIZATION_TIMEOUT and the offline fallback the whitelist allows); when the
+    start is allowed, an ACTIVE session begins with auth_method AUTH_REQUEST (the eMSP answered) or WHITELIST,
+    carrying the eMSP's authorization_reference into the session and so into its CDR. Call it outside a
+    transaction: the eMSP is called over HTTP."""
+    location = evse.location
+    references = {"location_id": location.location_id, "evse_uids": [evse.uid]}
+    decision = tokens.decide_start(token=token, location=references)
+    if not decision.allowed:
+        return TokenStart(None, decision)
+    now = now or timezone.now()
+    tariff = (
+        Tariff.objects.for_tenant(location.tenant_id)
+        .filter(partner__isnull=True, tariff_id__in=connector.tariff_ids)
+        .first()
+    )
+    session_id = uuid.uuid4().hex
+    sessions.put_session(
+        tenant=location.tenant,
+        partner=None,
+        country_code=location.country_code,
+        party_id=location.party_id,
+        session_id=session_id,
+        data={
+            "start_date_time": now,
+            "kwh": 0,
+            "cdr_token": {
+                "country_code": token.country_code,
+                "party_id": token.party_id,
+                "uid": token.uid,
+                "type": token.type,
+                "contract_id": token.contract_id,
+            },
+            "auth_method": "AUTH_REQUEST" if decision.source == "eMSP" else "WHITELIST",
+            "authorization_reference": decision.authorization_reference,
+            "location_id": location.location_id,
+            "evse_uid": evse.uid,
+            "connector_id": connector.connector_id,
+            "currency": tariff.currency if tariff else "EUR",
+            "charging_periods": [],
+            "status": "ACTIVE",
+            "last_updated": now,
+        },
+    )
+    session = Session.objects.for_tenant(location.tenant).get(partner__isnull=True, session_id=session_id)
+    return TokenStart(session, decision)
+
+
+def _connector_has_tariff_type(session: Session, connector: Connector | None, tariff_type: str) -> bool:
+    if connector is None or not connector.tariff_ids:
+        return False
+    wanted = [tariff_id.upper() for tariff_id in connector.tariff_ids]
+    tariffs = Tariff.objects.filter(
+        tenant_id=session.tenant_id, partner__isnull=True, country_code=session.country_code, type=tariff_type
+    )
+    return any(t.tariff_id.upper() in wanted for t in tariffs.only("tariff_id"))
+
+
+_PHASES = {"AC_1_PHASE": 1, "AC_2_PHASE": 2, "AC_2_PHASE_SPLIT": 2, "AC_3_PHASE": 3, "DC": 1}
+
+
+def _max_power_kw(connector: Connector) -> float:
+    """The connector's max_electric_power, else voltage x amperage x phases (mod_locations Connector)."""
+    if connector.max_electric_power:
+        return connector.max_electric_power / 1000
+    return connector.max_voltage * connector.max_amperage * _PHASES.get(connector.power_type, 1) / 1000
 
 
 def simulate(*, command_id: int) -> Command | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import quote
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from roaming.models import (
     ChargingProfileKind,
     ChargingProfileRequest,
     ChargingProfileStatus,
+    Evse,
     Session,
     SessionStatus,
 )
@@ -229,17 +231,50 @@ class Answer:
     reason: str = ""
 
 
-def _refusal(*, tenant: Tenant, partner: Partner, session_id: str) -> tuple[str, str] | None:
+def _refusal(*, tenant: Tenant, partner: Partner, session_id: str, kind: str) -> tuple[str, str] | None:
     """(ChargingProfileResponseType, reason) when the request cannot go to a charge point, else None.
 
-    mod_charging_profiles: profiles are set by the owner of the session's token; the CPO may reject others."""
+    mod_charging_profiles: profiles are set by the owner of the session's token, or by a Smart Charging
+    Service Provider the CPO delegated smart charging to ("The CPO delegated Smart Charging to SCSP": a
+    partner with an SCSP party steers the CPO's sessions whoever the driver is); the CPO may reject others,
+    answer NOT_SUPPORTED for an EVSE that is not CHARGING_PROFILE_CAPABLE, and TOO_OFTEN to a sender that
+    sets profiles faster than CHARGING_PROFILE_MIN_INTERVAL_SECONDS for one session."""
     session = Session.objects.for_tenant(tenant).filter(partner__isnull=True, session_id__iexact=session_id).first()
     if session is None:
         return ChargingProfileStatus.UNKNOWN_SESSION, f"Unknown session {session_id!r}"
-    if not partner_owns(partner, session.cdr_token.get("country_code", ""), session.cdr_token.get("party_id", "")):
+    token = session.cdr_token
+    delegated = partner.parties.filter(role=Role.SCSP).exists()
+    if not delegated and not partner_owns(partner, token.get("country_code", ""), token.get("party_id", "")):
         return ChargingProfileStatus.REJECTED, "The session is not one of your drivers'"
     if session.status != SessionStatus.ACTIVE:
         return ChargingProfileStatus.REJECTED, f"The session is {session.status}"
+    evse = (
+        Evse.objects.filter(
+            tenant=tenant,
+            location__partner__isnull=True,
+            location__country_code=session.country_code,
+            location__party_id=session.party_id,
+            location__location_id__iexact=session.location_id,
+            uid__iexact=session.evse_uid,
+        )
+        .only("capabilities")
+        .first()
+    )
+    if evse is not None and evse.capabilities and "CHARGING_PROFILE_CAPABLE" not in evse.capabilities:
+        return ChargingProfileStatus.NOT_SUPPORTED, f"EVSE {session.evse_uid!r} is not CHARGING_PROFILE_CAPABLE"
+    interval = settings.CHARGING_PROFILE_MIN_INTERVAL_SECONDS
+    if kind == ChargingProfileKind.SET and interval:
+        recent = ChargingProfileRequest.objects.filter(
+            tenant=tenant,
+            direction=ChargingProfileDirection.RECEIVED,
+            partner=partner,
+            kind=ChargingProfileKind.SET,
+            session_id__iexact=session_id,
+            response_result=ChargingProfileStatus.ACCEPTED,
+            created__gte=timezone.now() - timedelta(seconds=interval),
+        )
+        if recent.exists():
+            return ChargingProfileStatus.TOO_OFTEN, f"At most one profile per {interval} s for a session"
     return None
 
 
@@ -257,7 +292,7 @@ def receive_request(
     else stored and, once committed, handed to the charge point backend."""
     from roaming.services import chargepoint
 
-    refusal = _refusal(tenant=tenant, partner=partner, session_id=session_id)
+    refusal = _refusal(tenant=tenant, partner=partner, session_id=session_id, kind=kind)
     if refusal is None and not ownership.on_partner_host(
         partner, response_url
     ):  # we POST there with the partner's token

@@ -31,6 +31,7 @@ from roaming.models import (
     Token,
 )
 from roaming.models.commands import WAITING
+from roaming.ocpi import status
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import Dialect, get_dialect
@@ -154,6 +155,9 @@ class Answer:
     result: str
     timeout: int
     message: list = field(default_factory=list)
+    #: The envelope's status code: 2003 when the command names a location, EVSE or connector we do not have
+    #: (mod_commands, "UNLOCK_CONNECTOR Unknown Location": 2003 with result REJECTED).
+    status_code: int = status.SUCCESS
 
 
 def not_supported(command: str, dialect: Dialect) -> Answer:
@@ -195,8 +199,37 @@ def find_target(*, tenant: Tenant, request: dict) -> Target | str:
     return Target(location, evse, connector)
 
 
-def _refusal(*, tenant: Tenant, partner: Partner, command: str, request: dict) -> tuple[str, str] | None:
-    """(CommandResponseType, reason) when the command cannot go to a charge point, else None.
+#: The EVSE capability (mod_locations Capability) each command needs of the EVSE it names.
+_NEEDED_CAPABILITY = {
+    CommandType.START_SESSION: "REMOTE_START_STOP_CAPABLE",
+    CommandType.RESERVE_NOW: "RESERVABLE",
+    CommandType.UNLOCK_CONNECTOR: "UNLOCK_CAPABLE",
+}
+
+
+def capability_refusal(command: str, evse: Evse | None, request: dict) -> tuple[str, str] | None:
+    """(CommandResponseType, reason) when the EVSE's capabilities rule the command out.
+
+    An EVSE that declares capabilities but not the one a command needs cannot do it (NOT_SUPPORTED); one that
+    declares none says nothing either way (the list is optional, and 2.1.1 partners rarely fill it), so it is
+    not refused. START_SESSION_CONNECTOR_REQUIRED makes StartSession's connector_id required (REJECTED)."""
+    if evse is None or not evse.capabilities:
+        return None
+    needed = _NEEDED_CAPABILITY.get(command)
+    if needed and needed not in evse.capabilities:
+        return "NOT_SUPPORTED", f"EVSE {evse.uid!r} is not {needed}"
+    if (
+        command == CommandType.START_SESSION
+        and "START_SESSION_CONNECTOR_REQUIRED" in evse.capabilities
+        and not request.get("connector_id")
+    ):
+        return "REJECTED", f"EVSE {evse.uid!r} requires connector_id (START_SESSION_CONNECTOR_REQUIRED)"
+    return None
+
+
+def _refusal(*, tenant: Tenant, partner: Partner, command: str, request: dict) -> tuple[str, str] | Answer | None:
+    """(CommandResponseType, reason) when the command cannot go to a charge point, else None; the whole
+    Answer when it is not answered with 1000.
 
     The token is the eMSP's to vouch for (mod_commands StartSession/ReserveNow: the CPO does not check its
     validity); it must only be one of the sending eMSP's own."""
@@ -206,7 +239,10 @@ def _refusal(*, tenant: Tenant, partner: Partner, command: str, request: dict) -
     if "location_id" in request:
         target = find_target(tenant=tenant, request=request)
         if isinstance(target, str):
-            return "REJECTED", target
+            return Answer("REJECTED", settings.COMMAND_RESULT_TIMEOUT_SECONDS, text(target), status.UNKNOWN_LOCATION)
+        capability = capability_refusal(command, target.evse, request)
+        if capability is not None:
+            return capability
     if command == CommandType.STOP_SESSION:
         session = (
             Session.objects.for_tenant(tenant)
@@ -250,7 +286,9 @@ def receive_command(*, tenant: Tenant, partner: Partner, command: str, request: 
     if refusal is None and not ownership.on_partner_host(partner, response_url):
         refusal = "REJECTED", "The response_url is not on a host of your OCPI endpoints"
     timeout = settings.COMMAND_RESULT_TIMEOUT_SECONDS
-    answer = Answer(refusal[0], timeout, text(refusal[1])) if refusal else Answer("ACCEPTED", timeout)
+    if isinstance(refusal, tuple):
+        refusal = Answer(refusal[0], timeout, text(refusal[1]))
+    answer = refusal or Answer("ACCEPTED", timeout)
     with transaction.atomic():
         record = Command(
             tenant=tenant,
@@ -267,7 +305,7 @@ def receive_command(*, tenant: Tenant, partner: Partner, command: str, request: 
             deadline=awaiting.result_deadline(timeout),
         )
         awaiting.step(record, "received", f"from {partner.name}")
-        awaiting.step(record, "answered", answer.result + (f": {refusal[1]}" if refusal else ""))
+        awaiting.step(record, "answered", answer.result + (f": {answer.message[0]['text']}" if refusal else ""))
         record.save()
         if refusal is None:
             transaction.on_commit(lambda: chargepoint.backend().dispatch(record))

@@ -85,6 +85,19 @@ def check_receiver(*, tenant_id: int, to_party: PartyRef) -> None:
         raise HubConnectionProblem(f"Party {to_party} in OCPI-to is {'/'.join(sorted(statuses))} at this hub")
 
 
+def check_addressing(*, partner: Partner, to_party: PartyRef | None, from_party: PartyRef | None) -> None:
+    """The routing headers of a request that writes no owned object (commands, charging profiles, authorize,
+    charging preferences, sender lists): OCPI-to must name one of the tenant's own parties, or a party a hub
+    tenant connects (check_receiver: 4001 / 4003); OCPI-from one the caller speaks for (transport_and_format,
+    message routing: a platform sends as its own parties, a hub as the parties it serves)."""
+    if to_party is not None and not Party.objects.filter(
+        tenant_id=partner.tenant_id, country_code__iexact=to_party.country_code, party_id__iexact=to_party.party_id
+    ).exists():
+        check_receiver(tenant_id=partner.tenant_id, to_party=to_party)
+    if from_party is not None and not partner_owns(partner, from_party.country_code, from_party.party_id):
+        raise Forbidden(f"Party {from_party} in OCPI-from is not one of this partner's parties")
+
+
 def pull_owner(*, partner: Partner, translator, wire: dict, role: str = Role.CPO) -> tuple[str, str]:
     """The owner of an object pulled from `partner`: named in the object (2.2.1) or the partner's party
     of `role` (2.1.1); it must be one of the partner's parties."""

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from partners.models import Partner, PartnerParty, Role, Tenant
-from roaming.models import DeliveryMethod, Evse, Location, Session
+from roaming.models import DeliveryMethod, Location, Session
 from roaming.models.sessions import SessionStatus
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.errors import NotFound
@@ -145,33 +145,6 @@ def patch_session(
     _record(tenant, partner, session.object_path, DeliveryMethod.PATCH, [k for k in fields if k in _FIELDS])
     _bill_if_ended(tenant, partner, session)
     return Change(False, session.object_path)
-
-
-@transaction.atomic
-def set_charging_preferences(*, tenant: Tenant, session_id: str, preferences: dict) -> str:
-    """The eMSP sets the driver's preferences for one of our running sessions (2.2.1 mod_sessions PUT).
-
-    Answers ChargingPreferencesResponse; an EVSE without CHARGING_PREFERENCES_CAPABLE is 404 + 2001.
-    """
-    session = find(
-        Session.objects.for_tenant(tenant).filter(partner__isnull=True).select_for_update(), session_id=session_id
-    )
-    evse = (
-        Evse.objects.for_tenant(tenant)
-        .filter(
-            location__partner__isnull=True,
-            location__location_id__iexact=session.location_id,
-            uid__iexact=session.evse_uid,
-        )
-        .first()
-    )
-    if evse is None or "CHARGING_PREFERENCES_CAPABLE" not in evse.capabilities:
-        raise NotFound("The EVSE of this session does not take charging preferences", status_code=2001)
-    if preferences.get("profile_type") == "FAST" and preferences.get("departure_time") is None:
-        return "DEPARTURE_REQUIRED"
-    session.charging_preferences = preferences
-    session.save(update_fields=["charging_preferences"])
-    return "ACCEPTED"
 
 
 def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:

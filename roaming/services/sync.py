@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -52,6 +53,11 @@ class Pullable:
     #: a functional module's GET carries routing headers; a configuration module's (hub client info) does not.
     routed: bool = True
     ingest_page: Callable[[Partner, Dialect, list], PageIngested] | None = None
+    #: For a module whose chapter says a full list replaces what the client holds (mod_tariffs GET: "Any older
+    #: information that is not specified in the response is considered no longer valid"): after a complete full
+    #: pull, `prune(partner, seen)` removes the partner's objects whose object paths (upper-cased) it did not list,
+    #: returning how many.
+    prune: Callable[[Partner, set[str]], int] | None = None
 
 
 _PULLABLES: dict[str, Pullable] = {}
@@ -70,6 +76,7 @@ class PullResult:
     objects: int
     rejected: int
     error: str = ""
+    pruned: int = 0
 
 
 def ensure_sync_states(*, partner: Partner) -> list[SyncState]:
@@ -106,20 +113,26 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
     partner = Partner.objects.select_related("bound_party").get(pk=state.partner_id)
     started = state.last_started_at
     full = full or state.full_resync_requested or state.cursor is None
-    pages = objects = rejected = 0
+    pages = objects = rejected = pruned = 0
     error = ""
+    seen: set[str] = set()
     try:
         dialect = get_dialect(partner.version)
         endpoint = partner.endpoints.filter(identifier=state.module, role=InterfaceRole.SENDER).first()
         if partner.status != PartnerStatus.REGISTERED or dialect is None or endpoint is None:
             raise PartnerError("partner is not registered or offers no sender endpoint for this module")
         pullable = _PULLABLES[state.module]
-        # Sessions lists require date_from (mod_sessions); a full pull asks from the beginning of time.
-        params = {"date_from": FULL_PULL_FROM if full else format_datetime(state.cursor)}
-        if partner.page_size:
-            params["limit"] = partner.page_size
-        routing = pull_routing(partner=partner) if dialect.routing_headers and pullable.routed else {}
-        for page in client_for(partner).iter_pages(endpoint.url, params=params, **routing):
+        # Sessions lists require date_from (mod_sessions); a full pull asks from the beginning of time. An
+        # incremental one starts PULL_OVERLAP_SECONDS before the last pull started: partners' clocks drift and
+        # their last_updated may lag the commit, and a duplicate is harmless where a gap is not.
+        since = state.cursor - timedelta(seconds=settings.PULL_OVERLAP_SECONDS) if state.cursor else None
+        params = {"date_from": FULL_PULL_FROM if full else format_datetime(since)}
+        profile = partner.profile
+        if limit := profile.page_limit(state.module):
+            params["limit"] = limit
+        routing = pull_routing(partner=partner) if pullable.routed else {}
+        client = client_for(partner)
+        for page in client.iter_pages(endpoint.url, params=params, follow_link=profile.follow_link, **routing):
             pages += 1
             if pullable.ingest_page is not None:
                 ingested = pullable.ingest_page(partner, dialect, page)
@@ -131,8 +144,10 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
             for wire_object in page:
                 try:
                     with transaction.atomic():
-                        pullable.ingest(partner, dialect, wire_object)
+                        change = pullable.ingest(partner, dialect, wire_object)
                     objects += 1
+                    if change is not None and getattr(change, "object_path", None):
+                        seen.add(change.object_path.upper())
                 except OcpiError as exc:
                     rejected += 1
                     logger.warning("pull %s from %s: object refused: %s", state.module, partner, exc.message)
@@ -142,6 +157,11 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
         logger.exception("pull %s from %s failed", state.module, partner)
         error = f"{exc.__class__.__name__}: {exc}"
     complete = not error
+    pruning = _PULLABLES.get(state.module)
+    if complete and full and pruning is not None and pruning.prune is not None:
+        pruned = pruning.prune(partner, seen)
+        if pruned:
+            logger.info("pull %s from %s: %d objects no longer listed removed", state.module, partner, pruned)
     state.running_since = None
     state.last_pages, state.last_objects, state.last_rejected = pages, objects, rejected
     state.last_error = error
@@ -150,7 +170,7 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
         state.cursor, state.last_completed_at, state.full_resync_requested = started, timezone.now(), False
         Partner.objects.filter(pk=partner.pk).update(last_contact_at=timezone.now())
     state.save()
-    return PullResult(state.module, complete, pages, objects, rejected, error)
+    return PullResult(state.module, complete, pages, objects, rejected, error, pruned)
 
 
 def due_states(*, now=None) -> list[int]:

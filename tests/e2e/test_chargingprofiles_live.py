@@ -8,7 +8,7 @@ from roaming.models import ActiveChargingProfile, ChargingProfileDirection, Char
 from roaming.services import chargingprofiles
 from tests.e2e.conftest import wait_for
 from tests.e2e.test_push_locations import connect
-from tests.factories import make_tenant
+from tests.factories import make_commandable, make_tenant
 from tests.roaming.api.test_locations_api import own_location
 from tests.roaming.api.test_sessions_api import own_session
 
@@ -34,7 +34,7 @@ def test_set_get_and_clear_complete_with_the_charge_points_results(celery_worker
     emsp = make_tenant("emsp", "DE:EMS:EMSP")
     connect(cpo, emsp, "2.2.1")
     at_emsp = Partner.objects.for_tenant(emsp).get(name="cpo")
-    own_location(cpo)
+    make_commandable(own_location(cpo))
     own_session(cpo, "S1", status="ACTIVE")  # at LOC1, a driver of DE*EMS
     target = {"tenant": emsp, "partner": at_emsp, "session_id": "S1"}
 

@@ -12,7 +12,7 @@ from roaming.models import Command, CommandDirection, CommandStatus, Session
 from roaming.services import commands
 from tests.e2e.conftest import wait_for
 from tests.e2e.test_push_locations import connect
-from tests.factories import make_tenant
+from tests.factories import make_commandable, make_tenant
 from tests.roaming.api.test_locations_api import own_location
 from tests.roaming.api.test_tokens_api import own_token
 
@@ -27,7 +27,7 @@ def test_remote_start_and_stop_complete_with_the_charge_points_result(celery_wor
     emsp = make_tenant("emsp", "DE:EMS:EMSP")
     connect(cpo, emsp, version)
     at_emsp = Partner.objects.for_tenant(emsp).get(name="cpo")
-    own_location(cpo)
+    make_commandable(own_location(cpo))
     token = own_token(emsp)
 
     start = commands.send_command(
@@ -64,7 +64,7 @@ def test_send_command_waits_for_the_result(celery_worker, live_server, settings)
     cpo = make_tenant("cpo", "NL:CPO:CPO")
     emsp = make_tenant("emsp", "DE:EMS:EMSP")
     connect(cpo, emsp, "2.2.1")
-    own_location(cpo)
+    make_commandable(own_location(cpo))
     out = StringIO()
     args = ["emsp", "cpo", "UNLOCK_CONNECTOR", "--location", "LOC1", "--evse", "3256", "--connector", "2", "--wait"]
     call_command("send_command", *args, stdout=out)
@@ -82,7 +82,7 @@ def test_a_command_the_charge_point_never_answers_ends_as_timeout(celery_worker,
     emsp = make_tenant("emsp", "DE:EMS:EMSP")
     connect(cpo, emsp, "2.2.1")
     at_emsp = Partner.objects.for_tenant(emsp).get(name="cpo")
-    own_location(cpo)
+    make_commandable(own_location(cpo))
     token = own_token(emsp)
 
     start = commands.send_command(

@@ -44,7 +44,7 @@ class ReceiverPostView(OcpiView):
         self.ensure_owner(*owner)  # after validation: a malformed owner is 2001, not someone else's party
         stored = cdrs.store_cdr(tenant=self.tenant, partner=self.partner, data=data)
         url = self.tenant_url(version, "receiver", MODULE, stored.object_path)
-        return self.ok(http_status=201, headers={"Location": url})
+        return self.ok(http_status=201 if stored.created else 200, headers={"Location": url})
 
 
 class ReceiverGetView(OcpiView):

@@ -37,7 +37,8 @@ class ReceiverView(OcpiView):
                 tenant=self.tenant, partner=self.partner, command=command, request=data, response_url=response_url
             )
         return self.ok(
-            translator.response_to_wire(result=answer.result, timeout=answer.timeout, message=answer.message)
+            translator.response_to_wire(result=answer.result, timeout=answer.timeout, message=answer.message),
+            status_code=answer.status_code,
         )
 
 

@@ -12,7 +12,7 @@ from partners.services import connection_parties
 from roaming.api.base import OcpiView
 from roaming.api.registry import register
 from roaming.ocpi.errors import InvalidParameters, NotFound
-from roaming.services import sessions
+from roaming.services import chargingpreferences, sessions
 
 MODULE = "sessions"
 SEGMENT_LIMITS = {"country_code": 2, "party_id": 3, "session_id": 36}
@@ -45,7 +45,9 @@ class ChargingPreferencesView(OcpiView):
             raise NotFound(f"OCPI {self.dialect} has no charging preferences", status_code=2001)
         preferences = translator.charging_preferences_from_wire(self.body())
         return self.ok(
-            sessions.set_charging_preferences(tenant=self.tenant, session_id=session_id, preferences=preferences)
+            chargingpreferences.receive(
+                tenant=self.tenant, partner=self.partner, session_id=session_id, preferences=preferences
+            )
         )
 
 

@@ -130,5 +130,7 @@ class Tariffs:
         return None
 
     def may_see(self, tariff, now) -> bool:
-        """A tariff that has ended is not sent: 2.1.1 has no end_date_time to say so."""
-        return tariff.end_date_time is None or tariff.end_date_time > now
+        """A tariff that has ended is not sent: 2.1.1 has no end_date_time to say so; nor one left with no
+        element 2.1.1 can express (to_wire answers None)."""
+        ended = tariff.end_date_time is not None and tariff.end_date_time <= now
+        return not ended and bool(_elements_to_wire(tariff.elements))

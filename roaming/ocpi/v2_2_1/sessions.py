@@ -16,6 +16,7 @@ from roaming.ocpi.common import (
     put,
     put_list,
 )
+from roaming.ocpi.errors import InvalidParameters
 from roaming.ocpi.timestamps import format_datetime
 from roaming.ocpi.types import CiString, DateTime, Number, String, WireModel, validate, validate_partial
 from roaming.ocpi.v2_2_1 import dialect
@@ -78,6 +79,11 @@ class SessionWire(WireModel):
     total_cost: Price | None = None
     status: SessionStatus221
     last_updated: DateTime
+
+
+ChargingPreferencesResponse = Literal[
+    "ACCEPTED", "DEPARTURE_REQUIRED", "ENERGY_NEED_REQUIRED", "NOT_POSSIBLE", "PROFILE_TYPE_NOT_SUPPORTED"
+]
 
 
 class ChargingPreferences(WireModel):
@@ -161,3 +167,13 @@ class Sessions:
 
     def charging_preferences_from_wire(self, data) -> dict:
         return dump(validate(ChargingPreferences, data))
+
+    def charging_preferences_to_wire(self, preferences: dict) -> dict:
+        """Internal preferences (the 2.2.1 shape, as stored) to the wire, validated as we would validate theirs."""
+        return dump(validate(ChargingPreferences, preferences))
+
+    def charging_preferences_response_from_wire(self, data) -> str:
+        """The CPO's ChargingPreferencesResponse (a bare enum value in `data`)."""
+        if data not in ChargingPreferencesResponse.__args__:
+            raise InvalidParameters(f"data: {data!r} is not a ChargingPreferencesResponse")
+        return data

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from partners.models import PartnerEndpoint
+from partners.services import PartySpec, provision_tenant
 from roaming.models import Cdr, Delivery
 from roaming.ocpi.dialect import get_dialect
 from roaming.services import cdrs
@@ -85,6 +86,27 @@ def test_second_post_of_the_same_cdr_is_refused_and_the_first_stays(client, cpo_
     assert Cdr.objects.get().total_cost == CDR["total_cost"]
 
 
+@pytest.mark.parametrize("version", ["2.2.1", "2.1.1"])
+def test_a_post_retried_after_a_lost_answer_is_success_and_stored_once(client, emsp_tenant, version, settings):
+    settings.OCPI_BASE_URL = "https://roam.example.com"
+    _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo", version=version)
+    body = CDR if version == "2.2.1" else C211.to_wire(obj(C221.from_wire(CDR), stored_connector=None))
+    first = post(client, version, body, token)
+    again = post(client, version, body, token)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["status_code"] == 1000
+    assert again["Location"] == first["Location"]
+    assert Cdr.objects.count() == 1
+
+
+def test_the_same_cdr_id_from_another_partner_is_still_refused(client, emsp_tenant):
+    _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo")
+    post(client, "2.2.1", CDR, token)
+    Cdr.objects.update(partner=None)  # as if it were the tenant's own
+    response = post(client, "2.2.1", CDR, token)
+    assert response.json()["status_code"] == 2001
+
+
 def test_2_1_1_post_takes_the_owner_from_the_connection(client, emsp_tenant):
     _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="old", version="2.1.1")
     body = C211.to_wire(obj(C221.from_wire(CDR), stored_connector=None))
@@ -138,3 +160,32 @@ def test_sender_list_leaves_credit_cdrs_out_for_2_1_1(client, cpo_tenant, emsp_p
         "C1-CREDIT",
     ]
     assert [c["id"] for c in client.get("/ocpi/cpo/2.1.1/sender/cdrs", **auth(token)).json()["data"]] == ["C1"]
+
+
+def test_a_hub_tenant_passes_a_received_cdr_on_to_the_drivers_emsp_only(client, db):
+    hub = provision_tenant(slug="hub", name="Hub", parties=[PartySpec("DE", "HUB", "HUB")])
+    cpo, token = make_partner(hub, "NL:CPO:CPO", name="cpo")
+    emsp, _ = make_partner(hub, "DE:EMS:EMSP", name="emsp")
+    other, _ = make_partner(hub, "FR:OTH:EMSP", name="other")
+    for partner in (cpo, emsp, other):
+        PartnerEndpoint.objects.create(
+            tenant=hub, partner=partner, identifier="cdrs", role="RECEIVER", url="https://x.example.com/cdrs"
+        )
+    response = client.post(
+        "/ocpi/hub/2.2.1/receiver/cdrs",
+        CDR,
+        content_type="application/json",
+        **auth(token),
+        HTTP_OCPI_FROM_COUNTRY_CODE="NL",
+        HTTP_OCPI_FROM_PARTY_ID="CPO",
+    )
+    assert response.status_code == 201
+    assert list(Delivery.objects.values_list("partner__name", "method", "object_path")) == [
+        ("emsp", "POST", "NL/CPO/12345")
+    ]
+
+
+def test_a_tenant_that_is_no_hub_passes_no_received_cdr_on(client, cpo_partner):
+    _, token = cpo_partner
+    post(client, "2.2.1", CDR, token)
+    assert not Delivery.objects.exists()

@@ -4,6 +4,7 @@ import pytest
 
 from roaming.models import ActiveChargingProfile, ChargingProfileDirection, ChargingProfileRequest
 from tests.factories import auth, make_partner, make_tenant
+from tests.roaming.api.test_locations_api import own_location
 from tests.roaming.api.test_sessions_api import SESSION, own_session
 
 BASE = "/ocpi/cpo/2.2.1/receiver/chargingprofiles"
@@ -151,3 +152,39 @@ def test_the_sender_interface_is_listed_once_for_emsp_and_scsp_parties(client, d
         endpoints = client.get(f"/ocpi/{tenant.slug}/2.2.1", **auth(token)).json()["data"]["endpoints"]
         listed = [e for e in endpoints if e["identifier"] == "chargingprofiles"]
         assert [e["role"] for e in listed] == ["SENDER"]
+
+
+def test_an_evse_that_is_not_charging_profile_capable_answers_not_supported(
+    client, cpo_tenant, emsp_partner, dispatched
+):
+    location = own_location(cpo_tenant, location_id=SESSION["location_id"])  # the spec's EVSEs: only RESERVABLE
+    own_session(cpo_tenant, "S1", status="ACTIVE", evse_uid="3256", connector_id="1")
+    _, token = emsp_partner
+    body = put(client, f"{BASE}/S1", SET, token).json()
+    assert body["data"]["result"] == "NOT_SUPPORTED"
+    assert ChargingProfileRequest.objects.get().status == "NOT_SUPPORTED"
+    assert dispatched == []
+    location.evses.update(capabilities=["CHARGING_PROFILE_CAPABLE"])
+    assert put(client, f"{BASE}/S1", SET, token).json()["data"]["result"] == "ACCEPTED"
+
+
+def test_setting_profiles_faster_than_allowed_answers_too_often(client, emsp_partner, session, dispatched, settings):
+    settings.CHARGING_PROFILE_MIN_INTERVAL_SECONDS = 60
+    _, token = emsp_partner
+    assert put(client, f"{BASE}/S1", SET, token).json()["data"]["result"] == "ACCEPTED"
+    again = put(client, f"{BASE}/S1", SET, token).json()
+    assert again["data"]["result"] == "TOO_OFTEN"
+    assert list(ChargingProfileRequest.objects.order_by("pk").values_list("status", flat=True)) == [
+        "ACCEPTED",
+        "TOO_OFTEN",
+    ]
+    settings.CHARGING_PROFILE_MIN_INTERVAL_SECONDS = 0
+    assert put(client, f"{BASE}/S1", SET, token).json()["data"]["result"] == "ACCEPTED"
+
+
+def test_an_scsp_the_cpo_delegated_to_steers_sessions_of_any_driver(client, cpo_tenant, session, dispatched):
+    """mod_charging_profiles, "The CPO delegated Smart Charging to SCSP": the SCSP owns no driver's token."""
+    _, token = make_partner(cpo_tenant, "NL:SCS:SCSP", name="scsp", versions_url="https://emsp.example.com/v")
+    assert put(client, f"{BASE}/S1", SET, token).json()["data"]["result"] == "ACCEPTED"
+    _, other = make_partner(cpo_tenant, "NL:OTH:EMSP", name="other", versions_url="https://emsp.example.com/v")
+    assert put(client, f"{BASE}/S1", SET, other).json()["data"]["result"] == "REJECTED"

@@ -3,7 +3,7 @@
 import pytest
 
 from roaming.models import Command, CommandDirection, CommandStatus
-from tests.factories import auth, make_partner
+from tests.factories import auth, make_commandable, make_partner
 from tests.roaming.api.test_locations_api import own_location
 from tests.roaming.api.test_sessions_api import own_session
 from tests.roaming.ocpi.test_commands_translation import REQUESTS_211, REQUESTS_221, TOKEN_221
@@ -15,7 +15,7 @@ EMSP_VERSIONS = "https://emsp.example.com/ocpi/versions"  # the host of the requ
 
 @pytest.fixture
 def location(cpo_tenant):
-    return own_location(cpo_tenant)  # LOC1: EVSE 3256 (connectors 1, 2) and 3257
+    return make_commandable(own_location(cpo_tenant))  # LOC1: EVSE 3256 (connectors 1, 2) and 3257
 
 
 @pytest.fixture
@@ -56,10 +56,11 @@ def test_accepted_start_session_is_stored_answered_with_a_timeout_and_dispatched
     assert dispatched == [command.pk]
 
 
-def test_unknown_location_is_rejected_per_spec_and_not_dispatched(client, emsp_partner, location, dispatched):
+def test_unknown_location_is_2003_rejected_per_spec_and_not_dispatched(client, emsp_partner, location, dispatched):
+    """mod_commands sequence "UNLOCK_CONNECTOR Unknown Location": 2003 with result REJECTED."""
     _, token = emsp_partner
     body = post(client, f"{BASE_221}/START_SESSION", start_221(location_id="NOPE"), token).json()
-    assert body["status_code"] == 1000
+    assert body["status_code"] == 2003
     assert body["data"]["result"] == "REJECTED"
     assert "NOPE" in body["data"]["message"][0]["text"]
     assert Command.objects.get().status == CommandStatus.REJECTED
@@ -70,10 +71,73 @@ def test_unknown_location_is_rejected_per_spec_and_not_dispatched(client, emsp_p
     ("changes", "named"),
     [({"evse_uid": "9999"}, "9999"), ({"connector_id": "7"}, "7")],
 )
-def test_unknown_evse_or_connector_is_rejected(client, emsp_partner, location, dispatched, changes, named):
+def test_unknown_evse_or_connector_is_2003_rejected(client, emsp_partner, location, dispatched, changes, named):
     _, token = emsp_partner
-    data = post(client, f"{BASE_221}/START_SESSION", start_221(**changes), token).json()["data"]
-    assert data["result"] == "REJECTED" and named in data["message"][0]["text"]
+    body = post(client, f"{BASE_221}/START_SESSION", start_221(**changes), token).json()
+    assert body["status_code"] == 2003
+    assert body["data"]["result"] == "REJECTED" and named in body["data"]["message"][0]["text"]
+    assert dispatched == []
+
+
+def test_unknown_location_in_2_1_1_is_2003_too(client, cpo_tenant, location, dispatched):
+    partner, token = make_partner(cpo_tenant, "NL:EMP:EMSP", name="old", version="2.1.1")
+    body = {**REQUESTS_211["UNLOCK_CONNECTOR"], "location_id": "NOPE"}
+    answer = post(client, f"{BASE_211}/UNLOCK_CONNECTOR", body, token).json()
+    assert answer["status_code"] == 2003
+    assert answer["data"]["result"] == "REJECTED"
+
+
+def _set_capabilities(location, capabilities, uid="3256"):
+    location.evses.filter(uid=uid).update(capabilities=capabilities)
+
+
+@pytest.mark.parametrize(
+    ("command", "body", "capability"),
+    [
+        ("START_SESSION", lambda: start_221(), "REMOTE_START_STOP_CAPABLE"),
+        (
+            "RESERVE_NOW",
+            lambda: {**REQUESTS_221["RESERVE_NOW"], "location_id": "LOC1", "evse_uid": "3256"},
+            "RESERVABLE",
+        ),
+        (
+            "UNLOCK_CONNECTOR",
+            lambda: {**REQUESTS_221["UNLOCK_CONNECTOR"], "location_id": "LOC1", "evse_uid": "3256"},
+            "UNLOCK_CAPABLE",
+        ),
+    ],
+)
+def test_an_evse_without_the_capability_a_command_needs_answers_not_supported(
+    client, emsp_partner, location, dispatched, command, body, capability
+):
+    _, token = emsp_partner
+    _set_capabilities(location, ["RFID_READER"])
+    answer = post(client, f"{BASE_221}/{command}", body(), token).json()
+    assert answer["status_code"] == 1000
+    assert answer["data"]["result"] == "NOT_SUPPORTED"
+    assert capability in answer["data"]["message"][0]["text"]
+    assert dispatched == []
+    _set_capabilities(location, ["RFID_READER", capability])
+    assert post(client, f"{BASE_221}/{command}", body(), token).json()["data"]["result"] == "ACCEPTED"
+
+
+def test_start_session_without_connector_on_an_evse_that_requires_one_is_rejected(
+    client, emsp_partner, location, dispatched
+):
+    _, token = emsp_partner
+    _set_capabilities(location, ["REMOTE_START_STOP_CAPABLE", "START_SESSION_CONNECTOR_REQUIRED"])
+    without = {k: v for k, v in start_221().items() if k != "connector_id"}
+    answer = post(client, f"{BASE_221}/START_SESSION", without, token).json()
+    assert answer["data"]["result"] == "REJECTED"
+    assert "connector_id" in answer["data"]["message"][0]["text"]
+    assert dispatched == []
+    assert post(client, f"{BASE_221}/START_SESSION", start_221(), token).json()["data"]["result"] == "ACCEPTED"
+
+
+def test_an_evse_declaring_no_capabilities_is_not_refused_for_them(client, emsp_partner, location, dispatched):
+    _, token = emsp_partner
+    _set_capabilities(location, [])
+    assert post(client, f"{BASE_221}/START_SESSION", start_221(), token).json()["data"]["result"] == "ACCEPTED"
 
 
 def test_a_token_of_another_emsp_is_rejected(client, emsp_partner, location, dispatched):

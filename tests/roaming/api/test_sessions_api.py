@@ -104,17 +104,17 @@ def test_2_1_1_sender_list_embeds_the_stored_location(client, cpo_tenant, emsp_p
     assert data["auth_id"] == SESSION["cdr_token"]["contract_id"]
 
 
-PREFERENCES = {"profile_type": "GREEN", "energy_need": 30}
+PREFERENCES = {"profile_type": "REGULAR", "energy_need": 30}
 
 
 def test_charging_preferences_are_accepted_where_the_evse_can_take_them(client, cpo_tenant, emsp_partner):
     own_location(cpo_tenant, location_id=SESSION["location_id"])
     Evse.objects.filter(uid="3256").update(capabilities=["CHARGING_PREFERENCES_CAPABLE"])
-    own_session(cpo_tenant, evse_uid="3256", connector_id="1")
+    own_session(cpo_tenant, evse_uid="3256", connector_id="1", status="ACTIVE")
     _, token = emsp_partner
     response = put(client, "/ocpi/cpo/2.2.1/sender/sessions/S1/charging_preferences", PREFERENCES, token)
     assert response.json()["data"] == "ACCEPTED"
-    assert Session.objects.get().charging_preferences == {"profile_type": "GREEN", "energy_need": 30.0}
+    assert Session.objects.get().charging_preferences == {"profile_type": "REGULAR", "energy_need": 30.0}
 
 
 def test_charging_preferences_for_an_incapable_evse_are_404_with_2001(client, cpo_tenant, emsp_partner):

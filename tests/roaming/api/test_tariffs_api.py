@@ -109,6 +109,19 @@ def test_sender_list_in_both_versions(client, cpo_tenant, emsp_partner):
     assert "country_code" not in v211[0] and v221[0]["country_code"] == "NL"
 
 
+def test_2_1_1_pages_are_full_though_ended_tariffs_are_left_out(client, cpo_tenant, emsp_partner):
+    for index in range(6):
+        own(cpo_tenant, f"T{index}", **({"end_date_time": "2020-01-01T00:00:00Z"} if index % 2 == 0 else {}))
+    _, token = emsp_partner
+    first = client.get("/ocpi/cpo/2.1.1/sender/tariffs?limit=2", **auth(token))
+    assert [t["id"] for t in first.json()["data"]] == ["T1", "T3"]
+    assert first.headers["X-Total-Count"] == "3"
+    assert "offset=2" in first.headers["Link"]
+    last = client.get("/ocpi/cpo/2.1.1/sender/tariffs?limit=2&offset=2", **auth(token))
+    assert [t["id"] for t in last.json()["data"]] == ["T5"]
+    assert "Link" not in last.headers
+
+
 @pytest.mark.parametrize("size", [10, 200])
 def test_a_tariffs_page_costs_the_same_queries_whatever_its_size(client, cpo_tenant, emsp_partner, size):
     for index in range(size):
@@ -117,7 +130,7 @@ def test_a_tariffs_page_costs_the_same_queries_whatever_its_size(client, cpo_ten
     with CaptureQueriesContext(connection) as queries:
         response = client.get(f"/ocpi/cpo/2.2.1/sender/tariffs?limit={size}", **auth(token))
     assert len(response.json()["data"]) == size
-    assert len(queries) == 4  # token with its tenant, connection parties, count, page
+    assert len(queries) == 3  # token with its tenant, connection parties, the list (counted and sliced as kept)
 
 
 def test_changing_an_own_tariff_owes_partners_a_put(cpo_tenant, emsp_partner):

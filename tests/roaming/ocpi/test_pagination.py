@@ -31,11 +31,26 @@ def test_first_page_links_to_the_next_with_the_same_filters(partners, settings):
     page = page_of("limit=2&date_from=2026-01-01T00:00:00Z")
     assert [p.name for p in page.items] == ["p0", "p1"]
     assert page.headers["X-Total-Count"] == "5"
-    assert page.headers["X-Limit"] == str(settings.OCPI_MAX_PAGE_SIZE)
+    assert page.headers["X-Limit"] == "2"  # the limit of this request, not our maximum
     link = page.headers["Link"]
     assert link.startswith("<http://testserver/ocpi/cpo/2.2.1/sender/things?")
     assert link.endswith('>; rel="next"')
     assert "offset=2" in link and "limit=2" in link and "date_from=2026-01-01T00%3A00%3A00Z" in link
+
+
+def test_x_limit_is_the_default_page_size_when_no_limit_is_asked(partners, settings):
+    assert page_of("").headers["X-Limit"] == str(settings.OCPI_DEFAULT_PAGE_SIZE)
+
+
+def test_a_client_advancing_offset_by_x_limit_sees_every_object(partners):
+    seen, offset = [], 0
+    while True:
+        page = page_of(f"offset={offset}&limit=2")
+        seen += [p.name for p in page.items]
+        if "Link" not in page.headers:
+            break
+        offset += int(page.headers["X-Limit"])
+    assert seen == ["p0", "p1", "p2", "p3", "p4"]
 
 
 def test_last_page_has_no_link(partners):

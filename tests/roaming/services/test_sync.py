@@ -59,12 +59,22 @@ def test_first_pull_is_full_follows_every_page_and_sets_the_cursor(state, peer):
     assert state.cursor >= before and state.last_completed_at is not None and state.running_since is None
 
 
-def test_next_pull_asks_only_for_what_changed_since_the_last_complete_pull(state, peer):
+def test_next_pull_asks_only_for_what_changed_since_the_last_complete_pull(state, peer, settings):
+    settings.PULL_OVERLAP_SECONDS = 0
     state.cursor = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
     state.save()
     peer.ok("/list", [])
     sync.pull(state_id=state.pk)
     assert "date_from=2026-05-01T12%3A00%3A00Z" in peer.requests[0]["path"]
+
+
+def test_an_incremental_pull_overlaps_the_previous_one_by_the_configured_margin(state, peer, settings):
+    settings.PULL_OVERLAP_SECONDS = 90
+    state.cursor = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    state.save()
+    peer.ok("/list", [])
+    sync.pull(state_id=state.pk)
+    assert "date_from=2026-05-01T11%3A58%3A30Z" in peer.requests[0]["path"]
 
 
 def test_a_failing_page_leaves_the_cursor_where_it_was(state, peer):
