@@ -236,6 +236,9 @@ PUSH_SENDING_TIMEOUT_SECONDS = env.float("PUSH_SENDING_TIMEOUT_SECONDS", default
 # How often beat re-queues due deliveries.
 PUSH_SWEEP_SECONDS = env.float("PUSH_SWEEP_SECONDS", default=10.0)
 
+# A partner that registered with us (or PUT its credentials) stores our answer only once it has it: its initial
+# sync (push of our objects, full pull of theirs) waits this many seconds. One we registered with gets it at once.
+INITIAL_SYNC_DELAY_SECONDS = env.float("INITIAL_SYNC_DELAY_SECONDS", default=3.0)
 # How often beat looks for partner pulls that are due (each pull has its own interval).
 SYNC_SCHEDULE_SECONDS = env.float("SYNC_SCHEDULE_SECONDS", default=30.0)
 
@@ -264,6 +267,7 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 CELERY_BEAT_SCHEDULE = {
     "prune": {"task": "ops.tasks.prune_task", "schedule": 3600.0},
     "sweep-deliveries": {"task": "roaming.tasks.sweep_task", "schedule": PUSH_SWEEP_SECONDS},
+    "settle-initial-syncs": {"task": "roaming.tasks.settle_initial_syncs_task", "schedule": PUSH_SWEEP_SECONDS},
     "schedule-pulls": {"task": "roaming.tasks.schedule_pulls_task", "schedule": SYNC_SCHEDULE_SECONDS},
     "expire-commands": {"task": "roaming.tasks.expire_commands_task", "schedule": COMMAND_TIMEOUT_SWEEP_SECONDS},
     "expire-charging-profiles": {

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -43,6 +44,7 @@ from roaming.ocpi.errors import (
     UnsupportedVersion,
 )
 from roaming.ocpi.versions import versions_list_from_wire
+from roaming.services import initialsync
 from roaming.services.hubclientinfo import connection_changed
 from roaming.services.sync import ensure_sync_states
 
@@ -192,8 +194,25 @@ def discover(
 # -- writing the connection ----------------------------------------------------------------------
 
 
-def _store_connection(partner: Partner, *, credentials: Credentials, discovery: Discovery) -> None:
-    """Inside a transaction: the partner's version, endpoints, parties and token, as just negotiated."""
+def _connection_change(partner: Partner, discovery: Discovery) -> str:
+    """What a connection about to be stored changes that calls for an initial sync: a registration, another
+    version or other endpoints ('' when only tokens rotate)."""
+    if not partner.is_registered:
+        return "registration"
+    if partner.version != discovery.dialect.version:
+        return f"version {partner.version or '-'} → {discovery.dialect.version}"
+    stored = set(PartnerEndpoint.objects.filter(partner=partner).values_list("identifier", "role", "url"))
+    if stored != {(e.identifier, e.role, e.url) for e in discovery.endpoints}:
+        return "endpoints changed"
+    return ""
+
+
+def _store_connection(partner: Partner, *, credentials: Credentials, discovery: Discovery, answering: bool) -> None:
+    """Inside a transaction: the partner's version, endpoints, parties and token, as just negotiated; and, when
+    the connection is new or its version or endpoints changed, the initial sync it is owed (roaming.services.
+    initialsync). A partner whose request we are `answering` stores our credentials only once it has our
+    answer, so its initial sync waits INITIAL_SYNC_DELAY_SECONDS."""
+    change = _connection_change(partner, discovery)
     partner.versions_url = credentials.url if credentials.url else partner.versions_url
     partner.version = discovery.dialect.version
     partner.token_to_them = credentials.token
@@ -222,6 +241,8 @@ def _store_connection(partner: Partner, *, credentials: Credentials, discovery: 
         for r in credentials.roles
     )
     connection_changed(partner=partner)
+    if change:
+        initialsync.owe(partner=partner, reason=change, after=settings.INITIAL_SYNC_DELAY_SECONDS if answering else 0)
 
 
 def _revoke_tokens(partner: Partner, *, keep: AccessToken | None = None) -> None:
@@ -260,7 +281,7 @@ def _answer_with_new_token(
     )
     with transaction.atomic():
         partner = _locked(partner)
-        _store_connection(partner, credentials=incoming, discovery=discovery)
+        _store_connection(partner, credentials=incoming, discovery=discovery, answering=True)
         token, raw = AccessToken.issue(partner=partner, kind=TokenKind.ACCESS)
         _revoke_tokens(partner, keep=token)
         answer = dialect.module("credentials").to_wire(
@@ -387,7 +408,10 @@ def _exchange(partner: Partner, *, progress: Progress, method: str, token: str, 
         with transaction.atomic():
             locked = _locked(partner)
             _store_connection(
-                locked, credentials=Credentials(theirs.token, partner.versions_url, theirs.roles), discovery=discovery
+                locked,
+                credentials=Credentials(theirs.token, partner.versions_url, theirs.roles),
+                discovery=discovery,
+                answering=False,
             )
             if partner.send_token_form == "AUTO" and (discovery.token_form == "BASE64") != dialect.token_base64:
                 locked.send_token_form = discovery.token_form  # remember the form this partner accepts

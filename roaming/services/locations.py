@@ -832,5 +832,11 @@ def _without(values: dict, name: str) -> dict:
     return {k: v for k, v in values.items() if k != name}
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push))
+def current(partner: Partner, dialect: Dialect) -> list[str]:
+    """Paths of the locations a partner holds of ours once in sync: what it may list, oldest first."""
+    owned = visible_to(tenant=partner.tenant, partner=partner, dialect=dialect).order_by("pk")
+    return ["/".join(row) for row in owned.values_list("country_code", "party_id", "location_id")]
+
+
+outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, current=current, nested=True))
 sync.register_pullable(sync.Pullable(MODULE, ingest=ingest, ingest_page=ingest_page))
