@@ -181,7 +181,11 @@ PUSH_QUEUE = env.str("PUSH_QUEUE", default="")
 PULL_QUEUE = env.str("PULL_QUEUE", default="")
 CELERY_TASK_ROUTES = {
     **(
-        {"roaming.tasks.deliver_task": {"queue": PUSH_QUEUE}, "roaming.tasks.sweep_task": {"queue": PUSH_QUEUE}}
+        {
+            "roaming.tasks.deliver_task": {"queue": PUSH_QUEUE},
+            "roaming.tasks.drain_task": {"queue": PUSH_QUEUE},
+            "roaming.tasks.sweep_task": {"queue": PUSH_QUEUE},
+        }
         if PUSH_QUEUE
         else {}
     ),
@@ -235,6 +239,13 @@ OUTBOX_SQL_UPSERT = env.bool("OUTBOX_SQL_UPSERT", default=True)
 PUSH_SENDING_TIMEOUT_SECONDS = env.float("PUSH_SENDING_TIMEOUT_SECONDS", default=300.0)
 # How often beat re-queues due deliveries.
 PUSH_SWEEP_SECONDS = env.float("PUSH_SWEEP_SECONDS", default=10.0)
+# A partner's due deliveries are claimed PUSH_BATCH_SIZE at a time by up to PUSH_PARTNER_DRAINS worker processes,
+# with PUSH_PARTNER_CONCURRENCY requests in flight to it at once between them (the pace asked of one partner);
+# a drain hands over to a new task after PUSH_DRAIN_SECONDS.
+PUSH_BATCH_SIZE = env.int("PUSH_BATCH_SIZE", default=200)
+PUSH_PARTNER_DRAINS = env.int("PUSH_PARTNER_DRAINS", default=2)
+PUSH_PARTNER_CONCURRENCY = env.int("PUSH_PARTNER_CONCURRENCY", default=4)
+PUSH_DRAIN_SECONDS = env.float("PUSH_DRAIN_SECONDS", default=60.0)
 
 # A partner that registered with us (or PUT its credentials) stores our answer only once it has it: its initial
 # sync (push of our objects, full pull of theirs) waits this many seconds. One we registered with gets it at once.

@@ -5,7 +5,7 @@ from celery import shared_task
 from partners.models import Partner
 from roaming.ocpi.client import PartnerError
 from roaming.ocpi.headers import log_context
-from roaming.services import chargepoint, chargingprofiles, commands, initialsync, outbox, sync
+from roaming.services import batches, chargepoint, chargingprofiles, commands, initialsync, outbox, sync
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -16,6 +16,17 @@ def deliver_task(delivery_id: int) -> str:
     if outcome.retry_at is not None and not deliver_task.app.conf.task_always_eager:
         deliver_task.apply_async((delivery_id,), eta=outcome.retry_at)
     return outcome.status
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def drain_task(partner_id: int) -> int:
+    with log_context(drain=partner_id):
+        drained = batches.drain(partner_id=partner_id)
+        initialsync.settle(partner_id=partner_id)
+    # Left due (time budget spent, or waiting for a send in flight elsewhere): again soon. (Eager: the sweep.)
+    if drained.again_in is not None and not drain_task.app.conf.task_always_eager:
+        drain_task.apply_async((partner_id,), countdown=drained.again_in)
+    return drained.delivered
 
 
 @shared_task(acks_late=True, ignore_result=True)

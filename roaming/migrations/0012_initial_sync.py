@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='delivery',
-            index=models.Index(condition=models.Q(('status', 'PENDING')), fields=['partner', 'next_attempt_at'], name='delivery_due'),
+            index=models.Index(condition=models.Q(('status', 'PENDING')), fields=['partner', 'next_attempt_at', 'id'], name='delivery_due'),
         ),
         migrations.AddIndex(
             model_name='initialsync',

@@ -59,7 +59,9 @@ class Delivery(TenantOwned):
         indexes = [
             models.Index(fields=["partner", "status"]),
             # A partner's due deliveries in order, claimed in batches (roaming.services.batches).
-            models.Index(fields=["partner", "next_attempt_at"], condition=Q(status="PENDING"), name="delivery_due"),
+            models.Index(
+                fields=["partner", "next_attempt_at", "id"], condition=Q(status="PENDING"), name="delivery_due"
+            ),
         ]
         constraints = [
             # At most one pending delivery per partner and object: later changes fold into it.

@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -102,7 +103,7 @@ def _owe(partner: Partner, *, reason: str, after: float, pull: bool = True, modu
         ", ".join(f"{r.direction.lower()} {r.module} ({r.total})" for r in runs) or "nothing",
     )
     if created or pulls:
-        transaction.on_commit(lambda: _queue(created, pulls, after))
+        transaction.on_commit(lambda pk=partner.pk: _queue(pk, bool(created), pulls, after))
     return runs
 
 
@@ -129,15 +130,17 @@ def _planned(partner: Partner, *, pull: bool, modules) -> list[tuple[str, str]]:
     return planned
 
 
-def _queue(deliveries: list[int], pulls: list[int], after: float) -> None:
-    """Queue the sends and the pulls; in eager mode (no queue to wait in) what must wait is left to the sweeps."""
+def _queue(partner_id: int, pushes: bool, pulls: list[int], after: float) -> None:
+    """Queue the partner's drain (its PUTs go in batches) and the pulls; in eager mode (no queue to wait in)
+    what must wait is left to the sweep and the schedule."""
     from kombu.exceptions import OperationalError as BrokerUnavailable
 
     from roaming.tasks import pull_task
 
     if after and pull_task.app.conf.task_always_eager:
         return
-    outbox._enqueue(deliveries)
+    if pushes:
+        outbox.enqueue_drains([partner_id], drains=settings.PUSH_PARTNER_DRAINS, countdown=after or None)
     for state_id in pulls:
         try:
             pull_task.apply_async((state_id, True), countdown=after or None)

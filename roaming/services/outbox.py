@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, Q
+from django.db.models import Count, Exists, Q
 from django.db.models.functions import Length
 from django.utils import timezone
 
@@ -42,6 +42,9 @@ class Pushable:
     says whether a partner may see the object (2.2.1 publish rules); by default every partner with
     the module's receiver endpoint does.
 
+    `build_many(deliveries, dialect)` does what `build` does for a batch of one partner's deliveries, by
+    delivery id, in fewer queries (roaming.services.batches); without it each is built alone.
+
     `current(partner, dialect)` lists the object paths of everything of the module the partner holds
     of ours once in sync: what an initial sync sends it as whole objects (None: nothing is, e.g. CDRs,
     which are posted once). `nested` says that objects have objects below them in the same module
@@ -51,6 +54,7 @@ class Pushable:
     module: str
     build: Callable[[Delivery, Dialect], OutgoingRequest | None]
     audience: Callable[[Partner, str], bool] | None = None
+    build_many: Callable[[list[Delivery], Dialect], dict[int, OutgoingRequest | None]] | None = None
     current: Callable[[Partner, Dialect], list[str]] | None = None
     nested: bool = False
 
@@ -75,9 +79,13 @@ def initially_pushed_modules() -> list[str]:
     return sorted(module for module, p in _PUSHABLES.items() if p.current is not None)
 
 
-def _nested(module: str) -> bool:
+def is_nested(module: str) -> bool:
     found = _PUSHABLES.get(module)
     return found is not None and found.nested
+
+
+def nested_modules() -> list[str]:
+    return sorted(module for module, p in _PUSHABLES.items() if p.nested)
 
 
 def ancestors(object_path: str) -> list[str]:
@@ -134,7 +142,7 @@ def record_change(
     its location's PUT waits) is covered by that PUT, which is built from the current state when it is
     sent: it folds into it, so it never reaches a partner that may not hold the object yet before it."""
     fields = sorted(fields) if method == DeliveryMethod.PATCH else []
-    above = ancestors(object_path) if _nested(module) else []
+    above = ancestors(object_path) if is_nested(module) else []
     pushable = _PUSHABLES.get(module)
     audience = pushable.audience if pushable is not None else None
     if connection.vendor == "postgresql" and settings.OUTBOX_SQL_UPSERT:
@@ -411,7 +419,7 @@ def record_whole_objects(
         cursor.execute(_WHOLE_OBJECTS_SQL, params)
         for pk, inserted in cursor.fetchall():
             (recorded.created if inserted else recorded.folded).append(pk)
-        if _nested(module):
+        if is_nested(module):
             cursor.execute(_HAND_OVER_BELOW_SQL, params)
     return recorded
 
@@ -445,7 +453,7 @@ def _record_whole_objects_with_orm(partner, module, paths, initial_sync_id, now,
         if path not in existing
     )
     recorded.created = [d.pk for d in new]
-    if _nested(module):
+    if is_nested(module):
         tops = set(paths)
         carriers = {d.object_path: d for d in pending.filter(object_path__in=paths)}
         for below in pending.filter(object_path__contains="/").exclude(object_path__in=paths):
@@ -536,7 +544,7 @@ def in_flight_conflicts(module: str, object_path: str, *, partner_id: int) -> Q:
     object and, in a nested module, of the objects above and below it (a location's PUT carries its EVSEs;
     an EVSE's PATCH sent beside it could land before it, or after it with an older state)."""
     same = Q(object_path=object_path)
-    if _nested(module):
+    if is_nested(module):
         same |= Q(object_path__in=ancestors(object_path)) | Q(object_path__startswith=f"{object_path}/")
     return Q(partner_id=partner_id, module=module) & same
 
@@ -585,7 +593,7 @@ def _claim(delivery_id: int) -> Delivery | datetime | None:
                 .first()
             )
             return None if waiting is None else max(waiting, now + timedelta(milliseconds=200))
-        if _nested(delivery.module):
+        if is_nested(delivery.module):
             serialize_claims(delivery.partner_id)
             if _hand_over_to_pending_whole(delivery):
                 return None
@@ -630,13 +638,34 @@ def deliver(*, delivery_id: int) -> Outcome:
             except PartnerError as exc:
                 error = exc
     else:
-        error = PartnerError(
-            f"nothing can send it: partner {partner.get_status_display()}, "
-            f"receiver endpoint {'present' if endpoint else 'missing'}, module {delivery.module!r}"
-            f"{' known' if pushable else ' unknown'}"
-        )
-        error.retryable = False
+        error = unsendable(partner, endpoint, delivery.module, pushable)
     return _finish(delivery, error)
+
+
+def unsendable(partner: Partner, endpoint, module: str, pushable: Pushable | None) -> PartnerError:
+    """Why nothing can send a delivery of `module` to the partner (not registered, no receiver, unknown
+    module): an error that no retry mends."""
+    error = PartnerError(
+        f"nothing can send it: partner {partner.get_status_display()}, "
+        f"receiver endpoint {'present' if endpoint else 'missing'}, module {module!r}"
+        f"{' known' if pushable else ' unknown'}"
+    )
+    error.retryable = False
+    return error
+
+
+def finish(delivery: Delivery, error: PartnerError | None) -> Outcome:
+    """Record the outcome of a claimed delivery's attempt as deliver() does: delivered, or retried as the
+    policy says, or failed (the batch sender's failures go this way)."""
+    return _finish(delivery, error)
+
+
+def release(delivery: Delivery, *, retry_at: datetime) -> Delivery:
+    """Put a claimed delivery that was not sent back to pending, its attempt not counted (a batch stopped
+    before it); a newer pending change of its object takes its changes over."""
+    delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, retry_at
+    delivery.attempts = max(delivery.attempts - 1, 0)
+    return _save_pending_or_hand_over(delivery)
 
 
 def _finish(delivery: Delivery, error: PartnerError | None) -> Outcome:
@@ -708,21 +737,40 @@ def _absorb_older(newer: Delivery, older: Delivery) -> None:
         newer.initial_sync_id = older.initial_sync_id
 
 
-def sweep(*, limit: int = 500) -> int:
-    """Re-queue what is due (retries, and anything a dead worker or broker dropped)."""
+def sweep() -> int:
+    """Re-queue what is due (retries, and anything a dead worker or broker dropped); returns how many."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.PUSH_SENDING_TIMEOUT_SECONDS)
     for delivery in Delivery.objects.filter(status=DeliveryStatus.SENDING, updated__lt=stale):
         # The worker that was sending it died; send again unless a newer change is pending anyway.
         delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, now
         _save_pending_or_hand_over(delivery)
-    due = list(
+    due = dict(
         Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("created")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("partner_id")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    _enqueue(due)
-    return len(due)
+    # Drains send each partner's due deliveries in batches, at the partner's pace (roaming.services.batches): as
+    # many as it may have when there is more than a batch to send.
+    for partner_id, count in due.items():
+        enqueue_drains([partner_id], drains=min(settings.PUSH_PARTNER_DRAINS, -(-count // settings.PUSH_BATCH_SIZE)))
+    return sum(due.values())
+
+
+def enqueue_drains(partner_ids, *, drains: int = 1, countdown: float | None = None) -> None:
+    """Queue `drains` drains of each partner's due deliveries; with a broker down, the sweep queues them later."""
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+
+    from roaming.tasks import drain_task
+
+    for partner_id in partner_ids:
+        for _ in range(drains):
+            try:
+                drain_task.apply_async((partner_id,), countdown=countdown, argsrepr=f"({partner_id},)", kwargsrepr="{}")
+            except BrokerUnavailable as exc:
+                logger.warning("broker unavailable, drains left to the sweep: %s", exc)
+                return
 
 
 def retry(*, deliveries) -> int:
