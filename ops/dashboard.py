@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Max, Min, Q
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from partners.models import Partner, PartnerStatus
 from roaming.models import Delivery, DeliveryStatus, SyncState
+from roaming.services import initialsync
 
 #: Deliveries retrying this long, with none delivered to the partner meanwhile, mean the partner is not reached.
 #: Shorter waits are the retry backoff doing its work (a partner briefly away, an object it did not know yet).
@@ -34,6 +35,8 @@ class PartnerHealth:
     pulls_running: int
     pull_errors: list[str]
     now: datetime
+    #: The partner's latest initial sync, module by module.
+    initial_sync: list[initialsync.RunProgress] = field(default_factory=list)
 
     @property
     def unreached(self) -> bool:
@@ -53,6 +56,7 @@ class PartnerHealth:
             return []
         found = [f"{self.failed} failed deliveries"] if self.failed else []
         found += [f"pull {error}" for error in self.pull_errors]
+        found += [f"initial sync {failure}" for failure in self.initial_sync_failures]
         if self.unreached:
             minutes = int(UNREACHED_AFTER.total_seconds() // 60)
             found.append(f"deliveries retrying for over {minutes} minutes, none delivered meanwhile")
@@ -68,9 +72,13 @@ class PartnerHealth:
     def healthy(self) -> bool:
         return self.state == "healthy"
 
+    @property
+    def initial_sync_failures(self) -> list[str]:
+        return [f"{r.run.module}: {r.error}" for r in self.initial_sync if r.state == "failed"]
+
 
 def partner_health(*, tenant=None, now: datetime | None = None) -> list[PartnerHealth]:
-    """One row per partner of `tenant` (every tenant when None), in two queries."""
+    """One row per partner of `tenant` (every tenant when None), in five queries at most whatever their number."""
     now = now or timezone.now()
     since = now - timedelta(hours=24)
     waiting = Q(deliveries__status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING])
@@ -89,6 +97,7 @@ def partner_health(*, tenant=None, now: datetime | None = None) -> list[PartnerH
     states: dict[int, list[SyncState]] = {}
     for state in SyncState.objects.filter(partner__in=[p.pk for p in partners]):
         states.setdefault(state.partner_id, []).append(state)
+    syncs = initialsync.latest(tenant=tenant, partner_ids=[p.pk for p in partners])
     rows = []
     for partner in partners:
         own = states.get(partner.pk, [])
@@ -105,6 +114,7 @@ def partner_health(*, tenant=None, now: datetime | None = None) -> list[PartnerH
                 pulls_running=sum(1 for s in own if s.running_since),
                 pull_errors=[f"{s.module}: {s.last_error}" for s in own if s.last_error],
                 now=now,
+                initial_sync=syncs.get(partner.pk, []),
             )
         )
     return rows

@@ -32,7 +32,9 @@ from partners.services import default_bound_party, issue_registration_token
 from partners.tasks import register_with_partner_task, update_with_partner_task
 from roaming.models import ClientInfo
 from roaming.ocpi.dialect import all_dialects
+from roaming.services import initialsync
 from roaming.services.diagnostics import apply_proposals, diagnose
+from roaming.tasks import initial_sync_task
 
 _DIAGNOSIS_SALT = "partners.admin.diagnosis"
 #: Seconds a diagnosis page's Apply button stays good: what it proposes was true when it was made.
@@ -290,6 +292,7 @@ class PartnerAdmin(TenantScopedAdmin):
             ("test-connection", self.test_connection_view),
             ("diagnose", self.diagnose_view),
             ("apply-diagnosis", self.apply_diagnosis_view),
+            ("resync", self.resync_view),
         ]
         custom = [
             path(
@@ -368,6 +371,24 @@ class PartnerAdmin(TenantScopedAdmin):
             self.message_user(request, f"Reached them ({result.detail}): {versions}", messages.SUCCESS)
         else:
             self.message_user(request, f"Could not reach them: {result.detail}", messages.ERROR)
+        return self._back(partner)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The page shows the partner's recent initial syncs, module by module, with their progress."""
+        partner = self.get_queryset(request).filter(pk=object_id).first()
+        runs = list(partner.initial_syncs.all()[:20]) if partner is not None else []
+        extra_context = {**(extra_context or {}), "initial_syncs": initialsync.progress(runs)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def resync_view(self, request, pk):
+        partner = self._partner_for_post(request, pk)
+        initial_sync_task.delay(partner.pk, f"resync by {request.user.get_username()}")
+        self.message_user(
+            request,
+            f"Resync started as their initial sync setting says ({partner.get_initial_sync_display()}): "
+            "its progress is shown below.",
+            messages.INFO,
+        )
         return self._back(partner)
 
     def diagnose_view(self, request, pk):

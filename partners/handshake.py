@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,6 +42,7 @@ from roaming.ocpi.credentials import Credentials, CredentialsRole
 from roaming.ocpi.dialect import Dialect, all_dialects, get_dialect
 from roaming.ocpi.errors import InvalidParameters, MethodNotAllowed, NoMatchingEndpoints, OcpiError
 from roaming.ocpi.versions import Discovery, discover, first_token_form, get_probing, versions_list_from_wire
+from roaming.services import initialsync
 from roaming.services.hubclientinfo import connection_changed
 from roaming.services.sync import ensure_sync_states
 
@@ -133,10 +135,29 @@ def _token_form_learned(partner: Partner, discovery: Discovery) -> str:
     return f"token form recorded: send_token_form = {worked} ({why})"
 
 
-def _store_connection(partner: Partner, *, credentials: Credentials, discovery: Discovery, progress: Progress) -> None:
-    """Inside a transaction: the partner's version, endpoints, parties, token and token form, as just negotiated.
+def _connection_change(partner: Partner, discovery: Discovery) -> str:
+    """What a connection about to be stored changes that calls for an initial sync: a registration, another
+    version or other endpoints ('' when only tokens rotate)."""
+    if not partner.is_registered:
+        return "registration"
+    if partner.version != discovery.dialect.version:
+        return f"version {partner.version or '-'} → {discovery.dialect.version}"
+    stored = set(PartnerEndpoint.objects.filter(partner=partner).values_list("identifier", "role", "url"))
+    if stored != {(e.identifier, e.role, e.url) for e in discovery.endpoints}:
+        return "endpoints changed"
+    return ""
+
+
+def _store_connection(
+    partner: Partner, *, credentials: Credentials, discovery: Discovery, progress: Progress, answering: bool
+) -> None:
+    """Inside a transaction: the partner's version, endpoints, parties, token and token form, as just negotiated;
+    and, when the connection is new or its version or endpoints changed, the initial sync it is owed
+    (roaming.services.initialsync). A partner whose request we are `answering` stores our credentials only once
+    it has our answer, so its initial sync waits INITIAL_SYNC_DELAY_SECONDS.
 
     The one place a connection is written, whichever side registered and whether by POST or PUT."""
+    change = _connection_change(partner, discovery)
     partner.versions_url = credentials.url if credentials.url else partner.versions_url
     partner.version = discovery.dialect.version
     partner.token_to_them = credentials.token
@@ -168,6 +189,8 @@ def _store_connection(partner: Partner, *, credentials: Credentials, discovery: 
         for r in credentials.roles
     )
     connection_changed(partner=partner)
+    if change:
+        initialsync.owe(partner=partner, reason=change, after=settings.INITIAL_SYNC_DELAY_SECONDS if answering else 0)
 
 
 def _revoke_tokens(partner: Partner, *, keep: AccessToken | None = None) -> None:
@@ -206,7 +229,7 @@ def _answer_with_new_token(
     )
     with transaction.atomic():
         partner = _locked(partner)
-        _store_connection(partner, credentials=incoming, discovery=discovery, progress=progress)
+        _store_connection(partner, credentials=incoming, discovery=discovery, progress=progress, answering=True)
         token, raw = AccessToken.issue(partner=partner, kind=TokenKind.ACCESS)
         _revoke_tokens(partner, keep=token)
         answer = dialect.module("credentials").to_wire(
@@ -359,6 +382,7 @@ def _exchange(
                 credentials=Credentials(theirs.token, partner.versions_url, theirs.roles),
                 discovery=discovery,
                 progress=progress,
+                answering=False,
             )
             _revoke_tokens(locked, keep=issued)
         progress.step(f"registered in OCPI {dialect}; stored their token and {len(discovery.endpoints)} endpoints")

@@ -147,7 +147,10 @@ def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
     )
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push))
+def current(partner: Partner, dialect: Dialect) -> list[str]:
+    """Paths of the tariffs a partner holds of ours once in sync: what it may list, oldest first."""
+    owned = visible_to(tenant=partner.tenant, partner=partner, dialect=dialect).order_by("pk")
+    return ["/".join(row) for row in owned.values_list("country_code", "party_id", "tariff_id")]
 
 
 def prune(partner: Partner, seen: set[str]) -> int:
@@ -170,4 +173,5 @@ def prune(partner: Partner, seen: set[str]) -> int:
     return len(gone)
 
 
+outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, current=current))
 sync.register_pullable(sync.Pullable(MODULE, ingest=ingest, prune=prune))

@@ -178,5 +178,20 @@ def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
     )
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push))
+def current(partner: Partner, dialect: Dialect) -> list[str]:
+    """As a hub: the status of every party it connects, but the partner's own, which a partner holds once in
+    sync; nothing when the tenant is no hub or the version has no such module."""
+    if not dialect.has_module(MODULE) or not is_hub(partner.tenant):
+        return []
+    theirs = set(
+        PartnerParty.objects.for_tenant(partner.tenant).filter(partner=partner).values_list("country_code", "party_id")
+    )
+    return [
+        info.object_path
+        for info in published(tenant=partner.tenant).order_by("pk")
+        if (info.country_code, info.party_id) not in theirs
+    ]
+
+
+outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, current=current))
 sync.register_pullable(sync.Pullable(MODULE, ingest=ingest, routed=False))

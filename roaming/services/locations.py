@@ -143,6 +143,21 @@ def render_page(queryset: QuerySet, dialect: Dialect) -> list:
     rows = list(queryset.values_list("pk", "revision", "last_updated"))
     if not rows:
         return []
+    bodies = rendered(rows, dialect)
+    return KeyedPage([orjson.Fragment(bodies[pk]) for pk, _, _ in rows], last_pk=rows[-1][0])
+
+
+class KeyedPage(list):
+    """Rendered bodies that still know the primary key of their last object (pagination's `after`)."""
+
+    def __init__(self, items, *, last_pk: int):
+        super().__init__(items)
+        self.last_pk = last_pk
+
+
+def rendered(rows: list[tuple[int, int, datetime]], dialect: Dialect) -> dict[int, bytes]:
+    """The wire JSON in `dialect` of the locations (id, revision, last_updated), by id: bodies kept for their
+    revision are reused, the others read and translated in a few queries for all (see render_page)."""
     ids = [pk for pk, _, _ in rows]
     cached = {
         object_id: (revision, body)
@@ -171,22 +186,33 @@ def render_page(queryset: QuerySet, dialect: Dialect) -> list:
                         body=body.decode(),
                     )
                 )
-        if keep:
-            WireCache.objects.bulk_create(
-                keep,
-                update_conflicts=True,
-                unique_fields=["module", "version", "object_id"],
-                update_fields=["revision", "body"],
-            )
-    return KeyedPage([orjson.Fragment(cached[pk][1]) for pk in ids], last_pk=ids[-1])
+        _keep(keep)
+    return {pk: cached[pk][1] if isinstance(cached[pk][1], bytes) else cached[pk][1].encode() for pk in ids}
 
 
-class KeyedPage(list):
-    """Rendered bodies that still know the primary key of their last object (pagination's `after`)."""
+_KEEP_SQL = (
+    f"INSERT INTO {WireCache._meta.db_table} (module, version, object_id, revision, body) "  # noqa: S608 - the model's table
+    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (module, version, object_id) "
+    "DO UPDATE SET revision = EXCLUDED.revision, body = EXCLUDED.body"
+)
 
-    def __init__(self, items, *, last_pk: int):
-        super().__init__(items)
-        self.last_pk = last_pk
+
+def _keep(bodies: list[WireCache]) -> None:
+    """Store rendered bodies, replacing older revisions. On PostgreSQL as one pipelined executemany: the
+    bulk_create's arrays of some kilobytes of JSON each are quoted character by character on the client,
+    several times slower than the rendering they save."""
+    if not bodies:
+        return
+    if connection.vendor != "postgresql":
+        WireCache.objects.bulk_create(
+            bodies,
+            update_conflicts=True,
+            unique_fields=["module", "version", "object_id"],
+            update_fields=["revision", "body"],
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(_KEEP_SQL, [(b.module, b.version, b.object_id, b.revision, b.body) for b in bodies])
 
 
 def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:
@@ -684,6 +710,52 @@ def applying_tariff(location: Location, dialect: Dialect) -> str | None:
     return in_force[0].tariff_id if len(in_force) == 1 else None
 
 
+def build_pushes(deliveries: list, dialect: Dialect) -> dict[int, outbox.OutgoingRequest | None]:
+    """build_push for a batch of one partner's deliveries, by delivery id: the PUTs of whole locations (an
+    initial sync's) in a few queries for all, their bodies the wire form rendered once per version and
+    revision (render_page's cache, shared with the sender's pages); the others one by one."""
+    whole = [d for d in deliveries if d.method == DeliveryMethod.PUT and d.object_path.count("/") == 2]
+    whole_ids = {d.pk for d in whole}
+    built = {d.pk: build_push(d, dialect) for d in deliveries if d.pk not in whole_ids}
+    if not whole:
+        return built
+    keys = {}
+    for delivery in whole:
+        country_code, party_id, location_id = delivery.object_path.split("/")
+        keys[(country_code, party_id, location_id.upper())] = delivery
+    of_batch = Q(pk__in=[])
+    for country_code, party_id in {(c, p) for c, p, _ in keys}:
+        of_batch |= Q(
+            country_code=country_code,
+            party_id=party_id,
+            id_key__in=[i for c, p, i in keys if (c, p) == (country_code, party_id)],
+        )
+    found = {
+        (location.country_code, location.party_id, location.id_key): location
+        for location in Location.objects.filter(tenant_id=whole[0].tenant_id)
+        .annotate(id_key=Upper("location_id"))
+        .filter(of_batch)
+        .only(
+            "pk", "country_code", "party_id", "location_id", "publish", "publish_allowed_to", "revision", "last_updated"
+        )
+    }
+    translator = dialect.module(MODULE)
+    visible = {key: location for key, location in found.items() if translator.may_see(location)}
+    bodies = rendered([(loc.pk, loc.revision, loc.last_updated) for loc in visible.values()], dialect)
+    to_party = receiving_party(whole[0].partner_id) if dialect.routing_headers else None
+    for key, delivery in keys.items():
+        location = visible.get(key)
+        body = orjson.loads(bodies[location.pk]) if location is not None else None
+        if body is None:  # gone, not for this partner's eyes, or nothing this version can express
+            built[delivery.pk] = None
+            continue
+        routing = {}
+        if dialect.routing_headers:
+            routing = {"to_party": to_party, "from_party": PartyRef(location.country_code, location.party_id)}
+        built[delivery.pk] = outbox.OutgoingRequest(DeliveryMethod.PUT, delivery.object_path, body=body, **routing)
+    return built
+
+
 def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
     """One location pulled from a partner, stored through the same service as a receiver PUT."""
     translator = dialect.module(MODULE)
@@ -972,5 +1044,13 @@ def _without(values: dict, name: str) -> dict:
     return {k: v for k, v in values.items() if k != name}
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push))
+def current(partner: Partner, dialect: Dialect) -> list[str]:
+    """Paths of the locations a partner holds of ours once in sync: what it may list, oldest first."""
+    owned = visible_to(tenant=partner.tenant, partner=partner, dialect=dialect).order_by("pk")
+    return ["/".join(row) for row in owned.values_list("country_code", "party_id", "location_id")]
+
+
+outbox.register_pushable(
+    outbox.Pushable(MODULE, build=build_push, build_many=build_pushes, current=current, nested=True)
+)
 sync.register_pullable(sync.Pullable(MODULE, ingest=ingest, ingest_page=ingest_page))

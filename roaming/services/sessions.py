@@ -212,5 +212,15 @@ def _token_owner(partner: Partner) -> tuple[str, str] | None:
     return (party.country_code, party.party_id) if party is not None else None
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, audience=audience))
+#: Sessions a driver's eMSP still acts on: once ended, a session is settled by its CDR.
+_NOT_ENDED = (SessionStatus.ACTIVE, SessionStatus.PENDING, SessionStatus.RESERVATION)
+
+
+def current(partner: Partner, dialect: Dialect) -> list[str]:
+    """Paths of the sessions a partner holds of ours once in sync: those of its drivers not ended yet."""
+    owned = visible_to(tenant=partner.tenant, partner=partner, dialect=dialect).filter(status__in=_NOT_ENDED)
+    return ["/".join(row) for row in owned.order_by("pk").values_list("country_code", "party_id", "session_id")]
+
+
+outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, audience=audience, current=current))
 sync.register_pullable(sync.Pullable(MODULE, ingest=ingest))

@@ -268,5 +268,15 @@ def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
     )
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push))
+def current(partner: Partner, dialect: Dialect) -> list[str]:
+    """Paths of the tokens a partner (a CPO) holds of ours once in sync, valid or not (an invalid token is what
+    its whitelist decision needs to know): what it may list, oldest first."""
+    owned = visible_to(tenant=partner.tenant, partner=partner, dialect=dialect).order_by("pk")
+    return [
+        f"{country_code}/{party_id}/{uid}?type={token_type}"
+        for country_code, party_id, uid, token_type in owned.values_list("country_code", "party_id", "uid", "type")
+    ]
+
+
+outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, current=current))
 sync.register_pullable(sync.Pullable(MODULE, ingest=ingest))

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from ops.dashboard import deliveries_by_hour, partner_health
 from partners.models import Operator, Partner, PartnerStatus
-from roaming.models import Delivery, DeliveryStatus, SyncState
+from roaming.models import Delivery, DeliveryStatus, InitialSync, SyncState
 from tests.factories import make_partner, make_tenant
 
 
@@ -117,9 +117,38 @@ def test_a_partner_not_registered_is_shown_by_its_status_not_as_a_problem(db, st
 
 def test_partner_health_costs_the_same_queries_for_many_partners(tenant_with_traffic, django_assert_max_num_queries):
     for index in range(20):
-        make_partner(tenant_with_traffic, name=f"extra-{index}")
-    with django_assert_max_num_queries(2):
+        partner, _ = make_partner(tenant_with_traffic, name=f"extra-{index}")
+        running_initial_sync(tenant_with_traffic, partner)
+    with django_assert_max_num_queries(5):
         assert len(partner_health(tenant=tenant_with_traffic)) == 22
+
+
+def running_initial_sync(tenant, partner):
+    run = InitialSync.objects.create(
+        tenant=tenant,
+        partner=partner,
+        direction="PUSH",
+        module="locations",
+        created=timezone.now(),
+        starts_at=timezone.now(),
+        total=2,
+    )
+    for status, path in ((DeliveryStatus.DELIVERED, "NL/CPO/IS1"), (DeliveryStatus.PENDING, "NL/CPO/IS2")):
+        Delivery.objects.filter(pk=delivery(tenant, partner, status, path=path).pk).update(initial_sync=run)
+    return run
+
+
+def test_the_front_page_shows_each_partners_initial_sync_progress(client, tenant_with_traffic):
+    good = Partner.objects.get(tenant=tenant_with_traffic, name="good")
+    running_initial_sync(tenant_with_traffic, good)
+    [row] = [r for r in partner_health(tenant=tenant_with_traffic) if r.partner == good]
+    [run] = row.initial_sync
+    assert (run.state, run.sent, run.total, run.pending) == ("running", 1, 2, 1)
+    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
+    Operator.objects.create(user=user, tenant=tenant_with_traffic)
+    client.force_login(user)
+    page = client.get("/admin/").content.decode()
+    assert "push locations: 1/2 running" in page
 
 
 def test_hourly_chart_has_24_bars_with_the_last_hour_counted(tenant_with_traffic):
