@@ -388,9 +388,9 @@ class _Sending:
             connections.close_all()  # a send that read the database leaves no connection behind in the thread
 
     def wait(self, *, also_claimed: list[_Item]) -> None:
-        # What is claimed and not sent yet must not look abandoned to the sweep (PUSH_SENDING_TIMEOUT_SECONDS)
-        # while a slow partner takes its time: it is stamped again well before that.
-        beat = min(60.0, settings.PUSH_SENDING_TIMEOUT_SECONDS / 3)
+        # What is claimed and not sent yet must not look abandoned to a sweep (PUSH_SENDING_TIMEOUT_SECONDS, which
+        # another worker may have set shorter) while a slow partner takes its time: it is stamped every second.
+        beat = min(1.0, settings.PUSH_SENDING_TIMEOUT_SECONDS / 3)
         futures = self.futures
         while futures:
             done, futures = wait(futures, timeout=beat, return_when=FIRST_EXCEPTION)
