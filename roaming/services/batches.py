@@ -25,7 +25,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -278,6 +278,8 @@ class _Item:
     error: PartnerError | None = None
     #: Left unsent because the batch or its object's group stopped first.
     unsent: bool = False
+    #: Recorded DELIVERED as soon as the partner took it.
+    recorded: bool = False
 
 
 def _build(partner: Partner, batch: list[Delivery]) -> list[_Item]:
@@ -362,7 +364,8 @@ class _Sending:
         self.items = items
         self.trouble = threading.Event()
         self.client = client
-        self.futures = {pool.submit(self._send_group, group) for group in _groups(items)}
+        self.groups = {pool.submit(self._send_group, group): group for group in _groups(items)}
+        self.futures = set(self.groups)
 
     def _send_group(self, group: list[_Item]) -> None:
         try:
@@ -388,17 +391,54 @@ class _Sending:
             connections.close_all()  # a send that read the database leaves no connection behind in the thread
 
     def wait(self, *, also_claimed: list[_Item]) -> None:
+        # Each object's group is recorded DELIVERED as soon as it is done, not with the batch: a worker that dies
+        # mid-batch must leave only what was on the wire to be sent again, never what the partner already took.
         # What is claimed and not sent yet must not look abandoned to a sweep (PUSH_SENDING_TIMEOUT_SECONDS, which
         # another worker may have set shorter) while a slow partner takes its time: it is stamped every second.
         beat = min(1.0, settings.PUSH_SENDING_TIMEOUT_SECONDS / 3)
         futures = self.futures
+        stamped = time.monotonic()
         while futures:
-            done, futures = wait(futures, timeout=beat, return_when=FIRST_EXCEPTION)
+            done, futures = wait(futures, timeout=beat, return_when=FIRST_COMPLETED)
             for future in done:
                 future.result()
-            if futures:
+                taken = [item for item in self.groups[future] if item.error is None and not item.unsent]
+                _record_delivered([item.delivery for item in taken])
+                for item in taken:
+                    item.recorded = True
+            if futures and time.monotonic() - stamped >= beat:
+                stamped = time.monotonic()
                 claimed = [item.delivery.pk for item in (*self.items, *also_claimed)]
                 Delivery.objects.filter(pk__in=claimed, status=DeliveryStatus.SENDING).update(updated=timezone.now())
+
+
+def _record_delivered(delivered: list[Delivery]) -> None:
+    """Mark deliveries DELIVERED (those still SENDING), keeping the partner's answer, in one statement."""
+    if not delivered:
+        return
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        with prepared_cursor() as cursor:
+            cursor.execute(
+                _DELIVERED_SQL,
+                {
+                    "now": now,
+                    "ids": [d.pk for d in delivered],
+                    "http": [d.last_http_status for d in delivered],
+                    "codes": [d.last_status_code for d in delivered],
+                },
+            )
+        return
+    for delivery in delivered:
+        delivery.status, delivery.delivered_at, delivery.last_error, delivery.updated = (
+            DeliveryStatus.DELIVERED,
+            now,
+            "",
+            now,
+        )
+    Delivery.objects.bulk_update(
+        delivered, ["status", "delivered_at", "last_error", "last_http_status", "last_status_code", "updated"]
+    )
 
 
 def _finish(partner: Partner, items: list[_Item]) -> tuple[int, int, object]:
@@ -409,23 +449,10 @@ def _finish(partner: Partner, items: list[_Item]) -> tuple[int, int, object]:
     failed = [item for item in items if item.error is not None]
     unsent = [item.delivery for item in items if item.unsent]
     if delivered:
-        if connection.vendor == "postgresql":
-            with prepared_cursor() as cursor:
-                cursor.execute(
-                    _DELIVERED_SQL,
-                    {
-                        "now": now,
-                        "ids": [d.pk for d in delivered],
-                        "http": [d.last_http_status for d in delivered],
-                        "codes": [d.last_status_code for d in delivered],
-                    },
-                )
-        else:
-            for delivery in delivered:
-                delivery.status, delivery.delivered_at, delivery.last_error = DeliveryStatus.DELIVERED, now, ""
-            Delivery.objects.bulk_update(
-                delivered, ["status", "delivered_at", "last_error", "last_http_status", "last_status_code", "updated"]
-            )
+        # Those with nothing to send any more (no request) were not recorded while sending.
+        _record_delivered(
+            [item.delivery for item in items if item.error is None and not item.unsent and not item.recorded]
+        )
         Partner.objects.filter(pk=partner.pk).update(last_contact_at=now)
     retry_at = now + timedelta(seconds=1)
     for item in failed:
