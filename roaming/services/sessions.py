@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.db.models.functions import Upper
 
 from partners.models import Partner, PartnerParty, Role, Tenant
 from roaming.models import DeliveryMethod, Location, Session
@@ -62,7 +63,8 @@ def with_locations(tenant: Tenant, sessions: list[Session]) -> list[Session]:
     locations = {
         loc.location_id.upper(): loc
         for loc in Location.objects.for_tenant(tenant)
-        .filter(partner__isnull=True, location_id__in=ids)
+        .annotate(id_key=Upper("location_id"))  # CiString: the session may name it in another case
+        .filter(partner__isnull=True, id_key__in=ids)
         .prefetch_related("evses__connectors")
     }
     for session in sessions:

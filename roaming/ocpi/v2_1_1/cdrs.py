@@ -13,6 +13,9 @@ from __future__ import annotations
 import logging
 from decimal import ROUND_HALF_EVEN, Decimal
 from types import SimpleNamespace
+from typing import Annotated
+
+from pydantic import Field
 
 from roaming.ocpi.common import dump, jsonable, price_from_number, put, put_list
 from roaming.ocpi.timestamps import format_datetime
@@ -35,7 +38,7 @@ class CdrWire(WireModel):
     meter_id: String(255) | None = None
     currency: String(3)
     tariffs: list[TariffWire] = []
-    charging_periods: list[ChargingPeriod]
+    charging_periods: Annotated[list[ChargingPeriod], Field(min_length=1)]  # "+": a session has 1 or more
     total_cost: Number
     total_energy: Number
     total_time: Number

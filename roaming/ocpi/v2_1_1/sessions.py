@@ -11,7 +11,9 @@ charging-period dimensions 2.1.1 does not know, and tariff_id, are left out. PAT
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from roaming.ocpi.common import dump, put, put_list
 from roaming.ocpi.timestamps import format_datetime
@@ -31,7 +33,7 @@ class CdrDimension(WireModel):
 
 class ChargingPeriod(WireModel):
     start_date_time: DateTime
-    dimensions: list[CdrDimension]
+    dimensions: Annotated[list[CdrDimension], Field(min_length=1)]  # "+" in mod_cdrs 4.4
 
 
 class SessionWire(WireModel):

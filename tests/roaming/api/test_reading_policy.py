@@ -568,3 +568,16 @@ def test_client_info_put_in_another_case_updates_the_stored_one(client, cpo_tena
     assert (response.status_code, response.json()["status_code"]) == (200, 1000)
     assert list(ClientInfo.objects.values_list("country_code", "party_id", "status")) == [("DE", "EMS", "OFFLINE")]
     assert client.get(f"{url}/De/Ems", **auth(token)).json()["data"]["status"] == "OFFLINE"
+
+
+def test_a_2_1_1_session_embeds_its_location_though_it_names_it_in_another_case(client, cpo_tenant, emsp_partner):
+    from tests.roaming.api.test_locations_api import own_location
+    from tests.roaming.api.test_sessions_api import own_session
+
+    own_location(cpo_tenant, location_id="Loc-A1")
+    own_session(cpo_tenant, location_id="LOC-a1", evse_uid="3256", connector_id="1")
+    _, token = emsp_partner
+    url = "/ocpi/cpo/2.1.1/sender/sessions?date_from=2000-01-01T00:00:00Z"
+    [session] = client.get(url, **auth(token)).json()["data"]
+    assert session["location"]["id"] == "Loc-A1"
+    assert [e["uid"] for e in session["location"]["evses"]] == ["3256"]
