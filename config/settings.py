@@ -94,7 +94,9 @@ DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 if DB_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # psycopg prepares only when a threshold is set; the ORM's client-side-binding cursors never prepare.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
-DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_roaming")}
+# The suite's database is named after the configured one, so two checkouts on one server never share it.
+_TEST_NAME = f"test_{Path(str(DATABASES['default'].get('NAME') or 'roaming')).name}"
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=_TEST_NAME)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -109,6 +111,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(VAR_DIR / "static"))
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+# WhiteNoise serves static files in every process, DEBUG or not (runserver's own static view needs DEBUG). In
+# production they come from STATIC_ROOT, filled by `collectstatic` at release with hashed, compressed names;
+# elsewhere straight from the apps' static folders, so `make run` needs no collectstatic and is never stale.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -181,7 +187,11 @@ PUSH_QUEUE = env.str("PUSH_QUEUE", default="")
 PULL_QUEUE = env.str("PULL_QUEUE", default="")
 CELERY_TASK_ROUTES = {
     **(
-        {"roaming.tasks.deliver_task": {"queue": PUSH_QUEUE}, "roaming.tasks.sweep_task": {"queue": PUSH_QUEUE}}
+        {
+            "roaming.tasks.deliver_task": {"queue": PUSH_QUEUE},
+            "roaming.tasks.drain_task": {"queue": PUSH_QUEUE},
+            "roaming.tasks.sweep_task": {"queue": PUSH_QUEUE},
+        }
         if PUSH_QUEUE
         else {}
     ),
@@ -235,7 +245,17 @@ OUTBOX_SQL_UPSERT = env.bool("OUTBOX_SQL_UPSERT", default=True)
 PUSH_SENDING_TIMEOUT_SECONDS = env.float("PUSH_SENDING_TIMEOUT_SECONDS", default=300.0)
 # How often beat re-queues due deliveries.
 PUSH_SWEEP_SECONDS = env.float("PUSH_SWEEP_SECONDS", default=10.0)
+# A partner's due deliveries are claimed PUSH_BATCH_SIZE at a time by up to PUSH_PARTNER_DRAINS worker processes,
+# with PUSH_PARTNER_CONCURRENCY requests in flight to it at once between them (the pace asked of one partner);
+# a drain hands over to a new task after PUSH_DRAIN_SECONDS.
+PUSH_BATCH_SIZE = env.int("PUSH_BATCH_SIZE", default=200)
+PUSH_PARTNER_DRAINS = env.int("PUSH_PARTNER_DRAINS", default=2)
+PUSH_PARTNER_CONCURRENCY = env.int("PUSH_PARTNER_CONCURRENCY", default=4)
+PUSH_DRAIN_SECONDS = env.float("PUSH_DRAIN_SECONDS", default=60.0)
 
+# A partner that registered with us (or PUT its credentials) stores our answer only once it has it: its initial
+# sync (push of our objects, full pull of theirs) waits this many seconds. One we registered with gets it at once.
+INITIAL_SYNC_DELAY_SECONDS = env.float("INITIAL_SYNC_DELAY_SECONDS", default=3.0)
 # How often beat looks for partner pulls that are due (each pull has its own interval).
 SYNC_SCHEDULE_SECONDS = env.float("SYNC_SCHEDULE_SECONDS", default=30.0)
 # An incremental pull asks from this many seconds before the previous pull started (partners' clocks drift).
@@ -268,6 +288,7 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 CELERY_BEAT_SCHEDULE = {
     "prune": {"task": "ops.tasks.prune_task", "schedule": 3600.0},
     "sweep-deliveries": {"task": "roaming.tasks.sweep_task", "schedule": PUSH_SWEEP_SECONDS},
+    "settle-initial-syncs": {"task": "roaming.tasks.settle_initial_syncs_task", "schedule": PUSH_SWEEP_SECONDS},
     "schedule-pulls": {"task": "roaming.tasks.schedule_pulls_task", "schedule": SYNC_SCHEDULE_SECONDS},
     "expire-commands": {"task": "roaming.tasks.expire_commands_task", "schedule": COMMAND_TIMEOUT_SWEEP_SECONDS},
     "expire-charging-profiles": {

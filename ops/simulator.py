@@ -1,10 +1,12 @@
-"""The demo's charge points: every few seconds some EVSEs of the demo CPO change status, drivers of the
-demo eMSP start charging and running sessions end, so that pushes of locations, sessions and CDRs
-flow to every registered partner, whatever its version. Beat runs it when
-CHARGE_POINT_SIMULATOR_ENABLED is on (the embedded demo's default).
+"""The demo's charge points: every few seconds some EVSEs of the demo CPO change status, drivers of its eMSP
+partners present their tokens at free EVSEs and running sessions end, so that pushes of locations, sessions and
+CDRs flow to every registered partner, whatever its version. The drivers are those whose tokens the CPO holds
+from its partners (pulled, or pushed to it), so a newly connected eMSP soon sees sessions and CDRs of its own
+drivers. Beat runs it when CHARGE_POINT_SIMULATOR_ENABLED is on (the embedded demo's default).
 
 Every change goes through the services a real charge point backend would call: set_evse_status,
-put_session, patch_session (which bills an ended session of the tenant's own as its CDR).
+chargepoint.token_presented (the token's whitelist decides, asking its eMSP in real time where it must),
+patch_session (which bills an ended session of the tenant's own as its CDR).
 """
 
 from __future__ import annotations
@@ -17,13 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from ops.demo import CPO
-from partners.models import Tenant
-from roaming.models import Evse, EvseStatus, Session
+from partners.models import PartnerStatus, Tenant
+from roaming.models import Evse, EvseStatus, Session, Token
 from roaming.models.sessions import SessionStatus
-from roaming.services import locations, sessions
+from roaming.services import chargepoint, locations, sessions
 
-#: The demo eMSP's valid RFID cards (DMS000007 is blocked, 16-20 are app users): see ops.demo._tokens.
-DRIVERS = [n for n in range(1, 16) if n != 7]
 #: What an EVSE out of service shows; they come back AVAILABLE in a later step.
 OUT_OF_SERVICE = (EvseStatus.BLOCKED, EvseStatus.OUTOFORDER, EvseStatus.INOPERATIVE)
 AC_POWER_KW = 11
@@ -33,24 +33,28 @@ MIN_SESSION = timedelta(minutes=2)
 
 @dataclass
 class Step:
-    """What one step changed: paths of EVSEs whose status changed, ids of sessions started and ended."""
+    """What one step changed: paths of EVSEs whose status changed, ids of sessions started and ended, and the
+    tokens refused a start ("uid: who decided")."""
 
     statuses: list[str] = field(default_factory=list)
     started: list[str] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
 
 
 def _evse_path(evse: Evse) -> str:
     return f"{evse.location.object_path}/{evse.uid}"
 
 
-@transaction.atomic
 def simulate_step(
     *, tenant: Tenant, rng: random.Random, now: datetime | None = None, changes: int = 3, starts: int = 1, ends: int = 1
 ) -> Step:
-    """Change `changes` EVSE statuses (out of service and back), start `starts` sessions at AVAILABLE EVSEs
-    (EVSE to CHARGING) and end `ends` sessions running for MIN_SESSION or longer (COMPLETED with energy
-    and time, EVSE to AVAILABLE)."""
+    """Change `changes` EVSE statuses (out of service and back), have `starts` drivers of eMSP partners present
+    their tokens at AVAILABLE EVSEs (a session and the EVSE CHARGING when allowed) and end `ends` sessions
+    running for MIN_SESSION or longer (COMPLETED with energy and time, EVSE to AVAILABLE).
+
+    Each change commits on its own, as a charge point's would: a start may ask the eMSP over HTTP, which no
+    open transaction may wait for (on the embedded SQLite it would hold the only write lock)."""
     now = now or timezone.now()
     step = Step()
     own = Evse.objects.for_tenant(tenant).filter(location__partner__isnull=True).select_related("location", "tenant")
@@ -63,9 +67,18 @@ def simulate_step(
         locations.set_evse_status(evse=evse, status=EvseStatus.AVAILABLE if back else rng.choice(OUT_OF_SERVICE))
         step.statuses.append(_evse_path(evse))
     for _ in range(starts):
+        token = _driver(tenant, rng)
         candidates = list(own.filter(status=EvseStatus.AVAILABLE, connectors__isnull=False).distinct().order_by("pk"))
-        if candidates:
-            step.started.append(_start(tenant, rng.choice(candidates), rng, now))
+        if token is None or not candidates:
+            break
+        evse = rng.choice(candidates)
+        connector = evse.connectors.order_by("position", "pk").first()
+        started = chargepoint.token_presented(evse=evse, connector=connector, token=token, now=now)
+        if started.session is None:
+            step.refused.append(f"{token.uid}: {started.decision.source}")
+            continue
+        locations.set_evse_status(evse=evse, status=EvseStatus.CHARGING)
+        step.started.append(started.session.session_id)
     running = Session.objects.for_tenant(tenant).filter(
         partner__isnull=True, status=SessionStatus.ACTIVE, start_date_time__lte=now - MIN_SESSION
     )
@@ -75,41 +88,18 @@ def simulate_step(
     return step
 
 
-def _start(tenant: Tenant, evse: Evse, rng: random.Random, now: datetime) -> str:
-    location = evse.location
-    driver = rng.choice(DRIVERS)
-    session_id = f"SIM-{now:%Y%m%d%H%M%S}-{rng.randrange(16**6):06X}"
-    sessions.put_session(
-        tenant=tenant,
-        partner=None,
-        country_code=location.country_code,
-        party_id=location.party_id,
-        session_id=session_id,
-        data={
-            "start_date_time": now,
-            "end_date_time": None,
-            "kwh": 0,
-            "cdr_token": {
-                "country_code": "DE",
-                "party_id": "DMS",
-                "uid": f"DMS{driver:06d}",
-                "type": "RFID",
-                "contract_id": f"DE-DMS-C{driver:08d}",
-            },
-            "auth_method": "WHITELIST",
-            "location_id": location.location_id,
-            "evse_uid": evse.uid,
-            "connector_id": evse.connectors.order_by("position", "pk").first().connector_id,
-            "currency": "EUR",
-            "charging_periods": [],
-            "status": SessionStatus.ACTIVE,
-            "last_updated": now,
-        },
-    )
-    locations.set_evse_status(evse=evse, status=EvseStatus.CHARGING)
-    return session_id
+def _driver(tenant: Tenant, rng: random.Random) -> Token | None:
+    """A token the tenant holds from a registered eMSP partner, the partner drawn first: a newly connected eMSP
+    with a handful of drivers gets as many sessions as one with thousands."""
+    received = Token.objects.for_tenant(tenant).filter(partner__status=PartnerStatus.REGISTERED)
+    partner_ids = sorted(set(received.values_list("partner_id", flat=True)))
+    if not partner_ids:
+        return None
+    theirs = received.filter(partner_id=rng.choice(partner_ids)).select_related("partner").order_by("pk")
+    return theirs[rng.randrange(theirs.count())]
 
 
+@transaction.atomic
 def _end(tenant: Tenant, session: Session, now: datetime) -> None:
     """COMPLETED with one charging period of the energy an 11 kW charger gave in the time it ran."""
     hours = round((now - session.start_date_time).total_seconds() / 3600, 3)

@@ -7,6 +7,7 @@ us, or enter their versions URL and token A and press Register; then rotate, unr
 
 from django import forms
 from django.contrib import admin, messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -31,7 +32,13 @@ from partners.services import default_bound_party, issue_registration_token
 from partners.tasks import register_with_partner_task, update_with_partner_task
 from roaming.models import ClientInfo
 from roaming.ocpi.dialect import all_dialects
-from roaming.services.diagnostics import diagnose
+from roaming.services import initialsync
+from roaming.services.diagnostics import apply_proposals, diagnose
+from roaming.tasks import initial_sync_task
+
+_DIAGNOSIS_SALT = "partners.admin.diagnosis"
+#: Seconds a diagnosis page's Apply button stays good: what it proposes was true when it was made.
+_DIAGNOSIS_MAX_AGE = 3600
 
 
 class PartyInline(TenantScopedInline):
@@ -174,8 +181,16 @@ class PartnerForm(forms.ModelForm):
 
     class Meta:
         model = Partner
-        fields = ["name", "bound_party", "versions_url", "their_token", *PROFILE_FIELDS]
+        fields = ["name", "bound_party", "offered_parties", "versions_url", "their_token", *PROFILE_FIELDS]
         widgets = {"pinned_version": forms.Select(choices=_version_choices)}
+
+    def clean(self):
+        cleaned = super().clean()
+        tenant = self.instance.tenant if self.instance.tenant_id else cleaned.get("tenant")
+        offered = cleaned.get("offered_parties")
+        if tenant is not None and offered is not None and any(p.tenant_id != tenant.pk for p in offered):
+            self.add_error("offered_parties", "Choose parties of the partner's own tenant only.")
+        return cleaned
 
     def save(self, commit=True):
         partner = super().save(commit=False)
@@ -208,7 +223,7 @@ class PartnerAdmin(TenantScopedAdmin):
         "profile_preset",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "bound_party", "status", "version"]}),
+        (None, {"fields": ["name", "bound_party", "offered_parties", "status", "version"]}),
         ("Their platform", {"fields": ["versions_url", "their_token", "has_their_token"]}),
         (
             "Compatibility profile",
@@ -276,6 +291,8 @@ class PartnerAdmin(TenantScopedAdmin):
             ("resume", self.resume_view),
             ("test-connection", self.test_connection_view),
             ("diagnose", self.diagnose_view),
+            ("apply-diagnosis", self.apply_diagnosis_view),
+            ("resync", self.resync_view),
         ]
         custom = [
             path(
@@ -356,13 +373,54 @@ class PartnerAdmin(TenantScopedAdmin):
             self.message_user(request, f"Could not reach them: {result.detail}", messages.ERROR)
         return self._back(partner)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The page shows the partner's recent initial syncs, module by module, with their progress."""
+        partner = self.get_queryset(request).filter(pk=object_id).first()
+        runs = list(partner.initial_syncs.all()[:20]) if partner is not None else []
+        extra_context = {**(extra_context or {}), "initial_syncs": initialsync.progress(runs)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def resync_view(self, request, pk):
+        partner = self._partner_for_post(request, pk)
+        initial_sync_task.delay(partner.pk, f"resync by {request.user.get_username()}")
+        self.message_user(
+            request,
+            f"Resync started as their initial sync setting says ({partner.get_initial_sync_display()}): "
+            "its progress is shown below.",
+            messages.INFO,
+        )
+        return self._back(partner)
+
     def diagnose_view(self, request, pk):
         partner = self._partner_for_post(request, pk)
+        report = diagnose(tenant=partner.tenant, partner=partner)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Diagnosis of {partner.name}",
             "partner": partner,
-            "report": diagnose(tenant=partner.tenant, partner=partner),
+            "report": report,
+            # What Apply sets is what this page shows, signed for this partner: the button carries no values
+            # an operator could change on the way.
+            "signed_proposals": signing.dumps(
+                {"partner": partner.pk, "proposals": report.proposals}, salt=_DIAGNOSIS_SALT
+            ),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/partners/partner/diagnosis.html", context)
+
+    def apply_diagnosis_view(self, request, pk):
+        partner = self._partner_for_post(request, pk)
+        try:
+            signed = signing.loads(request.POST.get("proposals", ""), salt=_DIAGNOSIS_SALT, max_age=_DIAGNOSIS_MAX_AGE)
+        except signing.BadSignature:
+            self.message_user(request, "That diagnosis is stale or not this page's: diagnose again.", messages.ERROR)
+            return self._back(partner)
+        if signed["partner"] != partner.pk:
+            raise PermissionDenied
+        applied = apply_proposals(tenant=partner.tenant, partner=partner, proposals=signed["proposals"])
+        if applied:
+            text = ", ".join(f"{name} = {value!r}" for name, value in applied.items())
+            self.message_user(request, f"Applied the diagnosis: {text}.", messages.SUCCESS)
+        else:
+            self.message_user(request, "Nothing to apply: the settings already cope.", messages.INFO)
+        return self._back(partner)

@@ -75,6 +75,15 @@ class TenantScopedAdmin(admin.ModelAdmin):
                 kwargs["queryset"] = related._default_manager.filter(tenant=tenant)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        tenant = operator_tenant(request)
+        related = db_field.related_model
+        if tenant is not None and not request.user.is_superuser and any(
+            f.name == "tenant" for f in related._meta.get_fields()
+        ):
+            kwargs["queryset"] = related._default_manager.filter(tenant=tenant)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         tenant = operator_tenant(request)
         if not request.user.is_superuser:

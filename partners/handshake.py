@@ -3,10 +3,14 @@
 They register with us: the operator issues token A; the partner POSTs its credentials (token B,
 versions URL, roles) with it; we call their versions and details with B, store what we found,
 issue token C and answer with our credentials. We register with them: the mirror image, with
-the token A they gave us. PUT rotates tokens and switches versions; DELETE unregisters.
+the token A they gave us. PUT rotates tokens and switches versions (for a partner that takes no PUT:
+DELETE, then POST again); DELETE unregisters. Reading their versions and details, with the token form
+probed as the partner's profile allows, is roaming.ocpi.versions.discover.
 
-Every remote call comes before the one transaction that writes the connection, so a failed
-handshake leaves the partner as it was. Each exchange is recorded step by step in a Handshake row.
+Every remote call comes before the one transaction that writes the connection (_store_connection, the
+only place a connection is written), so a failed handshake leaves the partner as it was; the exception
+is a POST failing after the DELETE of a re-registration, which leaves it unregistered with the reason.
+Each exchange is recorded step by step in a Handshake row.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,19 +35,14 @@ from partners.models import (
     Tenant,
     TokenKind,
 )
+from partners.profile import TokenForm
 from partners.services import connection_parties
-from roaming.ocpi.client import OcpiClient, PartnerError, PartnerHttpError, client_for
+from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.credentials import Credentials, CredentialsRole
-from roaming.ocpi.dialect import Dialect, Endpoint, all_dialects, get_dialect
-from roaming.ocpi.errors import (
-    InvalidParameters,
-    MethodNotAllowed,
-    NoMatchingEndpoints,
-    OcpiError,
-    UnableToUseClientApi,
-    UnsupportedVersion,
-)
-from roaming.ocpi.versions import versions_list_from_wire
+from roaming.ocpi.dialect import Dialect, all_dialects, get_dialect
+from roaming.ocpi.errors import InvalidParameters, MethodNotAllowed, NoMatchingEndpoints, OcpiError
+from roaming.ocpi.versions import Discovery, discover, first_token_form, get_probing, versions_list_from_wire
+from roaming.services import initialsync
 from roaming.services.hubclientinfo import connection_changed
 from roaming.services.sync import ensure_sync_states
 
@@ -120,83 +120,50 @@ class Progress:
         return self.handshake
 
 
-# -- finding out what the partner offers ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Discovery:
-    dialect: Dialect
-    endpoints: list[Endpoint]
-    token_form: str
-
-
-def _get_versions(versions_url: str, token: str, token_form: str, prefer: Dialect | None):
-    """GET their versions list; when the token form is not pinned, try the likely one, then the other."""
-    if token_form != "AUTO":
-        forms = [token_form]
-    else:
-        likely = "BASE64" if (prefer or all_dialects()[0]).token_base64 else "RAW"
-        forms = [likely, "RAW" if likely == "BASE64" else "BASE64"]
-    for index, form in enumerate(forms):
-        client = OcpiClient(dialect=prefer or all_dialects()[0], token=token, token_form=form)
-        try:
-            return client.get(versions_url), form
-        except PartnerHttpError as exc:
-            if exc.http_status != 401 or index == len(forms) - 1:
-                raise
-    raise AssertionError("unreachable")
-
-
-def discover(
-    *,
-    versions_url: str,
-    token: str,
-    token_form: str = "AUTO",
-    version: str | None = None,
-    pinned: str = "",
-    role_of_peer=None,
-    progress: Progress | None = None,
-) -> Discovery:
-    """Their versions and the details of the version to use: `version` (must be theirs), else the pinned
-    one, else the highest both sides speak. Raises 3001/3002/3003 as the credentials chapter says."""
-    note = progress.step if progress else (lambda text: None)
-    wanted = get_dialect(version) if version else (get_dialect(pinned) if pinned else None)
-    try:
-        result, form = _get_versions(versions_url, token, token_form, wanted)
-        theirs = versions_list_from_wire(result.data)
-    except (PartnerError, ValueError) as exc:
-        raise UnableToUseClientApi(f"Could not read the versions at {versions_url}: {exc}") from exc
-    note(f"versions at {versions_url}: {', '.join(sorted(theirs)) or 'none'}")
-    if wanted is not None:
-        if wanted.version not in theirs:
-            raise UnsupportedVersion(f"The partner does not offer OCPI {wanted.version} (offers: {', '.join(theirs)})")
-        chosen = wanted
-    else:
-        chosen = next((d for d in all_dialects() if d.version in theirs), None)
-        if chosen is None:
-            raise UnsupportedVersion(f"No OCPI version in common (partner offers: {', '.join(theirs) or 'none'})")
-    details_url = theirs[chosen.version]
-    try:
-        details = OcpiClient(dialect=chosen, token=token, token_form=form).get(details_url)
-        endpoints = chosen.module("versions").details_from_wire(
-            details.data, peer_role=role_of_peer(chosen) if role_of_peer else None
-        )
-    except (PartnerError, ValueError) as exc:
-        raise UnableToUseClientApi(f"Could not read the {chosen.version} details at {details_url}: {exc}") from exc
-    note(f"OCPI {chosen.version}: {len(endpoints)} endpoints ({', '.join(sorted({e.identifier for e in endpoints}))})")
-    if not any(e.identifier == "credentials" for e in endpoints):
-        raise NoMatchingEndpoints(f"The partner's OCPI {chosen.version} details list no credentials endpoint")
-    return Discovery(dialect=chosen, endpoints=endpoints, token_form=form)
-
-
 # -- writing the connection ----------------------------------------------------------------------
 
 
-def _store_connection(partner: Partner, *, credentials: Credentials, discovery: Discovery) -> None:
-    """Inside a transaction: the partner's version, endpoints, parties and token, as just negotiated."""
+def _token_form_learned(partner: Partner, discovery: Discovery) -> str:
+    """Record on the partner the token form their versions and details accepted, when it is not the form its
+    setting sends (a form pinned by hand and refused, or AUTO where they take the other one); returns the
+    step saying so, or ""."""
+    worked = discovery.token_form
+    if first_token_form(partner.send_token_form, discovery.dialect) == worked:
+        return ""
+    partner.send_token_form = worked
+    why = "; ".join(discovery.token_refusals) or f"their versions and details took {TokenForm(worked).label}"
+    return f"token form recorded: send_token_form = {worked} ({why})"
+
+
+def _connection_change(partner: Partner, discovery: Discovery) -> str:
+    """What a connection about to be stored changes that calls for an initial sync: a registration, another
+    version or other endpoints ('' when only tokens rotate)."""
+    if not partner.is_registered:
+        return "registration"
+    if partner.version != discovery.dialect.version:
+        return f"version {partner.version or '-'} → {discovery.dialect.version}"
+    stored = set(PartnerEndpoint.objects.filter(partner=partner).values_list("identifier", "role", "url"))
+    if stored != {(e.identifier, e.role, e.url) for e in discovery.endpoints}:
+        return "endpoints changed"
+    return ""
+
+
+def _store_connection(
+    partner: Partner, *, credentials: Credentials, discovery: Discovery, progress: Progress, answering: bool
+) -> None:
+    """Inside a transaction: the partner's version, endpoints, parties, token and token form, as just negotiated;
+    and, when the connection is new or its version or endpoints changed, the initial sync it is owed
+    (roaming.services.initialsync). A partner whose request we are `answering` stores our credentials only once
+    it has our answer, so its initial sync waits INITIAL_SYNC_DELAY_SECONDS.
+
+    The one place a connection is written, whichever side registered and whether by POST or PUT."""
+    change = _connection_change(partner, discovery)
     partner.versions_url = credentials.url if credentials.url else partner.versions_url
     partner.version = discovery.dialect.version
     partner.token_to_them = credentials.token
+    learned = _token_form_learned(partner, discovery)
+    if learned:
+        progress.step(learned)
     partner.last_error = ""
     partner.last_contact_at = timezone.now()
     partner.set_status(PartnerStatus.REGISTERED)
@@ -222,6 +189,8 @@ def _store_connection(partner: Partner, *, credentials: Credentials, discovery: 
         for r in credentials.roles
     )
     connection_changed(partner=partner)
+    if change:
+        initialsync.owe(partner=partner, reason=change, after=settings.INITIAL_SYNC_DELAY_SECONDS if answering else 0)
 
 
 def _revoke_tokens(partner: Partner, *, keep: AccessToken | None = None) -> None:
@@ -253,14 +222,14 @@ def _answer_with_new_token(
     discovery = discover(
         versions_url=incoming.url,
         token=incoming.token,
-        token_form=partner.send_token_form,
+        profile=partner.profile,
         version=dialect.version,
         role_of_peer=lambda d: peer_role(tenant=tenant, partner=partner, dialect=d),
-        progress=progress,
+        note=progress.step,
     )
     with transaction.atomic():
         partner = _locked(partner)
-        _store_connection(partner, credentials=incoming, discovery=discovery)
+        _store_connection(partner, credentials=incoming, discovery=discovery, progress=progress, answering=True)
         token, raw = AccessToken.issue(partner=partner, kind=TokenKind.ACCESS)
         _revoke_tokens(partner, keep=token)
         answer = dialect.module("credentials").to_wire(
@@ -353,45 +322,68 @@ def accept_unregister(*, tenant: Tenant, partner: Partner) -> None:
 # -- we call them ----------------------------------------------------------------------------------
 
 
-def _exchange(partner: Partner, *, progress: Progress, method: str, token: str, version: str | None) -> Handshake:
-    """POST (register) or PUT (update) our credentials to the partner and store what they answer."""
+def _drop_registration(partner: Partner, *, client: OcpiClient, fallback_url: str, progress: Progress) -> None:
+    """DELETE our registration at the partner (their credentials endpoint of the connection as it is);
+    HandshakeFailed, with nothing changed on either side, when they do not take it."""
+    endpoint = PartnerEndpoint.objects.for_tenant(partner.tenant_id).filter(partner=partner, identifier="credentials")
+    url = next((e.url for e in endpoint), fallback_url)
+    progress.step(f"they take no credentials PUT (credentials_put off): DELETE our registration at {url}")
+    try:
+        client.delete(url)
+    except PartnerError as exc:
+        raise HandshakeFailed(f"DELETE {url} failed ({exc}); nothing changed, still registered") from exc
+    progress.step(f"DELETE {url}: done, registering again")
+
+
+def _exchange(
+    partner: Partner, *, progress: Progress, method: str, token: str, version: str | None, replace: bool = False
+) -> Handshake:
+    """POST (register) or PUT (update) our credentials to the partner and store what they answer. With
+    `replace`, the update of a partner that takes no PUT: DELETE our registration, then POST it again with
+    the same token; a failure after the DELETE leaves the connection down (UNREGISTERED), with the reason."""
     tenant = partner.tenant
+    profile = partner.profile
     role_of_peer = lambda d: peer_role(tenant=tenant, partner=partner, dialect=d)  # noqa: E731
     issued: AccessToken | None = None
+    dropped = False
     try:
         discovery = discover(
             versions_url=partner.versions_url,
             token=token,
-            token_form=partner.send_token_form,
+            profile=profile,
             version=version,
-            pinned=partner.pinned_version,
             role_of_peer=role_of_peer,
-            progress=progress,
+            note=progress.step,
         )
         dialect = discovery.dialect
+        credentials_url = next(e.url for e in discovery.endpoints if e.identifier == "credentials")
+        client = OcpiClient(dialect=dialect, token=token, token_form=discovery.token_form, profile=profile)
+        if replace:
+            _drop_registration(partner, client=client, fallback_url=credentials_url, progress=progress)
+            dropped = True
         # They call back into our versions and details with this token while our request is open,
         # so it must be committed before we send it.
         issued, raw = AccessToken.issue(partner=partner, kind=TokenKind.ACCESS)
         ours = our_credentials(tenant=tenant, partner=partner, dialect=dialect, token=raw)
-        credentials_url = next(e.url for e in discovery.endpoints if e.identifier == "credentials")
-        client = OcpiClient(dialect=dialect, token=token, token_form=discovery.token_form)
         progress.step(f"{method} our credentials to {credentials_url}")
         try:
             result = client.request(method, credentials_url, json=dialect.module("credentials").to_wire(ours))
         except PartnerError as exc:
             raise HandshakeFailed(f"{method} {credentials_url} failed: {exc}") from exc
         try:
-            theirs = dialect.module("credentials").from_wire(result.data, peer_role=role_of_peer(dialect))
+            # Their credentials, also when sent as a one-element list, in HTTP 200 or 201.
+            theirs = dialect.module("credentials").from_wire(result.object(), peer_role=role_of_peer(dialect))
         except InvalidParameters as exc:
             raise HandshakeFailed(f"Their credentials answer is invalid: {exc.message}") from exc
         with transaction.atomic():
             locked = _locked(partner)
             _store_connection(
-                locked, credentials=Credentials(theirs.token, partner.versions_url, theirs.roles), discovery=discovery
+                locked,
+                credentials=Credentials(theirs.token, partner.versions_url, theirs.roles),
+                discovery=discovery,
+                progress=progress,
+                answering=False,
             )
-            if partner.send_token_form == "AUTO" and (discovery.token_form == "BASE64") != dialect.token_base64:
-                locked.send_token_form = discovery.token_form  # remember the form this partner accepts
-                locked.save(update_fields=["send_token_form"])
             _revoke_tokens(locked, keep=issued)
         progress.step(f"registered in OCPI {dialect}; stored their token and {len(discovery.endpoints)} endpoints")
         return progress.finish()
@@ -399,6 +391,13 @@ def _exchange(partner: Partner, *, progress: Progress, method: str, token: str, 
         if issued is not None:
             AccessToken.objects.filter(pk=issued.pk).update(revoked_at=timezone.now())
         message = exc.message if isinstance(exc, OcpiError) else str(exc)
+        if dropped:
+            unregister(partner=partner)
+            message = (
+                f"{message}. Our registration with them was deleted and not made again, so the connection is down "
+                "(unregistered): ask them for a new token A and register again"
+            )
+            progress.step("unregistered here: they no longer know us")
         return progress.finish(message)
 
 
@@ -413,11 +412,17 @@ def register_with_partner(*, partner: Partner) -> Handshake:
 
 
 def update_with_partner(*, partner: Partner, version: str | None = None) -> Handshake:
-    """PUT our credentials to them: new tokens both ways, endpoints re-read, optionally another version."""
+    """New tokens both ways, endpoints re-read, optionally another version: a PUT of our credentials, or for a
+    partner that takes none (credentials_put off, as Gireve asks) a DELETE of our registration and a POST
+    of our credentials again with the token we hold for them."""
     progress = Progress.start(partner, HandshakeDirection.OUTBOUND, "update")
     if not partner.is_registered:
         return progress.finish("Not registered: register first")
-    return _exchange(partner, progress=progress, method="PUT", token=partner.token_to_them, version=version)
+    if partner.profile.credentials_put:
+        return _exchange(partner, progress=progress, method="PUT", token=partner.token_to_them, version=version)
+    return _exchange(
+        partner, progress=progress, method="POST", token=partner.token_to_them, version=version, replace=True
+    )
 
 
 def unregister_with_partner(*, partner: Partner) -> Handshake:
@@ -449,15 +454,18 @@ def check_connection(*, partner: Partner) -> ConnectionTest:
     """Call their versions endpoint with the token we hold and say what came back."""
     if not partner.versions_url or not partner.token_to_them:
         return ConnectionTest(False, "No versions URL or token to call them with", {})
+    dialect = (get_dialect(partner.version) if partner.version else None) or all_dialects()[0]
+    profile = partner.profile
     try:
-        result, form = _get_versions(
+        probed = get_probing(
             partner.versions_url,
-            partner.token_to_them,
-            partner.send_token_form,
-            get_dialect(partner.version) if partner.version else None,
+            dialect=dialect,
+            token=partner.token_to_them,
+            form=first_token_form(profile.send_token_form, dialect),
+            profile=profile,
         )
-        versions = versions_list_from_wire(result.data)
+        versions = versions_list_from_wire(probed.result.data)
     except (PartnerError, ValueError) as exc:
         return ConnectionTest(False, str(exc), {})
     Partner.objects.filter(pk=partner.pk).update(last_contact_at=timezone.now())
-    return ConnectionTest(True, f"HTTP {result.http_status}, token sent {form.lower()}", versions)
+    return ConnectionTest(True, f"HTTP {probed.result.http_status}, token {probed.attempts()}", versions.urls)

@@ -126,6 +126,12 @@ class Partner(TenantOwned, CompatibilityFields):
     )
     # The token we send them (CREDENTIALS_TOKEN_B or _C); needed in clear to call them, never displayed.
     token_to_them = models.CharField(max_length=64, blank=True)
+    offered_parties = models.ManyToManyField(
+        Party,
+        blank=True,
+        related_name="+",
+        help_text="The tenant's parties this connection speaks for in 2.2.1 (credentials roles); none chosen: all.",
+    )
 
     created = models.DateTimeField(auto_now_add=True)
     registered_at = models.DateTimeField(null=True, blank=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from partners.models import AccessToken, Partner, PartnerStatus, Party, Role, Tenant, TokenKind
 
@@ -73,15 +74,25 @@ def issue_registration_token(*, tenant: Tenant, partner_name: str) -> tuple[Part
 
 
 def connection_parties(*, tenant: Tenant, partner: Partner, dialect) -> list[Party]:
-    """The tenant parties a connection speaks for: every role the version knows, or for a version
-    that carries one party per connection (2.1.1) the party bound to the partner, or the tenant's
-    only party of such a role."""
-    parties = [p for p in Party.objects.for_tenant(tenant) if dialect.supports_role(p.role)]
+    """The tenant parties a connection speaks for.
+
+    For a version that carries one party per connection (2.1.1): the party bound to the partner, or the
+    tenant's only party of a role the version knows. Otherwise every such party, or those the operator chose
+    to offer this partner (Partner.offered_parties); a tenant with a HUB party speaks as the hub alone
+    (credentials: "A Hub SHALL only report itself as role: Hub"). One query."""
+    offered = Partner.offered_parties.through.objects.filter(partner_id=partner.pk)
+    rows = Party.objects.for_tenant(tenant).annotate(
+        is_offered=Exists(offered.filter(party_id=OuterRef("pk"))), any_offered=Exists(offered)
+    )
+    parties = [p for p in rows if dialect.supports_role(p.role)]
     if dialect.one_party_per_connection:
         if partner.bound_party_id:
             return [p for p in parties if p.pk == partner.bound_party_id]
         return parties if len(parties) == 1 else []
-    return parties
+    hubs = [p for p in parties if p.role == Role.HUB]
+    if hubs:
+        return hubs
+    return [p for p in parties if p.is_offered] if parties and parties[0].any_offered else parties
 
 
 def _now():

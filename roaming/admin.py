@@ -106,6 +106,7 @@ class SyncStateAdmin(TenantScopedAdmin):
         "last_pages",
         "last_objects",
         "last_rejected",
+        "last_refused",
         "last_error",
         "full_resync_requested",
     ]

@@ -2,9 +2,10 @@
 
 from celery import shared_task
 
+from partners.models import Partner
 from roaming.ocpi.client import PartnerError
 from roaming.ocpi.headers import log_context
-from roaming.services import chargepoint, chargingprofiles, commands, outbox, sync
+from roaming.services import batches, chargepoint, chargingprofiles, commands, initialsync, outbox, sync
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -18,6 +19,17 @@ def deliver_task(delivery_id: int) -> str:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def drain_task(partner_id: int) -> int:
+    with log_context(drain=partner_id):
+        drained = batches.drain(partner_id=partner_id)
+        initialsync.settle(partner_id=partner_id)
+    # Left due (time budget spent, or waiting for a send in flight elsewhere): again soon. (Eager: the sweep.)
+    if drained.again_in is not None and not drain_task.app.conf.task_always_eager:
+        drain_task.apply_async((partner_id,), countdown=drained.again_in)
+    return drained.delivered
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def sweep_task() -> int:
     return outbox.sweep()
 
@@ -26,6 +38,17 @@ def sweep_task() -> int:
 def pull_task(state_id: int, full: bool = False) -> None:
     with log_context(pull=state_id):
         sync.pull(state_id=state_id, full=full)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def initial_sync_task(partner_id: int, reason: str) -> int:
+    with log_context(initial_sync=partner_id):
+        return len(initialsync.start(partner=Partner.objects.get(pk=partner_id), reason=reason))
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def settle_initial_syncs_task() -> int:
+    return initialsync.settle()
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -92,6 +92,7 @@ def patch_tariff(
     tariff = find(
         owned_by(tenant=tenant, country_code=country_code, party_id=party_id).select_for_update(), tariff_id=tariff_id
     )
+    ownership.refuse_stale(tariff.last_updated, fields["last_updated"], f"tariff {tariff.object_path}")
     for name, value in fields.items():
         if name in _FIELDS:
             setattr(tariff, name, value)
@@ -110,22 +111,25 @@ def delete_tariff(*, tenant: Tenant, partner: Partner | None, country_code: str,
 
 
 def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
+    """The PUT of a tariff's current state, or its DELETE; tariffs are never PATCHed (2.2.1 has no tariff
+    PATCH, so every partner gets the whole tariff)."""
     country_code, party_id, tariff_id = delivery.object_path.split("/", 2)
-    routing = {}
-    if dialect.routing_headers:
-        routing = {
-            "from_party": PartyRef(country_code, party_id),
-            "to_party": receiving_party(delivery.partner_id),
-        }
+    sent = {
+        "module": MODULE,
+        "from_party": PartyRef(country_code, party_id),
+        "to_party": receiving_party(delivery.partner_id),
+    }
     if delivery.method == DeliveryMethod.DELETE:
-        return outbox.OutgoingRequest("DELETE", delivery.object_path, **routing)
+        return outbox.OutgoingRequest("DELETE", delivery.object_path, **sent)
     tariff = Tariff.objects.filter(
         tenant_id=delivery.tenant_id, country_code=country_code, party_id=party_id, tariff_id=tariff_id
     ).first()
     if tariff is None or not dialect.module(MODULE).may_see(tariff, now()):
         return None
     body = dialect.module(MODULE).to_wire(tariff)
-    return None if body is None else outbox.OutgoingRequest("PUT", delivery.object_path, body=body, **routing)
+    if body is None:
+        return None
+    return outbox.OutgoingRequest("PUT", delivery.object_path, body=body, extensions=tariff.extensions, **sent)
 
 
 def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
@@ -143,7 +147,10 @@ def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
     )
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push))
+def current(partner: Partner, dialect: Dialect) -> list[str]:
+    """Paths of the tariffs a partner holds of ours once in sync: what it may list, oldest first."""
+    owned = visible_to(tenant=partner.tenant, partner=partner, dialect=dialect).order_by("pk")
+    return ["/".join(row) for row in owned.values_list("country_code", "party_id", "tariff_id")]
 
 
 def prune(partner: Partner, seen: set[str]) -> int:
@@ -166,4 +173,5 @@ def prune(partner: Partner, seen: set[str]) -> int:
     return len(gone)
 
 
+outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, current=current))
 sync.register_pullable(sync.Pullable(MODULE, ingest=ingest, prune=prune))

@@ -4,16 +4,21 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
 
 
 class Peer:
-    """A scripted partner: `routes` maps a path to (http status, headers, body); requests are recorded."""
+    """A scripted partner: `routes` maps a path, or a (method, path) pair or "METHOD path" for one method only
+    (either wins over the path), to (http status, headers, body), or to a function of the query parameters
+    returning that; requests are recorded."""
 
     def __init__(self):
-        self.routes: dict[str, tuple[int, dict, object]] = {}
+        self.routes: dict[str | tuple[str, str], tuple[int, dict, object]] = {}
         self.requests: list[dict] = []
         self.delay = 0.0  # seconds to wait before answering, to play a slow partner
-        self.authorization: str | None = None  # when set, any other Authorization header is answered 401
+        self.authorization: str | None = None  # when set, any other Authorization header is answered `refusal`
+        self.refusal: tuple[int, dict, object] = (401, {}, {"status_code": 2000, "timestamp": "2026-01-01T00:00:00Z"})
+        self.open_paths: set[str] = set()  # answered whatever the Authorization header
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,9 +40,20 @@ class Peer:
                         "arrived": arrived,
                     }
                 )
-                status, headers, payload = peer.routes.get(self.path.split("?")[0], (404, {}, "not here"))
-                if peer.authorization is not None and self.headers.get("Authorization") != peer.authorization:
-                    status, headers, payload = 401, {}, {"status_code": 2000, "timestamp": "2026-01-01T00:00:00Z"}
+                path = self.path.split("?")[0]
+                route = peer.routes.get(
+                    (self.command, path),
+                    peer.routes.get(f"{self.command} {path}", peer.routes.get(path, (404, {}, "not here"))),
+                )
+                if callable(route):
+                    route = route(dict(parse_qsl(urlsplit(self.path).query)))
+                status, headers, payload = route
+                if (
+                    peer.authorization is not None
+                    and self.headers.get("Authorization") != peer.authorization
+                    and path not in peer.open_paths
+                ):
+                    status, headers, payload = peer.refusal
                 raw = (
                     payload
                     if isinstance(payload, bytes)
@@ -56,19 +72,23 @@ class Peer:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
-    def fail(self, path, status_code, message="", http_status=200, headers=None):
-        self.routes[path] = (
+    def fail(self, path, status_code, message="", http_status=200, headers=None, method=None):
+        self.routes[(method, path) if method else path] = (
             http_status,
             headers or {},
             {"status_code": status_code, "status_message": message, "timestamp": "2026-01-01T00:00:00Z"},
         )
 
+    def seen(self) -> list[tuple[str, str]]:
+        """(method, path) of every request so far, in order."""
+        return [(r["method"], r["path"]) for r in self.requests]
+
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
 
-    def ok(self, path, data, headers=None, status=200):
-        self.routes[path] = (
+    def ok(self, path, data, headers=None, status=200, method=None):
+        self.routes[(method, path) if method else path] = (
             status,
             headers or {},
             {"data": data, "status_code": 1000, "timestamp": "2026-01-01T00:00:00Z"},

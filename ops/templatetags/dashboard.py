@@ -44,6 +44,7 @@ def roaming_dashboard(context):
         "chart_width": CHART_WIDTH,
         "chart_height": CHART_HEIGHT,
         "totals": {"delivered": sum(b.delivered for b in bars), "failed": sum(b.failed for b in bars)},
-        "first_hour": f"{bars[0].hour:%H}:00",
-        "last_hour": f"{bars[-1].hour:%H}:00",
+        # With the day: "22:00 … 21:00" alone reads as time running backwards.
+        "first_hour": f"{bars[0].hour:%b %d, %H}:00",
+        "last_hour": f"{bars[-1].hour:%b %d, %H}:00",
     }

@@ -8,7 +8,7 @@ from django.conf import settings
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from roaming.ocpi import status
+from roaming.ocpi import inbound, status
 from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.envelope import OcpiJSONRenderer, envelope
 from roaming.ocpi.errors import InvalidParameters, NotFound, OcpiError
@@ -92,6 +92,11 @@ class OcpiView(APIView):
         """A sender list page: `fetch` reads the page's objects, `to_wire` turns them into wire dicts."""
         page = paginate(self.request, queryset, date_field=date_field, fetch=fetch, keep=keep)
         return self.ok(to_wire(page.items), headers=page.headers)
+
+    def received(self, module: str, wire: dict, data: dict, *, level: str = "location") -> dict:
+        """`data` translated from the whole object `wire` this partner sent, completed as its profile says
+        (extension fields kept, a default time zone: roaming.ocpi.inbound)."""
+        return inbound.received(self.partner.profile, module, wire, data, level=level)
 
     def body(self) -> dict:
         """The JSON object of a PUT/PATCH/POST (DRF already answered 400 to a body that is not JSON)."""

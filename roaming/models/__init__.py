@@ -10,6 +10,7 @@ from roaming.models.chargingprofiles import (
 )
 from roaming.models.clientinfo import ClientInfo, ConnectionStatus
 from roaming.models.commands import Command, CommandDirection, CommandStatus, CommandType
+from roaming.models.initialsync import InitialSync, SyncDirection
 from roaming.models.locations import Connector, Evse, EvseStatus, Location
 from roaming.models.outbox import Delivery, DeliveryMethod, DeliveryStatus
 from roaming.models.sessions import Session, SessionStatus
@@ -36,9 +37,11 @@ __all__ = [
     "DeliveryStatus",
     "Evse",
     "EvseStatus",
+    "InitialSync",
     "Location",
     "Session",
     "SessionStatus",
+    "SyncDirection",
     "SyncState",
     "Token",
     "Whitelist",

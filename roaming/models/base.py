@@ -21,6 +21,9 @@ class PartyOwned(TenantOwned):
         related_name="+",
         help_text="Received from this partner; empty for the tenant's own.",
     )
+    #: Fields outside the spec that the partner sent with the object and wants back (its profile's
+    #: extension_fields), kept as sent and passed back on what is sent about the object.
+    extensions = models.JSONField(default=dict, blank=True)
 
     class Meta:
         abstract = True

@@ -47,12 +47,24 @@ class Delivery(TenantOwned):
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: Where the partner says it keeps what we sent: the Location header of a CDR POST's answer (mod_cdrs).
+    remote_url = models.CharField(max_length=255, blank=True, default="", db_default="")
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: The initial sync this delivery is part of (its progress is counted from its deliveries).
+    initial_sync = models.ForeignKey(
+        "roaming.InitialSync", null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
 
     class Meta:
         verbose_name_plural = "deliveries"
         ordering = ["-created"]
-        indexes = [models.Index(fields=["partner", "status"])]
+        indexes = [
+            models.Index(fields=["partner", "status"]),
+            # A partner's due deliveries in order, claimed in batches (roaming.services.batches).
+            models.Index(
+                fields=["partner", "next_attempt_at", "id"], condition=Q(status="PENDING"), name="delivery_due"
+            ),
+        ]
         constraints = [
             # At most one pending delivery per partner and object: later changes fold into it.
             models.UniqueConstraint(

@@ -21,6 +21,9 @@ class SyncState(TenantOwned):
     last_pages = models.PositiveIntegerField(default=0)
     last_objects = models.PositiveIntegerField(default=0)
     last_rejected = models.PositiveIntegerField(default=0, help_text="Objects refused in the last pull.")
+    last_refused = models.TextField(
+        blank=True, help_text="The objects the last pull refused, one a line: the object's id and what is wrong."
+    )
     last_error = models.TextField(blank=True)
 
     class Meta:

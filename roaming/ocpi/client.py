@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import requests
@@ -72,6 +73,10 @@ class OcpiResult:
     headers: dict = field(default_factory=dict)
     timestamp: Any = None  # the envelope's, as sent
 
+    def header(self, name: str) -> str:
+        """A header of the answer by name, whatever its case ("" when absent)."""
+        return next((value for key, value in self.headers.items() if key.lower() == name.lower()), "")
+
     def object(self) -> Any:
         """`data` where the spec promises one object: partners also send it as a one-element list."""
         if isinstance(self.data, list) and len(self.data) == 1:
@@ -118,7 +123,7 @@ class OcpiClient:
 
     @staticmethod
     def _new_session() -> requests.Session:
-        session = requests.Session()
+        session = _PartnerSession()
         retry = Retry(
             total=None,
             connect=settings.OCPI_CLIENT_CONNECT_RETRIES,
@@ -240,6 +245,8 @@ class OcpiClient:
         step_backs = 0
         while next_url:
             result = self.get(next_url, params=request_params, to_party=to_party, from_party=from_party)
+            if result.data is None:  # an empty `*` list "might be null, [] or the field might be omitted" (terminology)
+                result.data = []
             if not isinstance(result.data, list):
                 raise PartnerBadResponse(f"GET {next_url}: data of a list endpoint is not a list")
             yield result.data
@@ -271,6 +278,22 @@ def _int_header(headers: dict, name: str) -> int | None:
             except (TypeError, ValueError):
                 return None
     return None
+
+
+class _PartnerSession(requests.Session):
+    """A session that reads the environment's proxy, no-proxy, CA bundle and netrc settings once per host, not
+    on every request: requests walks os.environ (twice) and looks for ~/.netrc each time, a quarter of the
+    client's CPU per push. The process's environment is its configuration, read once, like settings."""
+
+    def __init__(self):
+        super().__init__()
+        self._environment: dict = {}
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        key = (urlsplit(url)[:2], tuple(sorted((proxies or {}).items())), stream, verify, cert)
+        if key not in self._environment:
+            self._environment[key] = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        return self._environment[key]
 
 
 _local = threading.local()

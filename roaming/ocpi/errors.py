@@ -34,6 +34,18 @@ class OcpiError(Exception):
         super().__init__(self.message)
 
 
+class StaleWrite(OcpiError):
+    """A PUT or PATCH whose last_updated is older than the object we hold: not applied, yet answered as success
+    (decisions.md, "Stale writes"), so a sender retrying old states in order is not told it failed."""
+
+    status_code = status.SUCCESS
+    http_status = 200
+
+    def __init__(self, message: str = "", *, object_path: str = ""):
+        super().__init__(message)
+        self.object_path = object_path  # of the object we hold, which a full pull must still count as listed
+
+
 class InvalidParameters(OcpiError):
     """2001: a field or parameter is missing or invalid; the message names it."""
 

@@ -26,7 +26,7 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def _non_negative_int(params, name: str, default: int) -> int:
+def _non_negative_int(params, name: str, default: int | None) -> int | None:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
@@ -43,6 +43,15 @@ def _datetime_param(params, name: str):
         return parse_datetime(raw.replace(" ", "+"))  # an unescaped '+' in a query string arrives as a space
     except ValueError as exc:
         raise InvalidParameters(f"Query parameter '{name}' is not a valid DateTime: {exc}") from None
+
+
+def _last_pk(items) -> int | None:
+    """The primary key of a page's last item: a model instance, a row read directly, or what a page that renders
+    its objects itself says (`last_pk`, roaming.services.locations.render_page)."""
+    if hasattr(items, "last_pk"):
+        return items.last_pk
+    last = items[-1]
+    return getattr(last, "pk", None) or getattr(last, "id", None)
 
 
 def paginate(request, queryset: QuerySet, *, date_field: str = "last_updated", fetch=list, keep=None) -> Page:
@@ -64,16 +73,24 @@ def paginate(request, queryset: QuerySet, *, date_field: str = "last_updated", f
     if date_to is not None:
         queryset = queryset.filter(**{f"{date_field}__lt": date_to})
 
+    # Our own Link carries `after`, the last primary key of the page, so the next page is found by the index
+    # (pk > after) instead of counting past `offset` rows: a page deep in a national network costs what the
+    # first does. A client that builds its own offsets still gets them, by OFFSET.
+    after = _non_negative_int(params, "after", None) if "after" in params else None
+    ordered = queryset.order_by("pk")
     if keep is not None:
-        kept = [item for item in queryset.order_by("pk") if keep(item)]
+        kept = [item for item in ordered if keep(item)]
         total, items = len(kept), kept[offset : offset + limit]
     else:
         total = queryset.count()
-        items = fetch(queryset.order_by("pk")[offset : offset + limit]) if limit else []
+        window = ordered.filter(pk__gt=after)[:limit] if after is not None else ordered[offset : offset + limit]
+        items = fetch(window) if limit else []
     headers = {"X-Total-Count": str(total), "X-Limit": str(limit)}
     if offset + limit < total and limit:
-        query = {k: v for k, v in params.items() if k not in ("offset", "limit")}
+        query = {k: v for k, v in params.items() if k not in ("offset", "limit", "after")}
         query.update(offset=offset + limit, limit=limit)
+        if items and keep is None and (last := _last_pk(items)) is not None:
+            query["after"] = last
         base = request.build_absolute_uri(request.path)
         headers["Link"] = f'<{base}?{urlencode(query)}>; rel="next"'
     return Page(items=items, total=total, headers=headers)

@@ -1,7 +1,9 @@
 """OCPI DateTime: emitted as RFC 3339 UTC with Z and no fraction; parsed in every form the spec allows.
 
-Both versions: no zone designator means UTC; 2.2.1 allows fractional seconds. Offsets such as
-+01:00 are outside the spec but converted to UTC rather than refused, since partners send them.
+Both versions (types, DateTime): "The absence of the timezone designator implies a UTC timestamp";
+2.2.1: "Fractional seconds MAY be used". Read more leniently than the spec promises, since partners
+send it: fractions of any length (kept to the microsecond), a lowercase t or z (RFC 3339 5.6
+allows them), and offsets such as +01:00 or +0100, converted to UTC rather than refused.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?$", re.IGNORECASE)
+_DATETIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?", re.IGNORECASE | re.ASCII
+)
 
 
 def format_datetime(value: datetime | str) -> str:
@@ -25,12 +29,16 @@ def format_datetime(value: datetime | str) -> str:
 
 def parse_datetime(value: str) -> datetime:
     """Parse an OCPI DateTime into an aware UTC datetime; ValueError names what is wrong."""
-    if not isinstance(value, str) or len(value) > 35 or not _DATETIME.match(value):
-        raise ValueError(f"not an RFC 3339 date-time: {value!r}")
-    text = value.upper()
-    fraction = re.search(r"\.(\d+)", text)
-    if fraction and len(fraction.group(1)) > 6:  # datetime keeps microseconds
-        text = text.replace(fraction.group(0), "." + fraction.group(1)[:6])
+    match = _DATETIME.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        shown = value[:40] if isinstance(value, str) else value
+        raise ValueError(f"not an RFC 3339 date-time: {shown!r}")
+    moment, fraction, zone = match.groups()
+    text = moment.upper()
+    if fraction:  # datetime keeps microseconds: a longer fraction is cut, a shorter one padded
+        text += "." + fraction[:6].ljust(6, "0")
+    if zone:
+        text += zone.upper()
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)

@@ -2,7 +2,10 @@
 
 Shared by every dialect (types chapter of both versions): string(n) and CiString(n) are
 printable text up to n characters, DateTime is RFC 3339 (see timestamps), number is a JSON
-number. Wire schemas ignore unknown fields, as receivers must for forward compatibility.
+number. Wire schemas ignore unknown fields, as receivers must for forward compatibility, and
+read `null` in an optional field as the field left out, at every depth (terminology, "?" and
+"*": "If not set, it might be null, or the field might be omitted"; transport_and_format PUT:
+"Optional fields that are not included will revert to their default value ... or NULL").
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     BaseModel,
@@ -22,6 +25,7 @@ from pydantic import (
     ValidationError,
     WithJsonSchema,
     create_model,
+    model_validator,
 )
 
 from roaming.ocpi.errors import InvalidParameters
@@ -82,9 +86,28 @@ NonNegativeInt = Annotated[int, Field(ge=0, le=INT_LIMIT)]
 
 
 class WireModel(BaseModel):
-    """Base of every wire schema: unknown fields ignored, values validated strictly."""
+    """Base of every wire schema: unknown fields ignored, values validated strictly, and `null` in an
+    optional field read as the field left out (its default), in this object and every object within.
+    A required field sent as null is still refused, naming the field."""
 
     model_config = ConfigDict(extra="ignore", strict=True)
+
+    #: The fields this schema lets a sender leave out (those with a default).
+    optional_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.optional_fields = frozenset(name for name, info in cls.model_fields.items() if not info.is_required())
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, data: Any) -> Any:
+        # `None in values()` is one C-level scan: objects without nulls (nearly all) are not copied.
+        if type(data) is dict and None in data.values():
+            optional = cls.optional_fields
+            return {name: value for name, value in data.items() if value is not None or name not in optional}
+        return data
 
 
 class DisplayText(WireModel):
@@ -112,6 +135,8 @@ def describe(error: ValidationError) -> str:
         message = item["msg"]
         if item["type"] == "missing":
             message = "required field is missing"
+        elif item.get("input", ...) is None and loc:
+            message = "may not be null"
         parts.append(f"{_path(loc)}: {message}")
     more = len(error.errors()) - 10
     if more > 0:
@@ -142,21 +167,21 @@ def partial_schema(schema: type[BaseModel]) -> type[BaseModel]:
 def validate_partial(schema: type[BaseModel], data: Any, *, required: tuple[str, ...] = ()) -> dict:
     """Validate the fields a PATCH carries; returns {field: validated value} for those present.
 
-    A field present with null is refused when the full schema requires it.
+    A field present with null is refused when the full schema requires it; an optional one sent as
+    null is left out like any absent field, so it stays unchanged (transport_and_format PATCH: "Any
+    fields ... that are left out remain unchanged"); a partner clears an optional field with a PUT.
     """
     if not isinstance(data, dict):
         raise InvalidParameters("Body must be a JSON object")
-    missing = [name for name in required if name not in data]
+    nulls = [name for name, value in data.items() if value is None and name in schema.model_fields]
+    refused = [name for name in nulls if schema.model_fields[name].is_required()]
+    if refused:
+        raise InvalidParameters(f"{refused[0]}: may not be null")
+    missing = [name for name in required if data.get(name) is None]
     if missing:
         raise InvalidParameters(f"{missing[0]}: required field is missing")
     try:
         parsed = partial_schema(schema).model_validate(data)
     except ValidationError as exc:
         raise InvalidParameters(describe(exc)) from None
-    result = {}
-    for name in parsed.model_fields_set:
-        value = getattr(parsed, name)
-        if value is None and schema.model_fields[name].is_required():
-            raise InvalidParameters(f"{name}: may not be null")
-        result[name] = value
-    return result
+    return {name: getattr(parsed, name) for name in parsed.model_fields_set}

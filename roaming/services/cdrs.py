@@ -12,13 +12,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from partners.models import Partner, PartnerParty, Party, Role, Tenant
-from roaming.models import Cdr, Connector, DeliveryMethod, Session
+from roaming.models import Cdr, Connector, Delivery, DeliveryMethod, DeliveryStatus, Session
 from roaming.models.sessions import SessionStatus
+from roaming.ocpi.client import PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.headers import PartyRef
-from roaming.services import outbox, ownership, sync
+from roaming.services import outbox, ownership, session_site, sync
 from roaming.services.ownership import pull_owner
 from roaming.services.tokens import resolve_cdr_token
 from tariffs.models import Tariff
@@ -59,9 +60,12 @@ def find(queryset: QuerySet, *, cdr_id: str) -> Cdr:
 
 
 def _same_cdr(stored: Cdr, data: dict) -> bool:
-    """Whether `data` is the stored CDR again: every field it carries equal (numbers by value, ids as stored)."""
+    """Whether `data` is the stored CDR again: every field it carries equal (numbers by value, other ids as
+    stored); its own id, a CiString, in any case."""
     for name, value in data.items():
         if name not in _FIELDS or name in ("country_code", "party_id", "last_updated"):
+            continue
+        if name == "cdr_id" and stored.cdr_id.upper() == value.upper():
             continue
         if getattr(stored, name) != value:
             return False
@@ -195,19 +199,7 @@ def _check_billable(tenant: Tenant, session: Session) -> None:
 
 
 def _session_connector(tenant: Tenant, session: Session) -> Connector:
-    connector = (
-        Connector.objects.for_tenant(tenant)
-        .select_related("evse__location")
-        .filter(
-            evse__location__partner__isnull=True,
-            evse__location__country_code=session.country_code,
-            evse__location__party_id=session.party_id,
-            evse__location__location_id__iexact=session.location_id,
-            evse__uid__iexact=session.evse_uid,
-            connector_id__iexact=session.connector_id,
-        )
-        .first()
-    )
+    connector = session_site.connectors_of(session).select_related("evse__location").first()
     if connector is None:
         raise SessionNotBillable(
             f"session {session.session_id!r}: no connector {session.location_id}/{session.evse_uid}/"
@@ -352,14 +344,45 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
     if cdr is None or (cdr.credit and not translator.carries_credit):
         return None
     cdr.stored_connector = _stored_connector(cdr)
-    routing = {}
-    if dialect.routing_headers:
-        routing = {
-            "from_party": PartyRef(country_code, party_id),
-            "to_party": PartyRef(cdr.cdr_token["country_code"], cdr.cdr_token["party_id"]),
-        }
     # The CDR POST URL has no owner segments (mod_cdrs): the body goes to the endpoint itself.
-    return outbox.OutgoingRequest("POST", "", body=translator.to_wire(cdr), **routing)
+    return outbox.OutgoingRequest(
+        "POST",
+        "",
+        body=translator.to_wire(cdr),
+        module=MODULE,
+        from_party=PartyRef(country_code, party_id),
+        to_party=PartyRef(cdr.cdr_token["country_code"], cdr.cdr_token["party_id"]),
+        extensions=cdr.extensions,
+    )
+
+
+@dataclass(frozen=True)
+class PartnerCopy:
+    """A CDR as the partner we POSTed it to keeps it: fetched from the Location they answered (mod_cdrs)."""
+
+    partner: str
+    url: str
+    data: dict | None
+    error: str = ""
+
+
+def partner_copies(*, tenant: Tenant, cdr: Cdr) -> list[PartnerCopy]:
+    """GET our CDR back from every partner that took it and said where (the Location header of the POST's
+    answer, kept on the delivery): what an operator compares when a partner reports a different amount."""
+    deliveries = (
+        Delivery.objects.for_tenant(tenant)
+        .filter(module=MODULE, object_path=cdr.object_path, status=DeliveryStatus.DELIVERED)
+        .exclude(remote_url="")
+        .select_related("partner", "partner__bound_party")
+    )
+    copies = []
+    for delivery in deliveries:
+        try:
+            data = client_for(delivery.partner).get(delivery.remote_url).object()
+            copies.append(PartnerCopy(delivery.partner.name, delivery.remote_url, data))
+        except PartnerError as exc:
+            copies.append(PartnerCopy(delivery.partner.name, delivery.remote_url, None, str(exc)))
+    return copies
 
 
 def audience(partner: Partner, object_path: str) -> bool:

@@ -47,7 +47,7 @@ from roaming.models import (
 from roaming.models.chargingprofiles import WAITING as PROFILE_WAITING
 from roaming.models.commands import WAITING
 from roaming.ocpi.timestamps import parse_datetime
-from roaming.services import chargingprofiles, commands, sessions, tokens
+from roaming.services import chargingprofiles, commands, session_site, sessions, tokens
 from tariffs.models import Tariff
 
 #: What the simulator answers when told to stay silent.
@@ -315,16 +315,7 @@ def planned_profile(*, request: ChargingProfileRequest) -> dict:
     session = Session.objects.for_tenant(tenant).filter(partner__isnull=True, session_id__iexact=session_id).first()
     connector = None
     if session is not None:
-        connector = (
-            Connector.objects.for_tenant(tenant)
-            .filter(
-                evse__location__partner__isnull=True,
-                evse__location__location_id__iexact=session.location_id,
-                evse__uid__iexact=session.evse_uid,
-                connector_id__iexact=session.connector_id,
-            )
-            .first()
-        )
+        connector = session_site.connectors_of(session).first()
     if connector is not None and connector.max_electric_power:
         unit, limit = "W", connector.max_electric_power
     else:

@@ -10,16 +10,18 @@ and keeps what we asked and what they answered on the session.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.db import transaction
 
 from partners.models import InterfaceRole, Partner, Tenant
-from roaming.models import Evse, Session, SessionStatus
+from roaming.models import Session, SessionStatus
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.headers import PartyRef
-from roaming.services import chargepoint
+from roaming.ocpi.push import url_of
+from roaming.services import chargepoint, session_site
 from roaming.services.ownership import partner_owns
 from roaming.services.sessions import find
 
@@ -38,17 +40,7 @@ def receive(*, tenant: Tenant, partner: Partner, session_id: str, preferences: d
     token = session.cdr_token
     if not partner_owns(partner, token.get("country_code", ""), token.get("party_id", "")):
         raise NotFound(f"Unknown session {session_id!r}")
-    evse = (
-        Evse.objects.for_tenant(tenant)
-        .filter(
-            location__partner__isnull=True,
-            location__country_code=session.country_code,
-            location__party_id=session.party_id,
-            location__location_id__iexact=session.location_id,
-            uid__iexact=session.evse_uid,
-        )
-        .first()
-    )
+    evse = session_site.evses_of(session).first()
     if evse is None or "CHARGING_PREFERENCES_CAPABLE" not in evse.capabilities:
         raise NotFound("The EVSE of this session does not take charging preferences", status_code=2001)
     if session.status not in _RUNNING:
@@ -79,7 +71,7 @@ def send(*, tenant: Tenant, session: Session, preferences: dict, client: OcpiCli
     endpoint = partner.endpoints.filter(identifier=MODULE, role=InterfaceRole.SENDER).first()
     if endpoint is None:
         return _keep(session, preferences, Sent("", "The partner offers no sessions sender endpoint"))
-    url = f"{endpoint.url.rstrip('/')}/{session.session_id}/charging_preferences"
+    url = url_of(endpoint.url, f"{quote(session.session_id, safe='')}/charging_preferences")
     body = translator.charging_preferences_to_wire(preferences)
     try:
         result = (client or client_for(partner)).put(

@@ -28,7 +28,6 @@ from roaming.models import (
     ChargingProfileKind,
     ChargingProfileRequest,
     ChargingProfileStatus,
-    Evse,
     Session,
     SessionStatus,
 )
@@ -37,7 +36,8 @@ from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
-from roaming.services import awaiting, ownership
+from roaming.ocpi.push import url_of
+from roaming.services import awaiting, ownership, session_site
 from roaming.services.ownership import partner_owns
 
 logger = logging.getLogger(__name__)
@@ -154,12 +154,9 @@ def _send(
     except InvalidParameters as exc:  # never send what we would refuse ourselves
         return awaiting.end(record, ChargingProfileStatus.FAILED, "not sent", f"invalid request: {exc.message}")
     record.save()
-    url = f"{endpoint.url.rstrip('/')}/{quote(session_id, safe='')}"
-    to_party = (
-        ownership.addressed_cpo(tenant=tenant, partner=partner, session_id=session_id)
-        if dialect.routing_headers
-        else None
-    )
+    url = url_of(endpoint.url, quote(session_id, safe=""))
+    # The client sends the routing headers where the partner's version or profile wants them.
+    to_party = ownership.addressed_cpo(tenant=tenant, partner=partner, session_id=session_id)
     from_party = (
         (ownership.own_party(tenant, partner, Role.EMSP) or ownership.own_party(tenant, partner, Role.SCSP))
         if to_party
@@ -176,7 +173,7 @@ def _send(
             answer = http.get(url, params=params, **routing)
         else:
             answer = http.delete(url, params=translator.clear_to_wire(response_url=record.response_url), **routing)
-        response = translator.response_from_wire(answer.data)
+        response = translator.response_from_wire(answer.object())
     except (PartnerError, InvalidParameters) as exc:
         return awaiting.fail_sent(ChargingProfileRequest, record.pk, str(exc))
     return awaiting.record_response(ChargingProfileRequest, record.pk, response)
@@ -248,18 +245,7 @@ def _refusal(*, tenant: Tenant, partner: Partner, session_id: str, kind: str) ->
         return ChargingProfileStatus.REJECTED, "The session is not one of your drivers'"
     if session.status != SessionStatus.ACTIVE:
         return ChargingProfileStatus.REJECTED, f"The session is {session.status}"
-    evse = (
-        Evse.objects.filter(
-            tenant=tenant,
-            location__partner__isnull=True,
-            location__country_code=session.country_code,
-            location__party_id=session.party_id,
-            location__location_id__iexact=session.location_id,
-            uid__iexact=session.evse_uid,
-        )
-        .only("capabilities")
-        .first()
-    )
+    evse = session_site.evses_of(session).only("capabilities").first()
     if evse is not None and evse.capabilities and "CHARGING_PROFILE_CAPABLE" not in evse.capabilities:
         return ChargingProfileStatus.NOT_SUPPORTED, f"EVSE {session.evse_uid!r} is not CHARGING_PROFILE_CAPABLE"
     interval = settings.CHARGING_PROFILE_MIN_INTERVAL_SECONDS
@@ -375,11 +361,7 @@ def post_result(*, request_id: int, client: OcpiClient | None = None) -> bool:
     partner = record.partner
     dialect = get_dialect(partner.version)
     wire = dialect.module(MODULE).result_to_wire(record.kind, result=record.result, profile=record.result_profile)
-    to_party = (
-        (ownership.party_of(partner, Role.EMSP) or ownership.party_of(partner, Role.SCSP))
-        if dialect.routing_headers
-        else None
-    )
+    to_party = ownership.party_of(partner, Role.EMSP) or ownership.party_of(partner, Role.SCSP)
     return awaiting.post_result(record, wire, to_party=to_party, client=client)
 
 
@@ -422,14 +404,10 @@ def push_active_profile(*, tenant_id: int, partner_id: int, session_id: str, cli
         logger.info("active charging profile of %s not pushed to %s: nothing to push or nowhere", session_id, partner)
         return False
     active = {"start_date_time": known.start_date_time, "charging_profile": known.charging_profile}
-    to_party = (
-        (ownership.party_of(partner, Role.EMSP) or ownership.party_of(partner, Role.SCSP))
-        if dialect.routing_headers
-        else None
-    )
+    to_party = ownership.party_of(partner, Role.EMSP) or ownership.party_of(partner, Role.SCSP)
     try:
         (client or client_for(partner)).put(
-            f"{endpoint.url.rstrip('/')}/{quote(session_id, safe='')}",
+            url_of(endpoint.url, quote(session_id, safe="")),
             json=dialect.module(MODULE).active_profile_to_wire(active),
             to_party=to_party,
             from_party=ownership.own_party(partner.tenant, partner, Role.CPO) if to_party else None,

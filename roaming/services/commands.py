@@ -36,6 +36,7 @@ from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
+from roaming.ocpi.push import url_of
 from roaming.services import awaiting, ownership
 from roaming.services.ownership import partner_owns
 
@@ -100,25 +101,22 @@ def send_command(
     except InvalidParameters as exc:
         return awaiting.end(record, CommandStatus.FAILED, "not sent", f"invalid request: {exc.message}")
     record.save()
-    to_party = (
-        ownership.addressed_cpo(
-            tenant=tenant,
-            partner=partner,
-            location_id=request.get("location_id"),
-            session_id=request.get("session_id"),
-        )
-        if dialect.routing_headers
-        else None
+    # The client sends the routing headers where the partner's version or profile wants them.
+    to_party = ownership.addressed_cpo(
+        tenant=tenant,
+        partner=partner,
+        location_id=request.get("location_id"),
+        session_id=request.get("session_id"),
     )
     try:
         ownership.ensure_reachable(partner=partner, party=to_party)
         answer = (client or client_for(partner)).post(
-            f"{endpoint.url.rstrip('/')}/{command}",
+            url_of(endpoint.url, command),
             json=wire,
             to_party=to_party,
             from_party=ownership.own_party(tenant, partner, Role.EMSP) if to_party else None,
         )
-        response = translator.response_from_wire(answer.data)
+        response = translator.response_from_wire(answer.object())
     except (PartnerError, InvalidParameters) as exc:
         return awaiting.fail_sent(Command, record.pk, str(exc))
     return awaiting.record_response(Command, record.pk, response)
@@ -370,7 +368,7 @@ def post_result(*, command_id: int, client: OcpiClient | None = None) -> bool:
     partner = record.partner
     dialect = get_dialect(partner.version)
     wire = dialect.module(MODULE).result_to_wire(result=record.result, message=record.result_message)
-    to_party = ownership.party_of(partner, Role.EMSP) if dialect.routing_headers else None
+    to_party = ownership.party_of(partner, Role.EMSP)
     return awaiting.post_result(record, wire, to_party=to_party, client=client)
 
 

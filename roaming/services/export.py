@@ -13,6 +13,7 @@ from django.db import models
 
 from partners.models import Tenant
 from roaming.models import Cdr, Command, Location, Session, Token
+from roaming.services import cdrs
 from roaming.services.locations import with_children
 from tariffs.models import Tariff
 
@@ -45,9 +46,12 @@ def _fields(obj: models.Model) -> dict:
     }
 
 
-def export_objects(*, tenant: Tenant, module: str, partner_name: str | None = None) -> list[dict]:
+def export_objects(
+    *, tenant: Tenant, module: str, partner_name: str | None = None, partner_copies: bool = False
+) -> list[dict]:
     """Every object of `module` the tenant holds (locations with their EVSEs and connectors), each with
-    `partner`: the name of the partner it was received from, None for the tenant's own."""
+    `partner`: the name of the partner it was received from, None for the tenant's own. With `partner_copies`,
+    each own CDR also carries what every partner it was delivered to answers for it at the Location it gave."""
     model, ordering = MODULES[module]
     queryset = model.objects.for_tenant(tenant).select_related("partner").order_by(*ordering)
     if partner_name is not None:
@@ -61,5 +65,7 @@ def export_objects(*, tenant: Tenant, module: str, partner_name: str | None = No
             row["evses"] = [
                 {**_fields(evse), "connectors": [_fields(c) for c in evse.connectors.all()]} for evse in obj.evses.all()
             ]
+        if model is Cdr and partner_copies and not obj.partner_id:
+            row["partner_copies"] = [copy.__dict__ for copy in cdrs.partner_copies(tenant=tenant, cdr=obj)]
         rows.append(row)
     return rows

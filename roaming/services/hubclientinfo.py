@@ -161,7 +161,9 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
     info = published(tenant=delivery.tenant_id).filter(country_code=country_code, party_id=party_id, role=role).first()
     if info is None:
         return None
-    return outbox.OutgoingRequest("PUT", f"{country_code}/{party_id}", body=dialect.module(MODULE).to_wire(info))
+    return outbox.OutgoingRequest(
+        "PUT", f"{country_code}/{party_id}", body=dialect.module(MODULE).to_wire(info), module=MODULE
+    )
 
 
 def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
@@ -176,5 +178,20 @@ def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
     )
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push))
+def current(partner: Partner, dialect: Dialect) -> list[str]:
+    """As a hub: the status of every party it connects, but the partner's own, which a partner holds once in
+    sync; nothing when the tenant is no hub or the version has no such module."""
+    if not dialect.has_module(MODULE) or not is_hub(partner.tenant):
+        return []
+    theirs = set(
+        PartnerParty.objects.for_tenant(partner.tenant).filter(partner=partner).values_list("country_code", "party_id")
+    )
+    return [
+        info.object_path
+        for info in published(tenant=partner.tenant).order_by("pk")
+        if (info.country_code, info.party_id) not in theirs
+    ]
+
+
+outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, current=current))
 sync.register_pullable(sync.Pullable(MODULE, ingest=ingest, routed=False))

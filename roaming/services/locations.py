@@ -18,15 +18,17 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, DateTimeField, F, JSONField, Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast, Upper
 
-from partners.models import Partner, Role, Tenant
+from partners.models import Partner, PartnerParty, Party, Role, Tenant
 from partners.rows import prepared_cursor
 from roaming.models import Connector, DeliveryMethod, Evse, Location, WireCache
+from roaming.ocpi.common import business_details_to_wire
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.errors import NotFound, OcpiError, UnknownLocation
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.timestamps import now
 from roaming.services import outbox, ownership, sync
 from roaming.services.ownership import pull_owner, receiving_party
+from tariffs.models import Tariff
 
 MODULE = "locations"
 LEVELS = ("location", "evse", "connector")
@@ -141,6 +143,21 @@ def render_page(queryset: QuerySet, dialect: Dialect) -> list:
     rows = list(queryset.values_list("pk", "revision", "last_updated"))
     if not rows:
         return []
+    bodies = rendered(rows, dialect)
+    return KeyedPage([orjson.Fragment(bodies[pk]) for pk, _, _ in rows], last_pk=rows[-1][0])
+
+
+class KeyedPage(list):
+    """Rendered bodies that still know the primary key of their last object (pagination's `after`)."""
+
+    def __init__(self, items, *, last_pk: int):
+        super().__init__(items)
+        self.last_pk = last_pk
+
+
+def rendered(rows: list[tuple[int, int, datetime]], dialect: Dialect) -> dict[int, bytes]:
+    """The wire JSON in `dialect` of the locations (id, revision, last_updated), by id: bodies kept for their
+    revision are reused, the others read and translated in a few queries for all (see render_page)."""
     ids = [pk for pk, _, _ in rows]
     cached = {
         object_id: (revision, body)
@@ -169,14 +186,33 @@ def render_page(queryset: QuerySet, dialect: Dialect) -> list:
                         body=body.decode(),
                     )
                 )
-        if keep:
-            WireCache.objects.bulk_create(
-                keep,
-                update_conflicts=True,
-                unique_fields=["module", "version", "object_id"],
-                update_fields=["revision", "body"],
-            )
-    return [orjson.Fragment(cached[pk][1]) for pk in ids]
+        _keep(keep)
+    return {pk: cached[pk][1] if isinstance(cached[pk][1], bytes) else cached[pk][1].encode() for pk in ids}
+
+
+_KEEP_SQL = (
+    f"INSERT INTO {WireCache._meta.db_table} (module, version, object_id, revision, body) "  # noqa: S608 - the model's table
+    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (module, version, object_id) "
+    "DO UPDATE SET revision = EXCLUDED.revision, body = EXCLUDED.body"
+)
+
+
+def _keep(bodies: list[WireCache]) -> None:
+    """Store rendered bodies, replacing older revisions. On PostgreSQL as one pipelined executemany: the
+    bulk_create's arrays of some kilobytes of JSON each are quoted character by character on the client,
+    several times slower than the rendering they save."""
+    if not bodies:
+        return
+    if connection.vendor != "postgresql":
+        WireCache.objects.bulk_create(
+            bodies,
+            update_conflicts=True,
+            unique_fields=["module", "version", "object_id"],
+            update_fields=["revision", "body"],
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(_KEEP_SQL, [(b.module, b.version, b.object_id, b.revision, b.body) for b in bodies])
 
 
 def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:
@@ -301,18 +337,37 @@ def _bump_owned_location(owner: list, stamp: datetime) -> tuple[int, str] | None
 _CHILDREN = {"evse": (Evse, "location_id", "uid"), "connector": (Connector, "evse_id", "connector_id")}
 
 
-def _update_child(level: str, parent_id: int, own_id: str, assignments: str, params: list) -> tuple | None:
+def _update_child(
+    level: str, parent_id: int, own_id: str, assignments: str, params: list, *, not_after: datetime | None = None
+) -> tuple | None:
     """UPDATE the EVSE or connector `own_id` of the parent row `parent_id`, found and locked by the same
-    statement: (its id, its id as stored), or None when there is none."""
+    statement: (its id, its id as stored), or None when there is none or, with `not_after`, when what is stored
+    was last updated after that moment (a stale PATCH: see _refuse_stale_child)."""
     model, parent, column = _CHILDREN[level]
     table = model._meta.db_table
+    fresh, fresh_params = "", []
+    if not_after is not None:
+        fresh, fresh_params = " AND last_updated <= %s", [connection.ops.adapt_datetimefield_value(not_after)]
     with prepared_cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {assignments} WHERE id = ("  # noqa: S608 - names from the models
-            f"SELECT id FROM {table} WHERE {parent} = %s AND UPPER({column}) = UPPER(%s)) RETURNING id, {column}",
-            [*params, parent_id, own_id],
+            f"SELECT id FROM {table} WHERE {parent} = %s AND UPPER({column}) = UPPER(%s)){fresh} "
+            f"RETURNING id, {column}",
+            [*params, parent_id, own_id, *fresh_params],
         )
         return cursor.fetchone()
+
+
+def _refuse_stale_child(model, parent: str, parent_id: int, column: str, own_id: str, stamp: datetime) -> None:
+    """After a PATCH's UPDATE found nothing: StaleWrite when the child is there, newer than the PATCH (the
+    transaction then takes back the parents' bumps); else the caller answers unknown object. Only failed
+    PATCHes pay for this query."""
+    stored = (
+        model.objects.filter(**{parent: parent_id, f"{column}__iexact": own_id})
+        .values_list("last_updated", flat=True)
+        .first()
+    )
+    ownership.refuse_stale(stored, stamp, f"{model.__name__} {own_id}")
 
 
 def _assignments(model, values: dict) -> tuple[str, list]:
@@ -340,6 +395,8 @@ def put_location(
     created = location is None
     if created:
         location = Location(tenant=tenant, country_code=country_code, party_id=party_id, location_id=location_id)
+    else:
+        ownership.refuse_stale(location.last_updated, data.get("last_updated"), f"location {location.object_path}")
     location.partner = partner
     for name in _LOCATION_FIELDS:
         if name in data:
@@ -369,6 +426,8 @@ def put_evse(
     created = evse is None
     if created:
         evse = Evse(tenant=tenant, location=location, uid=evse_uid, position=len(location.evses.all()))
+    else:
+        ownership.refuse_stale(evse.last_updated, data.get("last_updated"), f"EVSE {location.object_path}/{evse.uid}")
     for name in _EVSE_FIELDS:
         if name in data:
             setattr(evse, name, data[name])
@@ -404,6 +463,8 @@ def put_connector(
     created = connector is None
     if created:
         connector = Connector(tenant=tenant, evse=evse, connector_id=connector_id, position=len(evse.connectors.all()))
+    else:
+        ownership.refuse_stale(connector.last_updated, data.get("last_updated"), f"connector {connector_id}")
     for name in _CONNECTOR_FIELDS:
         if name in data:
             setattr(connector, name, data[name])
@@ -451,6 +512,7 @@ def patch(
         )
         if location is None:
             raise UnknownLocation(f"Unknown location {location_id!r}", http_status=404)
+        ownership.refuse_stale(location.last_updated, updates["last_updated"], f"location {location.object_path}")
         Location.objects.filter(pk=location.pk).update(**updates, revision=F("revision") + 1)
         if evses is not None:
             _replace_evses(tenant, location, evses)
@@ -469,8 +531,9 @@ def patch(
             raise missing
         location_pk, location_path = location
         if level == "evse":
-            updated = _update_child("evse", location_pk, evse_uid, *_assignments(Evse, updates))
+            updated = _update_child("evse", location_pk, evse_uid, *_assignments(Evse, updates), not_after=stamp)
             if updated is None:
+                _refuse_stale_child(Evse, "location_id", location_pk, "uid", evse_uid, stamp)
                 raise missing
             evse_pk, uid = updated
             if connectors is not None:
@@ -484,8 +547,11 @@ def patch(
             if evse is None:
                 raise missing
             evse_pk, uid = evse
-            updated = _update_child("connector", evse_pk, connector_id, *_assignments(Connector, updates))
+            updated = _update_child(
+                "connector", evse_pk, connector_id, *_assignments(Connector, updates), not_after=stamp
+            )
             if updated is None:
+                _refuse_stale_child(Connector, "evse_id", evse_pk, "connector_id", connector_id, stamp)
                 raise missing
             path = f"{location_path}/{uid}/{updated[1]}"
     changed = sorted(
@@ -527,6 +593,9 @@ def _load(tenant_id: int, path: str):
 
 
 def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
+    """The PUT or PATCH of a location, EVSE or connector in its current state. A PATCH carries the PUT of
+    the whole location (at the location's path) to send instead: a partner lacking an EVSE or connector
+    usually lacks its location."""
     obj, level = _load(delivery.tenant_id, delivery.object_path)
     if obj is None:
         return None
@@ -540,13 +609,151 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
         body = translator.to_wire(obj, level)
     if body is None:  # nothing this version can express
         return None
-    routing = {}
-    if dialect.routing_headers:
-        routing = {
-            "to_party": receiving_party(delivery.partner_id),
-            "from_party": PartyRef(location.country_code, location.party_id),
-        }
-    return outbox.OutgoingRequest(delivery.method, delivery.object_path, body=body, **routing)
+    sent = {
+        "module": MODULE,
+        "to_party": receiving_party(delivery.partner_id),
+        "from_party": PartyRef(location.country_code, location.party_id),
+        "fill": _our_values(location, dialect),
+    }
+    # The location's extension fields go with the location's own body, never inside an EVSE or connector.
+    extensions = location.extensions if level == "location" else {}
+    whole = None
+    if delivery.method == DeliveryMethod.PATCH:
+        whole = outbox.OutgoingRequest(
+            "PUT",
+            location.object_path,
+            body=translator.to_wire(location, "location"),
+            extensions=location.extensions,
+            **sent,
+        )
+    return outbox.OutgoingRequest(
+        delivery.method,
+        delivery.object_path,
+        body=body,
+        whole=whole,
+        part=_PARTS[level],
+        extensions=extensions,
+        **sent,
+    )
+
+
+#: Where each level's body sits in a location on the wire (push.OutgoingRequest.part).
+_PARTS = {"location": "", "evse": "evses", "connector": "evses.connectors"}
+
+
+def _our_values(location: Location, dialect: Dialect):
+    """What our data says for optional fields a partner requires (profile.required_fields) and a location we
+    send lacks: operator and owner are the owning party's business details (the tenant's own party of the
+    location, or for a location received from a partner, that partner's party); capabilities an empty list;
+    a connector's tariff the one tariff of the owner that applies (see applying_tariff), none otherwise.
+    Looked up only when a field is wanted, once per location."""
+    found: dict[str, object] = {}
+
+    def value(path: str, holder: dict):
+        name = path.rpartition(".")[2]
+        if name in ("operator", "owner"):
+            if "details" not in found:
+                found["details"] = _owner_details(location)
+            return found["details"]
+        if name == "capabilities":
+            return []
+        if name in ("tariff_id", "tariff_ids"):
+            if "tariff" not in found:
+                found["tariff"] = applying_tariff(location, dialect)
+            tariff_id = found["tariff"]
+            return None if tariff_id is None else tariff_id if name == "tariff_id" else [tariff_id]
+        return None
+
+    return value
+
+
+def _owner_details(location: Location) -> dict | None:
+    """The BusinessDetails of the party owning `location`, on the wire (both versions alike), or None
+    when the party is unknown or has no name."""
+    owners = (
+        PartnerParty.objects.for_tenant(location.tenant_id).filter(partner_id=location.partner_id)
+        if location.partner_id
+        else Party.objects.for_tenant(location.tenant_id)
+    )
+    party = owners.filter(country_code=location.country_code, party_id=location.party_id, role=Role.CPO).first()
+    if party is None or not party.name:
+        return None
+    logo = {
+        "url": party.logo_url,
+        "thumbnail": party.logo_thumbnail,
+        "category": party.logo_category,
+        "type": party.logo_type,
+        "width": party.logo_width,
+        "height": party.logo_height,
+    }
+    return business_details_to_wire(
+        {"name": party.name, "website": party.website, "logo": logo if party.logo_category else None}
+    )
+
+
+def applying_tariff(location: Location, dialect: Dialect) -> str | None:
+    """The id of the tariff that applies to a connector naming none, for a partner that requires one: the
+    owner's only tariff in force now that this partner may see or, among several, the only REGULAR (or
+    untyped) one. With none, or no way to choose, None: a guessed tariff would bill drivers wrongly."""
+    moment = now()
+    in_force = [
+        tariff
+        for tariff in Tariff.objects.for_tenant(location.tenant_id).filter(
+            country_code=location.country_code, party_id=location.party_id, partner_id=location.partner_id
+        )
+        if (tariff.start_date_time is None or tariff.start_date_time <= moment)
+        and (tariff.end_date_time is None or tariff.end_date_time > moment)
+        and dialect.module("tariffs").may_see(tariff, moment)
+    ]
+    if len(in_force) > 1:
+        in_force = [tariff for tariff in in_force if tariff.type in ("", "REGULAR")]
+    return in_force[0].tariff_id if len(in_force) == 1 else None
+
+
+def build_pushes(deliveries: list, dialect: Dialect) -> dict[int, outbox.OutgoingRequest | None]:
+    """build_push for a batch of one partner's deliveries, by delivery id: the PUTs of whole locations (an
+    initial sync's) in a few queries for all, their bodies the wire form rendered once per version and
+    revision (render_page's cache, shared with the sender's pages); the others one by one."""
+    whole = [d for d in deliveries if d.method == DeliveryMethod.PUT and d.object_path.count("/") == 2]
+    whole_ids = {d.pk for d in whole}
+    built = {d.pk: build_push(d, dialect) for d in deliveries if d.pk not in whole_ids}
+    if not whole:
+        return built
+    keys = {}
+    for delivery in whole:
+        country_code, party_id, location_id = delivery.object_path.split("/")
+        keys[(country_code, party_id, location_id.upper())] = delivery
+    of_batch = Q(pk__in=[])
+    for country_code, party_id in {(c, p) for c, p, _ in keys}:
+        of_batch |= Q(
+            country_code=country_code,
+            party_id=party_id,
+            id_key__in=[i for c, p, i in keys if (c, p) == (country_code, party_id)],
+        )
+    found = {
+        (location.country_code, location.party_id, location.id_key): location
+        for location in Location.objects.filter(tenant_id=whole[0].tenant_id)
+        .annotate(id_key=Upper("location_id"))
+        .filter(of_batch)
+        .only(
+            "pk", "country_code", "party_id", "location_id", "publish", "publish_allowed_to", "revision", "last_updated"
+        )
+    }
+    translator = dialect.module(MODULE)
+    visible = {key: location for key, location in found.items() if translator.may_see(location)}
+    bodies = rendered([(loc.pk, loc.revision, loc.last_updated) for loc in visible.values()], dialect)
+    to_party = receiving_party(whole[0].partner_id) if dialect.routing_headers else None
+    for key, delivery in keys.items():
+        location = visible.get(key)
+        body = orjson.loads(bodies[location.pk]) if location is not None else None
+        if body is None:  # gone, not for this partner's eyes, or nothing this version can express
+            built[delivery.pk] = None
+            continue
+        routing = {}
+        if dialect.routing_headers:
+            routing = {"to_party": to_party, "from_party": PartyRef(location.country_code, location.party_id)}
+        built[delivery.pk] = outbox.OutgoingRequest(DeliveryMethod.PUT, delivery.object_path, body=body, **routing)
+    return built
 
 
 def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
@@ -734,8 +941,7 @@ def ingest_page(partner: Partner, dialect: Dialect, wires: list) -> sync.PageIng
             ownership.check_ids({"country_code": (data.get("country_code"), country_code)})
             ownership.check_ids({"party_id": (data.get("party_id"), party_id)})
         except OcpiError as exc:
-            name = wire.get("id") if isinstance(wire, dict) else None
-            refused.append(f"location {name!r}: {exc.message}")
+            refused.append(sync.refusal(MODULE, wire, exc.message))
             continue
         key = (country_code.upper(), party_id.upper(), data["location_id"].upper())
         page.pop(key, None)
@@ -777,6 +983,8 @@ def ingest_page(partner: Partner, dialect: Dialect, wires: list) -> sync.PageIng
                 )
                 created.append(location)
                 refill.append((location, evses))
+            elif _older(fields.get("last_updated"), location.last_updated):
+                continue  # a stale state of what we hold newer (decisions.md, "Stale writes")
             else:
                 evses_changed = _evses_as_stored(evses) != stored_evses.get(location.pk, [])
                 if (
@@ -828,9 +1036,21 @@ def ingest_page(partner: Partner, dialect: Dialect, wires: list) -> sync.PageIng
     return sync.PageIngested(accepted, refused)
 
 
+def _older(incoming, stored) -> bool:
+    return incoming is not None and stored is not None and incoming < stored
+
+
 def _without(values: dict, name: str) -> dict:
     return {k: v for k, v in values.items() if k != name}
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push))
+def current(partner: Partner, dialect: Dialect) -> list[str]:
+    """Paths of the locations a partner holds of ours once in sync: what it may list, oldest first."""
+    owned = visible_to(tenant=partner.tenant, partner=partner, dialect=dialect).order_by("pk")
+    return ["/".join(row) for row in owned.values_list("country_code", "party_id", "location_id")]
+
+
+outbox.register_pushable(
+    outbox.Pushable(MODULE, build=build_push, build_many=build_pushes, current=current, nested=True)
+)
 sync.register_pullable(sync.Pullable(MODULE, ingest=ingest, ingest_page=ingest_page))

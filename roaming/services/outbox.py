@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists
+from django.db.models import Count, Exists, Q
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from partners.models import InterfaceRole, Partner, PartnerStatus, Party, Role
@@ -26,7 +27,7 @@ from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
 from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerOcpiError, client_for
 from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.headers import log_context_var
-from roaming.ocpi.push import OutgoingRequest, send
+from roaming.ocpi.push import OutgoingRequest, RetryPolicy, retry_policy, send
 from roaming.services.ownership import ensure_reachable
 
 logger = logging.getLogger(__name__)
@@ -40,19 +41,57 @@ class Pushable:
     when there is nothing to send any more (e.g. the object is gone). `audience(partner, delivery)`
     says whether a partner may see the object (2.2.1 publish rules); by default every partner with
     the module's receiver endpoint does.
+
+    `build_many(deliveries, dialect)` does what `build` does for a batch of one partner's deliveries, by
+    delivery id, in fewer queries (roaming.services.batches); without it each is built alone.
+
+    `current(partner, dialect)` lists the object paths of everything of the module the partner holds
+    of ours once in sync: what an initial sync sends it as whole objects (None: nothing is, e.g. CDRs,
+    which are posted once). `nested` says that objects have objects below them in the same module
+    (a location's EVSEs and connectors, "CC/PID/LOC/EVSE"): a whole-object PUT carries them.
     """
 
     module: str
     build: Callable[[Delivery, Dialect], OutgoingRequest | None]
     audience: Callable[[Partner, str], bool] | None = None
+    build_many: Callable[[list[Delivery], Dialect], dict[int, OutgoingRequest | None]] | None = None
+    current: Callable[[Partner, Dialect], list[str]] | None = None
+    nested: bool = False
 
 
 _PUSHABLES: dict[str, Pushable] = {}
+
+#: Object paths start with the owner and the object's id: "CC/PID/ID"; objects below it add segments.
+_TOP_LEVEL_DEPTH = 3
 
 
 def register_pushable(pushable: Pushable) -> Pushable:
     _PUSHABLES[pushable.module] = pushable
     return pushable
+
+
+def pushable(module: str) -> Pushable | None:
+    return _PUSHABLES.get(module)
+
+
+def initially_pushed_modules() -> list[str]:
+    """Modules whose current objects an initial sync sends."""
+    return sorted(module for module, p in _PUSHABLES.items() if p.current is not None)
+
+
+def is_nested(module: str) -> bool:
+    found = _PUSHABLES.get(module)
+    return found is not None and found.nested
+
+
+def nested_modules() -> list[str]:
+    return sorted(module for module, p in _PUSHABLES.items() if p.nested)
+
+
+def ancestors(object_path: str) -> list[str]:
+    """Paths of the objects above a nested object, outermost first ("CC/PID/LOC" for "CC/PID/LOC/EVSE")."""
+    parts = object_path.split("/")
+    return ["/".join(parts[:depth]) for depth in range(_TOP_LEVEL_DEPTH, len(parts))]
 
 
 def recipients(
@@ -97,8 +136,13 @@ def record_change(
     exclude_partner_id: int | None = None,
     only_if_hub: bool = False,
 ) -> Recorded:
-    """Owe every recipient partner a delivery of this change; call inside the change's transaction."""
+    """Owe every recipient partner a delivery of this change; call inside the change's transaction.
+
+    A change below an object whose initial sync PUT is pending to a partner (an EVSE's status PATCH while
+    its location's PUT waits) is covered by that PUT, which is built from the current state when it is
+    sent: it folds into it, so it never reaches a partner that may not hold the object yet before it."""
     fields = sorted(fields) if method == DeliveryMethod.PATCH else []
+    above = ancestors(object_path) if is_nested(module) else []
     pushable = _PUSHABLES.get(module)
     audience = pushable.audience if pushable is not None else None
     if connection.vendor == "postgresql" and settings.OUTBOX_SQL_UPSERT:
@@ -119,6 +163,7 @@ def record_change(
             partner_ids=partner_ids,
             exclude_partner_id=exclude_partner_id,
             only_if_hub=only_if_hub,
+            above=above,
         )
     else:
         partners = recipients(
@@ -128,7 +173,7 @@ def record_change(
             partners = [p for p in partners if audience(p, object_path)]
         if not partners:
             return Recorded()
-        recorded = _record_with_orm(tenant, partners, module, object_path, method, fields)
+        recorded = _record_with_orm(tenant, partners, module, object_path, method, fields, above)
     if recorded.created:
         transaction.on_commit(lambda ids=tuple(recorded.created): _enqueue(ids))
     return recorded
@@ -137,13 +182,12 @@ def record_change(
 # One statement on PostgreSQL for the hot path (every EVSE status change): pick the recipients, insert a
 # pending delivery for each, or fold the change into the one already pending (the partial unique index
 # delivery_one_pending_per_object is the conflict target), with _fold's rules written in SQL.
-_UPSERT_SQL = """
-WITH recipient AS ({recipients})
+_INSERT_PENDING = """
 INSERT INTO roaming_delivery (tenant_id, partner_id, module, object_path, method, fields, status, changes,
                               attempts, next_attempt_at, created, updated, last_error)
 SELECT %(tenant)s, recipient.id, %(module)s, %(path)s, %(method)s, %(fields)s::jsonb, 'PENDING', 1,
        0, %(now)s, %(now)s, %(now)s, ''
-FROM recipient
+FROM recipient{uncovered}
 ON CONFLICT (partner_id, module, object_path) WHERE status = 'PENDING' DO UPDATE SET
     method = CASE WHEN EXCLUDED.method = 'PATCH' THEN roaming_delivery.method ELSE EXCLUDED.method END,
     fields = CASE
@@ -154,8 +198,31 @@ ON CONFLICT (partner_id, module, object_path) WHERE status = 'PENDING' DO UPDATE
     END,
     changes = roaming_delivery.changes + 1,
     updated = EXCLUDED.updated
-RETURNING id, xmax = 0
+RETURNING id, xmax = 0 AS inserted
 """
+_UPSERT_SQL = "WITH recipient AS ({recipients})" + _INSERT_PENDING.format(uncovered="")
+# For an object below others (an EVSE, a connector): the same, except for partners with an initial sync's PUT
+# of an object above it pending, the outermost one, which covers the change (its count of changes grows by
+# one). A PUT claimed for sending meanwhile is not pending any more once its claim commits: the status
+# re-checked after the row lock keeps it out of `covered`, and that partner gets a delivery of its own.
+_COVERED_UPSERT_SQL = """
+WITH recipient AS ({recipients}),
+covering AS (
+    SELECT DISTINCT ON (partner_id) id FROM roaming_delivery
+    WHERE partner_id IN (SELECT id FROM recipient) AND module = %(module)s AND object_path = ANY(%(above)s)
+      AND status = 'PENDING' AND method = 'PUT' AND initial_sync_id IS NOT NULL
+    ORDER BY partner_id, length(object_path)
+),
+covered AS (
+    UPDATE roaming_delivery SET changes = changes + 1, updated = %(now)s
+    WHERE id IN (SELECT id FROM covering) AND status = 'PENDING'
+    RETURNING id, partner_id
+),
+upserted AS (INSERT_PENDING)
+SELECT id, inserted FROM upserted UNION ALL SELECT id, false FROM covered
+""".replace(
+    "INSERT_PENDING", _INSERT_PENDING.format(uncovered=" WHERE recipient.id NOT IN (SELECT partner_id FROM covered)")
+)
 _RECIPIENTS_SQL = """
 SELECT DISTINCT partner.id FROM partners_partner AS partner
 JOIN partners_partnerendpoint AS endpoint ON endpoint.partner_id = partner.id
@@ -167,9 +234,10 @@ WHERE partner.tenant_id = %(tenant)s AND partner.status = 'REGISTERED'
 
 
 def _upsert(
-    *, tenant_id, module, object_path, method, fields, partner_ids, exclude_partner_id, only_if_hub
+    *, tenant_id, module, object_path, method, fields, partner_ids, exclude_partner_id, only_if_hub, above
 ) -> Recorded:
     chosen = "SELECT unnest(%(partners)s::bigint[]) AS id" if partner_ids is not None else _RECIPIENTS_SQL
+    sql = (_COVERED_UPSERT_SQL if above else _UPSERT_SQL).format(recipients=chosen)
     params = {
         "tenant": tenant_id,
         "module": module,
@@ -180,9 +248,10 @@ def _upsert(
         "partners": partner_ids,
         "exclude": exclude_partner_id,
         "only_if_hub": only_if_hub,
+        "above": above,
     }
     with prepared_cursor() as cursor:
-        cursor.execute(_UPSERT_SQL.format(recipients=chosen), params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     recorded = Recorded()
     for pk, inserted in rows:
@@ -190,10 +259,34 @@ def _upsert(
     return recorded
 
 
-def _record_with_orm(tenant, partners, module, object_path, method, fields) -> Recorded:
+def _record_with_orm(tenant, partners, module, object_path, method, fields, above) -> Recorded:
     """The same as _upsert, portable (the embedded SQLite default takes this path)."""
     recorded = Recorded()
     now = timezone.now()
+    if above:
+        covering: dict[int, Delivery] = {}
+        for delivery in (
+            Delivery.objects.for_tenant(tenant)
+            .select_for_update()
+            .filter(
+                partner__in=partners,
+                module=module,
+                object_path__in=above,
+                status=DeliveryStatus.PENDING,
+                method=DeliveryMethod.PUT,
+                initial_sync__isnull=False,
+            )
+            .order_by(Length("object_path"))
+            .only("pk", "partner_id", "changes")
+        ):
+            covering.setdefault(delivery.partner_id, delivery)
+        for delivery in covering.values():
+            delivery.changes += 1
+            recorded.folded.append(delivery.pk)
+        Delivery.objects.bulk_update(covering.values(), ["changes"])
+        partners = [partner for partner in partners if partner.pk not in covering]
+        if not partners:
+            return recorded
     pending = {
         d.partner_id: d
         for d in Delivery.objects.for_tenant(tenant)
@@ -266,6 +359,113 @@ def record_own_or_hub_changes(
     return recorded
 
 
+# An initial sync's PUTs in one statement: a pending delivery of one of the objects becomes the PUT (and joins
+# the run). Then, for a nested module, what is pending below those objects (an EVSE's PATCH recorded before)
+# is handed over to its object's PUT, which carries it, so it is never sent before the object it changes.
+_WHOLE_OBJECTS_SQL = """
+INSERT INTO roaming_delivery (tenant_id, partner_id, module, object_path, method, fields, status, changes,
+                              attempts, next_attempt_at, created, updated, last_error, initial_sync_id)
+SELECT %(tenant)s, %(partner)s, %(module)s, path, 'PUT', '[]'::jsonb, 'PENDING', 1, 0, %(due)s, %(now)s, %(now)s, '',
+       %(run)s
+FROM unnest(%(paths)s::text[]) WITH ORDINALITY AS owed(path, position) ORDER BY position
+ON CONFLICT (partner_id, module, object_path) WHERE status = 'PENDING' DO UPDATE SET
+    method = 'PUT', fields = '[]'::jsonb, changes = roaming_delivery.changes + 1,
+    next_attempt_at = GREATEST(roaming_delivery.next_attempt_at, EXCLUDED.next_attempt_at),
+    initial_sync_id = EXCLUDED.initial_sync_id, updated = EXCLUDED.updated
+RETURNING id, xmax = 0
+"""
+_HAND_OVER_BELOW_SQL = """
+WITH below AS (
+    UPDATE roaming_delivery SET status = 'SUPERSEDED', updated = %(now)s
+    WHERE partner_id = %(partner)s AND module = %(module)s AND status = 'PENDING'
+      AND cardinality(string_to_array(object_path, '/')) > 3
+      AND array_to_string((string_to_array(object_path, '/'))[1:3], '/') = ANY(%(paths)s)
+    RETURNING array_to_string((string_to_array(object_path, '/'))[1:3], '/') AS top, changes
+)
+UPDATE roaming_delivery SET changes = roaming_delivery.changes + handed.changes, updated = %(now)s
+FROM (SELECT top, sum(changes) AS changes FROM below GROUP BY top) AS handed
+WHERE partner_id = %(partner)s AND module = %(module)s AND status = 'PENDING' AND object_path = handed.top
+"""
+
+
+def record_whole_objects(
+    *,
+    partner: Partner,
+    module: str,
+    object_paths: list[str],
+    initial_sync_id: int | None = None,
+    not_before: datetime | None = None,
+) -> Recorded:
+    """Owe one partner a PUT of each of these whole objects (top-level paths), in this order, sent from
+    `not_before` on; call inside a transaction. Nothing is queued: the caller does."""
+    paths = list(dict.fromkeys(object_paths))
+    recorded = Recorded()
+    if not paths:
+        return recorded
+    now = timezone.now()
+    due = max(not_before or now, now)
+    if connection.vendor != "postgresql" or not settings.OUTBOX_SQL_UPSERT:
+        return _record_whole_objects_with_orm(partner, module, paths, initial_sync_id, now, due)
+    params = {
+        "tenant": partner.tenant_id,
+        "partner": partner.pk,
+        "module": module,
+        "paths": paths,
+        "now": now,
+        "due": due,
+        "run": initial_sync_id,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_WHOLE_OBJECTS_SQL, params)
+        for pk, inserted in cursor.fetchall():
+            (recorded.created if inserted else recorded.folded).append(pk)
+        if is_nested(module):
+            cursor.execute(_HAND_OVER_BELOW_SQL, params)
+    return recorded
+
+
+def _record_whole_objects_with_orm(partner, module, paths, initial_sync_id, now, due) -> Recorded:
+    """record_whole_objects, portable."""
+    recorded = Recorded()
+    pending = (
+        Delivery.objects.for_tenant(partner.tenant_id)
+        .select_for_update()
+        .filter(partner=partner, module=module, status=DeliveryStatus.PENDING)
+    )
+    existing = {d.object_path: d for d in pending.filter(object_path__in=paths)}
+    for delivery in existing.values():
+        delivery.method, delivery.fields, delivery.initial_sync_id = DeliveryMethod.PUT, [], initial_sync_id
+        delivery.changes += 1
+        delivery.next_attempt_at = max(delivery.next_attempt_at, due)
+        recorded.folded.append(delivery.pk)
+    Delivery.objects.bulk_update(existing.values(), ["method", "fields", "changes", "next_attempt_at", "initial_sync"])
+    new = Delivery.objects.bulk_create(
+        Delivery(
+            tenant_id=partner.tenant_id,
+            partner=partner,
+            module=module,
+            object_path=path,
+            method=DeliveryMethod.PUT,
+            next_attempt_at=due,
+            initial_sync_id=initial_sync_id,
+        )
+        for path in paths
+        if path not in existing
+    )
+    recorded.created = [d.pk for d in new]
+    if is_nested(module):
+        tops = set(paths)
+        carriers = {d.object_path: d for d in pending.filter(object_path__in=paths)}
+        for below in pending.filter(object_path__contains="/").exclude(object_path__in=paths):
+            top = "/".join(below.object_path.split("/")[:_TOP_LEVEL_DEPTH])
+            if top in tops and below.object_path != top:
+                carriers[top].changes += below.changes
+                below.status = DeliveryStatus.SUPERSEDED
+                below.save(update_fields=["status", "updated"])
+        Delivery.objects.bulk_update(carriers.values(), ["changes"])
+    return recorded
+
+
 def _pending_of_same_object(delivery: Delivery) -> Delivery | None:
     """The pending delivery (at most one) of the same object to the same partner, locked."""
     return (
@@ -316,14 +516,62 @@ class Outcome:
     retry_at: datetime | None = None
 
 
-def _retry_delay(attempts: int, retry_after: float | None) -> timedelta:
+def _retry_delay(attempts: int, retry_after: float | None, policy: RetryPolicy) -> timedelta:
     """Exponential backoff with full jitter, capped; Retry-After (HTTP 429) wins when longer."""
-    base = settings.PUSH_RETRY_BASE_SECONDS * (2 ** min(attempts - 1, 16))
+    base = policy.base_delay * (2 ** min(attempts - 1, 16))
     delay = random.uniform(base / 2, base)  # noqa: S311 - jitter, not cryptography
-    delay = min(delay, settings.PUSH_RETRY_MAX_SECONDS)
+    delay = min(delay, policy.max_delay)
     if retry_after is not None:
         delay = max(delay, retry_after)
     return timedelta(seconds=delay)
+
+
+# Claims of one partner's deliveries of a nested module take turns (a transaction-level advisory lock in
+# this class): two deliveries of a location and of its EVSE, pending at once, are then never both claimed
+# by two workers that each saw the other one still pending.
+_CLAIM_LOCK_CLASS = 0x0C1A
+
+
+def serialize_claims(partner_id: int) -> None:
+    """Inside a claim's transaction: wait for other claims of the partner's nested deliveries to commit."""
+    if connection.vendor == "postgresql":
+        with prepared_cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CLAIM_LOCK_CLASS, partner_id & 0x7FFFFFFF])
+
+
+def in_flight_conflicts(module: str, object_path: str, *, partner_id: int) -> Q:
+    """Deliveries to the partner that a delivery of `object_path` must not be sent beside: those of the same
+    object and, in a nested module, of the objects above and below it (a location's PUT carries its EVSEs;
+    an EVSE's PATCH sent beside it could land before it, or after it with an older state)."""
+    same = Q(object_path=object_path)
+    if is_nested(module):
+        same |= Q(object_path__in=ancestors(object_path)) | Q(object_path__startswith=f"{object_path}/")
+    return Q(partner_id=partner_id, module=module) & same
+
+
+def _hand_over_to_pending_whole(delivery: Delivery) -> bool:
+    """A nested object's delivery whose object's parent has an initial sync PUT pending (recorded in the same
+    moment as this change, so that neither saw the other) is carried by that PUT: hand its changes over."""
+    whole = (
+        Delivery.objects.select_for_update()
+        .filter(
+            partner_id=delivery.partner_id,
+            module=delivery.module,
+            object_path__in=ancestors(delivery.object_path),
+            status=DeliveryStatus.PENDING,
+            method=DeliveryMethod.PUT,
+            initial_sync__isnull=False,
+        )
+        .order_by(Length("object_path"))
+        .first()
+    )
+    if whole is None:
+        return False
+    whole.changes += delivery.changes
+    whole.save(update_fields=["changes", "updated"])
+    delivery.status = DeliveryStatus.SUPERSEDED
+    delivery.save(update_fields=["status", "updated"])
+    return True
 
 
 def _claim(delivery_id: int) -> Delivery | datetime | None:
@@ -345,10 +593,12 @@ def _claim(delivery_id: int) -> Delivery | datetime | None:
                 .first()
             )
             return None if waiting is None else max(waiting, now + timedelta(milliseconds=200))
+        if is_nested(delivery.module):
+            serialize_claims(delivery.partner_id)
+            if _hand_over_to_pending_whole(delivery):
+                return None
         in_flight = Delivery.objects.filter(
-            partner_id=delivery.partner_id,
-            module=delivery.module,
-            object_path=delivery.object_path,
+            in_flight_conflicts(delivery.module, delivery.object_path, partner_id=delivery.partner_id),
             status=DeliveryStatus.SENDING,
         ).exists()
         if in_flight:
@@ -385,16 +635,38 @@ def deliver(*, delivery_id: int) -> Outcome:
                 ensure_reachable(partner=partner, party=request.to_party)
                 result = send(client_for(partner), endpoint.url, request)
                 delivery.last_http_status, delivery.last_status_code = result.http_status, result.status_code
+                delivery.remote_url = result.header("Location")[:255]
             except PartnerError as exc:
                 error = exc
     else:
-        error = PartnerError(
-            f"nothing can send it: partner {partner.get_status_display()}, "
-            f"receiver endpoint {'present' if endpoint else 'missing'}, module {delivery.module!r}"
-            f"{' known' if pushable else ' unknown'}"
-        )
-        error.retryable = False
+        error = unsendable(partner, endpoint, delivery.module, pushable)
     return _finish(delivery, error)
+
+
+def unsendable(partner: Partner, endpoint, module: str, pushable: Pushable | None) -> PartnerError:
+    """Why nothing can send a delivery of `module` to the partner (not registered, no receiver, unknown
+    module): an error that no retry mends."""
+    error = PartnerError(
+        f"nothing can send it: partner {partner.get_status_display()}, "
+        f"receiver endpoint {'present' if endpoint else 'missing'}, module {module!r}"
+        f"{' known' if pushable else ' unknown'}"
+    )
+    error.retryable = False
+    return error
+
+
+def finish(delivery: Delivery, error: PartnerError | None) -> Outcome:
+    """Record the outcome of a claimed delivery's attempt as deliver() does: delivered, or retried as the
+    policy says, or failed (the batch sender's failures go this way)."""
+    return _finish(delivery, error)
+
+
+def release(delivery: Delivery, *, retry_at: datetime) -> Delivery:
+    """Put a claimed delivery that was not sent back to pending, its attempt not counted (a batch stopped
+    before it); a newer pending change of its object takes its changes over."""
+    delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, retry_at
+    delivery.attempts = max(delivery.attempts - 1, 0)
+    return _save_pending_or_hand_over(delivery)
 
 
 def _finish(delivery: Delivery, error: PartnerError | None) -> Outcome:
@@ -408,8 +680,9 @@ def _finish(delivery: Delivery, error: PartnerError | None) -> Outcome:
             delivery.last_http_status, delivery.last_status_code = error.http_status, error.status_code
         if isinstance(error, PartnerOcpiError):
             delivery.last_status_code = error.status_code
-        horizon = delivery.created + timedelta(seconds=settings.PUSH_RETRY_HORIZON_SECONDS)
-        retry_at = now + _retry_delay(delivery.attempts, getattr(error, "retry_after", None))
+        policy = retry_policy(delivery.partner.profile)  # the partner's, else the platform's
+        horizon = delivery.created + timedelta(seconds=policy.horizon)
+        retry_at = now + _retry_delay(delivery.attempts, getattr(error, "retry_after", None), policy)
         if error.retryable and retry_at < horizon:
             delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, retry_at
         else:
@@ -447,7 +720,7 @@ def _save_pending_or_hand_over(delivery: Delivery) -> Delivery:
             delivery.save()
             return delivery
         _absorb_older(newer, delivery)
-        newer.save(update_fields=["method", "fields", "changes", "updated"])
+        newer.save(update_fields=["method", "fields", "changes", "initial_sync", "updated"])
         delivery.status = DeliveryStatus.SUPERSEDED
         delivery.save()
         return newer
@@ -462,23 +735,44 @@ def _absorb_older(newer: Delivery, older: Delivery) -> None:
         else:
             newer.method, newer.fields = DeliveryMethod.PUT, []
     newer.changes += older.changes
+    if newer.initial_sync_id is None:  # the initial sync's object is now carried by the newer one
+        newer.initial_sync_id = older.initial_sync_id
 
 
-def sweep(*, limit: int = 500) -> int:
-    """Re-queue what is due (retries, and anything a dead worker or broker dropped)."""
+def sweep() -> int:
+    """Re-queue what is due (retries, and anything a dead worker or broker dropped); returns how many."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.PUSH_SENDING_TIMEOUT_SECONDS)
     for delivery in Delivery.objects.filter(status=DeliveryStatus.SENDING, updated__lt=stale):
         # The worker that was sending it died; send again unless a newer change is pending anyway.
         delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, now
         _save_pending_or_hand_over(delivery)
-    due = list(
+    due = dict(
         Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("created")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("partner_id")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    _enqueue(due)
-    return len(due)
+    # Drains send each partner's due deliveries in batches, at the partner's pace (roaming.services.batches): as
+    # many as it may have when there is more than a batch to send.
+    for partner_id, count in due.items():
+        enqueue_drains([partner_id], drains=min(settings.PUSH_PARTNER_DRAINS, -(-count // settings.PUSH_BATCH_SIZE)))
+    return sum(due.values())
+
+
+def enqueue_drains(partner_ids, *, drains: int = 1, countdown: float | None = None) -> None:
+    """Queue `drains` drains of each partner's due deliveries; with a broker down, the sweep queues them later."""
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+
+    from roaming.tasks import drain_task
+
+    for partner_id in partner_ids:
+        for _ in range(drains):
+            try:
+                drain_task.apply_async((partner_id,), countdown=countdown, argsrepr=f"({partner_id},)", kwargsrepr="{}")
+            except BrokerUnavailable as exc:
+                logger.warning("broker unavailable, drains left to the sweep: %s", exc)
+                return
 
 
 def retry(*, deliveries) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -13,8 +14,11 @@ from partners.services import connection_parties
 from roaming.models import ClientInfo, ConnectionStatus, Location, Session
 from roaming.ocpi import status
 from roaming.ocpi.client import PartnerOcpiError
-from roaming.ocpi.errors import Forbidden, HubConnectionProblem, InvalidParameters, UnknownReceiver
+from roaming.ocpi.errors import Forbidden, HubConnectionProblem, InvalidParameters, StaleWrite, UnknownReceiver
 from roaming.ocpi.headers import PartyRef
+from roaming.ocpi.timestamps import format_datetime
+
+logger = logging.getLogger(__name__)
 
 
 def partner_owns(partner: Partner, country_code: str, party_id: str) -> bool:
@@ -156,6 +160,17 @@ def check_ids(pairs: dict[str, tuple[str | None, str]]) -> None:
             raise InvalidParameters(f"{name}: {given!r} in the body differs from {expected!r} in the URL")
 
 
+def refuse_stale(stored, incoming, what: str, *, object_path: str = "") -> None:
+    """A write whose last_updated is older than the stored object's is not applied (StaleWrite, answered as
+    success): a sender's retried or reordered older state must never overwrite a newer one we hold."""
+    if stored is not None and incoming is not None and incoming < stored:
+        logger.info("%s: last_updated %s is older than the stored %s; not applied", what, incoming, stored)
+        raise StaleWrite(
+            f"Not applied: {what} is stored with a newer last_updated ({format_datetime(stored)})",
+            object_path=object_path,
+        )
+
+
 def upsert_owned(model, *, tenant, partner, country_code: str, party_id: str, key: dict, data: dict, fields):
     """Create or replace one object of an owner party, locked for the transaction; returns (object, created).
 
@@ -172,6 +187,9 @@ def upsert_owned(model, *, tenant, partner, country_code: str, party_id: str, ke
     created = obj is None
     if created:
         obj = model(tenant=tenant, country_code=country_code.upper(), party_id=party_id.upper(), **key)
+    else:
+        path = obj.object_path
+        refuse_stale(obj.last_updated, data.get("last_updated"), f"{model.__name__} {path}", object_path=path)
     obj.partner = partner
     for name in fields:
         if name in data:

@@ -134,6 +134,7 @@ def patch_session(
     session = find(
         owned_by(tenant=tenant, country_code=country_code, party_id=party_id).select_for_update(), session_id=session_id
     )
+    ownership.refuse_stale(session.last_updated, fields["last_updated"], f"session {session.object_path}")
     periods = fields.pop("charging_periods", None)
     if periods:
         session.charging_periods = (session.charging_periods + periods) if append_periods else periods
@@ -158,20 +159,20 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
     translator = dialect.module(MODULE)
     body = translator.to_wire(session)
     method = delivery.method
+    sent = {
+        "module": MODULE,
+        "from_party": PartyRef(country_code, party_id),
+        "to_party": PartyRef(session.cdr_token["country_code"], session.cdr_token["party_id"]),
+        "extensions": session.extensions,
+    }
+    whole = outbox.OutgoingRequest("PUT", delivery.object_path, body=body, **sent)
     if method == DeliveryMethod.PATCH:
         if translator.patch_appends_charging_periods and "charging_periods" in delivery.fields:
-            method = DeliveryMethod.PUT  # which periods are new is not known any more: send the whole session
-        else:
-            wanted = {translator.wire_names.get(name, name) for name in delivery.fields} | {"last_updated"}
-            body = {k: v for k, v in body.items() if k in wanted}
-    routing = {}
-    if dialect.routing_headers:
-        token = session.cdr_token
-        routing = {
-            "from_party": PartyRef(country_code, party_id),
-            "to_party": PartyRef(token["country_code"], token["party_id"]),
-        }
-    return outbox.OutgoingRequest(method, delivery.object_path, body=body, **routing)
+            return whole  # which periods are new is not known any more: send the whole session
+        wanted = {translator.wire_names.get(name, name) for name in delivery.fields} | {"last_updated"}
+        patch = {k: v for k, v in body.items() if k in wanted}
+        return outbox.OutgoingRequest(method, delivery.object_path, body=patch, whole=whole, **sent)
+    return outbox.OutgoingRequest(method, delivery.object_path, body=body, **sent)
 
 
 def audience(partner: Partner, object_path: str) -> bool:
@@ -211,5 +212,15 @@ def _token_owner(partner: Partner) -> tuple[str, str] | None:
     return (party.country_code, party.party_id) if party is not None else None
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, audience=audience))
+#: Sessions a driver's eMSP still acts on: once ended, a session is settled by its CDR.
+_NOT_ENDED = (SessionStatus.ACTIVE, SessionStatus.PENDING, SessionStatus.RESERVATION)
+
+
+def current(partner: Partner, dialect: Dialect) -> list[str]:
+    """Paths of the sessions a partner holds of ours once in sync: those of its drivers not ended yet."""
+    owned = visible_to(tenant=partner.tenant, partner=partner, dialect=dialect).filter(status__in=_NOT_ENDED)
+    return ["/".join(row) for row in owned.order_by("pk").values_list("country_code", "party_id", "session_id")]
+
+
+outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, audience=audience, current=current))
 sync.register_pullable(sync.Pullable(MODULE, ingest=ingest))

@@ -3,8 +3,9 @@
 Per partner and module: GET with date_from = the cursor, follow Link pages, hand each object to
 the module's ingest function (the same services the receiver endpoints use), and move the cursor
 to the pull's start time only when every page came through. Pages are streamed, so memory does
-not grow with their number. An object the partner sends that fails validation is counted and
-reported, not fatal: one bad location must not stop a network from syncing.
+not grow with their number. An object the partner sends that fails validation is refused alone,
+counted and reported with its id and what is wrong (SyncState.last_refused), not fatal: one bad
+location must not stop a network from syncing.
 """
 
 from __future__ import annotations
@@ -15,21 +16,40 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from partners.models import InterfaceRole, Partner, PartnerStatus
 from roaming.models import SyncState
+from roaming.ocpi import inbound
 from roaming.ocpi.client import PartnerError, client_for
 from roaming.ocpi.dialect import Dialect, get_dialect
-from roaming.ocpi.errors import OcpiError
+from roaming.ocpi.errors import OcpiError, StaleWrite
 from roaming.ocpi.timestamps import format_datetime
 from roaming.services.ownership import pull_routing
 
 logger = logging.getLogger(__name__)
 
 FULL_PULL_FROM = "1970-01-01T00:00:00Z"
+#: Refusals kept on the SyncState for the operator to read (all are counted and logged).
+REFUSALS_KEPT = 20
+
+
+def object_name(wire: object) -> str:
+    """The id a pulled object carries, as sent, to name it when it is refused (its id may be what is wrong)."""
+    if isinstance(wire, dict):
+        for key in ("id", "uid"):
+            if isinstance(wire.get(key), str):
+                return repr(wire[key])
+        if isinstance(wire.get("country_code"), str) and isinstance(wire.get("party_id"), str):
+            return f"{wire['country_code']}*{wire['party_id']}"
+    return "without an id"
+
+
+def refusal(module: str, wire: object, message: str) -> str:
+    """How a refused pulled object is reported: its module, its id, and the field that is wrong."""
+    return f"{module} {object_name(wire)}: {message}"
 
 
 @dataclass(frozen=True)
@@ -77,6 +97,8 @@ class PullResult:
     rejected: int
     error: str = ""
     pruned: int = 0
+    #: One line per refused object, naming it and what is wrong (see refusal()).
+    refused: tuple[str, ...] = ()
 
 
 def ensure_sync_states(*, partner: Partner) -> list[SyncState]:
@@ -113,7 +135,8 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
     partner = Partner.objects.select_related("bound_party").get(pk=state.partner_id)
     started = state.last_started_at
     full = full or state.full_resync_requested or state.cursor is None
-    pages = objects = rejected = pruned = 0
+    pages = objects = pruned = 0
+    refused: list[str] = []
     error = ""
     seen: set[str] = set()
     try:
@@ -122,6 +145,8 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
         if partner.status != PartnerStatus.REGISTERED or dialect is None or endpoint is None:
             raise PartnerError("partner is not registered or offers no sender endpoint for this module")
         pullable = _PULLABLES[state.module]
+        # What the partner's profile adds to each object it sends (extension fields kept, a default time zone).
+        reading = inbound.receiving(dialect, partner.profile)
         # Sessions lists require date_from (mod_sessions); a full pull asks from the beginning of time. An
         # incremental one starts PULL_OVERLAP_SECONDS before the last pull started: partners' clocks drift and
         # their last_updated may lag the commit, and a duplicate is harmless where a gap is not.
@@ -130,27 +155,35 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
         profile = partner.profile
         if limit := profile.page_limit(state.module):
             params["limit"] = limit
+        # The client sends the routing headers where the partner's version or profile wants them.
         routing = pull_routing(partner=partner) if pullable.routed else {}
         client = client_for(partner)
         for page in client.iter_pages(endpoint.url, params=params, follow_link=profile.follow_link, **routing):
             pages += 1
             if pullable.ingest_page is not None:
-                ingested = pullable.ingest_page(partner, dialect, page)
+                ingested = pullable.ingest_page(partner, reading, page)
                 objects += ingested.objects
-                rejected += len(ingested.refused)
                 for message in ingested.refused:
+                    refused.append(message)
                     logger.warning("pull %s from %s: object refused: %s", state.module, partner, message)
                 continue
             for wire_object in page:
                 try:
                     with transaction.atomic():
-                        change = pullable.ingest(partner, dialect, wire_object)
+                        change = pullable.ingest(partner, reading, wire_object)
                     objects += 1
                     if change is not None and getattr(change, "object_path", None):
                         seen.add(change.object_path.upper())
-                except OcpiError as exc:
-                    rejected += 1
-                    logger.warning("pull %s from %s: object refused: %s", state.module, partner, exc.message)
+                except StaleWrite as stale:
+                    objects += 1  # we hold a newer state: taken, nothing to write, and still listed
+                    if stale.object_path:
+                        seen.add(stale.object_path.upper())
+                except (OcpiError, DataError, IntegrityError) as exc:
+                    # The object alone is refused (its savepoint rolled back); the database's word for one
+                    # that the wire schema let through but a column cannot hold is as final as ours.
+                    message = refusal(state.module, wire_object, getattr(exc, "message", None) or str(exc))
+                    refused.append(message)
+                    logger.warning("pull %s from %s: object refused: %s", state.module, partner, message)
     except PartnerError as exc:
         error = str(exc)
     except Exception as exc:  # noqa: BLE001 - whatever broke, the pull must not stay marked running
@@ -158,19 +191,25 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
         error = f"{exc.__class__.__name__}: {exc}"
     complete = not error
     pruning = _PULLABLES.get(state.module)
-    if complete and full and pruning is not None and pruning.prune is not None:
+    if complete and full and refused and pruning is not None and pruning.prune is not None:
+        # A refused object is still listed, but which stored one it is cannot be told: nothing is removed.
+        logger.info("pull %s from %s: not pruned, %d objects refused", state.module, partner, len(refused))
+    elif complete and full and pruning is not None and pruning.prune is not None:
         pruned = pruning.prune(partner, seen)
         if pruned:
             logger.info("pull %s from %s: %d objects no longer listed removed", state.module, partner, pruned)
     state.running_since = None
-    state.last_pages, state.last_objects, state.last_rejected = pages, objects, rejected
+    state.last_pages, state.last_objects, state.last_rejected = pages, objects, len(refused)
+    state.last_refused = "\n".join(refused[:REFUSALS_KEPT])
+    if len(refused) > REFUSALS_KEPT:
+        state.last_refused += f"\nand {len(refused) - REFUSALS_KEPT} more"
     state.last_error = error
     if complete:
         # The next pull starts where this one started: changes made while it ran are fetched again.
         state.cursor, state.last_completed_at, state.full_resync_requested = started, timezone.now(), False
         Partner.objects.filter(pk=partner.pk).update(last_contact_at=timezone.now())
     state.save()
-    return PullResult(state.module, complete, pages, objects, rejected, error, pruned)
+    return PullResult(state.module, complete, pages, objects, len(refused), error, pruned, tuple(refused))
 
 
 def due_states(*, now=None) -> list[int]:

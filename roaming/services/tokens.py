@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +19,7 @@ from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotEnoughInformation, NotFound, UnknownToken
 from roaming.ocpi.headers import PartyRef
+from roaming.ocpi.push import url_of
 from roaming.ocpi.timestamps import now
 from roaming.services import outbox, ownership, sync
 from roaming.services.ownership import pull_owner, receiving_party
@@ -112,6 +114,7 @@ def patch_token(
         uid=uid,
         token_type=token_type,
     )
+    ownership.refuse_stale(token.last_updated, fields["last_updated"], f"token {token.object_path}")
     for name, value in fields.items():
         setattr(token, name, value)
     token.save(update_fields=list(fields))
@@ -198,7 +201,7 @@ def decide_start(*, token: Token, location: dict | None, client: OcpiClient | No
     if endpoint is not None and dialect is not None:
         client = client or client_for(partner)
         client.read_timeout = settings.TOKEN_AUTHORIZATION_TIMEOUT
-        url = f"{endpoint.url.rstrip('/')}/{token.uid}/authorize"
+        url = url_of(endpoint.url, f"{quote(token.uid, safe='')}/authorize")
         try:
             result = client.post(
                 url,
@@ -206,7 +209,7 @@ def decide_start(*, token: Token, location: dict | None, client: OcpiClient | No
                 params={"type": token.type},
                 to_party=PartyRef(token.country_code, token.party_id),
             )
-            answer = dialect.module(MODULE).authorization_from_wire(result.data)
+            answer = dialect.module(MODULE).authorization_from_wire(result.object())
         except (PartnerError, InvalidParameters) as exc:
             detail = str(exc)
     if answer is not None:
@@ -235,17 +238,19 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
         return None
     translator = dialect.module(MODULE)
     body = translator.to_wire(token)
+    target = path if token.type == DEFAULT_TYPE or token.type not in translator.types else delivery.object_path
+    sent = {
+        "module": MODULE,
+        "from_party": PartyRef(country_code, party_id),
+        "to_party": receiving_party(delivery.partner_id),
+        "extensions": token.extensions,
+    }
     if delivery.method == DeliveryMethod.PATCH:
         wanted = {translator.wire_names.get(name, name) for name in delivery.fields} | {"last_updated"}
-        body = {k: v for k, v in body.items() if k in wanted}
-    target = path if token.type == DEFAULT_TYPE or token.type not in translator.types else delivery.object_path
-    routing = {}
-    if dialect.routing_headers:
-        routing = {
-            "from_party": PartyRef(country_code, party_id),
-            "to_party": receiving_party(delivery.partner_id),
-        }
-    return outbox.OutgoingRequest(delivery.method, target, body=body, **routing)
+        patch = {k: v for k, v in body.items() if k in wanted}
+        whole = outbox.OutgoingRequest("PUT", target, body=body, **sent)
+        return outbox.OutgoingRequest(delivery.method, target, body=patch, whole=whole, **sent)
+    return outbox.OutgoingRequest(delivery.method, target, body=body, **sent)
 
 
 def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
@@ -263,5 +268,15 @@ def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
     )
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push))
+def current(partner: Partner, dialect: Dialect) -> list[str]:
+    """Paths of the tokens a partner (a CPO) holds of ours once in sync, valid or not (an invalid token is what
+    its whitelist decision needs to know): what it may list, oldest first."""
+    owned = visible_to(tenant=partner.tenant, partner=partner, dialect=dialect).order_by("pk")
+    return [
+        f"{country_code}/{party_id}/{uid}?type={token_type}"
+        for country_code, party_id, uid, token_type in owned.values_list("country_code", "party_id", "uid", "type")
+    ]
+
+
+outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, current=current))
 sync.register_pullable(sync.Pullable(MODULE, ingest=ingest))

@@ -46,7 +46,7 @@ def test_we_register_with_the_other_instance(home, other_instance, client, versi
 def test_the_other_instance_registers_with_us(home, other_instance, client):
     at_home, token_a = issue_registration_token(tenant=home, partner_name="peer")
     output = other_instance.manage(
-        "register_partner", "peer", "home", "--versions-url", home.versions_url, "--token-a", token_a, "--wait"
+        "register_partner", "peer", "home", "--versions-url", home.versions_url, f"--token-a={token_a}", "--wait"
     )
     assert "registered with home in OCPI 2.2.1" in output
     at_home.refresh_from_db()

@@ -283,7 +283,7 @@ def test_everything_agrees_across_a_version_mismatch(instances, run, pinned, cap
     )
     handed = json.loads(other.manage("create_registration_token", other_slug, slug, "--json"))
     output = host.manage(
-        "register_partner", slug, other_slug, "--versions-url", handed["versions_url"], "--token-a", handed["token"],
+        "register_partner", slug, other_slug, "--versions-url", handed["versions_url"], f"--token-a={handed['token']}",
         "--version", "2.1.1", "--wait",
     )  # fmt: skip
     assert f"registered with {other_slug} in OCPI 2.1.1" in output
@@ -298,10 +298,13 @@ def test_everything_agrees_across_a_version_mismatch(instances, run, pinned, cap
     pushed = compare_all(cpo=(cpo_host, cpo), emsp=(emsp_host, emsp))
     assert pushed == {"locations": 5, "tariffs": 3, "sessions": 2, "cdrs": 1, "tokens": 3, "commands": 0}
     # ... and pulled again in full by the other side.
-    pulled = json.loads(emsp_host.manage("sync_partner", emsp, cpo, "--full", "--json"))
-    assert {row["module"]: row["objects"] for row in pulled} == {"locations": 5, "tariffs": 3, "sessions": 2, "cdrs": 1}
-    pulled = json.loads(cpo_host.manage("sync_partner", cpo, emsp, "--full", "--json"))
-    assert {row["module"]: row["objects"] for row in pulled} == {"tokens": 3}
+    # (--full also pushes each side's current objects to the other again, as an initial sync does.)
+    synced = json.loads(emsp_host.manage("sync_partner", emsp, cpo, "--full", "--json"))
+    pulled = {row["module"]: row["objects"] for row in synced if row["direction"] == "pull"}
+    assert pulled == {"locations": 5, "tariffs": 3, "sessions": 2, "cdrs": 1}
+    assert {row["module"]: row["objects"] for row in synced if row["direction"] == "push"} == {"tokens": 3}
+    synced = json.loads(cpo_host.manage("sync_partner", cpo, emsp, "--full", "--json"))
+    assert {row["module"]: row["objects"] for row in synced if row["direction"] == "pull"} == {"tokens": 3}
     # Later changes travel as PATCHes (a tariff as a PUT, a deleted one as a DELETE).
     seed(cpo_host, f"update_cpo({cpo!r})")
     seed(emsp_host, f"update_emsp({emsp!r})")

@@ -1,6 +1,7 @@
 """The documented production configuration starts: gunicorn with ENVIRONMENT=production answers ready."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -59,8 +60,11 @@ def test_gunicorn_starts_in_production_mode_and_is_ready(settings, tmp_path):
         assert response.status_code == 200 and response.json()["status"] == "ready"
         login = requests.get(f"http://127.0.0.1:{port}/admin/login/", timeout=2)
         assert login.status_code == 200 and login.headers["X-Content-Type-Options"] == "nosniff"
-        css = requests.get(f"http://127.0.0.1:{port}/static/admin/css/base.css", timeout=2)
+        # The manifest storage: pages link the collected files by hashed names, which may be cached forever.
+        [hashed] = re.findall(r"/static/admin/css/base\.[0-9a-f]{12}\.css", login.text)
+        css = requests.get(f"http://127.0.0.1:{port}{hashed}", timeout=2)
         assert css.status_code == 200 and "text/css" in css.headers["Content-Type"]
+        assert "immutable" in css.headers["Cache-Control"]
         # A keep-alive connection is closed politely after WEB_KEEPALIVE_REQUESTS requests.
         with requests.Session() as session:
             answers = [session.get(f"http://127.0.0.1:{port}/health/live", timeout=2) for _ in range(4)]

@@ -19,8 +19,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def connect(cpo, emsp, version):
     at_cpo, token_a = issue_registration_token(tenant=cpo, partner_name=emsp.slug)
+    # What is pushed is what these tests watch: the eMSP pulls nothing at once (a CDR pulled first would make
+    # its push a duplicate, refused).
     at_emsp = Partner.objects.create(
-        tenant=emsp, name="cpo", versions_url=cpo.versions_url, token_to_them=token_a, pinned_version=version
+        tenant=emsp,
+        name="cpo",
+        versions_url=cpo.versions_url,
+        token_to_them=token_a,
+        pinned_version=version,
+        initial_sync="PUSH",
     )
     result = handshake.register_with_partner(partner=at_emsp)
     assert result.succeeded, result.error

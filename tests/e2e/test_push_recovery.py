@@ -5,7 +5,7 @@ import time
 import pytest
 
 from partners.models import PartnerEndpoint
-from roaming.models import Delivery, DeliveryStatus, Evse
+from roaming.models import Delivery, DeliveryStatus, Evse, Location
 from roaming.services import locations
 from tests.e2e.conftest import wait_for
 from tests.factories import make_partner
@@ -44,3 +44,29 @@ def test_partner_down_then_up_receives_every_object_once_with_the_newest_state(c
     delivered = Delivery.objects.filter(status=DeliveryStatus.DELIVERED)
     assert sorted(delivered.values_list("object_path", flat=True)) == ["NL/CPO/LOC1", "NL/CPO/LOC1/3256"]
     assert delivered.get(object_path="NL/CPO/LOC1/3256").changes == 3
+
+
+@pytest.mark.parametrize("version", ["2.1.1", "2.2.1"])
+def test_an_evse_patch_to_a_partner_that_lost_the_location_brings_the_whole_location_back(
+    celery_worker, live_server, settings, version
+):
+    """Our own receiver answers the PATCH of an EVSE whose location it lacks as unknown (HTTP 404): the sender
+    GETs it, then PUTs the whole location, and the delivery ends DELIVERED (transport_and_format, PATCH)."""
+    from tests.e2e.test_push_locations import connect
+    from tests.factories import make_tenant
+
+    settings.OCPI_BASE_URL = live_server.url
+    cpo, emsp = make_tenant("cpo", "NL:CPO:CPO"), make_tenant("emsp", "DE:EMS:EMSP")
+    connect(cpo, emsp, version)
+    location = own_location(cpo)
+    wait_for(lambda: Location.objects.filter(tenant=emsp, location_id="LOC1").exists(), timeout=30)
+    Location.objects.filter(tenant=emsp).delete()  # the eMSP lost it (or never got it)
+
+    locations.set_evse_status(evse=location.evses.get(uid="3256"), status="CHARGING")
+
+    wait_for(lambda: Evse.objects.filter(location__tenant=emsp, uid="3256", status="CHARGING").exists(), timeout=30)
+    unfinished = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+    wait_for(lambda: not Delivery.objects.filter(tenant=cpo, status__in=unfinished).exists(), timeout=30)
+    patch = Delivery.objects.get(tenant=cpo, method="PATCH")
+    assert (patch.status, patch.last_status_code) == (DeliveryStatus.DELIVERED, 1000)
+    assert Evse.objects.filter(location__tenant=emsp).count() == 2

@@ -81,6 +81,8 @@ def test_register_button_runs_the_handshake_and_their_token_is_never_shown(opera
             "versions_url": f"{peer.url}/versions",
             "their_token": "their-token-a",
             "send_token_form": "AUTO",
+            "routing_headers": "AUTO",
+            "initial_sync": "BOTH",
             "pinned_version": "",
             **{
                 f"{p}-{k}": "0"

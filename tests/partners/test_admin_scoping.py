@@ -59,6 +59,8 @@ def test_partner_created_by_operator_belongs_to_their_tenant(operator_client, tw
             "versions_url": "",
             "pinned_version": "",
             "send_token_form": "AUTO",
+            "routing_headers": "AUTO",
+            "initial_sync": "BOTH",
             "parties-TOTAL_FORMS": "0",
             "parties-INITIAL_FORMS": "0",
             "endpoints-TOTAL_FORMS": "0",

@@ -1,6 +1,8 @@
 """Serve the platform locally: the web process plus a Celery worker with embedded beat.
 
-Ctrl-C (or SIGTERM) stops every process and waits for them.
+The web process listens where OCPI_BASE_URL points (http://127.0.0.1:8000 by default): the URLs handed to
+partners, and the demo's own handshake between its tenants, only work when the server answers there. Another
+port is `OCPI_BASE_URL=http://127.0.0.1:8001 make run`. Ctrl-C (or SIGTERM) stops every process and waits.
 """
 
 import os
@@ -8,18 +10,38 @@ import signal
 import subprocess
 import sys
 import time
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+
+FALLBACK_ADDR = "127.0.0.1:8000"
+
+
+def base_url_addr(base_url: str) -> str | None:
+    """host:port of a plain-HTTP OCPI_BASE_URL; None for HTTPS, which a TLS proxy in front answers."""
+    parts = urlsplit(base_url)
+    if parts.scheme != "http" or not parts.hostname:
+        return None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{host}:{parts.port or 80}"
 
 
 class Command(BaseCommand):
     help = "Run the web server, a Celery worker and beat side by side until interrupted."
 
     def add_arguments(self, parser):
-        parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument("--addr", help="host:port to listen on (default: that of OCPI_BASE_URL)")
         parser.add_argument("--concurrency", type=int, default=2)
 
-    def handle(self, *args, addr: str, concurrency: int, **options):
+    def handle(self, *args, addr: str | None, concurrency: int, **options):
+        advertised = base_url_addr(settings.OCPI_BASE_URL)
+        addr = addr or advertised or FALLBACK_ADDR
+        if advertised is not None and addr != advertised:
+            self.stderr.write(
+                f"Listening on {addr} but OCPI_BASE_URL is {settings.OCPI_BASE_URL}: partners (and the demo's own "
+                "handshake) are sent there"
+            )
         python = sys.executable
         commands = {
             "web": [python, "manage.py", "runserver", "--noreload", addr],

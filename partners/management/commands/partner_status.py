@@ -6,10 +6,17 @@ from django.db.models import Count
 from partners.management.commands._lookup import tenant_or_fail
 from partners.models import Partner
 from roaming.models import Delivery, SyncState
+from roaming.services import initialsync
 
 
 def _iso(value):
     return value.isoformat() if value else None
+
+
+def _describe(run: dict) -> str:
+    done = f"{run['sent']:,}/{run['total']:,} sent" if run["direction"] == "push" else f"{run['total']:,} pulled"
+    outcome = f": {run['error']}" if run["error"] else ""
+    return f"{run['direction']} {run['module']} {run['state']}, {done}{outcome}"
 
 
 class Command(BaseCommand):
@@ -22,7 +29,9 @@ class Command(BaseCommand):
     def handle(self, *args, slug, **options):
         tenant = tenant_or_fail(slug)
         rows = []
-        for partner in Partner.objects.for_tenant(tenant).prefetch_related("parties", "endpoints"):
+        partners = list(Partner.objects.for_tenant(tenant).prefetch_related("parties", "endpoints"))
+        initial_syncs = initialsync.latest(tenant=tenant, partner_ids=[p.pk for p in partners])
+        for partner in partners:
             deliveries = dict(
                 Delivery.objects.for_tenant(tenant)
                 .filter(partner=partner)
@@ -54,6 +63,8 @@ class Command(BaseCommand):
                         }
                         for s in SyncState.objects.for_tenant(tenant).filter(partner=partner)
                     ],
+                    # The latest initial sync: per module, objects sent (or pulled) of the total, and its outcome.
+                    "initial_sync": [run.as_dict() for run in initial_syncs.get(partner.pk, [])],
                 }
             )
         if options["json"]:
@@ -65,3 +76,5 @@ class Command(BaseCommand):
                 f"last contact {row['last_contact_at'] or 'never'}; deliveries {row['deliveries']}"
                 + (f"; last error: {row['last_error']}" if row["last_error"] else "")
             )
+            for run in row["initial_sync"]:
+                self.stdout.write(f"  initial sync: {_describe(run)}")

@@ -41,6 +41,7 @@ class ReceiverPostView(OcpiView):
         data = translator.from_wire(
             body, owner=owner, token_owner=(emsp[0].country_code, emsp[0].party_id) if emsp else None
         )
+        data = self.received(MODULE, body, data)
         self.ensure_owner(*owner)  # after validation: a malformed owner is 2001, not someone else's party
         stored = cdrs.store_cdr(tenant=self.tenant, partner=self.partner, data=data)
         url = self.tenant_url(version, "receiver", MODULE, stored.object_path)

@@ -62,7 +62,9 @@ class ReceiverView(OcpiView):
 
     def put(self, request, tenant, version, country_code, party_id, location_id, evse_uid=None, connector_id=None):
         level = level_of(evse_uid, connector_id)
-        data = self.dialect.module(MODULE).from_wire(self.body(), level=level, owner=(country_code, party_id))
+        body = self.body()
+        data = self.dialect.module(MODULE).from_wire(body, level=level, owner=(country_code, party_id))
+        data = self.received(MODULE, body, data, level=level)
         owner = {
             "tenant": self.tenant,
             "partner": self.partner,

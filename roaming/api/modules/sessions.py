@@ -75,9 +75,11 @@ class ReceiverView(OcpiView):
         return self.ok(self.dialect.module(MODULE).to_wire(session))
 
     def put(self, request, tenant, version, country_code, party_id, session_id):
+        body = self.body()
         data = self.dialect.module(MODULE).from_wire(
-            self.body(), owner=(country_code, party_id), token_owner=self.token_owner()
+            body, owner=(country_code, party_id), token_owner=self.token_owner()
         )
+        data = self.received(MODULE, body, data)
         change = sessions.put_session(
             tenant=self.tenant,
             partner=self.partner,

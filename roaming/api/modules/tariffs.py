@@ -57,7 +57,8 @@ class ReceiverView(OcpiView):
         return self.ok(self.dialect.module(MODULE).to_wire(tariff))
 
     def put(self, request, tenant, version, country_code, party_id, tariff_id):
-        data = self.dialect.module(MODULE).from_wire(self.body(), owner=(country_code, party_id))
+        body = self.body()
+        data = self.received(MODULE, body, self.dialect.module(MODULE).from_wire(body, owner=(country_code, party_id)))
         change = tariffs.put_tariff(**self.owner(country_code, party_id, tariff_id), data=data)
         return self.ok(http_status=201 if change.created else 200)
 

@@ -70,7 +70,8 @@ class ReceiverView(OcpiView):
         return self.ok(self.dialect.module(MODULE).to_wire(token))
 
     def put(self, request, tenant, version, country_code, party_id, uid):
-        data = self.dialect.module(MODULE).from_wire(self.body(), owner=(country_code, party_id))
+        body = self.body()
+        data = self.received(MODULE, body, self.dialect.module(MODULE).from_wire(body, owner=(country_code, party_id)))
         change = tokens.put_token(
             tenant=self.tenant,
             partner=self.partner,

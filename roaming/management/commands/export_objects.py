@@ -18,12 +18,20 @@ class Command(BaseCommand):
         parser.add_argument("slug")
         parser.add_argument("module", choices=[*MODULES, ALL])
         parser.add_argument("--partner", help="Only objects received from this partner.")
+        parser.add_argument(
+            "--partner-copies",
+            action="store_true",
+            help="cdrs: GET each own CDR back from the partners it was delivered to, at the Location they answered.",
+        )
         parser.add_argument("--json", action="store_true")
 
-    def handle(self, *args, slug, module, partner, json: bool, **options):
+    def handle(self, *args, slug, module, partner, json: bool, partner_copies: bool, **options):
         tenant = tenant_or_fail(slug)
         modules = list(MODULES) if module == ALL else [module]
-        dumps = {name: export_objects(tenant=tenant, module=name, partner_name=partner) for name in modules}
+        dumps = {
+            name: export_objects(tenant=tenant, module=name, partner_name=partner, partner_copies=partner_copies)
+            for name in modules
+        }
         if json:
             self.stdout.write(json_module.dumps(dumps if module == ALL else dumps[module], indent=2))
             return

@@ -4,11 +4,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from partners.models import Partner, Tenant
 from roaming.models import SyncState
-from roaming.services import sync
+from roaming.services import initialsync, sync
 
 
 class Command(BaseCommand):
-    help = "Pull a partner's sender modules now (what the admin's pull and full resync actions do)."
+    help = (
+        "Pull a partner's sender modules now (what the admin's pull and full resync actions do); with --full, "
+        "also push them our complete current objects when their profile's initial sync pushes (the partner "
+        "page's Resync)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("slug")
@@ -30,16 +34,25 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{partner_name!r} offers no sender module the platform pulls" + (f": {module}" if module else "")
             )
+        pushed = []
+        if full:
+            # The pulls are this command's own (below, at once); the push is the initial sync's, in the outbox.
+            runs = initialsync.start(
+                partner=partner, reason="sync_partner --full", pull=False, modules=[module] if module else None
+            )
+            pushed = [{"module": r.module, "direction": "push", "objects": r.total, "queued": True} for r in runs]
         results = [sync.pull(state_id=state.pk, full=full) for state in states]
-        rows = [r.__dict__ for r in results if r is not None]
+        pulled = [{**r.__dict__, "direction": "pull"} for r in results if r is not None]
         if json:
-            self.stdout.write(json_module.dumps(rows))
+            self.stdout.write(json_module.dumps(pulled + pushed))
         else:
-            for row in rows:
+            for row in pulled:
                 state = "complete" if row["complete"] else f"INCOMPLETE: {row['error']}"
                 self.stdout.write(
                     f"{row['module']}: {row['objects']} objects in {row['pages']} pages, "
                     f"{row['rejected']} refused, {state}"
                 )
-        if any(not row["complete"] for row in rows):
+            for row in pushed:
+                self.stdout.write(f"{row['module']}: {row['objects']} objects queued to push")
+        if any(not row["complete"] for row in pulled):
             raise CommandError("a pull did not complete")

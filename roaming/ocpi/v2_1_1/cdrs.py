@@ -1,10 +1,11 @@
 """2.1.1 CDRs (mod_cdrs.md) and translators.
 
 VERSION-DIFFERENCES 8: `stop_date_time` is 2.2.1's end_date_time; `auth_id` the cdr_token's
-contract_id; the CDR embeds a whole Location (kept as sent when received; when sent, built from
-the CdrLocation and, for voltage and amperage, the stored connector); costs are numbers excluding
-VAT and the cost breakdowns, session_id, authorization_reference, signed data and the credit
-fields are dropped. Credit CDRs are not sent to 2.1.1 partners at all (they cannot say "credit").
+contract_id; the CDR embeds a whole Location (kept as received, in our own writing: no nulls, UTC
+with Z; built from the CdrLocation and, for voltage and amperage, the stored connector, when there
+is none); costs are numbers excluding VAT and the cost breakdowns, session_id,
+authorization_reference, signed data and the credit fields are dropped. Credit CDRs are not sent
+to 2.1.1 partners at all (they cannot say "credit").
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 from decimal import ROUND_HALF_EVEN, Decimal
 from types import SimpleNamespace
 
-from roaming.ocpi.common import jsonable, price_from_number, put, put_list
+from roaming.ocpi.common import dump, jsonable, price_from_number, put, put_list
 from roaming.ocpi.timestamps import format_datetime
 from roaming.ocpi.types import DateTime, Number, String, WireModel, validate
 from roaming.ocpi.v2_1_1 import dialect
@@ -152,7 +153,7 @@ class Cdrs:
                 "connector_format": connector.format if connector else "SOCKET",
                 "connector_power_type": connector.power_type if connector else "AC_1_PHASE",
             },
-            "location_211": data["location"],
+            "location_211": dump(location),
             "meter_id": wire.meter_id or "",
             "currency": wire.currency,
             "tariffs": [

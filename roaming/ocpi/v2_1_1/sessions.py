@@ -3,7 +3,8 @@
 VERSION-DIFFERENCES 7: `auth_id` is the cdr_token's contract_id (the token's owner is the eMSP of
 the connection; its uid and type are filled from the token store by the service when known);
 `start_datetime`/`end_datetime` are renamed; the session embeds a whole Location with only its
-EVSE and connector (kept as sent when received, built from the stored location when sent);
+EVSE and connector (kept as received, in our own writing: no nulls, timestamps in UTC with Z; built
+from the stored location when there is none);
 `total_cost` is a number excluding VAT; RESERVATION is sent as PENDING, COMMAND as AUTH_REQUEST;
 charging-period dimensions 2.1.1 does not know, and tariff_id, are left out. PATCH lists replace.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from roaming.ocpi.common import put, put_list
+from roaming.ocpi.common import dump, put, put_list
 from roaming.ocpi.timestamps import format_datetime
 from roaming.ocpi.types import DateTime, Number, String, WireModel, validate, validate_partial
 from roaming.ocpi.v2_1_1 import dialect
@@ -141,7 +142,7 @@ class Sessions:
             {n: getattr(wire, n) for n in SessionWire.model_fields if n != "location"}, token_owner=token_owner
         )
         location = wire.location
-        internal["location_211"] = data["location"]
+        internal["location_211"] = dump(location)
         internal["location_id"] = location.id
         internal["evse_uid"] = location.evses[0].uid if location.evses else "#NA"
         internal["connector_id"] = location.evses[0].connectors[0].id if location.evses else "#NA"
@@ -155,7 +156,7 @@ class Sessions:
         location = values.pop("location", None)
         internal = _internal(values, token_owner=token_owner)
         if location is not None:
-            internal["location_211"] = data["location"]
+            internal["location_211"] = dump(location)
         return internal
 
     def owner_of(self, data) -> tuple[str, str] | None:

@@ -1,15 +1,18 @@
 """CDRs: the spec's examples, receiving once with a Location header, the sender list, pushes exactly once."""
 
 import copy
+import json
 from types import SimpleNamespace
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
 
 from partners.models import PartnerEndpoint
 from partners.services import PartySpec, provision_tenant
 from roaming.models import Cdr, Delivery
 from roaming.ocpi.dialect import get_dialect
-from roaming.services import cdrs
+from roaming.services import cdrs, outbox
 from tests.factories import auth, make_partner
 from tests.roaming.locations_helpers import normalized
 from tests.spec_examples import example_221, examples_211
@@ -189,3 +192,40 @@ def test_a_tenant_that_is_no_hub_passes_no_received_cdr_on(client, cpo_partner):
     _, token = cpo_partner
     post(client, "2.2.1", CDR, token)
     assert not Delivery.objects.exists()
+
+
+def test_the_location_a_receiver_answers_is_kept_and_the_cdr_fetched_back_from_it(cpo_tenant, peer, capsys):
+    partner, _ = make_partner(cpo_tenant, "DE:EMS:EMSP", name="emsp", token_to_them="t")
+    PartnerEndpoint.objects.create(
+        tenant=cpo_tenant, partner=partner, identifier="cdrs", role="RECEIVER", url=f"{peer.url}/cdrs"
+    )
+    with transaction.atomic():
+        own_cdr(cpo_tenant, "C1")
+    delivery = Delivery.objects.get()
+    peer.ok("/cdrs", None, headers={"Location": f"{peer.url}/cdrs/theirs/77"}, status=201)
+    peer.ok("/cdrs/theirs/77", {"id": "C1", "total_cost": {"excl_vat": 9.0}})
+    assert outbox.deliver(delivery_id=delivery.pk).status == "DELIVERED"
+    delivery.refresh_from_db()
+    assert delivery.remote_url == f"{peer.url}/cdrs/theirs/77"
+    [copy] = cdrs.partner_copies(tenant=cpo_tenant, cdr=Cdr.objects.get())
+    assert (copy.partner, copy.data["total_cost"], copy.error) == ("emsp", {"excl_vat": 9.0}, "")
+    call_command("export_objects", cpo_tenant.slug, "cdrs", "--partner-copies", "--json")
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["partner_copies"][0]["url"] == f"{peer.url}/cdrs/theirs/77"
+
+
+def test_a_partner_copy_that_cannot_be_fetched_says_why(cpo_tenant, peer):
+    partner, _ = make_partner(cpo_tenant, "DE:EMS:EMSP", name="emsp", token_to_them="t")
+    cdr = own_cdr(cpo_tenant, "C1") or Cdr.objects.get()
+    Delivery.objects.create(
+        tenant=cpo_tenant,
+        partner=partner,
+        module="cdrs",
+        object_path=cdr.object_path,
+        method="POST",
+        status="DELIVERED",
+        next_attempt_at=cdr.last_updated,
+        remote_url=f"{peer.url}/gone",
+    )
+    [copy] = cdrs.partner_copies(tenant=cpo_tenant, cdr=cdr)
+    assert copy.data is None and "404" in copy.error

@@ -103,3 +103,25 @@ def test_connection_refused_is_unreachable(settings):
     settings.OCPI_CLIENT_CONNECT_RETRIES = 0
     with pytest.raises(PartnerUnreachable):
         client().get("http://127.0.0.1:9/versions")
+
+
+def test_the_environment_is_read_once_per_host_and_still_routes_through_a_proxy(peer, monkeypatch):
+    import requests.sessions
+
+    reads = []
+    real = requests.sessions.get_environ_proxies
+    monkeypatch.setattr(requests.sessions, "get_environ_proxies", lambda *a, **k: reads.append(a) or real(*a, **k))
+    client = OcpiClient(dialect=get_dialect("2.2.1"), token="t", session=OcpiClient._new_session())
+    peer.ok("/versions", [])
+    for _ in range(3):
+        client.get(f"{peer.url}/versions")
+    assert len(reads) == 1 and len(peer.requests) == 3
+
+    # A proxy named in the environment is used: the request goes to it, with the partner's URL as its target.
+    monkeypatch.setenv("HTTP_PROXY", peer.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    proxied = OcpiClient(dialect=get_dialect("2.2.1"), token="t", session=OcpiClient._new_session())
+    peer.routes["http://partner.invalid/versions"] = peer.routes["/versions"]
+    proxied.get("http://partner.invalid/versions")
+    assert peer.requests[-1]["path"] == "http://partner.invalid/versions"

@@ -1,7 +1,9 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from partners.models import Partner
 from roaming.ocpi.errors import InvalidParameters
@@ -92,3 +94,20 @@ def test_malformed_parameter_is_2001_naming_it(db, query, name):
     with pytest.raises(InvalidParameters) as caught:
         page_of(query)
     assert f"'{name}'" in caught.value.message
+
+
+def test_our_link_carries_the_last_key_and_the_next_page_is_found_by_it_not_by_offset(partners):
+    first = page_of("limit=2")
+    link = first.headers["Link"]
+    assert f"after={first.items[-1].pk}" in link and "offset=2" in link
+    query = link[link.index("?") + 1 : link.index(">")]
+    with CaptureQueriesContext(connection) as queries:
+        second = page_of(query)
+    assert [p.name for p in second.items] == ["p2", "p3"]
+    assert [p.name for p in second.items] == [p.name for p in page_of("offset=2&limit=2").items]
+    assert not any("OFFSET" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_malformed_after_is_2001_naming_it(partners):
+    with pytest.raises(InvalidParameters, match="after"):
+        page_of("after=x")

@@ -246,7 +246,8 @@ def test_an_own_session_that_ends_becomes_its_cdr_once(cpo_tenant, connector, ta
 
     session = make_session(cpo_tenant, status="ACTIVE", end_date_time=None)
     assert not Cdr.objects.exists()
-    ended = {"status": "COMPLETED", "end_date_time": START + timedelta(minutes=207), "last_updated": START}
+    end = START + timedelta(minutes=207)
+    ended = {"status": "COMPLETED", "end_date_time": end, "last_updated": end}
     for _ in range(2):  # a repeated end (a retried call) bills once
         sessions.patch_session(
             tenant=cpo_tenant,

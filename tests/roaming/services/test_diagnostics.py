@@ -57,7 +57,9 @@ def test_good_pages_are_walked_through_link_and_every_object_checked(emsp_tenant
     module = only_module(report)
     assert (module.module, module.pages, module.objects, module.valid) == ("locations", 2, 3, 3)
     assert module.total_count == 3 and module.walked_to_end
-    assert module.findings == {} and report.problems == [] and report.ok
+    assert module.checks == {} and report.problems == [] and report.proposals == {} and report.ok
+    # The scripted partner takes any token: true, and nothing we must cope with.
+    assert [(f.kind, f.key) for f in report.findings] == [("tolerated", "unknown_token_accepted")]
     assert report.token_forms == {"RAW": "accepted", "BASE64": "accepted"}
     assert {r["path"].split("?")[0] for r in peer.requests} == {"/locations", "/page2"}
 
@@ -70,7 +72,7 @@ def test_a_bad_object_is_reported_with_its_id_and_field_path(emsp_tenant, partne
     module = only_module(diagnose(tenant=emsp_tenant, partner=partner))
 
     assert (module.objects, module.valid) == (3, 2)
-    (finding,) = module.findings.values()
+    (finding,) = module.checks.values()
     assert finding.check == "object evses[].status" and finding.count == 1
     (example,) = finding.examples
     assert (example.object_id, example.path) == ("L2", "evses[0].status")
@@ -83,7 +85,7 @@ def test_examples_stop_at_three_while_the_count_goes_on(emsp_tenant, partner, pe
 
     module = only_module(diagnose(tenant=emsp_tenant, partner=partner))
 
-    finding = module.findings["object last_updated"]
+    finding = module.checks["object last_updated"]
     assert finding.count == 5
     assert [e.object_id for e in finding.examples] == ["L0", "L1", "L2"]
 
@@ -94,9 +96,9 @@ def test_missing_x_total_count_is_reported_per_page(emsp_tenant, partner, peer):
     module = only_module(diagnose(tenant=emsp_tenant, partner=partner))
 
     assert module.objects == 3 and module.walked_to_end
-    assert set(module.findings) == {"X-Total-Count"}
-    assert module.findings["X-Total-Count"].count == 2
-    assert module.findings["X-Total-Count"].examples[0].message.endswith("header missing")
+    assert set(module.checks) == {"X-Total-Count"}
+    assert module.checks["X-Total-Count"].count == 2
+    assert module.checks["X-Total-Count"].examples[0].message.endswith("header missing")
 
 
 def test_a_link_to_nowhere_is_reported_and_ends_the_walk(emsp_tenant, partner, peer):
@@ -105,9 +107,9 @@ def test_a_link_to_nowhere_is_reported_and_ends_the_walk(emsp_tenant, partner, p
     module = only_module(diagnose(tenant=emsp_tenant, partner=partner))
 
     assert (module.pages, module.objects, module.walked_to_end) == (1, 2, False)
-    assert set(module.findings) == {"Link"}
-    assert "/gone" in module.findings["Link"].examples[0].message
-    assert "HTTP 404" in module.findings["Link"].examples[0].message
+    assert set(module.checks) == {"Link"}
+    assert "/gone" in module.checks["Link"].examples[0].message
+    assert "HTTP 404" in module.checks["Link"].examples[0].message
 
 
 def test_a_missing_link_while_objects_remain_is_reported(emsp_tenant, partner, peer):
@@ -115,7 +117,7 @@ def test_a_missing_link_while_objects_remain_is_reported(emsp_tenant, partner, p
 
     module = only_module(diagnose(tenant=emsp_tenant, partner=partner))
 
-    assert module.findings["Link"].examples[0].message == ("no next page after 1 objects, while X-Total-Count says 5")
+    assert module.checks["Link"].examples[0].message == ("no next page after 1 objects, while X-Total-Count says 5")
 
 
 def test_a_body_that_is_not_an_envelope_is_reported(emsp_tenant, partner, peer):
@@ -124,7 +126,7 @@ def test_a_body_that_is_not_an_envelope_is_reported(emsp_tenant, partner, peer):
     module = only_module(diagnose(tenant=emsp_tenant, partner=partner))
 
     assert (module.pages, module.objects) == (0, 0)
-    assert "not an OCPI envelope" in module.findings["envelope"].examples[0].message
+    assert "not an OCPI envelope" in module.checks["envelope"].examples[0].message
 
 
 def test_a_bad_envelope_timestamp_and_status_code_are_reported(emsp_tenant, partner, peer):
@@ -133,8 +135,8 @@ def test_a_bad_envelope_timestamp_and_status_code_are_reported(emsp_tenant, part
 
     module = only_module(diagnose(tenant=emsp_tenant, partner=partner))
 
-    assert set(module.findings) == {"envelope timestamp"}  # 1001 is a success code
-    assert "01/01/2026 10:00" in module.findings["envelope timestamp"].examples[0].message
+    assert set(module.checks) == {"envelope timestamp"}  # 1001 is a success code
+    assert "01/01/2026 10:00" in module.checks["envelope timestamp"].examples[0].message
 
 
 def test_objects_are_validated_in_the_partners_version(emsp_tenant, partner, peer):
@@ -145,10 +147,10 @@ def test_objects_are_validated_in_the_partners_version(emsp_tenant, partner, pee
     report = diagnose(tenant=emsp_tenant, partner=partner)
 
     assert report.version == "2.1.1"
-    assert "object type" in only_module(report).findings  # 2.1.1 requires a location type; 2.2.1 has none
+    assert "object type" in only_module(report).checks  # 2.1.1 requires a location type; 2.2.1 has none
 
 
-def test_a_partner_taking_only_the_raw_token_in_221_gets_advice(emsp_tenant, partner, peer):
+def test_a_partner_taking_only_the_raw_token_in_221_gets_the_raw_form_proposed(emsp_tenant, partner, peer):
     peer.authorization = "Token their-token"
     serve_two_pages(peer, [location("L1"), location("L2")], [location("L3")], total=3)
 
@@ -156,10 +158,12 @@ def test_a_partner_taking_only_the_raw_token_in_221_gets_advice(emsp_tenant, par
 
     assert report.token_forms["RAW"] == "accepted"
     assert report.token_forms["BASE64"].startswith("refused: HTTP 401")
-    assert report.problems == [
-        "The token in the form we send (Base64) is refused; they accept it raw: set the partner's token form to raw."
-    ]
-    assert only_module(report).findings["HTTP status"].count == 1  # the walk, sent Base64, was refused too
+    (finding,) = report.findings
+    assert (finding.kind, finding.key, finding.text) == ("quirk", "token_form", "requires the raw token in 2.2.1")
+    assert finding.settings == {"send_token_form": "RAW"} and report.proposals == {"send_token_form": "RAW"}
+    assert not report.ok and report.problems == []
+    # The lists are walked with the form they take, so the diagnosis goes on past the token.
+    assert only_module(report).valid == 3 and only_module(report).checks == {}
 
 
 def test_a_partner_taking_the_base64_token_is_fine_and_raw_is_only_noted(emsp_tenant, partner, peer):
@@ -200,8 +204,8 @@ def test_a_partner_without_version_or_sender_lists_says_why(emsp_tenant, peer):
         tenant=emsp_tenant, partner=receiver_only, identifier="locations", role="RECEIVER", url=peer.url
     )
 
-    assert diagnose(tenant=emsp_tenant, partner=unregistered).problems[0].startswith("No negotiated OCPI version")
-    assert diagnose(tenant=emsp_tenant, partner=receiver_only).problems[0].startswith("No sender list endpoint")
+    assert diagnose(tenant=emsp_tenant, partner=unregistered).problems[0].text.startswith("No negotiated OCPI version")
+    assert diagnose(tenant=emsp_tenant, partner=receiver_only).problems[0].text.startswith("No sender list endpoint")
     assert peer.requests == []
 
 
@@ -218,22 +222,27 @@ def test_the_report_serializes_for_json(emsp_tenant, partner, peer):
     assert data["ok"] is False and data["partner"] == "cpo"
     (module,) = data["modules"]
     assert module["ok"] is False and module["objects"] == 3
-    assert module["findings"][0]["check"] == "X-Total-Count" and module["findings"][0]["count"] == 2
+    assert module["checks"][0]["check"] == "X-Total-Count" and module["checks"][0]["count"] == 2
+    (finding,) = [f for f in data["findings"] if f["kind"] == "problem"]
+    assert (finding["key"], finding["module"]) == ("check X-Total-Count", "locations")
+    assert data["proposals"] == {} and data["applied"] == {}
 
 
 # -- front doors --------------------------------------------------------------------------------------
 
 
-def test_diagnose_partner_command_prints_each_problem(emsp_tenant, partner, peer):
-    from django.core.management import call_command
+def test_diagnose_partner_command_prints_each_problem_and_exits_1(emsp_tenant, partner, peer):
+    from django.core.management import CommandError, call_command
 
     broken = location("L2")
     broken["evses"][0]["status"] = "SLEEPING"
     serve_two_pages(peer, [location("L1"), broken], [location("L3")], total=None)
     out = io.StringIO()
 
-    call_command("diagnose_partner", "emsp", "cpo", stdout=out)
+    with pytest.raises(CommandError, match=r"2 problem\(s\) no setting fixes") as raised:
+        call_command("diagnose_partner", "emsp", "cpo", stdout=out)
 
+    assert raised.value.returncode == 1
     text = out.getvalue()
     assert text.startswith("cpo (OCPI 2.2.1): problems found\n")
     assert "  locations: 2 pages, 3 objects checked, 2 valid\n" in text
