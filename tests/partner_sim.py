@@ -1221,6 +1221,7 @@ class PartnerSim:
         return self._new_token("A")
 
     def accepts(self, token: str) -> bool:
+        """Whether a request carrying this credentials token (in the sim's form) would be let in."""
         with self._lock:
             return token in self._tokens
 
@@ -1555,7 +1556,9 @@ class PartnerSim:
         with self._lock:
             return copy.deepcopy(list(self._held[module].values()))
 
-    def holds(self, module: str, object_id: str, evse_uid: str | None = None, connector_id: str | None = None):
+    def holds(
+        self, module: str, object_id: str, evse_uid: str | None = None, connector_id: str | None = None
+    ) -> dict | None:
         """The object (or EVSE, or connector) its receiver holds under this id, any owner, ids
         case-insensitive; None when it holds none."""
         with self._lock:
@@ -1694,7 +1697,8 @@ class PartnerSim:
             raise SimError("not registered")
         candidates = [e for e in self.peer.endpoints if e.get("identifier") == identifier]
         if self.version == "2.2.1":
-            wanted = role or {"SENDER": "RECEIVER", "RECEIVER": "SENDER"}[_INTERFACES[self.role][identifier]]
+            own = _INTERFACES[self.role].get(identifier, "RECEIVER")
+            wanted = role or {"SENDER": "RECEIVER", "RECEIVER": "SENDER"}[own]
             candidates = [e for e in candidates if e.get("role") == wanted]
         if not candidates:
             raise SimError(f"the other side lists no {identifier} endpoint {role or ''}")
