@@ -191,7 +191,8 @@ def test_a_partner_reporting_its_version_loosely(sims, emsp, version, loose):
     sim = sims("CPO", version, quirks={"loose_version"})
     partner = we_register(emsp, sim)
     assert partner.version == version
-    assert sim.requests_to("GET", "/ocpi/versions")[0].answer["data"][0]["version"] == loose
+    answered = [r.answer for r in sim.requests_to("GET", "/ocpi/versions") if "data" in r.answer]
+    assert answered[0]["data"][0]["version"] == loose  # after any token-form probe the partner refused
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -464,43 +465,6 @@ def test_push_answers_with_nulls_and_naive_timestamps_count_as_delivered(celery_
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_push_fills_the_optional_fields_a_partner_requires(celery_worker, sims, cpo, version):
-    tariff_field = "tariff_ids" if version == "2.2.1" else "tariff_id"
-    required = {"locations.operator.name", "locations.evses.capabilities", f"locations.evses.connectors.{tariff_field}"}
-    sim = sims("EMSP", version, country_code="DE", quirks={"required_fields": required})
-    fill = ["locations.operator", "locations.evses.capabilities", f"locations.evses.connectors.{tariff_field}"]
-    partner = we_register(cpo, sim, required_fields=fill)
-    own_location(cpo, operator=None, evses=[_bare_evse()])
-
-    wait_for(lambda: sim.holds("locations", "LOC1"), timeout=30)
-    held = sim.holds("locations", "LOC1")
-    assert held["operator"]["name"] == "Charge Co"
-    assert held["evses"][0]["capabilities"] == []
-    assert tariff_field in held["evses"][0]["connectors"][0]
-    wait_for(lambda: delivered(partner), timeout=30)
-
-
-def _bare_evse() -> dict:
-    """An EVSE with none of the optional fields some partners require (2.2.1 wire form)."""
-    return {
-        "uid": "BARE1",
-        "status": "AVAILABLE",
-        "connectors": [
-            {
-                "id": "1",
-                "standard": "IEC_62196_T2",
-                "format": "SOCKET",
-                "power_type": "AC_3_PHASE",
-                "max_voltage": 230,
-                "max_amperage": 16,
-                "last_updated": "2026-01-01T00:00:00Z",
-            }
-        ],
-        "last_updated": "2026-01-01T00:00:00Z",
-    }
-
-
-@pytest.mark.parametrize("version", VERSIONS)
 def test_push_to_a_partner_requiring_routing_headers(celery_worker, sims, cpo, version):
     sim = sims("EMSP", version, country_code="DE", quirks={"routing_headers": "required"})
     partner = we_register(cpo, sim, routing_headers="ALWAYS")
@@ -700,17 +664,3 @@ def test_real_time_authorization_at_a_partner_emsp(sims, cpo, version, quirks):
         assert session.authorization_reference == authorization["authorization_reference"]
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_an_authorization_id_given_by_the_partner_comes_back_on_the_session(celery_worker, sims, cpo, version):
-    sim = sims("EMSP", version, country_code="DE", quirks={"extension_fields": ("authorization_id",)})
-    partner = we_register(cpo, sim, extension_fields=["authorization_id"])
-    own_location(cpo)
-    sim.add_tokens(1, whitelist="NEVER")
-
-    _present_their_token(cpo, partner)
-
-    [authorization] = sim.authorizations
-    wait_for(lambda: sim.held("sessions"), timeout=30)
-    [session] = sim.held("sessions")
-    assert session["authorization_id"] == authorization["authorization_id"]
-    wait_for(lambda: delivered(partner), timeout=30)
