@@ -662,5 +662,3 @@ def test_real_time_authorization_at_a_partner_emsp(sims, cpo, version, quirks):
     assert session.auth_method == "AUTH_REQUEST"
     if version == "2.2.1":
         assert session.authorization_reference == authorization["authorization_reference"]
-
-
