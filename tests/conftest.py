@@ -55,6 +55,30 @@ def close_connections_after_each_request():
         connection.settings_dict["CONN_MAX_AGE"] = 0
 
 
+@pytest.fixture(scope="session", autouse=True)
+def flush_retries_a_deadlock():
+    """A transactional test's flush TRUNCATEs table by table while the Celery worker's beat (a separate process)
+    may lock rows of two of them: PostgreSQL then aborts one side of the deadlock, and it is the flush's turn
+    to try again."""
+    from django.db import OperationalError
+    from django.test import TransactionTestCase
+
+    flush = TransactionTestCase._fixture_teardown
+
+    def flush_with_retries(self):
+        for attempt in range(3):
+            try:
+                return flush(self)
+            except Exception as exc:  # CommandError wraps the OperationalError
+                deadlock = isinstance(exc.__cause__, OperationalError) and "deadlock" in str(exc.__cause__)
+                if not deadlock or attempt == 2:
+                    raise
+
+    TransactionTestCase._fixture_teardown = flush_with_retries
+    yield
+    TransactionTestCase._fixture_teardown = flush
+
+
 @pytest.fixture
 def client() -> Client:
     return Client()

@@ -5,7 +5,8 @@ The dialect translates the wire object; this boundary then completes what it mad
 - extension fields (profile.extension_fields): fields outside the spec that the partner sends and wants
   back (e.g. `gireve_id`) are kept, as sent, in the object's `extensions`; only the names the profile
   lists, so nothing else a partner sends is stored. A whole object (PUT, a pulled one) replaces them; a
-  PATCH leaves them as they are.
+  PATCH leaves them as they are. An authorization answer's extension fields (Gireve's `authorization_id`)
+  go with the decision into the session it starts, and from there into its CDR.
 - a default time zone (profile.default_time_zone): 2.1.1 makes Location.time_zone optional; a location
   received without one gets the partner's default, else UTC (the 2.2.1 rule for times without a zone),
   so local times (opening hours, tariff restrictions) are read in a known zone.
@@ -32,10 +33,15 @@ def received(profile: Profile, module: str, wire: Any, data: dict, *, level: str
     extension fields and a time zone."""
     if module not in KEEPS_EXTENSIONS or level != "location" or not isinstance(wire, dict):
         return data
-    data["extensions"] = {name: wire[name] for name in profile.extension_fields if name in wire}
+    data["extensions"] = extension_values(profile, wire)
     if module == "locations" and not data.get("time_zone"):
         data["time_zone"] = profile.default_time_zone or "UTC"
     return data
+
+
+def extension_values(profile: Profile, wire: dict) -> dict:
+    """The fields of `wire` outside the spec that the partner wants back, as sent."""
+    return {name: wire[name] for name in profile.extension_fields if name in wire}
 
 
 def receiving(dialect: Dialect, profile: Profile) -> Dialect:
@@ -57,6 +63,11 @@ class _Receiving:
     def from_wire(self, wire, **kwargs) -> dict:
         data = self._translator.from_wire(wire, **kwargs)
         return received(self._profile, self._module, wire, data, level=kwargs.get("level", "location"))
+
+    def authorization_from_wire(self, wire) -> dict:
+        answer = self._translator.authorization_from_wire(wire)
+        answer["extensions"] = extension_values(self._profile, wire) if isinstance(wire, dict) else {}
+        return answer
 
     def __getattr__(self, name: str):
         return getattr(self._translator, name)

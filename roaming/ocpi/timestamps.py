@@ -27,6 +27,12 @@ def format_datetime(value: datetime | str) -> str:
     return value.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
+def rewrite_datetime(value: datetime | str) -> str:
+    """A DateTime in any form we read (a stored JSON value may carry an offset or a fraction) written as we
+    write it."""
+    return format_datetime(parse_datetime(value) if isinstance(value, str) else value)
+
+
 def parse_datetime(value: str) -> datetime:
     """Parse an OCPI DateTime into an aware UTC datetime; ValueError names what is wrong."""
     match = _DATETIME.fullmatch(value) if isinstance(value, str) else None

@@ -19,6 +19,7 @@ from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.headers import PartyRef
+from roaming.ocpi.timestamps import format_datetime
 from roaming.services import outbox, ownership, session_site, sync
 from roaming.services.ownership import pull_owner
 from roaming.services.tokens import resolve_cdr_token
@@ -142,6 +143,7 @@ def build_cdr_from_session(*, tenant: Tenant, session: Session, now: datetime | 
         "cdr_token": session.cdr_token,
         "auth_method": session.auth_method,
         "authorization_reference": session.authorization_reference,
+        "extensions": session.extensions,
         "cdr_location": _cdr_location(connector),
         "meter_id": session.meter_id,
         "currency": session.currency,
@@ -258,7 +260,7 @@ def _whole_session_period(session: Session) -> dict:
     """A session that reported no charging periods: one period with its energy and duration."""
     hours = (session.end_date_time - session.start_date_time).total_seconds() / 3600
     return {
-        "start_date_time": session.start_date_time.isoformat(),
+        "start_date_time": format_datetime(session.start_date_time),
         "dimensions": [{"type": "ENERGY", "volume": float(session.kwh)}, {"type": "TIME", "volume": hours}],
     }
 

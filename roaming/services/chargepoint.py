@@ -167,6 +167,7 @@ def token_presented(*, evse: Evse, connector: Connector, token: Token, now=None)
             },
             "auth_method": "AUTH_REQUEST" if decision.source == "eMSP" else "WHITELIST",
             "authorization_reference": decision.authorization_reference,
+            "extensions": decision.extensions,
             "location_id": location.location_id,
             "evse_uid": evse.uid,
             "connector_id": connector.connector_id,

@@ -645,7 +645,8 @@ def _our_values(location: Location, dialect: Dialect):
     """What our data says for optional fields a partner requires (profile.required_fields) and a location we
     send lacks: operator and owner are the owning party's business details (the tenant's own party of the
     location, or for a location received from a partner, that partner's party); capabilities an empty list;
-    a connector's tariff the one tariff of the owner that applies (see applying_tariff), none otherwise.
+    a connector's tariff the one tariff of the owner that applies (see applying_tariff); without one, 2.2.1's
+    tariff_ids an empty list and 2.1.1's tariff_id (a string, with no empty value) left out.
     Looked up only when a field is wanted, once per location."""
     found: dict[str, object] = {}
 
@@ -661,7 +662,9 @@ def _our_values(location: Location, dialect: Dialect):
             if "tariff" not in found:
                 found["tariff"] = applying_tariff(location, dialect)
             tariff_id = found["tariff"]
-            return None if tariff_id is None else tariff_id if name == "tariff_id" else [tariff_id]
+            if name == "tariff_ids":  # an empty list names no tariff, as an absent one does
+                return [] if tariff_id is None else [tariff_id]
+            return tariff_id
         return None
 
     return value

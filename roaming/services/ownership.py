@@ -94,9 +94,12 @@ def check_addressing(*, partner: Partner, to_party: PartyRef | None, from_party:
     charging preferences, sender lists): OCPI-to must name one of the tenant's own parties, or a party a hub
     tenant connects (check_receiver: 4001 / 4003); OCPI-from one the caller speaks for (transport_and_format,
     message routing: a platform sends as its own parties, a hub as the parties it serves)."""
-    if to_party is not None and not Party.objects.filter(
-        tenant_id=partner.tenant_id, country_code__iexact=to_party.country_code, party_id__iexact=to_party.party_id
-    ).exists():
+    if (
+        to_party is not None
+        and not Party.objects.filter(
+            tenant_id=partner.tenant_id, country_code__iexact=to_party.country_code, party_id__iexact=to_party.party_id
+        ).exists()
+    ):
         check_receiver(tenant_id=partner.tenant_id, to_party=to_party)
     if from_party is not None and not partner_owns(partner, from_party.country_code, from_party.party_id):
         raise Forbidden(f"Party {from_party} in OCPI-from is not one of this partner's parties")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from django.conf import settings
@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 
 from partners.models import InterfaceRole, Partner, Role, Tenant
 from roaming.models import DeliveryMethod, Token, Whitelist
+from roaming.ocpi import inbound
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotEnoughInformation, NotFound, UnknownToken
@@ -185,6 +186,8 @@ class StartDecision:
     source: str  # "whitelist", "eMSP", or "whitelist (eMSP unreachable)"
     authorization_reference: str = ""
     detail: str = ""
+    #: The answer's extension fields the eMSP wants back on the session and CDR (its profile's extension_fields).
+    extensions: dict = field(default_factory=dict)
 
 
 def decide_start(*, token: Token, location: dict | None, client: OcpiClient | None = None) -> StartDecision:
@@ -209,11 +212,13 @@ def decide_start(*, token: Token, location: dict | None, client: OcpiClient | No
                 params={"type": token.type},
                 to_party=PartyRef(token.country_code, token.party_id),
             )
-            answer = dialect.module(MODULE).authorization_from_wire(result.object())
+            answer = inbound.receiving(dialect, partner.profile).module(MODULE).authorization_from_wire(result.object())
         except (PartnerError, InvalidParameters) as exc:
             detail = str(exc)
     if answer is not None:
-        return StartDecision(answer["allowed"] == "ALLOWED", "eMSP", answer["authorization_reference"])
+        return StartDecision(
+            answer["allowed"] == "ALLOWED", "eMSP", answer["authorization_reference"], extensions=answer["extensions"]
+        )
     if token.whitelist == Whitelist.NEVER:
         return StartDecision(False, "eMSP unreachable", detail=detail)
     return StartDecision(token.valid, "whitelist (eMSP unreachable)", detail=detail)

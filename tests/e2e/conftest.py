@@ -25,6 +25,10 @@ def database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def _worker_name(queue: str) -> str:
+    return f"{queue}@{os.uname().nodename}"
+
+
 @pytest.fixture(scope="session")
 def celery_queue(worker_id) -> str:
     """A queue of this test process's own, so parallel test processes never take each other's tasks."""
@@ -90,7 +94,7 @@ def start_worker(
     )
     deadline = time.monotonic() + 30
     try:
-        while not pinger.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=0.5):
+        while not pinger.control.ping(destination=[_worker_name(queue)], timeout=0.5):
             assert process.poll() is None, "the Celery worker exited while starting"
             assert time.monotonic() < deadline, "the Celery worker did not answer within 30 s"
     except BaseException:
@@ -125,6 +129,36 @@ def celery_worker(django_db_setup, django_db_blocker, celery_queue, live_server)
     stop_worker(process)
     for path in (ROOT / "var").glob(f"beat-{celery_queue}*"):
         path.unlink()
+
+
+def quiesce_worker(queue: str, *, timeout: float = 20.0) -> None:
+    """Drop what is still queued for the worker, revoke what it holds for later (countdowns) and wait for what
+    it is running: a task outliving its test would work on rows of the next one, or block its flush."""
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(queue)
+    inspect = celery_app.control.inspect(destination=[_worker_name(queue)], timeout=1)
+    held = [*((inspect.scheduled() or {}).values()), *((inspect.reserved() or {}).values())]
+    ids = [(entry.get("request") or entry)["id"] for entries in held for entry in entries]
+    if ids:
+        celery_app.control.revoke(ids, destination=[_worker_name(queue)])
+    deadline = time.monotonic() + timeout
+    while any((inspect.active() or {}).values()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+@pytest.fixture(autouse=True)
+def _tasks_stay_within_their_test(request, celery_queue):
+    """A test with the worker leaves it idle; a test without it queues its tasks where no worker listens (the
+    session's worker, started by an earlier test, would otherwise run them against a database being flushed)."""
+    if "celery_worker" in request.fixturenames:
+        yield
+        quiesce_worker(celery_queue)
+        return
+    unconsumed, saved = f"{celery_queue}-unconsumed", celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = unconsumed
+    yield
+    celery_app.conf.task_default_queue = saved
+    if settings.CELERY_BROKER_URL.startswith("redis://"):
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(unconsumed)
 
 
 def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.1):

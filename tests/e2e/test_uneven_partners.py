@@ -37,6 +37,7 @@ from tests.factories import make_tenant
 from tests.partner_sim import PartnerSim, Quirks, parse_datetime
 from tests.roaming.api.test_locations_api import LOCATION, own_location
 from tests.roaming.api.test_tokens_api import own_token
+from tests.roaming.services.test_cdr_building import make_tariff
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -464,7 +465,7 @@ def test_push_answers_with_nulls_and_naive_timestamps_count_as_delivered(celery_
     wait_for(lambda: delivered(partner), timeout=30)
 
 
-@pytest.mark.parametrize("version", ["2.2.1"])
+@pytest.mark.parametrize("version", VERSIONS)
 def test_push_to_a_partner_requiring_routing_headers(celery_worker, sims, cpo, version):
     sim = sims("EMSP", version, country_code="DE", quirks={"routing_headers": "required"})
     partner = we_register(cpo, sim, routing_headers="ALWAYS")
@@ -474,6 +475,37 @@ def test_push_to_a_partner_requiring_routing_headers(celery_worker, sims, cpo, v
     status_reaches(sim, "3256", "BLOCKED")
     for request in sim.requests_to(path="/locations/"):
         assert (request.header("OCPI-from-party-id"), request.header("OCPI-to-party-id")) == ("CPO", "SIM")
+    wait_for(lambda: delivered(partner), timeout=30)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_push_to_a_partner_requiring_optional_fields(celery_worker, sims, cpo, version):
+    """It refuses a location without operator, EVSE capabilities or a connector tariff (Gireve 2.1.1); the
+    profile names them and we fill them from our data: the owning party, an empty list, our one tariff."""
+    tariff = "tariff_id" if version == "2.1.1" else "tariff_ids"
+    required = {"locations.operator.name", "locations.evses.capabilities", f"locations.evses.connectors.{tariff}"}
+    sim = sims("EMSP", version, country_code="DE", quirks={"required_fields": required})
+    partner = we_register(
+        cpo,
+        sim,
+        required_fields=["locations.operator", "locations.evses.capabilities", f"locations.evses.connectors.{tariff}"],
+    )
+    make_tariff(cpo, "T1", "tariff_8_simple_025kwh.json")  # the one tariff in force: it applies
+    evses = copy.deepcopy(LOCATION["evses"])
+    for evse in evses:
+        del evse["capabilities"]
+        for connector in evse["connectors"]:
+            del connector["tariff_ids"]
+    location = own_location(cpo, evses=evses, operator=None)
+
+    held = wait_for(lambda: sim.holds("locations", "LOC1"), timeout=30)
+
+    assert held["operator"]["name"] == "Charge Co"
+    assert [evse["capabilities"] for evse in held["evses"]] == [[], []]
+    connectors = [c for evse in held["evses"] for c in evse["connectors"]]
+    assert {repr(c[tariff]) for c in connectors} == {repr("T1" if version == "2.1.1" else ["T1"])}
+    location.refresh_from_db()
+    assert location.operator is None  # filled on the wire only
     wait_for(lambda: delivered(partner), timeout=30)
 
 
@@ -640,6 +672,41 @@ def _present_their_token(cpo, partner: Partner):
     token = Token.objects.get(tenant=cpo, partner=partner)
     evse = Evse.objects.get(location__tenant=cpo, uid="3256")
     return chargepoint.token_presented(evse=evse, connector=evse.connectors.first(), token=token)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_authorization_id_a_partner_emsp_gives_comes_back_on_session_and_cdr(celery_worker, sims, cpo, version):
+    """Gireve adds authorization_id to its authorization answer and refuses a session or CDR of that
+    charge without it (2001); the profile lists it as an extension field to pass back."""
+    sim = sims("EMSP", version, country_code="DE", quirks={"extension_fields": ("authorization_id",)})
+    partner = we_register(cpo, sim, extension_fields=["authorization_id"])
+    own_location(cpo)
+    make_tariff(cpo, "11", "tariff_8_simple_025kwh.json")  # the tariff of EVSE 3256's connector
+    sim.add_tokens(1, whitelist="NEVER")
+
+    started = _present_their_token(cpo, partner)
+
+    [authorization] = sim.authorizations
+    given = {"authorization_id": authorization["authorization_id"]}
+    assert started.session.extensions == given
+    session_id = started.session.session_id
+    wait_for(lambda: sim.holds("sessions", session_id), timeout=30)
+    assert sim.holds("sessions", session_id)["authorization_id"] == given["authorization_id"]
+
+    sessions_service.patch_session(
+        tenant=cpo,
+        partner=None,
+        country_code="NL",
+        party_id="CPO",
+        session_id=session_id,
+        fields={"status": "COMPLETED", "end_date_time": started.session.start_date_time, "kwh": 3.0},
+        append_periods=True,
+    )
+
+    [cdr] = wait_for(lambda: sim.held("cdrs"), timeout=30)
+    assert cdr["authorization_id"] == given["authorization_id"]
+    assert Cdr.objects.get(tenant=cpo).extensions == given
+    wait_for(lambda: delivered(partner), timeout=30)
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from roaming.ocpi.common import dump, put, put_list
-from roaming.ocpi.timestamps import format_datetime
+from roaming.ocpi.timestamps import format_datetime, rewrite_datetime
 from roaming.ocpi.types import DateTime, Number, String, WireModel, validate, validate_partial
 from roaming.ocpi.v2_1_1 import dialect
 from roaming.ocpi.v2_1_1.locations import LocationWire, location_to_wire
@@ -58,7 +58,7 @@ def periods_to_wire(periods: list[dict]) -> list[dict]:
     for period in periods:
         dimensions = [d for d in period["dimensions"] if d["type"] in CdrDimensionType.__args__]
         if dimensions:
-            wire.append({"start_date_time": period["start_date_time"], "dimensions": dimensions})
+            wire.append({"start_date_time": rewrite_datetime(period["start_date_time"]), "dimensions": dimensions})
     return wire
 
 

@@ -17,7 +17,7 @@ from roaming.ocpi.common import (
     put_list,
 )
 from roaming.ocpi.errors import InvalidParameters
-from roaming.ocpi.timestamps import format_datetime
+from roaming.ocpi.timestamps import format_datetime, rewrite_datetime
 from roaming.ocpi.types import CiString, DateTime, Number, String, WireModel, validate, validate_partial
 from roaming.ocpi.v2_2_1 import dialect
 from roaming.ocpi.v2_2_1.tariffs import Price
@@ -99,7 +99,9 @@ def periods_to_wire(periods: list[dict]) -> list[dict]:
     for period in periods:
         dimensions = [d for d in period["dimensions"] if d["type"] in CdrDimensionType.__args__]
         if dimensions:
-            wire.append({**period, "dimensions": dimensions})
+            wire.append(
+                {**period, "start_date_time": rewrite_datetime(period["start_date_time"]), "dimensions": dimensions}
+            )
     return wire
 
 

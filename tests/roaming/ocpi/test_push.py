@@ -330,9 +330,14 @@ def test_required_fields_are_filled_from_our_data_where_absent(cpo_tenant, peer,
     assert stored.operator is None and stored.owner is None  # filled on the wire only
 
 
-def test_without_a_tariff_that_applies_the_tariff_stays_absent(cpo_tenant, peer):
+@pytest.mark.parametrize(
+    ("version", "tariff_name", "sent"), [("2.1.1", "tariff_id", "absent"), ("2.2.1", "tariff_ids", [])]
+)
+def test_without_a_tariff_that_applies_none_is_named(cpo_tenant, peer, version, tariff_name, sent):
+    """Two REGULAR tariffs: no way to choose. 2.2.1 gets an empty list (names no tariff, as absent would);
+    2.1.1's tariff_id has no empty value and stays out."""
     receiving_partner(
-        cpo_tenant, peer, "DE:EMS:EMSP", "2.1.1", required_fields=["locations.evses.connectors.tariff_id"]
+        cpo_tenant, peer, "DE:EMS:EMSP", version, required_fields=[f"locations.evses.connectors.{tariff_name}"]
     )
     location_lacking_optional_fields(cpo_tenant)
     one_tariff(cpo_tenant, "T1", type="REGULAR")
@@ -341,7 +346,8 @@ def test_without_a_tariff_that_applies_the_tariff_stays_absent(cpo_tenant, peer)
 
     deliver_pending()
 
-    assert "tariff_id" not in body_of(peer.requests[0])["evses"][1]["connectors"][0]
+    connector = body_of(peer.requests[0])["evses"][1]["connectors"][0]
+    assert connector.get(tariff_name, "absent") == sent
 
 
 def test_among_several_tariffs_the_only_regular_one_applies(cpo_tenant):

@@ -106,6 +106,9 @@ def _row(model, read: str, module: str, **extra):
         # period 2.1.1 can write (docs/compatibility.md, Reading policy, what is not yet done)
         period["dimensions"] = [{"type": "ENERGY", "volume": 1.5}]
     internal = dialect.module(module).from_wire(body, **kwargs)
+    for period in internal.get("charging_periods", []):
+        # as a period built here may be held: Python's isoformat, with an offset and a fraction
+        period["start_date_time"] = datetime(2026, 1, 2, 5, 4, 5, 123456, tzinfo=ELSEWHERE).isoformat()
     fields = {f.name for f in model._meta.concrete_fields}
     return elsewhere(model(**{k: v for k, v in internal.items() if k in fields}, **extra))
 
