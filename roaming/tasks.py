@@ -3,7 +3,6 @@
 from celery import shared_task
 
 from partners.models import Partner
-from roaming.ocpi.client import PartnerError
 from roaming.ocpi.headers import log_context
 from roaming.services import batches, chargepoint, chargingprofiles, commands, initialsync, outbox, sync
 
@@ -69,24 +68,6 @@ def simulate_charge_point_task(command_id: int) -> None:
     chargepoint.simulate(command_id=command_id)
 
 
-#: Posting an asynchronous result to a partner's response_url: retried with backoff while the partner fails.
-POSTING_RESULTS = {
-    "acks_late": True,
-    "ignore_result": True,
-    "autoretry_for": (PartnerError,),
-    "retry_backoff": 2,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 10,
-}
-
-
-@shared_task(**POSTING_RESULTS)
-def post_command_result_task(command_id: int) -> bool:
-    with log_context(command=command_id):
-        return commands.post_result(command_id=command_id)
-
-
 @shared_task(acks_late=True, ignore_result=True)
 def expire_charging_profiles_task() -> int:
     return chargingprofiles.expire_overdue()
@@ -95,14 +76,3 @@ def expire_charging_profiles_task() -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def simulate_charging_profile_task(request_id: int) -> None:
     chargepoint.simulate_charging_profile(request_id=request_id)
-
-
-@shared_task(**POSTING_RESULTS)
-def post_charging_profile_result_task(request_id: int) -> bool:
-    with log_context(charging_profile=request_id):
-        return chargingprofiles.post_result(request_id=request_id)
-
-
-@shared_task(**POSTING_RESULTS)
-def push_active_profile_task(tenant_id: int, partner_id: int, session_id: str) -> bool:
-    return chargingprofiles.push_active_profile(tenant_id=tenant_id, partner_id=partner_id, session_id=session_id)

@@ -15,8 +15,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from partners.models import Role
-
 logger = logging.getLogger(__name__)
 
 #: Ends that keep the reason as the row's error.
@@ -88,32 +86,14 @@ def overdue(model, waiting, *, limit: int = 500) -> Iterator:
                 yield record
 
 
-def post_result(record, wire: dict, *, to_party, client=None) -> bool:
-    """POST a received request's result to the sender's response_url, speaking as the tenant's CPO party. A
-    failure that may pass is raised again for the task to retry; one that will not is recorded and dropped.
-    Returns whether it arrived."""
-    from roaming.ocpi.client import PartnerError, client_for
-    from roaming.services import ownership
-
-    partner = record.partner
-    try:
-        (client or client_for(partner)).post(
-            record.response_url,
-            json=wire,
-            to_party=to_party,
-            from_party=ownership.own_party(record.tenant, partner, Role.CPO) if to_party else None,
-        )
-    except PartnerError as exc:
-        _note(type(record), record.pk, "result not delivered", str(exc))
-        if exc.retryable:
-            raise
-        return False
-    _note(type(record), record.pk, "result delivered", record.result)
-    return True
-
-
 @transaction.atomic
-def _note(model, pk: int, event: str, detail: str) -> None:
-    record = model.objects.select_for_update().get(pk=pk)
-    step(record, event, detail[:500])
+def note_result(model, pk: int, error) -> None:
+    """An attempt to deliver a received request's result (an outbox delivery), on the record's history."""
+    record = model.objects.select_for_update().filter(pk=pk).first()
+    if record is None:
+        return
+    if error is None:
+        step(record, "result delivered", record.result)
+    else:
+        step(record, "result not delivered", str(error)[:500])
     record.save(update_fields=["history", "updated"])

@@ -34,7 +34,7 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from partners.models import InterfaceRole, Partner, PartnerStatus
+from partners.models import Partner, PartnerStatus
 from partners.rows import prepared_cursor
 from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
 from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerUnreachable, client_for
@@ -285,7 +285,7 @@ class _Item:
 def _build(partner: Partner, batch: list[Delivery]) -> list[_Item]:
     """Each claimed delivery with its request (None: nothing to send any more) or why it cannot be sent."""
     dialect = get_dialect(partner.version) if partner.version else None
-    endpoints = {e.identifier: e.url for e in partner.endpoints.filter(role=InterfaceRole.RECEIVER)}
+    receivers = outbox.receiver_urls(partner)
     items = []
     by_module: dict[str, list[Delivery]] = defaultdict(list)
     for delivery in batch:
@@ -293,11 +293,16 @@ def _build(partner: Partner, batch: list[Delivery]) -> list[_Item]:
         by_module[delivery.module].append(delivery)
     for module, deliveries in by_module.items():
         pushable = outbox.pushable(module)
-        endpoint = endpoints.get(module)
-        if pushable is None or partner.status != PartnerStatus.REGISTERED or not dialect or not endpoint:
-            error = outbox.unsendable(partner, endpoint, module, pushable)
+        urls = {d.pk: outbox.target_url(pushable, partner, d, receivers) for d in deliveries}
+        if pushable is None or partner.status != PartnerStatus.REGISTERED or not dialect:
+            error = outbox.unsendable(partner, receivers.get(module, ""), module, pushable)
             items += [_Item(d, error=error) for d in deliveries]
             continue
+        if nowhere := [d for d in deliveries if not urls[d.pk]]:
+            items += [_Item(d, error=outbox.unsendable(partner, "", module, pushable)) for d in nowhere]
+            deliveries = [d for d in deliveries if urls[d.pk]]
+            if not deliveries:
+                continue
         try:
             built = (pushable.build_many or _one_by_one(pushable.build))(deliveries, dialect)
         except Exception:  # noqa: BLE001 - one module's bug must not keep the others' deliveries from going
@@ -305,7 +310,7 @@ def _build(partner: Partner, batch: list[Delivery]) -> list[_Item]:
                 "building %d %s deliveries together failed; building them one by one", len(deliveries), module
             )
             built = _one_by_one(pushable.build)(deliveries, dialect)
-        items += [_Item(d, request=built.get(d.pk), endpoint_url=endpoint) for d in deliveries]
+        items += [_Item(d, request=built.get(d.pk), endpoint_url=urls[d.pk]) for d in deliveries]
     _check_reachable(partner, items)
     return items
 
@@ -454,6 +459,8 @@ def _finish(partner: Partner, items: list[_Item]) -> tuple[int, int, object]:
             [item.delivery for item in items if item.error is None and not item.unsent and not item.recorded]
         )
         Partner.objects.filter(pk=partner.pk).update(last_contact_at=now)
+        for delivery in delivered:
+            outbox.tell_attempted(delivery, None)
     retry_at = now + timedelta(seconds=1)
     for item in failed:
         outcome = outbox.finish(item.delivery, item.error)

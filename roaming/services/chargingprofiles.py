@@ -5,9 +5,10 @@ chargingprofiles receiver (PUT/GET/DELETE {url}/{session_id}) with a response_ur
 its ChargingProfileResponse; record_result() takes the charge point's result at that URL and
 put_active_profile() the ActiveChargingProfile the CPO pushes. CPO side: receive_request() checks a
 request against the tenant's own sessions, answers it, and hands an accepted one to the charge point
-backend; charge_point_result() takes the backend's answer and post_result() forwards it to the
-sender's response_url; report_active_profile() tells those senders of a plan the charge point changed by
-itself. expire_overdue() ends, on both sides, requests whose result is past its deadline.
+backend; charge_point_result() takes the backend's answer, owed to the sender's response_url;
+report_active_profile() tells those senders of a plan the charge point changed by itself. Both go through the
+outbox (durable, retried by the partner's policy): deliveries "result/<request id>" and "active/<session id>".
+expire_overdue() ends, on both sides, requests whose result is past its deadline.
 """
 
 from __future__ import annotations
@@ -28,16 +29,17 @@ from roaming.models import (
     ChargingProfileKind,
     ChargingProfileRequest,
     ChargingProfileStatus,
+    DeliveryMethod,
     Session,
     SessionStatus,
 )
 from roaming.models.chargingprofiles import WAITING
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
-from roaming.ocpi.push import url_of
-from roaming.services import awaiting, ownership, session_site
+from roaming.ocpi.push import OutgoingRequest, url_of
+from roaming.services import awaiting, outbox, ownership, session_site
 from roaming.services.ownership import partner_owns
 
 logger = logging.getLogger(__name__)
@@ -325,10 +327,13 @@ def charge_point_result(*, request_id: int, result: str, profile: dict | None = 
     record.result_profile = jsonable(profile) if profile else None
     record.status = ChargingProfileStatus.COMPLETED
     awaiting.step(record, "charge point", result)
+    awaiting.step(record, "result owed to the sender", result)
     record.save()
     if result == "ACCEPTED":
         _keep_own_profile(record, profile)
-    transaction.on_commit(lambda: _enqueue_post(record.pk))
+    outbox.record_for(
+        partner=record.partner, module=MODULE, object_path=f"{_RESULT}{record.pk}", method=DeliveryMethod.POST
+    )
     return record
 
 
@@ -346,23 +351,65 @@ def _keep_own_profile(record: ChargingProfileRequest, profile: dict | None) -> N
         store_active_profile(tenant=tenant, partner=None, session_id=session_id, active=profile)
 
 
-def _enqueue_post(request_id: int) -> None:
-    from roaming.tasks import post_charging_profile_result_task
-
-    post_charging_profile_result_task.delay(request_id)
+_RESULT, _ACTIVE = "result/", "active/"
 
 
-def post_result(*, request_id: int, client: OcpiClient | None = None) -> bool:
-    """POST a received request's result to the sender's response_url. A failure that may pass is raised again
-    for the task to retry; one that will not is recorded and dropped. Returns whether it arrived."""
-    record = ChargingProfileRequest.objects.select_related("partner", "tenant").get(
-        pk=request_id, direction=ChargingProfileDirection.RECEIVED
+def _received(delivery) -> ChargingProfileRequest | None:
+    return (
+        ChargingProfileRequest.objects.for_tenant(delivery.tenant_id)
+        .filter(
+            pk=int(delivery.object_path.removeprefix(_RESULT)),
+            partner_id=delivery.partner_id,
+            direction=ChargingProfileDirection.RECEIVED,
+        )
+        .exclude(result="")
+        .first()
     )
-    partner = record.partner
-    dialect = get_dialect(partner.version)
-    wire = dialect.module(MODULE).result_to_wire(record.kind, result=record.result, profile=record.result_profile)
+
+
+def build_push(delivery, dialect: Dialect) -> OutgoingRequest | None:
+    """A result: POST to the sender's response_url (ChargingProfileResult, or for a GET the ActiveChargingProfile
+    result). An active profile: PUT {their sender endpoint}/{session_id} of our session's current profile."""
+    partner = delivery.partner
     to_party = ownership.party_of(partner, Role.EMSP) or ownership.party_of(partner, Role.SCSP)
-    return awaiting.post_result(record, wire, to_party=to_party, client=client)
+    from_party = ownership.own_party(partner.tenant, partner, Role.CPO) if to_party else None
+    translator = dialect.module(MODULE) if dialect.has_module(MODULE) else None
+    if translator is None:
+        return None
+    if delivery.object_path.startswith(_RESULT):
+        record = _received(delivery)
+        if record is None:
+            return None
+        body = translator.result_to_wire(record.kind, result=record.result, profile=record.result_profile)
+        return OutgoingRequest("POST", "", body=body, module=MODULE, to_party=to_party, from_party=from_party)
+    session_id = delivery.object_path.removeprefix(_ACTIVE)
+    known = active_profile(tenant=partner.tenant, partner=None, session_id=session_id)
+    if known is None:
+        return None
+    active = {"start_date_time": known.start_date_time, "charging_profile": known.charging_profile}
+    return OutgoingRequest(
+        "PUT",
+        quote(session_id, safe=""),
+        body=translator.active_profile_to_wire(active),
+        module=MODULE,
+        to_party=to_party,
+        from_party=from_party,
+    )
+
+
+def _url(partner: Partner, delivery) -> str | None:
+    if delivery.object_path.startswith(_RESULT):
+        record = _received(delivery)
+        return record.response_url if record is not None else None
+    endpoint = partner.endpoints.filter(identifier=MODULE, role=InterfaceRole.SENDER).first()
+    return endpoint.url if endpoint is not None else None
+
+
+def _attempted(delivery, error: PartnerError | None) -> None:
+    if delivery.object_path.startswith(_RESULT):
+        awaiting.note_result(ChargingProfileRequest, int(delivery.object_path.removeprefix(_RESULT)), error)
+    elif error is not None:
+        logger.warning("active charging profile %s not pushed to %s: %s", delivery.object_path, delivery.partner, error)
 
 
 def report_active_profile(*, tenant: Tenant, session_id: str, active: dict) -> int:
@@ -382,42 +429,17 @@ def report_active_profile(*, tenant: Tenant, session_id: str, active: dict) -> i
             .values_list("partner_id", flat=True)
             .distinct()
         )
-        for partner_id in partner_ids:
-            transaction.on_commit(lambda partner_id=partner_id: _enqueue_push(tenant.pk, partner_id, session_id))
-    return len(partner_ids)
-
-
-def _enqueue_push(tenant_id: int, partner_id: int, session_id: str) -> None:
-    from roaming.tasks import push_active_profile_task
-
-    push_active_profile_task.delay(tenant_id, partner_id, session_id)
-
-
-def push_active_profile(*, tenant_id: int, partner_id: int, session_id: str, client: OcpiClient | None = None) -> bool:
-    """PUT our session's current ActiveChargingProfile to a partner's chargingprofiles sender endpoint. A failure
-    that may pass is raised again for the task to retry. Returns whether it arrived."""
-    partner = Partner.objects.for_tenant(tenant_id).select_related("tenant").get(pk=partner_id)
-    known = active_profile(tenant=partner.tenant, partner=None, session_id=session_id)
-    dialect = get_dialect(partner.version) if partner.version else None
-    endpoint = partner.endpoints.filter(identifier=MODULE, role=InterfaceRole.SENDER).first()
-    if known is None or dialect is None or not dialect.has_module(MODULE) or endpoint is None:
-        logger.info("active charging profile of %s not pushed to %s: nothing to push or nowhere", session_id, partner)
-        return False
-    active = {"start_date_time": known.start_date_time, "charging_profile": known.charging_profile}
-    to_party = ownership.party_of(partner, Role.EMSP) or ownership.party_of(partner, Role.SCSP)
-    try:
-        (client or client_for(partner)).put(
-            url_of(endpoint.url, quote(session_id, safe="")),
-            json=dialect.module(MODULE).active_profile_to_wire(active),
-            to_party=to_party,
-            from_party=ownership.own_party(partner.tenant, partner, Role.CPO) if to_party else None,
+        # A partner without a chargingprofiles Sender interface has nowhere to hear it (it is optional there).
+        told = list(
+            Partner.objects.for_tenant(tenant)
+            .filter(pk__in=partner_ids, endpoints__identifier=MODULE, endpoints__role=InterfaceRole.SENDER)
+            .select_related("tenant")
         )
-    except PartnerError as exc:
-        logger.warning("active charging profile of %s not pushed to %s: %s", session_id, partner, exc)
-        if exc.retryable:
-            raise
-        return False
-    return True
+        for partner in told:
+            outbox.record_for(
+                partner=partner, module=MODULE, object_path=f"{_ACTIVE}{session_id}", method=DeliveryMethod.PUT
+            )
+    return len(told)
 
 
 # -- both sides: the deadline -----------------------------------------------------------------------------
@@ -431,3 +453,6 @@ def expire_overdue(*, limit: int = 500) -> int:
         awaiting.end(record, ChargingProfileStatus.TIMEOUT, "timed out", f"no result by {record.deadline.isoformat()}")
         expired += 1
     return expired
+
+
+outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, url=_url, attempted=_attempted))

@@ -4,8 +4,9 @@ eMSP side: send_command() POSTs a command to the partner's commands receiver wit
 of ours, records the synchronous CommandResponse, and record_result() takes the charge point's
 result at that URL. CPO side: receive_command() checks a partner's command against the tenant's
 own locations and sessions, answers it, and hands an accepted one to the charge point backend;
-charge_point_result() takes the backend's answer and post_result() forwards it to the eMSP's
-response_url. expire_overdue() ends, on both sides, commands whose result is past its deadline.
+charge_point_result() takes the backend's answer, owed to the eMSP's response_url as a delivery of the
+outbox (durable, retried by the partner's policy). expire_overdue() ends, on both sides, commands whose
+result is past its deadline.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from roaming.models import (
     CommandStatus,
     CommandType,
     Connector,
+    DeliveryMethod,
     Evse,
     Location,
     Session,
@@ -36,8 +38,8 @@ from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
-from roaming.ocpi.push import url_of
-from roaming.services import awaiting, ownership
+from roaming.ocpi.push import OutgoingRequest, url_of
+from roaming.services import awaiting, outbox, ownership
 from roaming.services.ownership import partner_owns
 
 logger = logging.getLogger(__name__)
@@ -324,8 +326,8 @@ def charge_point_result(*, command_id: int, result: str, message: list | None = 
     record.result, record.result_message, record.result_at = result, message or [], timezone.now()
     record.status = CommandStatus.TIMEOUT if result == "TIMEOUT" else CommandStatus.COMPLETED
     awaiting.step(record, "charge point", result)
+    _owe_result(record)
     record.save()
-    transaction.on_commit(lambda: _enqueue_post(record.pk))
     return record
 
 
@@ -350,26 +352,50 @@ def cancel_reservation(*, tenant: Tenant, command_id: int) -> Command | None:
     record.result, record.result_message, record.result_at = "CANCELED_RESERVATION", [], timezone.now()
     record.status = CommandStatus.COMPLETED
     awaiting.step(record, "reservation canceled by us")
+    _owe_result(record)
     record.save()
-    transaction.on_commit(lambda: _enqueue_post(record.pk))
     return record
 
 
-def _enqueue_post(command_id: int) -> None:
-    from roaming.tasks import post_command_result_task
+def _owe_result(record: Command) -> None:
+    """The result goes to the eMSP's response_url through the outbox; call inside the record's transaction,
+    before saving it."""
+    awaiting.step(record, "result owed to the eMSP", record.result)
+    outbox.record_for(partner=record.partner, module=MODULE, object_path=str(record.pk), method=DeliveryMethod.POST)
 
-    post_command_result_task.delay(command_id)
+
+def _received(delivery) -> Command | None:
+    return (
+        Command.objects.for_tenant(delivery.tenant_id)
+        .filter(pk=int(delivery.object_path), partner_id=delivery.partner_id, direction=CommandDirection.RECEIVED)
+        .exclude(result="")
+        .first()
+    )
 
 
-def post_result(*, command_id: int, client: OcpiClient | None = None) -> bool:
-    """POST a received command's result to the eMSP's response_url. A failure that may pass is raised again
-    for the task to retry; one that will not is recorded and dropped. Returns whether it arrived."""
-    record = Command.objects.select_related("partner", "tenant").get(pk=command_id, direction=CommandDirection.RECEIVED)
-    partner = record.partner
-    dialect = get_dialect(partner.version)
-    wire = dialect.module(MODULE).result_to_wire(result=record.result, message=record.result_message)
-    to_party = ownership.party_of(partner, Role.EMSP)
-    return awaiting.post_result(record, wire, to_party=to_party, client=client)
+def build_result(delivery, dialect: Dialect) -> OutgoingRequest | None:
+    """POST the command's result (CommandResult) to the eMSP's response_url, as the tenant's CPO party."""
+    record = _received(delivery)
+    if record is None:
+        return None
+    to_party = ownership.party_of(delivery.partner, Role.EMSP)
+    return OutgoingRequest(
+        "POST",
+        "",
+        body=dialect.module(MODULE).result_to_wire(result=record.result, message=record.result_message),
+        module=MODULE,
+        to_party=to_party,
+        from_party=ownership.own_party(delivery.partner.tenant, delivery.partner, Role.CPO) if to_party else None,
+    )
+
+
+def _response_url(partner: Partner, delivery) -> str | None:
+    record = _received(delivery)
+    return record.response_url if record is not None else None
+
+
+def _result_attempted(delivery, error: PartnerError | None) -> None:
+    awaiting.note_result(Command, int(delivery.object_path), error)
 
 
 # -- both sides: the deadline -----------------------------------------------------------------------------
@@ -382,7 +408,10 @@ def expire_overdue(*, limit: int = 500) -> int:
     for record in awaiting.overdue(Command, WAITING, limit=limit):
         if record.direction == CommandDirection.RECEIVED:
             record.result = "TIMEOUT"
-            transaction.on_commit(lambda pk=record.pk: _enqueue_post(pk))
+            _owe_result(record)
         awaiting.end(record, CommandStatus.TIMEOUT, "timed out", f"no result by {record.deadline.isoformat()}")
         expired += 1
     return expired
+
+
+outbox.register_pushable(outbox.Pushable(MODULE, build=build_result, url=_response_url, attempted=_result_attempted))

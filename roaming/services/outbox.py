@@ -49,6 +49,11 @@ class Pushable:
     of ours once in sync: what an initial sync sends it as whole objects (None: nothing is, e.g. CDRs,
     which are posted once). `nested` says that objects have objects below them in the same module
     (a location's EVSEs and connectors, "CC/PID/LOC/EVSE"): a whole-object PUT carries them.
+
+    `url(partner, delivery)` is where the request goes when not below the partner's receiver endpoint of
+    the module (an asynchronous result to the response_url its sender gave, a PUT to their sender
+    endpoint); None there: nowhere to send it. `attempted(delivery, error)` hears each attempt's outcome
+    (None: delivered), for records that keep their own history.
     """
 
     module: str
@@ -57,6 +62,20 @@ class Pushable:
     build_many: Callable[[list[Delivery], Dialect], dict[int, OutgoingRequest | None]] | None = None
     current: Callable[[Partner, Dialect], list[str]] | None = None
     nested: bool = False
+    url: Callable[[Partner, Delivery], str | None] | None = None
+    attempted: Callable[[Delivery, PartnerError | None], None] | None = None
+
+
+def target_url(pushable: Pushable | None, partner: Partner, delivery: Delivery, receivers: dict[str, str]) -> str:
+    """Where a delivery's request goes: the pushable's own URL, else the partner's receiver endpoint of the
+    module (`receivers`: identifier to URL); "" when there is none."""
+    if pushable is not None and pushable.url is not None:
+        return pushable.url(partner, delivery) or ""
+    return receivers.get(delivery.module, "")
+
+
+def receiver_urls(partner: Partner) -> dict[str, str]:
+    return dict(partner.endpoints.filter(role=InterfaceRole.RECEIVER).values_list("identifier", "url"))
 
 
 _PUSHABLES: dict[str, Pushable] = {}
@@ -322,6 +341,15 @@ def _record_with_orm(tenant, partners, module, object_path, method, fields, abov
                 recorded.folded.extend(_fold_one(delivery, method, fields))
             new = []
         recorded.created = [d.pk for d in new]
+    return recorded
+
+
+def record_for(*, partner: Partner, module: str, object_path: str, method: str) -> Recorded:
+    """Owe one partner one delivery (a result to the partner that asked for it); call inside the transaction
+    that made it. A delivery of the same object still pending takes it in (its request is built when sent)."""
+    recorded = _record_with_orm(partner.tenant, [partner], module, object_path, method, [], [])
+    if recorded.created:
+        transaction.on_commit(lambda ids=tuple(recorded.created): _enqueue(ids))
     return recorded
 
 
@@ -624,31 +652,32 @@ def deliver(*, delivery_id: int) -> Outcome:
     partner = delivery.partner
     log_context_var.set({**log_context_var.get(), "tenant_id": delivery.tenant_id, "partner": partner.name})
     dialect = get_dialect(partner.version)
-    endpoint = partner.endpoints.filter(identifier=delivery.module, role=InterfaceRole.RECEIVER).first()
+    pushable = _PUSHABLES.get(delivery.module)
+    url = target_url(pushable, partner, delivery, receiver_urls(partner))
     error: PartnerError | None = None
     request = None
-    pushable = _PUSHABLES.get(delivery.module)
-    if pushable is not None and partner.status == PartnerStatus.REGISTERED and dialect and endpoint:
+    if pushable is not None and partner.status == PartnerStatus.REGISTERED and dialect and url:
         request = pushable.build(delivery, dialect)
         if request is not None:
             try:
                 ensure_reachable(partner=partner, party=request.to_party)
-                result = send(client_for(partner), endpoint.url, request)
+                result = send(client_for(partner), url, request)
                 delivery.last_http_status, delivery.last_status_code = result.http_status, result.status_code
                 delivery.remote_url = result.header("Location")[:255]
             except PartnerError as exc:
                 error = exc
     else:
-        error = unsendable(partner, endpoint, delivery.module, pushable)
+        error = unsendable(partner, url, delivery.module, pushable)
     return _finish(delivery, error)
 
 
-def unsendable(partner: Partner, endpoint, module: str, pushable: Pushable | None) -> PartnerError:
-    """Why nothing can send a delivery of `module` to the partner (not registered, no receiver, unknown
+def unsendable(partner: Partner, url: str, module: str, pushable: Pushable | None) -> PartnerError:
+    """Why nothing can send a delivery of `module` to the partner (not registered, nowhere to send it, unknown
     module): an error that no retry mends."""
+    where = "receiver endpoint" if pushable is None or pushable.url is None else "URL"
     error = PartnerError(
         f"nothing can send it: partner {partner.get_status_display()}, "
-        f"receiver endpoint {'present' if endpoint else 'missing'}, module {module!r}"
+        f"{where} {'present' if url else 'missing'}, module {module!r}"
         f"{' known' if pushable else ' unknown'}"
     )
     error.retryable = False
@@ -700,8 +729,15 @@ def _finish(delivery: Delivery, error: PartnerError | None) -> Outcome:
         delivery.attempts,
         f" ({delivery.last_error[:200]})" if delivery.last_error else "",
     )
+    tell_attempted(delivery, error)
     retry_at = delivery.next_attempt_at if delivery.status == DeliveryStatus.PENDING else None
     return Outcome(delivery.status, delivery.last_error, retry_at=retry_at)
+
+
+def tell_attempted(delivery: Delivery, error: PartnerError | None) -> None:
+    pushable = _PUSHABLES.get(delivery.module)
+    if pushable is not None and pushable.attempted is not None:
+        pushable.attempted(delivery, error)
 
 
 def _save_pending_or_hand_over(delivery: Delivery) -> Delivery:

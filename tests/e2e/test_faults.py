@@ -287,7 +287,8 @@ def test_partner_answering_500_then_recovering_gets_everything(servers, peer, re
         tenant, peer, evses, changes=2 * LOCATIONS, scenario="partner 500 then up", record_property=record_property
     )
     assert counts[DeliveryStatus.DELIVERED] >= LOCATIONS
-    assert sum(1 for r in peer.requests if r["path"].endswith("/3256")) > LOCATIONS  # failed tries included
+    # The failed tries reached the partner too (as EVSE PATCHes or, folded into a pending location PUT, as PUTs).
+    assert len(peer.requests) > sum(counts.values())
 
 
 def test_partner_hanging_past_the_read_timeout_is_retried_and_delivered(servers, peer, record_property):

@@ -14,9 +14,10 @@ from roaming.models import (
     ChargingProfileDirection,
     ChargingProfileRequest,
     ChargingProfileStatus,
+    Delivery,
+    DeliveryStatus,
 )
-from roaming.ocpi.client import PartnerError
-from roaming.services import chargepoint, chargingprofiles
+from roaming.services import chargepoint, chargingprofiles, outbox
 from tests.factories import auth, make_partner
 from tests.roaming.api.test_locations_api import own_location
 from tests.roaming.api.test_sessions_api import own_session
@@ -248,20 +249,20 @@ def test_an_accepted_set_is_kept_as_the_sessions_profile_posted_once_and_cleared
     assert not ActiveChargingProfile.objects.exists()
 
 
-def test_a_result_the_sender_could_not_take_is_raised_for_retry_and_logged(cpo_tenant, emsp, peer):
+def test_a_result_is_owed_durably_and_retried_when_the_sender_could_not_take_it(cpo_tenant, emsp, peer):
     peer.routes["/results/1"] = (503, {}, "down")
-    request = received(cpo_tenant, emsp, peer, result="REJECTED")
-    with pytest.raises(PartnerError):
-        chargingprofiles.post_result(request_id=request.pk)
+    request = received(cpo_tenant, emsp, peer)
+    chargingprofiles.charge_point_result(request_id=request.pk, result="REJECTED")  # no on-commit callback runs
+    delivery = Delivery.objects.get(module="chargingprofiles", object_path=f"result/{request.pk}")
+    assert (delivery.status, delivery.method) == (DeliveryStatus.PENDING, "POST")
+
+    outbox.deliver(delivery_id=delivery.pk)
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_http_status) == (DeliveryStatus.PENDING, 1, 503)
     request.refresh_from_db()
     assert request.history[-1]["event"] == "result not delivered" and "503" in request.history[-1]["detail"]
-
-
-def test_post_result_task_declares_its_retries():
-    from roaming.tasks import post_charging_profile_result_task
-
-    assert post_charging_profile_result_task.autoretry_for == (PartnerError,)
-    assert post_charging_profile_result_task.max_retries == 10
+    assert json.loads(peer.requests[-1]["body"]) == {"result": "REJECTED"}
 
 
 # -- the simulator ------------------------------------------------------------------------------------------

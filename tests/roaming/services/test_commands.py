@@ -7,10 +7,9 @@ import pytest
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from partners.models import PartnerEndpoint
-from roaming.models import Command, CommandDirection, CommandStatus, Session
-from roaming.ocpi.client import PartnerError
-from roaming.services import chargepoint, commands
+from partners.models import Partner, PartnerEndpoint
+from roaming.models import Command, CommandDirection, CommandStatus, Delivery, DeliveryStatus, Session
+from roaming.services import chargepoint, commands, outbox
 from tests.factories import auth, make_partner
 from tests.roaming.api.test_locations_api import own_location
 from tests.roaming.api.test_tokens_api import own_token
@@ -272,35 +271,56 @@ def test_cpo_cancels_an_accepted_reservation_and_the_emsp_is_told(
     assert sent_body(peer) == {"result": "CANCELED_RESERVATION"}
 
 
+def result_delivery(command) -> Delivery:
+    return Delivery.objects.get(module="commands", object_path=str(command.pk))
+
+
+def deliver_result(command) -> Delivery:
+    """Send the result's delivery once, as a worker would."""
+    outbox.deliver(delivery_id=result_delivery(command).pk)
+    return result_delivery(command)
+
+
 def test_2_1_1_emsp_gets_the_result_as_a_command_response(cpo_tenant, peer):
     partner, _ = make_partner(cpo_tenant, "DE:EMS:EMSP", name="old", version="2.1.1", token_to_them="t")
     peer.ok("/results/1", None)
     command = received(cpo_tenant, partner, peer)
-    Command.objects.filter(pk=command.pk).update(result="EVSE_INOPERATIVE", status=CommandStatus.COMPLETED)
-    assert commands.post_result(command_id=command.pk) is True
+    commands.charge_point_result(command_id=command.pk, result="EVSE_INOPERATIVE")
+    assert deliver_result(command).status == DeliveryStatus.DELIVERED
     assert sent_body(peer) == {"result": "REJECTED"}
 
 
-def test_a_result_the_emsp_could_not_take_is_raised_for_retry_and_logged(cpo_tenant, emsp, peer):
+def test_the_result_is_owed_durably_before_any_queue_hears_of_it(cpo_tenant, emsp, peer):
+    """The result is a delivery row committed with the command's completion: a broker down at that moment
+    loses nothing, the sweep sends it."""
+    command = received(cpo_tenant, emsp, peer)
+    commands.charge_point_result(command_id=command.pk, result="ACCEPTED")  # no on-commit callback runs here
+    delivery = result_delivery(command)
+    assert (delivery.status, delivery.method, delivery.partner_id) == (DeliveryStatus.PENDING, "POST", emsp.pk)
+    assert Command.objects.get(pk=command.pk).history[-1]["event"] == "result owed to the eMSP"
+    assert peer.requests == []
+
+
+def test_a_result_the_emsp_could_not_take_is_retried_by_the_partners_policy_and_logged(cpo_tenant, emsp, peer):
     peer.routes["/results/1"] = (503, {}, "down")
     command = received(cpo_tenant, emsp, peer)
-    with pytest.raises(PartnerError):
-        commands.post_result(command_id=command.pk)
+    commands.charge_point_result(command_id=command.pk, result="ACCEPTED")
+    delivery = deliver_result(command)
+    assert (delivery.status, delivery.attempts, delivery.last_http_status) == (DeliveryStatus.PENDING, 1, 503)
     command.refresh_from_db()
     assert command.history[-1]["event"] == "result not delivered" and "503" in command.history[-1]["detail"]
+
+    Partner.objects.filter(pk=emsp.pk).update(retry_horizon=0)  # the partner's policy: no retries
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    assert deliver_result(command).status == DeliveryStatus.FAILED
 
 
 def test_a_result_the_emsp_refuses_is_not_retried(cpo_tenant, emsp, peer):
     peer.fail("/results/1", 2001, "unknown command")
     command = received(cpo_tenant, emsp, peer)
-    assert commands.post_result(command_id=command.pk) is False
-
-
-def test_post_command_result_task_declares_its_retries():
-    from roaming.tasks import post_command_result_task
-
-    assert post_command_result_task.autoretry_for == (PartnerError,)
-    assert post_command_result_task.max_retries == 10
+    commands.charge_point_result(command_id=command.pk, result="ACCEPTED")
+    delivery = deliver_result(command)
+    assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.FAILED, 2001)
 
 
 # -- the simulator ------------------------------------------------------------------------------------------
