@@ -195,6 +195,10 @@ class Discovery:
     token_refusals: tuple[str, ...] = ()
 
 
+#: Modules that set a connection up rather than exchange anything over it.
+_CONFIGURATION = frozenset({"credentials", "versions"})
+
+
 def discover(
     *,
     versions_url: str,
@@ -244,6 +248,12 @@ def discover(
     )
     if not any(e.identifier == "credentials" for e in endpoints):
         raise NoMatchingEndpoints(f"The partner's OCPI {chosen.version} details list no credentials endpoint")
+    # status_codes 3003: "the two parties do not have any mutual modules": credentials alone connect nothing.
+    if not any(e.identifier not in _CONFIGURATION and chosen.has_module(e.identifier) for e in endpoints):
+        listed = ", ".join(sorted({e.identifier for e in endpoints}))
+        raise NoMatchingEndpoints(
+            f"No OCPI {chosen.version} module in common: the partner's details list only {listed}"
+        )
     refusals = tuple(
         f"their {what} refused {TokenForm(form).label} ({why})"
         for what, probed in (("versions", listed), ("version details", details))

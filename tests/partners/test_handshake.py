@@ -282,6 +282,21 @@ def test_an_invalid_credentials_answer_fails_and_stores_nothing(partner, peer):
     assert (partner.status, partner.version, partner.endpoints.count()) == (PartnerStatus.PENDING, "", 0)
 
 
+def test_a_partner_with_no_module_in_common_is_not_sent_our_credentials(partner, peer):
+    """credentials: a Sender that cannot find the endpoints it expects does not POST; 3003 says why."""
+    serve(peer)
+    only_credentials = [{"identifier": "credentials", "role": "SENDER", "url": f"{peer.url}/2.2.1/credentials"}]
+    peer.ok("/2.2.1", {"version": "2.2.1", "endpoints": only_credentials})
+
+    record = handshake.register_with_partner(partner=partner)
+
+    assert not record.succeeded
+    assert "No OCPI 2.2.1 module in common: the partner's details list only credentials" in record.error
+    assert sent(peer, "POST") == []
+    partner.refresh_from_db()
+    assert (partner.status, partner.endpoints.count()) == (PartnerStatus.PENDING, 0)
+
+
 # -- updating: PUT, or DELETE and POST again -------------------------------------------------------------
 
 

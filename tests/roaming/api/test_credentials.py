@@ -29,10 +29,13 @@ def body_211(peer, token="peer-token-b"):
     }
 
 
-def serve_peer(peer, versions=("2.2.1", "2.1.1"), with_credentials=True):
+def serve_peer(peer, versions=("2.2.1", "2.1.1"), with_credentials=True, modules=("locations",)):
     peer.ok("/versions", [{"version": v, "url": f"{peer.url}/{v}"} for v in versions])
     for v in versions:
-        endpoints = [{"identifier": "credentials", "role": "SENDER", "url": f"{peer.url}/{v}/credentials"}]
+        endpoints = [
+            {"identifier": "credentials", "role": "SENDER", "url": f"{peer.url}/{v}/credentials"},
+            *({"identifier": m, "role": "SENDER", "url": f"{peer.url}/{v}/{m}"} for m in modules),
+        ]
         if not with_credentials:
             endpoints = [{"identifier": "locations", "role": "SENDER", "url": f"{peer.url}/{v}/locations"}]
         peer.ok(f"/{v}", {"version": v, "endpoints": endpoints})
@@ -152,6 +155,20 @@ def test_missing_credentials_endpoint_is_3003(client, pending, peer):
     _, token_a = pending
     serve_peer(peer, with_credentials=False)
     assert post(client, "2.2.1", body_221(peer), token_a).json()["status_code"] == 3003
+
+
+@pytest.mark.parametrize("version, make_body", [("2.2.1", body_221), ("2.1.1", body_211)])
+def test_no_module_in_common_besides_credentials_is_3003_and_nothing_is_stored(
+    client, pending, peer, version, make_body
+):
+    """status_codes 3003: "the two parties do not have any mutual modules"; a module we do not know is none."""
+    partner, token_a = pending
+    serve_peer(peer, modules=("parking_places",))
+    answer = post(client, version, make_body(peer), token_a).json()
+    assert answer["status_code"] == 3003
+    assert "No OCPI" in answer["status_message"] and "module in common" in answer["status_message"]
+    partner.refresh_from_db()
+    assert partner.status == PartnerStatus.PENDING and not partner.endpoints.exists()
 
 
 def test_garbage_versions_is_3001(client, pending, peer):
