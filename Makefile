@@ -24,7 +24,9 @@ test: export DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:
 test: export REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 test: $(INSTALLED)
 	@$(PY) -m ops.check_services
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache

@@ -17,6 +17,7 @@ from django.db import transaction
 from partners.models import Operator, Partner, PartnerStatus, Tenant
 from partners.services import PartySpec, issue_registration_token, provision_tenant
 from roaming.models import Location, Session, Token
+from roaming.services import jobs
 from roaming.services.locations import put_location
 from roaming.services.sessions import put_session
 from roaming.services.tokens import put_token
@@ -243,8 +244,6 @@ def seed_demo() -> list[SeededTenant]:
 def connect_demo_tenants() -> Partner | None:
     """Have the demo eMSP register with the demo CPO (the handshake itself runs on a worker once the
     web process answers); returns the eMSP's partner record, or None when already connected."""
-    from partners.tasks import register_with_partner_task
-
     cpo, emsp = Tenant.objects.get(slug=CPO[0]), Tenant.objects.get(slug=EMSP[0])
     if Partner.objects.for_tenant(emsp).filter(name="Demo Charging", status=PartnerStatus.REGISTERED).exists():
         return None
@@ -253,5 +252,5 @@ def connect_demo_tenants() -> Partner | None:
         name="Demo Charging",
         defaults={"tenant": emsp, "versions_url": cpo.versions_url, "token_to_them": token_a},
     )
-    transaction.on_commit(lambda: register_with_partner_task.apply_async((partner.pk,), countdown=4))
+    transaction.on_commit(lambda: jobs.enqueue(jobs.REGISTER, partner.pk, countdown=4))
     return partner

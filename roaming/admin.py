@@ -26,8 +26,8 @@ from roaming.services import cdrs as cdrs_service
 from roaming.services import chargingpreferences as chargingpreferences_service
 from roaming.services import chargingprofiles as chargingprofiles_service
 from roaming.services import commands as commands_service
+from roaming.services import jobs, outbox, sync
 from roaming.services import locations as locations_service
-from roaming.services import outbox, sync
 from tariffs.models import Tariff
 
 
@@ -117,19 +117,15 @@ class SyncStateAdmin(TenantScopedAdmin):
 
     @admin.action(description="Pull the selected modules now")
     def pull_now(self, request, queryset):
-        from roaming.tasks import pull_task
-
         for state in queryset:
-            pull_task.delay(state.pk)
+            jobs.enqueue(jobs.PULL, state.pk)
         self.message_user(request, f"{queryset.count()} pulls queued.", messages.SUCCESS)
 
     @admin.action(description="Full resync: fetch everything again at the next pull")
     def full_resync(self, request, queryset):
-        from roaming.tasks import pull_task
-
         count = sync.request_full_resync(states=queryset)
         for state in queryset:
-            pull_task.delay(state.pk)
+            jobs.enqueue(jobs.PULL, state.pk)
         self.message_user(request, f"{count} full resyncs queued.", messages.SUCCESS)
 
 

@@ -25,12 +25,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from roaming.models import (
     ChargingProfileDirection,
@@ -47,27 +45,12 @@ from roaming.models import (
 from roaming.models.chargingprofiles import WAITING as PROFILE_WAITING
 from roaming.models.commands import WAITING
 from roaming.ocpi.timestamps import parse_datetime
-from roaming.services import chargingprofiles, commands, session_site, sessions, tokens
+from roaming.services import chargingprofiles, commands, jobs, session_site, sessions, tokens
+from roaming.services.backend import ChargePointBackend, backend  # noqa: F401 - the module's public interface
 from tariffs.models import Tariff
 
 #: What the simulator answers when told to stay silent.
 NO_ANSWER = "NO_ANSWER"
-
-
-class ChargePointBackend(Protocol):
-    def dispatch(self, command: Command) -> None: ...
-
-    def set_profile(self, request: ChargingProfileRequest) -> None: ...
-
-    def get_profile(self, request: ChargingProfileRequest) -> None: ...
-
-    def clear_profile(self, request: ChargingProfileRequest) -> None: ...
-
-    def charging_preferences(self, *, session: Session, evse: Evse, preferences: dict) -> str: ...
-
-
-def backend() -> ChargePointBackend:
-    return import_string(settings.CHARGE_POINT_BACKEND)()
 
 
 class SimulatorBackend:
@@ -75,11 +58,9 @@ class SimulatorBackend:
     (a Celery task with a countdown), or nothing at all for NO_ANSWER."""
 
     def dispatch(self, command: Command) -> None:
-        from roaming.tasks import simulate_charge_point_task
-
         if settings.CHARGE_POINT_SIMULATOR_RESULT == NO_ANSWER:
             return
-        simulate_charge_point_task.apply_async((command.pk,), countdown=settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS)
+        jobs.enqueue(jobs.SIMULATE_CHARGE_POINT, command.pk, countdown=settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS)
 
     def set_profile(self, request: ChargingProfileRequest) -> None:
         self._answer_profile_later(request)
@@ -112,12 +93,10 @@ class SimulatorBackend:
         return "ACCEPTED"
 
     def _answer_profile_later(self, request: ChargingProfileRequest) -> None:
-        from roaming.tasks import simulate_charging_profile_task
-
         if settings.CHARGE_POINT_SIMULATOR_RESULT == NO_ANSWER:
             return
-        simulate_charging_profile_task.apply_async(
-            (request.pk,), countdown=settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS
+        jobs.enqueue(
+            jobs.SIMULATE_CHARGING_PROFILE, request.pk, countdown=settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS
         )
 
 

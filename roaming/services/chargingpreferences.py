@@ -21,7 +21,8 @@ from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.push import url_of
-from roaming.services import chargepoint, session_site
+from roaming.services import session_site
+from roaming.services.backend import backend
 from roaming.services.ownership import partner_owns
 from roaming.services.sessions import find
 
@@ -45,7 +46,7 @@ def receive(*, tenant: Tenant, partner: Partner, session_id: str, preferences: d
         raise NotFound("The EVSE of this session does not take charging preferences", status_code=2001)
     if session.status not in _RUNNING:
         return "NOT_POSSIBLE"
-    answer = chargepoint.backend().charging_preferences(session=session, evse=evse, preferences=preferences)
+    answer = backend().charging_preferences(session=session, evse=evse, preferences=preferences)
     if answer == "ACCEPTED":
         session.charging_preferences = preferences
         session.save(update_fields=["charging_preferences"])

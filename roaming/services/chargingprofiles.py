@@ -40,6 +40,7 @@ from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.push import OutgoingRequest, url_of
 from roaming.services import awaiting, outbox, ownership, session_site
+from roaming.services.backend import backend
 from roaming.services.ownership import partner_owns
 
 logger = logging.getLogger(__name__)
@@ -278,8 +279,6 @@ def receive_request(
 ) -> Answer:
     """A partner's request (already valid on the wire): refused when the session is not one it may steer,
     else stored and, once committed, handed to the charge point backend."""
-    from roaming.services import chargepoint
-
     refusal = _refusal(tenant=tenant, partner=partner, session_id=session_id, kind=kind)
     if refusal is None and not ownership.on_partner_host(
         partner, response_url
@@ -307,7 +306,7 @@ def receive_request(
         awaiting.step(record, "answered", answer.result + (f": {answer.reason}" if refusal else ""))
         record.save()
         if refusal is None:
-            transaction.on_commit(lambda: getattr(chargepoint.backend(), _BACKEND_METHODS[kind])(record))
+            transaction.on_commit(lambda: getattr(backend(), _BACKEND_METHODS[kind])(record))
     return answer
 
 

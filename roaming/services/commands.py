@@ -40,6 +40,7 @@ from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.push import OutgoingRequest, url_of
 from roaming.services import awaiting, outbox, ownership
+from roaming.services.backend import backend
 from roaming.services.ownership import partner_owns
 
 logger = logging.getLogger(__name__)
@@ -280,8 +281,6 @@ def reservation_of(*, tenant: Tenant, partner: Partner, reservation_id: str) -> 
 def receive_command(*, tenant: Tenant, partner: Partner, command: str, request: dict, response_url: str) -> Answer:
     """A partner's command (already valid on the wire): refused when it names what the tenant does not have,
     else stored and, once committed, handed to the charge point backend."""
-    from roaming.services import chargepoint
-
     refusal = _refusal(tenant=tenant, partner=partner, command=command, request=request)
     if refusal is None and not ownership.on_partner_host(partner, response_url):
         refusal = "REJECTED", "The response_url is not on a host of your OCPI endpoints"
@@ -308,7 +307,7 @@ def receive_command(*, tenant: Tenant, partner: Partner, command: str, request: 
         awaiting.step(record, "answered", answer.result + (f": {answer.message[0]['text']}" if refusal else ""))
         record.save()
         if refusal is None:
-            transaction.on_commit(lambda: chargepoint.backend().dispatch(record))
+            transaction.on_commit(lambda: backend().dispatch(record))
     return answer
 
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 from partners.models import InterfaceRole, Partner, PartnerStatus
 from roaming.models import Delivery, DeliveryStatus, InitialSync, SyncDirection, SyncState
 from roaming.ocpi.dialect import get_dialect
-from roaming.services import outbox, sync
+from roaming.services import jobs, outbox, sync
 
 logger = logging.getLogger(__name__)
 
@@ -133,19 +133,12 @@ def _planned(partner: Partner, *, pull: bool, modules) -> list[tuple[str, str]]:
 def _queue(partner_id: int, pushes: bool, pulls: list[int], after: float) -> None:
     """Queue the partner's drain (its PUTs go in batches) and the pulls; in eager mode (no queue to wait in)
     what must wait is left to the sweep and the schedule."""
-    from kombu.exceptions import OperationalError as BrokerUnavailable
-
-    from roaming.tasks import pull_task
-
-    if after and pull_task.app.conf.task_always_eager:
+    if after and jobs.runs_inline():
         return
     if pushes:
         outbox.enqueue_drains([partner_id], drains=settings.PUSH_PARTNER_DRAINS, countdown=after or None)
     for state_id in pulls:
-        try:
-            pull_task.apply_async((state_id, True), countdown=after or None)
-        except BrokerUnavailable as exc:
-            logger.warning("broker unavailable, the full pull %s is left to the schedule: %s", state_id, exc)
+        if not jobs.enqueue(jobs.PULL, state_id, True, countdown=after or None):
             return
 
 

@@ -28,6 +28,7 @@ from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerOcpiError
 from roaming.ocpi.dialect import Dialect, get_dialect
 from roaming.ocpi.headers import log_context_var
 from roaming.ocpi.push import OutgoingRequest, RetryPolicy, retry_policy, send
+from roaming.services import jobs
 from roaming.services.ownership import ensure_reachable
 
 logger = logging.getLogger(__name__)
@@ -521,18 +522,9 @@ def _fold_one(delivery: Delivery, method: str, fields: list[str]) -> list[int]:
 
 
 def _enqueue(ids) -> None:
-    """Queue the deliveries now. A broker that is down must not fail the change that owes them: it is
-    committed already, and the sweep queues what is due once the broker is back."""
-    from kombu.exceptions import OperationalError as BrokerUnavailable
-
-    from roaming.tasks import deliver_task
-
+    """Queue the deliveries now; with the broker down, the sweep queues what is due once it is back."""
     for pk in ids:
-        try:
-            # The argument's repr given, not computed by Celery's saferepr: a sixth of the cost of queuing.
-            deliver_task.apply_async((pk,), argsrepr=f"({pk},)", kwargsrepr="{}")
-        except BrokerUnavailable as exc:
-            logger.warning("broker unavailable, %d deliveries left to the sweep: %s", len(ids), exc)
+        if not jobs.enqueue(jobs.DELIVER, pk):
             return
 
 
@@ -798,16 +790,9 @@ def sweep() -> int:
 
 def enqueue_drains(partner_ids, *, drains: int = 1, countdown: float | None = None) -> None:
     """Queue `drains` drains of each partner's due deliveries; with a broker down, the sweep queues them later."""
-    from kombu.exceptions import OperationalError as BrokerUnavailable
-
-    from roaming.tasks import drain_task
-
     for partner_id in partner_ids:
         for _ in range(drains):
-            try:
-                drain_task.apply_async((partner_id,), countdown=countdown, argsrepr=f"({partner_id},)", kwargsrepr="{}")
-            except BrokerUnavailable as exc:
-                logger.warning("broker unavailable, drains left to the sweep: %s", exc)
+            if not jobs.enqueue(jobs.DRAIN, partner_id, countdown=countdown):
                 return
 
 

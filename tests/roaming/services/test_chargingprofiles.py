@@ -275,7 +275,7 @@ def test_simulator_schedules_its_answer_with_a_countdown_unless_told_to_stay_sil
     scheduled = []
     monkeypatch.setattr(
         "roaming.tasks.simulate_charging_profile_task.apply_async",
-        lambda args, countdown: scheduled.append((args, countdown)),
+        lambda args, countdown, **options: scheduled.append((args, countdown)),
     )
     request = received(cpo_tenant, emsp, peer)
     backend = chargepoint.backend()

@@ -331,7 +331,7 @@ def test_simulator_dispatch_schedules_the_answer_with_a_countdown(cpo_tenant, em
     scheduled = []
     monkeypatch.setattr(
         "roaming.tasks.simulate_charge_point_task.apply_async",
-        lambda args, countdown: scheduled.append((args, countdown)),
+        lambda args, countdown, **options: scheduled.append((args, countdown)),
     )
     command = received(cpo_tenant, emsp, peer)
     chargepoint.backend().dispatch(command)
