@@ -216,3 +216,56 @@ def print_table(title: str, rows: list[dict], notes: list[str]) -> None:
         )
     for note in notes:
         print(f"\n{note}")
+
+
+# -- Celery workers ---------------------------------------------------------------------------------------
+
+
+def start_workers(count: int, concurrency: int, database_url: str, *, name: str) -> list[subprocess.Popen]:
+    """`count` Celery worker processes (each with `concurrency` pool processes) on the bench's queue."""
+    queue = os.environ["CELERY_TASK_DEFAULT_QUEUE"]
+    return [
+        subprocess.Popen(
+            [
+                *(sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue),
+                *("--concurrency", str(concurrency), "--loglevel", "WARNING", "-n", f"{name}{n}-{os.getpid()}@%h"),
+            ],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n in range(count)
+    ]
+
+
+def wait_for_workers(count: int, timeout: float = 120) -> None:
+    """Until every worker answers a ping: a burst that starts while workers boot measures their boot."""
+    from config.celery import app
+
+    deadline = time.monotonic() + timeout
+    while len(app.control.ping(timeout=1.0)) < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError("Celery workers did not come up")
+
+
+def stop_workers(workers: list[subprocess.Popen], timeout: float = 30) -> None:
+    """Stop the workers (a warm shutdown lets running tasks finish); kill those still running after `timeout`."""
+    for worker in workers:
+        worker.terminate()
+    deadline = time.monotonic() + timeout
+    for worker in workers:
+        try:
+            worker.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
+def worker_cpu(workers: list[subprocess.Popen]) -> float:
+    """CPU seconds of the workers and their pool processes so far."""
+    return sum(_cpu_seconds(pid) for w in workers for pid in (w.pid, *_children(w.pid)))
+
+
+def cpu_seconds(pid: int) -> float:
+    return _cpu_seconds(pid)

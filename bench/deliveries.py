@@ -14,43 +14,79 @@ checks that every change is accounted for and that requests received match deliv
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._harness import ROOT, bench_database  # noqa: E402
+from bench._harness import (  # noqa: E402
+    bench_database,
+    cpu_seconds,
+    free_port,
+    start_workers,
+    stop_workers,
+    wait_for_workers,
+    worker_cpu,
+)
 
 ANSWER = b'{"status_code": 1000, "status_message": "Success", "timestamp": "2026-01-01T00:00:00Z"}'
-RECEIVED: Counter = Counter()
-_LOCK = threading.Lock()
+METHODS = ("PATCH", "PUT", "POST")
 
 
 class Partners(BaseHTTPRequestHandler):
+    """Every partner: answers success to whatever arrives and counts it by method (in shared memory, since the
+    server runs in a process of its own: one sharing the bench's interpreter would be its bottleneck)."""
+
     protocol_version = "HTTP/1.1"
+    # One segment per answer, sent at once: with Nagle's algorithm a keep-alive client waits ~40 ms for the
+    # delayed ACK of the headers before the body follows, and the server, not the platform, would be measured.
+    disable_nagle_algorithm = True
+    counts = None  # multiprocessing.Array, one slot per METHODS
 
     def log_message(self, *args):
         pass
 
     def _answer(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        with _LOCK:
-            RECEIVED[(self.path.split("/")[1], self.command)] += 1
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(ANSWER)))
-        self.end_headers()
-        self.wfile.write(ANSWER)
+        with self.counts.get_lock():
+            self.counts[METHODS.index(self.command)] += 1
+        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(ANSWER)}\r\n\r\n").encode()
+        self.wfile.write(head + ANSWER)
 
     do_PUT = do_PATCH = do_POST = _answer
+
+
+def serve_partners(port: int, counts) -> None:
+    Partners.counts = counts
+    ThreadingHTTPServer(("127.0.0.1", port), Partners).serve_forever()
+
+
+def ceiling(base: str, seconds: float = 3.0) -> float:
+    """PATCHes per second the partner server takes from 4 keep-alive clients: what the figure is capped by."""
+    import requests
+
+    sent = []
+
+    def loop():
+        session, count, deadline = requests.Session(), 0, time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            session.patch(f"{base}/ceiling/locations/NL/CPO/L0/E1", data=b"{}")
+            count += 1
+        sent.append(count)
+
+    threads = [threading.Thread(target=loop) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(sent) / seconds
 
 
 def seed(evse_count: int, partner_count: int, peer: str) -> list[int]:
@@ -114,33 +150,6 @@ def seed(evse_count: int, partner_count: int, peer: str) -> list[int]:
     return [evse.pk for evse in evses]
 
 
-def start_workers(count: int, concurrency: int, database_url: str) -> list[subprocess.Popen]:
-    queue = os.environ["CELERY_TASK_DEFAULT_QUEUE"]
-    return [
-        subprocess.Popen(
-            [
-                *(sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue),
-                *("--concurrency", str(concurrency), "--loglevel", "WARNING", "-n", f"deliv{n}-{os.getpid()}@%h"),
-            ],
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for n in range(count)
-    ]
-
-
-def wait_for_workers(count: int, timeout: float = 120) -> None:
-    """Until every worker answers a ping: a burst that starts while workers boot measures their boot."""
-    from config.celery import app
-
-    deadline = time.monotonic() + timeout
-    while len(app.control.ping(timeout=1.0)) < count:
-        if time.monotonic() > deadline:
-            raise RuntimeError("Celery workers did not come up")
-
-
 def statuses() -> dict[str, int]:
     from django.db.models import Count
 
@@ -159,9 +168,15 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Partners)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    peer = f"http://127.0.0.1:{server.server_port}"
+    counts = multiprocessing.Array("q", len(METHODS))
+    port = free_port()
+    server = multiprocessing.Process(target=serve_partners, args=(port, counts), daemon=True)
+    server.start()
+    peer = f"http://127.0.0.1:{port}"
+    time.sleep(0.5)
+    server_ceiling = ceiling(peer)
+    for n in range(len(METHODS)):
+        counts[n] = 0
     with bench_database(f"roaming_bench_deliveries_{os.getpid()}") as database_url:
         from django.db.models import Sum
 
@@ -172,9 +187,11 @@ def main() -> None:
         rng = random.Random(7)
         burst = [rng.choice(evse_ids) for _ in range(args.changes)]
         choices = ["AVAILABLE", "CHARGING", "BLOCKED", "OUTOFORDER"]
-        workers = start_workers(args.workers, args.concurrency, database_url)
+        workers = start_workers(args.workers, args.concurrency, database_url, name="deliv")
         try:
             wait_for_workers(len(workers))
+            cpu_before = worker_cpu(workers)
+            server_cpu_before = cpu_seconds(server.pid)
             started = time.perf_counter()
             for n, evse_id in enumerate(burst):
                 evse = Evse.objects.select_related("location", "tenant").get(pk=evse_id)
@@ -188,12 +205,11 @@ def main() -> None:
                     raise RuntimeError(f"the outbox did not drain in {args.timeout:.0f} s: {now}")
                 time.sleep(0.05)
             drained = time.perf_counter() - started
+            spent = worker_cpu(workers) - cpu_before
+            server_spent = cpu_seconds(server.pid) - server_cpu_before
         finally:
-            for worker in workers:
-                worker.terminate()
-            for worker in workers:
-                worker.wait(timeout=30)
-        server.shutdown()
+            stop_workers(workers)
+        server.terminate()
         final = statuses()
         delivered = final.get(DeliveryStatus.DELIVERED, 0)
         superseded = final.get(DeliveryStatus.SUPERSEDED, 0)
@@ -204,10 +220,8 @@ def main() -> None:
         objects = Delivery.objects.values("partner_id", "object_path").distinct().count()
         # A delivery whose object has nothing to say to the partner any more is DELIVERED without a request.
         unsent = Delivery.objects.filter(status=DeliveryStatus.DELIVERED, last_http_status__isnull=True).count()
-        received = sum(RECEIVED.values())
-        by_method = Counter()
-        for (_, method), count in RECEIVED.items():
-            by_method[method] += count
+        by_method = {method: counts[n] for n, method in enumerate(METHODS) if counts[n]}
+        received = sum(by_method.values())
         owed = args.changes * args.partners
 
     print(
@@ -226,6 +240,9 @@ def main() -> None:
     print(f"| requests the partners received | {received:,} ({dict(by_method)}) |")
     print(f"| DELIVERED with nothing to send (object gone or not expressible: no request) | {unsent:,} |")
     print(f"| SUPERSEDED (handed to a newer pending delivery, not sent) / FAILED | {superseded:,} / {failed:,} |")
+    print(f"| CPU of the Celery workers per delivery | {spent / max(delivered, 1) * 1000:.2f} ms |")
+    print(f"| CPU of the partner server per request | {server_spent / max(received, 1) * 1000:.2f} ms |")
+    print(f"| partner server's ceiling (4 keep-alive clients, alone) | {server_ceiling:,.0f}/s |")
     print(f"| changes owed (changes x partners) | {owed:,} |")
     print(f"| changes carried by delivered requests (sum of folded changes) | {changes_delivered:,} |")
     print(f"| (partner, EVSE) pairs touched | {objects:,} |")

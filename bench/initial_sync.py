@@ -20,7 +20,6 @@ import json
 import multiprocessing
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -30,7 +29,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._harness import ROOT, _children, _cpu_seconds, bench_database, free_port  # noqa: E402
+from bench._harness import (  # noqa: E402
+    bench_database,
+    cpu_seconds,
+    free_port,
+    start_workers,
+    wait_for_workers,
+    worker_cpu,
+)
 
 OK = b'{"status_code": 1000, "status_message": "Success", "timestamp": "2026-01-01T00:00:00Z"}'
 UNKNOWN = b'{"status_code": 2003, "status_message": "Unknown location", "timestamp": "2026-01-01T00:00:00Z"}'
@@ -253,36 +259,6 @@ def seed(count: int) -> None:
         )
 
 
-def start_workers(count: int, concurrency: int, database_url: str) -> list[subprocess.Popen]:
-    queue = os.environ["CELERY_TASK_DEFAULT_QUEUE"]
-    return [
-        subprocess.Popen(
-            [
-                *(sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue),
-                *("--concurrency", str(concurrency), "--loglevel", "WARNING", "-n", f"init{n}-{os.getpid()}@%h"),
-            ],
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for n in range(count)
-    ]
-
-
-def wait_for_workers(count: int, timeout: float = 120) -> None:
-    from config.celery import app
-
-    deadline = time.monotonic() + timeout
-    while len(app.control.ping(timeout=1.0)) < count:
-        if time.monotonic() > deadline:
-            raise RuntimeError("Celery workers did not come up")
-
-
-def worker_cpu(workers: list[subprocess.Popen]) -> float:
-    return sum(_cpu_seconds(pid) for w in workers for pid in (w.pid, *_children(w.pid)))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--locations", type=int, default=10_000)
@@ -316,11 +292,11 @@ def main() -> None:
         rng = random.Random(11)
         burst = [rng.choice(evse_ids) for _ in range(args.changes)]
         choices = ["CHARGING", "AVAILABLE", "BLOCKED", "OUTOFORDER"]
-        workers = start_workers(args.workers, args.concurrency, database_url)
+        workers = start_workers(args.workers, args.concurrency, database_url, name="init")
         try:
             wait_for_workers(len(workers))
             cpu_before = worker_cpu(workers)
-            partner_cpu_before = _cpu_seconds(partner_process.pid)
+            partner_cpu_before = cpu_seconds(partner_process.pid)
             started = time.perf_counter()
             result = handshake.register_with_partner(partner=partner)
             handshake_seconds = time.perf_counter() - started
@@ -345,7 +321,7 @@ def main() -> None:
                 time.sleep(0.05)
             drained = time.perf_counter() - started
             cpu = worker_cpu(workers) - cpu_before
-            partner_cpu = _cpu_seconds(partner_process.pid) - partner_cpu_before
+            partner_cpu = cpu_seconds(partner_process.pid) - partner_cpu_before
         finally:
             for worker in workers:
                 worker.terminate()

@@ -4,7 +4,9 @@ import logging
 import os
 
 from celery import Celery
+from celery.signals import task_prerun
 from celery.worker.consumer import Consumer as CeleryConsumer
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -39,3 +41,13 @@ class Consumer(CeleryConsumer):
 
             connection.close = close_quietly
         super().on_connection_error_after_connected(exc)
+
+
+@task_prerun.connect
+def _reuse_connections_as_requests_do(sender=None, **kwargs):
+    """With CELERY_DB_REUSE_MAX a worker keeps its database connection between tasks (opening one costs more
+    than most tasks); each task starts as a request does, so DB_CONN_MAX_AGE and DB_CONN_HEALTH_CHECKS apply
+    to it: a connection past its age or broken (a restarted server) is replaced before the task uses it. A task
+    run inline (eager) is part of its caller's transaction and leaves the connection alone."""
+    if not getattr(sender.request, "is_eager", False):
+        close_old_connections()

@@ -205,6 +205,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Celery closes a task's database connections after it unless told to reuse them (for this many tasks):
+# reconnecting costs more than a drain's claim. config.celery checks a reused one as a request would.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=500)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Workers reconnect to a broker that restarts instead of exiting (see config.celery.Consumer).
 CELERY_WORKER_CONSUMER = "config.celery:Consumer"

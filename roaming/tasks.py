@@ -20,6 +20,7 @@ def deliver_task(delivery_id: int) -> str:
 @shared_task(acks_late=True, ignore_result=True)
 def drain_task(partner_id: int) -> int:
     with log_context(drain=partner_id):
+        outbox.drain_started(partner_id)
         drained = batches.drain(partner_id=partner_id)
         initialsync.settle(partner_id=partner_id)
     # Left due (time budget spent, or waiting for a send in flight elsewhere): again soon. (Eager: the sweep.)

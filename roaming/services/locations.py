@@ -592,11 +592,41 @@ def _load(tenant_id: int, path: str):
         return None, None
 
 
+def _load_many(tenant_id: int, paths: list[str]) -> dict[str, tuple]:
+    """_load for many paths at once: their locations with EVSEs and connectors in three queries, the
+    addressed EVSE or connector picked from them as find() does (ids compared case-insensitively)."""
+    keys = {(path.split("/")[0], path.split("/")[1], path.split("/")[2].upper()) for path in paths}
+    of_batch = Q(pk__in=[])
+    for country_code, party_id in {(c, p) for c, p, _ in keys}:
+        ids = [i for c, p, i in keys if (c, p) == (country_code, party_id)]
+        of_batch |= Q(country_code=country_code, party_id=party_id, id_key__in=ids)
+    found = {
+        (location.country_code, location.party_id, location.id_key): location
+        for location in with_children(
+            Location.objects.filter(tenant_id=tenant_id).annotate(id_key=Upper("location_id")).filter(of_batch)
+        )
+    }
+    loaded = {}
+    for path in paths:
+        parts = path.split("/")
+        obj = found.get((parts[0], parts[1], parts[2].upper()))
+        for below, children in ((parts[3:4], "evses"), (parts[4:5], "connectors")):
+            if obj is not None and below:
+                wanted = below[0].upper()
+                key = "uid" if children == "evses" else "connector_id"
+                obj = next((c for c in getattr(obj, children).all() if getattr(c, key).upper() == wanted), None)
+        loaded[path] = (obj, LEVELS[len(parts) - 3]) if obj is not None else (None, None)
+    return loaded
+
+
 def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
     """The PUT or PATCH of a location, EVSE or connector in its current state. A PATCH carries the PUT of
     the whole location (at the location's path) to send instead: a partner lacking an EVSE or connector
     usually lacks its location."""
-    obj, level = _load(delivery.tenant_id, delivery.object_path)
+    return _build_push(delivery, dialect, *_load(delivery.tenant_id, delivery.object_path))
+
+
+def _build_push(delivery, dialect: Dialect, obj, level) -> outbox.OutgoingRequest | None:
     if obj is None:
         return None
     location = obj if level == "location" else obj.location if level == "evse" else obj.evse.location
@@ -716,10 +746,13 @@ def applying_tariff(location: Location, dialect: Dialect) -> str | None:
 def build_pushes(deliveries: list, dialect: Dialect) -> dict[int, outbox.OutgoingRequest | None]:
     """build_push for a batch of one partner's deliveries, by delivery id: the PUTs of whole locations (an
     initial sync's) in a few queries for all, their bodies the wire form rendered once per version and
-    revision (render_page's cache, shared with the sender's pages); the others one by one."""
+    revision (render_page's cache, shared with the sender's pages); the others (EVSE and connector PATCHes,
+    mostly) built one by one from their locations, loaded together."""
     whole = [d for d in deliveries if d.method == DeliveryMethod.PUT and d.object_path.count("/") == 2]
     whole_ids = {d.pk for d in whole}
-    built = {d.pk: build_push(d, dialect) for d in deliveries if d.pk not in whole_ids}
+    others = [d for d in deliveries if d.pk not in whole_ids]
+    loaded = _load_many(others[0].tenant_id, [d.object_path for d in others]) if others else {}
+    built = {d.pk: _build_push(d, dialect, *loaded[d.object_path]) for d in others}
     if not whole:
         return built
     keys = {}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, Q
 from django.db.models.functions import Length
@@ -144,6 +145,8 @@ def _fold(existing: Delivery, method: str, fields: list[str]) -> None:
 class Recorded:
     created: list[int] = field(default_factory=list)
     folded: list[int] = field(default_factory=list)
+    #: The partners owed a new delivery (a folded change rides on one already owed).
+    partners: set[int] = field(default_factory=set)
 
 
 def record_change(
@@ -195,7 +198,7 @@ def record_change(
             return Recorded()
         recorded = _record_with_orm(tenant, partners, module, object_path, method, fields, above)
     if recorded.created:
-        transaction.on_commit(lambda ids=tuple(recorded.created): _enqueue(ids))
+        wake_drains_on_commit(recorded.partners)
     return recorded
 
 
@@ -218,7 +221,7 @@ ON CONFLICT (partner_id, module, object_path) WHERE status = 'PENDING' DO UPDATE
     END,
     changes = roaming_delivery.changes + 1,
     updated = EXCLUDED.updated
-RETURNING id, xmax = 0 AS inserted
+RETURNING id, partner_id, xmax = 0 AS inserted
 """
 _UPSERT_SQL = "WITH recipient AS ({recipients})" + _INSERT_PENDING.format(uncovered="")
 # For an object below others (an EVSE, a connector): the same, except for partners with an initial sync's PUT
@@ -239,7 +242,7 @@ covered AS (
     RETURNING id, partner_id
 ),
 upserted AS (INSERT_PENDING)
-SELECT id, inserted FROM upserted UNION ALL SELECT id, false FROM covered
+SELECT id, partner_id, inserted FROM upserted UNION ALL SELECT id, partner_id, false FROM covered
 """.replace(
     "INSERT_PENDING", _INSERT_PENDING.format(uncovered=" WHERE recipient.id NOT IN (SELECT partner_id FROM covered)")
 )
@@ -274,8 +277,12 @@ def _upsert(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     recorded = Recorded()
-    for pk, inserted in rows:
-        (recorded.created if inserted else recorded.folded).append(pk)
+    for pk, partner_id, inserted in rows:
+        if inserted:
+            recorded.created.append(pk)
+            recorded.partners.add(partner_id)
+        else:
+            recorded.folded.append(pk)
     return recorded
 
 
@@ -342,6 +349,7 @@ def _record_with_orm(tenant, partners, module, object_path, method, fields, abov
                 recorded.folded.extend(_fold_one(delivery, method, fields))
             new = []
         recorded.created = [d.pk for d in new]
+        recorded.partners = {d.partner_id for d in new}
     return recorded
 
 
@@ -350,7 +358,7 @@ def record_for(*, partner: Partner, module: str, object_path: str, method: str) 
     that made it. A delivery of the same object still pending takes it in (its request is built when sent)."""
     recorded = _record_with_orm(partner.tenant, [partner], module, object_path, method, [], [])
     if recorded.created:
-        transaction.on_commit(lambda ids=tuple(recorded.created): _enqueue(ids))
+        wake_drains_on_commit(recorded.partners)
     return recorded
 
 
@@ -514,18 +522,43 @@ def _fold_one(delivery: Delivery, method: str, fields: list[str]) -> list[int]:
         existing = _pending_of_same_object(delivery)
         if existing is None:
             delivery.save()
-            transaction.on_commit(lambda pk=delivery.pk: _enqueue((pk,)))
+            wake_drains_on_commit({delivery.partner_id})
             return [delivery.pk]
         _fold(existing, method, fields)
         existing.save(update_fields=["method", "fields", "changes", "updated"])
         return [existing.pk]
 
 
-def _enqueue(ids) -> None:
-    """Queue the deliveries now; with the broker down, the sweep queues what is due once it is back."""
-    for pk in ids:
-        if not jobs.enqueue(jobs.DELIVER, pk):
+def wake_drains_on_commit(partner_ids) -> None:
+    """Once the transaction commits, have a drain send these partners' new deliveries."""
+    if partner_ids:
+        transaction.on_commit(lambda ids=tuple(partner_ids): wake_drains(ids))
+
+
+#: Set while a drain of the partner is queued and not started: the changes recorded meanwhile need no other
+#: one, as its claim takes them. The timeout only covers a queued drain the broker lost (the sweep also
+#: queues drains for whatever is due).
+_DRAIN_WANTED = "drain-wanted:{}"
+_DRAIN_WANTED_SECONDS = 5
+
+
+def wake_drains(partner_ids) -> None:
+    """Queue a drain of each partner's due deliveries (roaming.services.batches), unless one is queued and has
+    not started: a burst of changes costs each partner one task, not one per change. The flag lives in the
+    shared cache (Redis); without one (the embedded demo) every wake queues a drain, and the extra ones find
+    nothing left and stop."""
+    shared = bool(settings.REDIS_URL)
+    for partner_id in partner_ids:
+        if shared and not cache.add(_DRAIN_WANTED.format(partner_id), 1, timeout=_DRAIN_WANTED_SECONDS):
+            continue
+        if not jobs.enqueue(jobs.DRAIN, partner_id):
             return
+
+
+def drain_started(partner_id: int) -> None:
+    """A drain of the partner starts claiming: a change recorded from now on wakes another."""
+    if settings.REDIS_URL:
+        cache.delete(_DRAIN_WANTED.format(partner_id))
 
 
 @dataclass(frozen=True)
@@ -802,6 +835,6 @@ def retry(*, deliveries) -> int:
     queued = []
     for delivery in deliveries:
         delivery.status, delivery.next_attempt_at, delivery.created = DeliveryStatus.PENDING, now, now
-        queued.append(_save_pending_or_hand_over(delivery).pk)
-    transaction.on_commit(lambda: _enqueue(queued))
+        queued.append(_save_pending_or_hand_over(delivery))
+    wake_drains_on_commit({delivery.partner_id for delivery in queued})
     return len(queued)

@@ -128,7 +128,10 @@ def test_every_finder_of_a_received_object_uses_its_upper_index(cpo_tenant):
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
         plans = {key: queryset.explain() for key, queryset in lookups.items()}
-    assert {key: key in searched(text) for key, text in plans.items()} == {key: True for key in lookups}
+    # A token's uid is in two upper() indexes; the planner takes either, by the table's statistics of the moment.
+    either = {("token_uid_lookup", "uid"): {("token_unique_per_owner", "uid")}}
+    found = {key: bool(({key} | either.get(key, set())) & searched(text)) for key, text in plans.items()}
+    assert found == {key: True for key in lookups}
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,6 @@ def test_a_broker_outage_is_logged_not_raised(monkeypatch, caplog):
     def refuse(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(celery_app.tasks[jobs.DELIVER], "apply_async", refuse)
-    assert jobs.enqueue(jobs.DELIVER, 7) is False
-    assert "broker unavailable, deliver_task(7,) left to the sweep or schedule" in caplog.text
+    monkeypatch.setattr(celery_app.tasks[jobs.DRAIN], "apply_async", refuse)
+    assert jobs.enqueue(jobs.DRAIN, 7) is False
+    assert "broker unavailable, drain_task(7,) left to the sweep or schedule" in caplog.text
