@@ -255,6 +255,8 @@ PUSH_BATCH_SIZE = env.int("PUSH_BATCH_SIZE", default=200)
 PUSH_PARTNER_DRAINS = env.int("PUSH_PARTNER_DRAINS", default=2)
 PUSH_PARTNER_CONCURRENCY = env.int("PUSH_PARTNER_CONCURRENCY", default=4)
 PUSH_DRAIN_SECONDS = env.float("PUSH_DRAIN_SECONDS", default=60.0)
+# Live changes: sent by a drain of each partner woken by the change (on), or by a task per delivery (off).
+PUSH_LIVE_DRAINS = env.bool("PUSH_LIVE_DRAINS", default=False)
 
 # A partner that registered with us (or PUT its credentials) stores our answer only once it has it: its initial
 # sync (push of our objects, full pull of theirs) waits this many seconds. One we registered with gets it at once.

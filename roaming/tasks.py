@@ -23,9 +23,11 @@ def drain_task(partner_id: int) -> int:
         outbox.drain_started(partner_id)
         drained = batches.drain(partner_id=partner_id)
         initialsync.settle(partner_id=partner_id)
-    # Left due (time budget spent, or waiting for a send in flight elsewhere): again soon. (Eager: the sweep.)
-    if drained.again_in is not None and not drain_task.app.conf.task_always_eager:
-        drain_task.apply_async((partner_id,), countdown=drained.again_in)
+    # Left due (time budget spent, or waiting for a send in flight elsewhere): again soon; the partner in
+    # trouble: when its first retry is due. (The sweep would find them too; this is sooner. Eager: the sweep.)
+    again_in = drained.again_in if drained.again_in is not None else drained.retry_in
+    if again_in is not None and not drain_task.app.conf.task_always_eager:
+        drain_task.apply_async((partner_id,), countdown=again_in)
     return drained.delivered
 
 

@@ -105,8 +105,10 @@ class Drained:
     not_delivered: int = 0
     batches: int = 0
     #: Seconds after which to drain again: due deliveries are left (the time budget ran out, or they wait for
-    #: a send in flight elsewhere); None when nothing is left or the partner asked us to wait.
+    #: a send in flight elsewhere); None when nothing is left or the partner is in trouble.
     again_in: float | None = None
+    #: The partner was in trouble: seconds until the first of its retries is due.
+    retry_in: float | None = None
 
 
 def drain(*, partner_id: int, budget_seconds: float | None = None) -> Drained:
@@ -124,6 +126,15 @@ def drain(*, partner_id: int, budget_seconds: float | None = None) -> Drained:
         finally:
             _unlock(partner_id, slot)
         if trouble:
+            # What is left waits for its retry: come back then rather than leave it to the sweep alone.
+            retry_at = (
+                Delivery.objects.filter(partner_id=partner_id, status=DeliveryStatus.PENDING)
+                .order_by("next_attempt_at")
+                .values_list("next_attempt_at", flat=True)
+                .first()
+            )
+            if retry_at is not None:
+                drained.retry_in = max((retry_at - timezone.now()).total_seconds(), 0.2)
             return drained
         if time.monotonic() >= deadline:
             drained.again_in = 0.0 if _sendable(partner_id) else None

@@ -1,7 +1,7 @@
 """Queued work, by name: services queue jobs without importing the tasks that run them.
 
 Imports run one way (docs/decisions.md, "Imports"): tasks import services, never the reverse. A service
-that owes work to a worker (a drain of a partner's deliveries, a pull, the simulated
+that owes work to a worker (a delivery to send, a drain of a partner's deliveries, a pull, the simulated
 charge point's answer) calls `enqueue(JOB, ...)` with one of the names below; Celery finds the task in its
 registry (roaming.tasks, imported by the app's autodiscovery). A test checks every name resolves.
 
@@ -20,6 +20,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 logger = logging.getLogger(__name__)
 
+DELIVER = "roaming.tasks.deliver_task"
 DRAIN = "roaming.tasks.drain_task"
 PULL = "roaming.tasks.pull_task"
 SIMULATE_CHARGE_POINT = "roaming.tasks.simulate_charge_point_task"
@@ -29,6 +30,7 @@ REGISTER = "partners.tasks.register_with_partner_task"
 UPDATE_CREDENTIALS = "partners.tasks.update_with_partner_task"
 
 ALL = (
+    DELIVER,
     DRAIN,
     PULL,
     SIMULATE_CHARGE_POINT,

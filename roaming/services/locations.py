@@ -772,23 +772,41 @@ def build_pushes(deliveries: list, dialect: Dialect) -> dict[int, outbox.Outgoin
         .annotate(id_key=Upper("location_id"))
         .filter(of_batch)
         .only(
-            "pk", "country_code", "party_id", "location_id", "publish", "publish_allowed_to", "revision", "last_updated"
+            "pk",
+            "tenant_id",
+            "partner_id",
+            "country_code",
+            "party_id",
+            "location_id",
+            "publish",
+            "publish_allowed_to",
+            "revision",
+            "last_updated",
+            "extensions",
         )
     }
     translator = dialect.module(MODULE)
     visible = {key: location for key, location in found.items() if translator.may_see(location)}
     bodies = rendered([(loc.pk, loc.revision, loc.last_updated) for loc in visible.values()], dialect)
-    to_party = receiving_party(whole[0].partner_id) if dialect.routing_headers else None
+    to_party = receiving_party(whole[0].partner_id)
     for key, delivery in keys.items():
         location = visible.get(key)
         body = orjson.loads(bodies[location.pk]) if location is not None else None
         if body is None:  # gone, not for this partner's eyes, or nothing this version can express
             built[delivery.pk] = None
             continue
-        routing = {}
-        if dialect.routing_headers:
-            routing = {"to_party": to_party, "from_party": PartyRef(location.country_code, location.party_id)}
-        built[delivery.pk] = outbox.OutgoingRequest(DeliveryMethod.PUT, delivery.object_path, body=body, **routing)
+        # As build_push sends it: the partner's profile decides on the routing headers, fills the fields it
+        # requires and gets its extension fields back.
+        built[delivery.pk] = outbox.OutgoingRequest(
+            DeliveryMethod.PUT,
+            delivery.object_path,
+            body=body,
+            module=MODULE,
+            to_party=to_party,
+            from_party=PartyRef(location.country_code, location.party_id),
+            extensions=location.extensions,
+            fill=_our_values(location, dialect),
+        )
     return built
 
 

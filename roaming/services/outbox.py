@@ -8,6 +8,7 @@ beat job (sweep) re-queues what is due. Every step is safe to run twice.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
@@ -15,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, Q
 from django.db.models.functions import Length
@@ -198,7 +199,7 @@ def record_change(
             return Recorded()
         recorded = _record_with_orm(tenant, partners, module, object_path, method, fields, above)
     if recorded.created:
-        wake_drains_on_commit(recorded.partners)
+        send_on_commit(recorded.created, recorded.partners)
     return recorded
 
 
@@ -358,7 +359,7 @@ def record_for(*, partner: Partner, module: str, object_path: str, method: str) 
     that made it. A delivery of the same object still pending takes it in (its request is built when sent)."""
     recorded = _record_with_orm(partner.tenant, [partner], module, object_path, method, [], [])
     if recorded.created:
-        wake_drains_on_commit(recorded.partners)
+        send_on_commit(recorded.created, recorded.partners)
     return recorded
 
 
@@ -522,43 +523,72 @@ def _fold_one(delivery: Delivery, method: str, fields: list[str]) -> list[int]:
         existing = _pending_of_same_object(delivery)
         if existing is None:
             delivery.save()
-            wake_drains_on_commit({delivery.partner_id})
+            send_on_commit([delivery.pk], {delivery.partner_id})
             return [delivery.pk]
         _fold(existing, method, fields)
         existing.save(update_fields=["method", "fields", "changes", "updated"])
         return [existing.pk]
 
 
-def wake_drains_on_commit(partner_ids) -> None:
-    """Once the transaction commits, have a drain send these partners' new deliveries."""
-    if partner_ids:
-        transaction.on_commit(lambda ids=tuple(partner_ids): wake_drains(ids))
+def send_on_commit(delivery_ids, partner_ids) -> None:
+    """Once the transaction commits, send these new deliveries: with PUSH_LIVE_DRAINS by waking a drain of each
+    partner (roaming.services.batches), else by a task each."""
+    if settings.PUSH_LIVE_DRAINS:
+        if partner_ids:
+            transaction.on_commit(lambda ids=tuple(partner_ids): wake_drains(ids))
+    elif delivery_ids:
+        transaction.on_commit(lambda ids=tuple(delivery_ids): _enqueue(ids))
+
+
+def _enqueue(ids) -> None:
+    for pk in ids:
+        if not jobs.enqueue(jobs.DELIVER, pk):
+            return
 
 
 #: Set while a drain of the partner is queued and not started: the changes recorded meanwhile need no other
-#: one, as its claim takes them. The timeout only covers a queued drain the broker lost (the sweep also
+#: one, as its claim takes them. The expiry only covers a queued drain the broker lost (the sweep also
 #: queues drains for whatever is due).
-_DRAIN_WANTED = "drain-wanted:{}"
+_DRAIN_WANTED = "roaming:drain-wanted:{}"
 _DRAIN_WANTED_SECONDS = 5
+
+
+@functools.cache
+def _flags() -> redis.Redis | None:
+    """The Redis holding the drain flags (the broker's), or None without one (the embedded demo)."""
+    return redis.Redis.from_url(settings.REDIS_URL) if settings.REDIS_URL else None
 
 
 def wake_drains(partner_ids) -> None:
     """Queue a drain of each partner's due deliveries (roaming.services.batches), unless one is queued and has
-    not started: a burst of changes costs each partner one task, not one per change. The flag lives in the
-    shared cache (Redis); without one (the embedded demo) every wake queues a drain, and the extra ones find
-    nothing left and stop."""
-    shared = bool(settings.REDIS_URL)
+    not started: a burst of changes costs each partner one task, not one per change, and the flags of all the
+    partners a change owes are set in one round trip. Without Redis every wake queues a drain, and the extra
+    ones find nothing left and stop."""
+    partner_ids = list(partner_ids)
+    flags = _flags()
+    if flags is not None:
+        with flags.pipeline(transaction=False) as pipe:
+            for partner_id in partner_ids:
+                pipe.set(_DRAIN_WANTED.format(partner_id), 1, nx=True, ex=_DRAIN_WANTED_SECONDS)
+            try:
+                newly = pipe.execute()
+            except redis.RedisError as exc:  # the broker is down too: queuing would fail; the sweep sees to it
+                logger.warning("Redis unavailable, drains left to the sweep: %s", exc)
+                return
+        partner_ids = [partner_id for partner_id, set_now in zip(partner_ids, newly, strict=True) if set_now]
     for partner_id in partner_ids:
-        if shared and not cache.add(_DRAIN_WANTED.format(partner_id), 1, timeout=_DRAIN_WANTED_SECONDS):
-            continue
         if not jobs.enqueue(jobs.DRAIN, partner_id):
             return
 
 
 def drain_started(partner_id: int) -> None:
     """A drain of the partner starts claiming: a change recorded from now on wakes another."""
-    if settings.REDIS_URL:
-        cache.delete(_DRAIN_WANTED.format(partner_id))
+    flags = _flags()
+    if flags is not None:
+        try:
+            flags.delete(_DRAIN_WANTED.format(partner_id))
+        except redis.RedisError as exc:  # the flag expires by itself
+            logger.warning("Redis unavailable, the drain flag of partner %s expires by itself: %s", partner_id, exc)
 
 
 @dataclass(frozen=True)
@@ -836,5 +866,5 @@ def retry(*, deliveries) -> int:
     for delivery in deliveries:
         delivery.status, delivery.next_attempt_at, delivery.created = DeliveryStatus.PENDING, now, now
         queued.append(_save_pending_or_hand_over(delivery))
-    wake_drains_on_commit({delivery.partner_id for delivery in queued})
+    send_on_commit([d.pk for d in queued], {d.partner_id for d in queued})
     return len(queued)
