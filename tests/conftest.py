@@ -80,6 +80,17 @@ def flush_retries_a_deadlock():
 
 
 @pytest.fixture
+def eager():
+    """Celery tasks run at once in the calling process, as `.delay()` is called; the setting is put back after."""
+    from config.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
 def client() -> Client:
     return Client()
 

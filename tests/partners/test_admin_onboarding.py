@@ -5,7 +5,6 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 
-from config.celery import app as celery_app
 from partners.models import Operator, Partner, PartnerStatus
 from tests.factories import auth, make_partner, make_tenant
 
@@ -16,13 +15,6 @@ def operator(client, emsp_tenant):
     Operator.objects.create(user=user, tenant=emsp_tenant)
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 def serve_peer(peer):

@@ -8,18 +8,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from config.celery import app as celery_app
 from partners.models import Operator, PartnerEndpoint
 from roaming.models import Delivery, DeliveryStatus, InitialSync
 from tests.factories import make_partner, make_tenant
 from tests.roaming.services.test_initialsync import make_location
 
-
-@pytest.fixture(autouse=True)
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
+pytestmark = pytest.mark.usefixtures("eager")
 
 
 @pytest.fixture

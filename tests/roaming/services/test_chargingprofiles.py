@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from partners.models import PartnerEndpoint
 from roaming.models import (
     ActiveChargingProfile,
@@ -24,13 +23,6 @@ from tests.roaming.api.test_sessions_api import own_session
 
 PROFILE = {"charging_rate_unit": "A", "charging_profile_period": [{"start_period": 0, "limit": 10.0}]}
 ACTIVE = {"start_date_time": "2026-03-01T10:05:00Z", "charging_profile": {**PROFILE, "duration": 900}}
-
-
-@pytest.fixture
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 def cpo_partner(tenant, peer, version="2.2.1", name="cpo"):

@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from partners.models import Partner, PartnerEndpoint
 from roaming.models import Command, CommandDirection, CommandStatus, Delivery, DeliveryStatus, Session
 from roaming.services import chargepoint, commands, outbox
@@ -16,13 +15,6 @@ from tests.roaming.api.test_tokens_api import own_token
 from tests.roaming.ocpi.test_commands_translation import REQUESTS_221
 
 START = {"location_id": "LOC1", "evse_uid": "3256", "connector_id": "1", "authorization_reference": "AUTH1"}
-
-
-@pytest.fixture
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 def cpo_partner(tenant, peer, version="2.2.1", name="cpo"):

@@ -7,7 +7,6 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from partners.models import PartnerEndpoint, PartnerStatus
 from roaming.models import (
     Connector,
@@ -32,13 +31,6 @@ def record_path(request, settings):
     """Recorded both ways: PostgreSQL's statements and the portable ORM."""
     settings.OUTBOX_SQL_UPSERT = request.param == "sql"
     return request.param
-
-
-@pytest.fixture
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 def make_location(tenant, location_id, *, evses=2, publish=True, country_code="NL", party_id="CPO", partner=None):

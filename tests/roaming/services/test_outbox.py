@@ -7,7 +7,6 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from partners.models import PartnerEndpoint, PartnerStatus
 from roaming.models import Delivery, DeliveryStatus
 from roaming.services import outbox
@@ -37,11 +36,8 @@ def record_path(request, settings):
 
 
 @pytest.fixture(autouse=True)
-def eager_celery():
-    celery_app.conf.task_always_eager = True
+def no_objects_yet(eager):
     STATE.clear()
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 def receiving_partner(tenant, peer, name, **kwargs):
