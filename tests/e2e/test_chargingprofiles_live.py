@@ -8,9 +8,7 @@ from roaming.models import ActiveChargingProfile, ChargingProfileDirection, Char
 from roaming.services import chargingprofiles
 from tests.e2e.conftest import wait_for
 from tests.e2e.test_push_locations import connect
-from tests.factories import make_commandable, make_tenant
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.api.test_sessions_api import own_session
+from tests.factories import make_commandable, make_tenant, own_location, own_session
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -12,9 +12,7 @@ from roaming.models import Command, CommandDirection, CommandStatus, Session
 from roaming.services import commands
 from tests.e2e.conftest import wait_for
 from tests.e2e.test_push_locations import connect
-from tests.factories import make_commandable, make_tenant
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.api.test_tokens_api import own_token
+from tests.factories import make_commandable, make_tenant, own_location, own_token
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

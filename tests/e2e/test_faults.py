@@ -29,8 +29,7 @@ from roaming.models import Delivery, DeliveryStatus, Evse
 from roaming.services import locations
 from roaming.tasks import deliver_task
 from tests.e2e.conftest import ROOT, start_worker, stop_worker, wait_for
-from tests.factories import make_partner, make_tenant
-from tests.roaming.api.test_locations_api import own_location
+from tests.factories import make_partner, make_tenant, own_location
 
 pytestmark = [pytest.mark.e2e]
 

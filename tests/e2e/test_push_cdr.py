@@ -4,10 +4,10 @@ import pytest
 
 from roaming.models import Cdr, Delivery, DeliveryStatus
 from roaming.services import outbox
+from tests.bodies import CDR
 from tests.e2e.conftest import wait_for
 from tests.e2e.test_push_locations import connect
-from tests.factories import make_tenant
-from tests.roaming.api.test_cdrs import CDR, own_cdr
+from tests.factories import make_tenant, own_cdr
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

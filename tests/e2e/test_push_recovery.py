@@ -8,8 +8,7 @@ from partners.models import PartnerEndpoint
 from roaming.models import Delivery, DeliveryStatus, Evse, Location
 from roaming.services import locations
 from tests.e2e.conftest import wait_for
-from tests.factories import make_partner
-from tests.roaming.api.test_locations_api import own_location
+from tests.factories import make_partner, own_location
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

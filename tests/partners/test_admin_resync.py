@@ -10,8 +10,7 @@ from django.core.management import call_command
 
 from partners.models import Operator, PartnerEndpoint
 from roaming.models import Delivery, DeliveryStatus, InitialSync
-from tests.factories import make_partner, make_tenant
-from tests.roaming.services.test_initialsync import make_location
+from tests.factories import make_location, make_partner, make_tenant
 
 pytestmark = pytest.mark.usefixtures("eager")
 

@@ -3,8 +3,7 @@ from django.contrib.auth import get_user_model
 
 from partners.models import Operator, PartnerEndpoint
 from roaming.models import Cdr, Delivery, Evse
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.services.test_cdr_building import connector, make_session, tariffs  # noqa: F401
+from tests.factories import make_session, own_location
 
 
 def test_operator_sets_an_evse_status_and_partners_are_owed_a_patch(client, cpo_tenant, emsp_partner):

@@ -12,11 +12,10 @@ from django.forms.models import model_to_dict
 
 from roaming.models import Cdr, Connector, Evse, Location, Session, Token
 from tariffs.models import Tariff
-from tests.factories import auth, make_partner
-from tests.roaming.api.test_locations_api import LOCATION
-from tests.roaming.bodies import (
+from tests.bodies import (
     CDR_211,
     CDR_221,
+    LOCATION,
     LOCATION_211,
     SESSION_211,
     SESSION_221,
@@ -25,7 +24,8 @@ from tests.roaming.bodies import (
     TOKEN_211,
     TOKEN_221,
 )
-from tests.roaming.bodies import LOCATION_221 as LOCATION_FULL_221
+from tests.bodies import LOCATION_221 as LOCATION_FULL_221
+from tests.factories import auth, make_partner
 
 
 def put(client, url, body, token):
@@ -422,7 +422,7 @@ def test_timestamps_are_read_in_utc_whatever_form_they_come_in_and_answered_with
 
 @pytest.mark.parametrize("version", ["2.2.1", "2.1.1"])
 def test_a_list_asked_from_a_date_with_an_offset_and_a_long_fraction_is_filtered_in_utc(client, cpo_tenant, version):
-    from tests.roaming.api.test_locations_api import own_location
+    from tests.factories import own_location
 
     own_location(cpo_tenant, last_updated="2031-05-06T07:08:09Z")
     _, token = make_partner(cpo_tenant, "DE:EMS:EMSP", name="emsp", version=version)
@@ -557,7 +557,7 @@ def test_a_cdr_posted_again_in_another_case_is_the_same_cdr_and_found_in_any_cas
 
 def test_client_info_put_in_another_case_updates_the_stored_one(client, cpo_tenant):
     from roaming.models import ClientInfo
-    from tests.roaming.bodies import CLIENT_INFO
+    from tests.bodies import CLIENT_INFO
 
     _, token = make_partner(cpo_tenant, "NL:HUB:HUB", name="hub")
     url = "/ocpi/cpo/2.2.1/receiver/hubclientinfo"
@@ -571,8 +571,7 @@ def test_client_info_put_in_another_case_updates_the_stored_one(client, cpo_tena
 
 
 def test_a_2_1_1_session_embeds_its_location_though_it_names_it_in_another_case(client, cpo_tenant, emsp_partner):
-    from tests.roaming.api.test_locations_api import own_location
-    from tests.roaming.api.test_sessions_api import own_session
+    from tests.factories import own_location, own_session
 
     own_location(cpo_tenant, location_id="Loc-A1")
     own_session(cpo_tenant, location_id="LOC-a1", evse_uid="3256", connector_id="1")

@@ -7,11 +7,8 @@ from partners.models import PartnerEndpoint
 from roaming.models import Delivery, Evse, Location, Session, Token
 from roaming.services import sync
 from tariffs.models import Tariff
+from tests.bodies import LOCATION, SESSION, TARIFF, TOKEN
 from tests.factories import auth, make_partner
-from tests.roaming.api.test_locations_api import LOCATION
-from tests.roaming.api.test_sessions_api import SESSION
-from tests.roaming.api.test_tariffs_api import TARIFF
-from tests.roaming.api.test_tokens_api import TOKEN
 
 NEWER, OLDER = "2026-06-01T12:00:00Z", "2026-05-01T12:00:00Z"
 

@@ -8,25 +8,10 @@ from partners.models import PartnerEndpoint
 from roaming.models import Token
 from roaming.ocpi.dialect import get_dialect
 from roaming.services import tokens
-from tests.factories import auth, make_partner
-from tests.spec_examples import example_221
+from tests.bodies import TOKEN
+from tests.factories import auth, make_partner, own_token
 
-TOKEN = {**example_221("token_put_example.json"), "country_code": "DE", "party_id": "EMS"}
 URL = "/ocpi/cpo/2.2.1/receiver/tokens/DE/EMS/012345678"
-
-
-def own_token(tenant, **changes):
-    data = get_dialect("2.2.1").module("tokens").from_wire({**TOKEN, **changes})
-    tokens.put_token(
-        tenant=tenant,
-        partner=None,
-        country_code="DE",
-        party_id="EMS",
-        uid=data["uid"],
-        token_type=data["type"],
-        data=data,
-    )
-    return Token.objects.get(tenant=tenant, uid=data["uid"], type=data["type"])
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.utils import timezone
 from roaming.models import Delivery, DeliveryStatus, Evse, InitialSync
 from roaming.ocpi.dialect import get_dialect
 from roaming.services import batches, initialsync, locations, outbox
-from tests.roaming.services.test_initialsync import connect, make_location
+from tests.factories import connect, make_location
 
 
 @pytest.fixture(autouse=True)

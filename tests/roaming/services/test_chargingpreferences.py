@@ -16,9 +16,8 @@ from roaming.ocpi.errors import NotFound
 from roaming.ocpi.timestamps import format_datetime
 from roaming.services import chargingpreferences
 from tariffs.models import Tariff
-from tests.factories import make_partner
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.api.test_sessions_api import SESSION, own_session
+from tests.bodies import SESSION
+from tests.factories import make_partner, own_location, own_session
 
 
 def _in(hours: float) -> str:

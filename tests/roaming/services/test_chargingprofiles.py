@@ -17,21 +17,10 @@ from roaming.models import (
     DeliveryStatus,
 )
 from roaming.services import chargepoint, chargingprofiles, outbox
-from tests.factories import auth, make_partner
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.api.test_sessions_api import own_session
+from tests.factories import auth, chargingprofiles_cpo, make_partner, own_location, own_session
 
 PROFILE = {"charging_rate_unit": "A", "charging_profile_period": [{"start_period": 0, "limit": 10.0}]}
 ACTIVE = {"start_date_time": "2026-03-01T10:05:00Z", "charging_profile": {**PROFILE, "duration": 900}}
-
-
-def cpo_partner(tenant, peer, version="2.2.1", name="cpo"):
-    """A CPO partner of `tenant` whose chargingprofiles receiver is the scripted peer."""
-    partner, token = make_partner(tenant, "NL:CPO:CPO", name=name, version=version, token_to_them="their-token")
-    PartnerEndpoint.objects.create(
-        tenant=tenant, partner=partner, identifier="chargingprofiles", role="RECEIVER", url=f"{peer.url}/cp/"
-    )
-    return partner, token
 
 
 def last_query(peer) -> dict:
@@ -43,7 +32,7 @@ def last_query(peer) -> dict:
 
 def test_set_puts_the_profile_with_our_response_url_and_records_the_accepted_answer(emsp_tenant, peer, settings):
     settings.OCPI_BASE_URL = "https://roaming.example.com"
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     peer.ok("/cp/S1", {"result": "ACCEPTED", "timeout": 30})
     before = timezone.now()
 
@@ -62,7 +51,7 @@ def test_set_puts_the_profile_with_our_response_url_and_records_the_accepted_ans
 
 
 def test_get_and_clear_carry_their_parameters_in_the_query(emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     peer.ok("/cp/S1", {"result": "ACCEPTED", "timeout": 30})
 
     get = chargingprofiles.get_active_profile(tenant=emsp_tenant, partner=partner, session_id="S1", duration=900)
@@ -77,7 +66,7 @@ def test_get_and_clear_carry_their_parameters_in_the_query(emsp_tenant, peer):
 
 
 def test_an_unknown_session_answer_ends_the_request(emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     peer.ok("/cp/NOPE", {"result": "UNKNOWN_SESSION", "timeout": 30})
     request = chargingprofiles.clear_profile(tenant=emsp_tenant, partner=partner, session_id="NOPE")
     assert request.status == ChargingProfileStatus.UNKNOWN_SESSION
@@ -85,7 +74,7 @@ def test_an_unknown_session_answer_ends_the_request(emsp_tenant, peer):
 
 
 def test_a_2_1_1_partner_is_not_supported_and_gets_nothing(emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer, version="2.1.1")
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer, version="2.1.1")
     request = chargingprofiles.set_profile(tenant=emsp_tenant, partner=partner, session_id="S1", profile=PROFILE)
     assert (request.status, request.response_result) == ("NOT_SUPPORTED", "NOT_SUPPORTED")
     assert request.error == "OCPI 2.1.1 of cpo has no charging profiles"
@@ -100,7 +89,7 @@ def test_a_2_1_1_partner_is_not_supported_and_gets_nothing(emsp_tenant, peer):
     ],
 )
 def test_a_failed_call_or_a_nonsense_answer_makes_the_request_failed(emsp_tenant, peer, answer, expected):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     peer.routes["/cp/S1"] = answer
     request = chargingprofiles.clear_profile(tenant=emsp_tenant, partner=partner, session_id="S1")
     assert request.status == ChargingProfileStatus.FAILED
@@ -108,7 +97,7 @@ def test_a_failed_call_or_a_nonsense_answer_makes_the_request_failed(emsp_tenant
 
 
 def test_an_invalid_profile_is_never_sent(emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     profile = {**PROFILE, "charging_rate_unit": "kW"}
     request = chargingprofiles.set_profile(tenant=emsp_tenant, partner=partner, session_id="S1", profile=profile)
     assert request.status == ChargingProfileStatus.FAILED
@@ -127,7 +116,7 @@ def result_path(request) -> str:
 
 
 def test_the_get_result_completes_the_request_and_keeps_the_active_profile(emsp_tenant, peer, client):
-    partner, token = cpo_partner(emsp_tenant, peer)
+    partner, token = chargingprofiles_cpo(emsp_tenant, peer)
     peer.ok("/cp/S1", {"result": "ACCEPTED", "timeout": 30})
     request = chargingprofiles.get_active_profile(tenant=emsp_tenant, partner=partner, session_id="S1", duration=900)
     body = {"result": "ACCEPTED", "profile": ACTIVE}
@@ -143,8 +132,8 @@ def test_the_get_result_completes_the_request_and_keeps_the_active_profile(emsp_
 
 
 def test_a_result_from_another_partner_or_for_another_kind_is_refused(emsp_tenant, peer, client):
-    partner, token = cpo_partner(emsp_tenant, peer)
-    _, other_token = cpo_partner(emsp_tenant, peer, name="other")
+    partner, token = chargingprofiles_cpo(emsp_tenant, peer)
+    _, other_token = chargingprofiles_cpo(emsp_tenant, peer, name="other")
     peer.ok("/cp/S1", {"result": "ACCEPTED", "timeout": 30})
     request = chargingprofiles.set_profile(tenant=emsp_tenant, partner=partner, session_id="S1", profile=PROFILE)
 
@@ -179,7 +168,7 @@ def test_the_beat_task_marks_only_overdue_waiting_requests_as_timeout(emsp_tenan
     from roaming.tasks import expire_charging_profiles_task
 
     assert settings.CELERY_BEAT_SCHEDULE["expire-charging-profiles"]["task"] == expire_charging_profiles_task.name
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     overdue = waiting(emsp_tenant, partner, ChargingProfileDirection.SENT)
     received = waiting(emsp_tenant, partner, ChargingProfileDirection.RECEIVED)
     fresh = waiting(emsp_tenant, partner, ChargingProfileDirection.SENT, overdue=False)

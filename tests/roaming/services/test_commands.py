@@ -6,24 +6,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from partners.models import Partner, PartnerEndpoint
+from partners.models import Partner
 from roaming.models import Command, CommandDirection, CommandStatus, Delivery, DeliveryStatus, Session
 from roaming.services import chargepoint, commands, outbox
-from tests.factories import auth, make_partner
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.api.test_tokens_api import own_token
-from tests.roaming.ocpi.test_commands_translation import REQUESTS_221
+from tests.bodies import COMMANDS_221
+from tests.factories import auth, commands_cpo, make_partner, own_location, own_token
 
 START = {"location_id": "LOC1", "evse_uid": "3256", "connector_id": "1", "authorization_reference": "AUTH1"}
-
-
-def cpo_partner(tenant, peer, version="2.2.1", name="cpo"):
-    """A CPO partner of `tenant` whose commands receiver is the scripted peer."""
-    partner, token = make_partner(tenant, "NL:CPO:CPO", name=name, version=version, token_to_them="their-token")
-    PartnerEndpoint.objects.create(
-        tenant=tenant, partner=partner, identifier="commands", role="RECEIVER", url=f"{peer.url}/commands"
-    )
-    return partner, token
 
 
 def start_request(tenant):
@@ -39,7 +28,7 @@ def sent_body(peer) -> dict:
 
 def test_send_posts_the_command_with_our_response_url_and_records_the_accepted_answer(emsp_tenant, peer, settings):
     settings.OCPI_BASE_URL = "https://roaming.example.com"
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = commands_cpo(emsp_tenant, peer)
     peer.ok("/commands/START_SESSION", {"result": "ACCEPTED", "timeout": 30})
     before = timezone.now()
 
@@ -64,7 +53,7 @@ def test_send_posts_the_command_with_our_response_url_and_records_the_accepted_a
 
 
 def test_a_rejected_answer_ends_the_command_with_its_message(emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = commands_cpo(emsp_tenant, peer)
     message = [{"language": "en", "text": "Charge point offline"}]
     peer.ok("/commands/UNLOCK_CONNECTOR", {"result": "REJECTED", "timeout": 30, "message": message})
     command = commands.send_command(
@@ -78,7 +67,7 @@ def test_a_rejected_answer_ends_the_command_with_its_message(emsp_tenant, peer):
 
 
 def test_2_1_1_partner_gets_no_cancel_reservation_request_and_it_is_not_supported(emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer, version="2.1.1")
+    partner, _ = commands_cpo(emsp_tenant, peer, version="2.1.1")
     command = commands.send_command(
         tenant=emsp_tenant, partner=partner, command="CANCEL_RESERVATION", request={"reservation_id": "R1"}
     )
@@ -89,7 +78,7 @@ def test_2_1_1_partner_gets_no_cancel_reservation_request_and_it_is_not_supporte
 
 def test_2_1_1_answer_has_no_timeout_so_the_setting_sets_the_deadline(emsp_tenant, peer, settings):
     settings.COMMAND_RESULT_TIMEOUT_SECONDS = 90
-    partner, _ = cpo_partner(emsp_tenant, peer, version="2.1.1")
+    partner, _ = commands_cpo(emsp_tenant, peer, version="2.1.1")
     peer.ok("/commands/STOP_SESSION", {"result": "ACCEPTED"})
     command = commands.send_command(
         tenant=emsp_tenant, partner=partner, command="STOP_SESSION", request={"session_id": "S1"}
@@ -114,7 +103,7 @@ def test_2_1_1_answer_has_no_timeout_so_the_setting_sets_the_deadline(emsp_tenan
     ],
 )
 def test_a_failed_request_or_a_nonsense_answer_makes_the_command_failed(emsp_tenant, peer, answer, expected):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = commands_cpo(emsp_tenant, peer)
     peer.routes["/commands/STOP_SESSION"] = answer
     command = commands.send_command(
         tenant=emsp_tenant, partner=partner, command="STOP_SESSION", request={"session_id": "S1"}
@@ -124,7 +113,7 @@ def test_a_failed_request_or_a_nonsense_answer_makes_the_command_failed(emsp_ten
 
 
 def test_an_invalid_request_is_never_sent(emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = commands_cpo(emsp_tenant, peer)
     command = commands.send_command(
         tenant=emsp_tenant, partner=partner, command="UNLOCK_CONNECTOR", request={"location_id": "LOC1"}
     )
@@ -142,7 +131,7 @@ def test_a_partner_without_a_commands_receiver_fails_without_a_request(emsp_tena
 
 
 def test_the_result_posted_at_the_response_url_completes_the_sent_command(emsp_tenant, peer, client):
-    partner, token = cpo_partner(emsp_tenant, peer)
+    partner, token = commands_cpo(emsp_tenant, peer)
     peer.ok("/commands/STOP_SESSION", {"result": "ACCEPTED", "timeout": 30})
     command = commands.send_command(
         tenant=emsp_tenant, partner=partner, command="STOP_SESSION", request={"session_id": "S1"}
@@ -170,7 +159,7 @@ def waiting(tenant, partner, direction, *, overdue=True, **fields):
 
 
 def test_expire_marks_only_overdue_waiting_commands_as_timeout(emsp_tenant, peer, django_capture_on_commit_callbacks):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = commands_cpo(emsp_tenant, peer)
     overdue = waiting(emsp_tenant, partner, CommandDirection.SENT)
     fresh = waiting(emsp_tenant, partner, CommandDirection.SENT, overdue=False)
     done = waiting(emsp_tenant, partner, CommandDirection.SENT, result="ACCEPTED")
@@ -203,7 +192,7 @@ def test_beat_runs_the_expiry_task(emsp_tenant, peer, settings):
     from roaming.tasks import expire_commands_task
 
     assert settings.CELERY_BEAT_SCHEDULE["expire-commands"]["task"] == expire_commands_task.name
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = commands_cpo(emsp_tenant, peer)
     command = waiting(emsp_tenant, partner, CommandDirection.SENT)
     assert expire_commands_task.apply().get() == 1
     command.refresh_from_db()
@@ -339,7 +328,7 @@ def test_simulated_accepted_start_session_starts_an_active_session_by_command(
     peer.ok("/results/1", None)
     request, _ = commands_221().request_from_wire(
         "START_SESSION",
-        {**REQUESTS_221["START_SESSION"], "location_id": "LOC1", "evse_uid": "3257", "connector_id": "1"},
+        {**COMMANDS_221["START_SESSION"], "location_id": "LOC1", "evse_uid": "3257", "connector_id": "1"},
     )
     command = received(cpo_tenant, emsp, peer, request=request)
     with django_capture_on_commit_callbacks(execute=True):

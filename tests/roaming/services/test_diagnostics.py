@@ -9,8 +9,8 @@ import pytest
 
 from partners.models import PartnerEndpoint, TokenForm
 from roaming.services.diagnostics import diagnose
+from tests.bodies import LOCATION
 from tests.factories import make_partner
-from tests.roaming.api.test_locations_api import LOCATION
 
 pytestmark = pytest.mark.django_db
 
