@@ -114,6 +114,19 @@ def emsp_partner(cpo_tenant):
 
 
 @pytest.fixture
+def world(db):
+    """The hardening suite's world (tests/hardening, tests/hardening/calls.py): a tenant with a CPO and an eMSP
+    party, one partner per version holding both roles too, and a hub."""
+    tenant = make_tenant("hard", "NL:CPO:CPO", "NL:EMS:EMSP")
+    partners = {
+        "2.2.1": make_partner(tenant, "DE:CPX:CPO", "DE:EMX:EMSP", name="p221", version="2.2.1"),
+        "2.1.1": make_partner(tenant, "DE:CPY:CPO", "DE:EMY:EMSP", name="p211", version="2.1.1"),
+        "hub": make_partner(tenant, "DE:HUB:HUB", name="hub", version="2.2.1"),
+    }
+    return tenant, partners
+
+
+@pytest.fixture
 def peer():
     """A scripted partner server on loopback."""
     from tests.peer import Peer

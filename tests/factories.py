@@ -9,8 +9,9 @@ import copy
 import itertools
 from datetime import UTC, datetime, timedelta
 
+from partners import handshake
 from partners.models import AccessToken, Partner, PartnerEndpoint, PartnerParty, PartnerStatus, TokenKind
-from partners.services import PartySpec, provision_tenant
+from partners.services import PartySpec, issue_registration_token, provision_tenant
 from roaming.models import Connector, Evse, Location, Session, Token
 from roaming.ocpi.dialect import get_dialect
 from roaming.services import cdrs, locations, sessions, sync, tokens
@@ -88,6 +89,25 @@ def connect(
         make_endpoint(partner, module, "SENDER", f"{peer.url}/sender/{module}")
     sync.ensure_sync_states(partner=partner)  # as storing a connection does
     return partner
+
+
+def connect_tenants(cpo, emsp, version: str) -> Partner:
+    """The eMSP tenant registers with the CPO tenant in `version` through the real handshake (the CPO's
+    versions URL must be served: a live server); returns the CPO tenant's partner for the eMSP."""
+    at_cpo, token_a = issue_registration_token(tenant=cpo, partner_name=emsp.slug)
+    # What is pushed is what these tests watch: the eMSP pulls nothing at once (a CDR pulled first would make
+    # its push a duplicate, refused).
+    at_emsp = Partner.objects.create(
+        tenant=emsp,
+        name="cpo",
+        versions_url=cpo.versions_url,
+        token_to_them=token_a,
+        pinned_version=version,
+        initial_sync="PUSH",
+    )
+    result = handshake.register_with_partner(partner=at_emsp)
+    assert result.succeeded, result.error
+    return at_cpo
 
 
 def commands_cpo(tenant, peer, version: str = "2.2.1", name: str = "cpo") -> tuple[Partner, str]:

@@ -8,7 +8,7 @@ from partners.models import PartnerEndpoint
 from roaming.models import Delivery, DeliveryStatus, Evse, Location
 from roaming.services import locations
 from tests.e2e.conftest import wait_for
-from tests.factories import make_partner, own_location
+from tests.factories import connect_tenants, make_partner, make_tenant, own_location
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -51,12 +51,9 @@ def test_an_evse_patch_to_a_partner_that_lost_the_location_brings_the_whole_loca
 ):
     """Our own receiver answers the PATCH of an EVSE whose location it lacks as unknown (HTTP 404): the sender
     GETs it, then PUTs the whole location, and the delivery ends DELIVERED (transport_and_format, PATCH)."""
-    from tests.e2e.test_push_locations import connect
-    from tests.factories import make_tenant
-
     settings.OCPI_BASE_URL = live_server.url
     cpo, emsp = make_tenant("cpo", "NL:CPO:CPO"), make_tenant("emsp", "DE:EMS:EMSP")
-    connect(cpo, emsp, version)
+    connect_tenants(cpo, emsp, version)
     location = own_location(cpo)
     wait_for(lambda: Location.objects.filter(tenant=emsp, location_id="LOC1").exists(), timeout=30)
     Location.objects.filter(tenant=emsp).delete()  # the eMSP lost it (or never got it)

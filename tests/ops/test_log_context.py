@@ -18,7 +18,7 @@ def test_request_log_lines_carry_tenant_and_partner(client, emsp_partner, caplog
 
 
 def test_delivery_log_lines_carry_the_delivery(cpo_tenant, emsp_partner, peer, caplog, eager):
-    from tests.roaming.services.test_outbox import STATE, change
+    from tests.roaming.testobjects import STATE, change
 
     partner, _ = emsp_partner
     partner.token_to_them = "t"

@@ -130,7 +130,8 @@ def populate(tenant, suffix: str) -> None:
 
 
 @pytest.fixture
-def world(db):
+def two_tenants(db):
+    """Tenants alpha and beta, each populated with its own objects, and an operator of alpha."""
     a = make_tenant("alpha", "NL:AAA:CPO")
     b = make_tenant("beta", "BE:BBB:CPO")
     populate(a, "alpha")
@@ -152,8 +153,8 @@ def scoped_admins():
     ]
 
 
-def test_every_tenant_owned_model_is_scoped_or_closed_to_operators(client, world):
-    _, _, user = world
+def test_every_tenant_owned_model_is_scoped_or_closed_to_operators(client, two_tenants):
+    _, _, user = two_tenants
     client.force_login(user)
     for model, model_admin in admin.site._registry.items():
         if not any(f.name == "tenant" for f in model._meta.fields) or isinstance(model_admin, TenantScopedAdmin):
@@ -162,8 +163,8 @@ def test_every_tenant_owned_model_is_scoped_or_closed_to_operators(client, world
         assert client.get(f"/admin/{opts.app_label}/{opts.model_name}/").status_code == 403, opts.model_name
 
 
-def test_operator_querysets_hold_only_their_tenant(world):
-    a, b, user = world
+def test_operator_querysets_hold_only_their_tenant(two_tenants):
+    a, b, user = two_tenants
     request = RequestFactory().get("/admin/")
     request.user = user
     for model, model_admin in scoped_admins():
@@ -173,8 +174,8 @@ def test_operator_querysets_hold_only_their_tenant(world):
         assert visible and all(tenant_of(o) == a for o in visible), model.__name__
 
 
-def test_operator_cannot_open_or_list_any_object_of_another_tenant(client, world):
-    a, b, user = world
+def test_operator_cannot_open_or_list_any_object_of_another_tenant(client, two_tenants):
+    a, b, user = two_tenants
     client.force_login(user)
     for model, _ in scoped_admins():
         opts = model._meta

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from partners.models import Operator, Partner, PartnerStatus
 from tests.factories import auth, make_partner, make_tenant
+from tests.peer import serve_cpo_to_register_with
 
 
 @pytest.fixture
@@ -15,30 +16,6 @@ def operator(client, emsp_tenant):
     Operator.objects.create(user=user, tenant=emsp_tenant)
     client.force_login(user)
     return client
-
-
-def serve_peer(peer):
-    peer.ok("/versions", [{"version": "2.2.1", "url": f"{peer.url}/2.2.1"}])
-    peer.ok(
-        "/2.2.1",
-        {
-            "version": "2.2.1",
-            "endpoints": [
-                {"identifier": "credentials", "role": "SENDER", "url": f"{peer.url}/2.2.1/credentials"},
-                {"identifier": "locations", "role": "SENDER", "url": f"{peer.url}/2.2.1/locations"},
-            ],
-        },
-    )
-    peer.ok(
-        "/2.2.1/credentials",
-        {
-            "token": "their-token-c",
-            "url": f"{peer.url}/versions",
-            "roles": [
-                {"role": "CPO", "party_id": "PEE", "country_code": "NL", "business_details": {"name": "Peer CPO"}}
-            ],
-        },
-    )
 
 
 def test_generated_token_is_shown_once_with_our_versions_url_and_works(operator, emsp_tenant, settings):
@@ -65,7 +42,7 @@ def test_actions_on_another_tenants_partner_are_refused(operator):
 
 
 def test_register_button_runs_the_handshake_and_their_token_is_never_shown(operator, emsp_tenant, peer, eager):
-    serve_peer(peer)
+    serve_cpo_to_register_with(peer)
     response = operator.post(
         "/admin/partners/partner/add/",
         {
@@ -100,7 +77,7 @@ def test_register_button_runs_the_handshake_and_their_token_is_never_shown(opera
 
 
 def test_test_connection_reports_what_came_back(operator, emsp_tenant, peer):
-    serve_peer(peer)
+    serve_cpo_to_register_with(peer)
     partner, _ = make_partner(emsp_tenant, name="peer", versions_url=f"{peer.url}/versions", token_to_them="t")
     response = operator.post(f"/admin/partners/partner/{partner.pk}/test-connection/", follow=True)
     assert f"2.2.1 at {peer.url}/2.2.1" in response.content.decode()

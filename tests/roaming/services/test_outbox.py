@@ -11,21 +11,7 @@ from partners.models import PartnerEndpoint, PartnerStatus
 from roaming.models import Delivery, DeliveryStatus
 from roaming.services import outbox
 from tests.factories import make_partner
-
-MODULE = "testobjects"
-STATE: dict[str, dict] = {}
-
-
-def build(delivery, dialect):
-    if delivery.object_path not in STATE:
-        return None
-    body = STATE[delivery.object_path]
-    if delivery.method == "PATCH":
-        body = {k: v for k, v in body.items() if k in delivery.fields}
-    return outbox.OutgoingRequest(delivery.method, delivery.object_path, body=body)
-
-
-outbox.register_pushable(outbox.Pushable(MODULE, build=build))
+from tests.roaming.testobjects import MODULE, STATE, change
 
 
 @pytest.fixture(autouse=True, params=["sql", "orm"])
@@ -46,11 +32,6 @@ def receiving_partner(tenant, peer, name, **kwargs):
         tenant=tenant, partner=partner, identifier=MODULE, role="RECEIVER", url=f"{peer.url}/things"
     )
     return partner
-
-
-def change(tenant, path="NL/CPO/1", method="PUT", fields=()):
-    with transaction.atomic():
-        return outbox.record_change(tenant=tenant, module=MODULE, object_path=path, method=method, fields=fields)
 
 
 def test_one_delivery_per_registered_partner_with_the_receiver_endpoint(cpo_tenant, peer):
