@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from tests.factories import make_partner, make_tenant
+from tests.factories import log_in_operator, make_partner, make_tenant
 
 # The generated bad-input cases of tests/hardening, counted across workers: each test records its count as
 # a user property, which pytest-xdist carries back to the controller (only this conftest is loaded there).
@@ -124,6 +124,26 @@ def world(db):
         "hub": make_partner(tenant, "DE:HUB:HUB", name="hub", version="2.2.1"),
     }
     return tenant, partners
+
+
+@pytest.fixture
+def cpo_partner(emsp_tenant):
+    """A registered 2.2.1 CPO partner (NL*CPO) of the eMSP tenant, and its raw token C."""
+    return make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo-partner")
+
+
+@pytest.fixture
+def emsp_operator(client, emsp_tenant) -> Client:
+    """The client, logged in to the admin as an operator of the eMSP tenant."""
+    log_in_operator(client, emsp_tenant)
+    return client
+
+
+@pytest.fixture
+def cpo_operator(client, cpo_tenant) -> Client:
+    """The client, logged in to the admin as an operator of the CPO tenant."""
+    log_in_operator(client, cpo_tenant)
+    return client
 
 
 @pytest.fixture

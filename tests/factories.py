@@ -9,8 +9,10 @@ import copy
 import itertools
 from datetime import UTC, datetime, timedelta
 
+from django.contrib.auth import get_user_model
+
 from partners import handshake
-from partners.models import AccessToken, Partner, PartnerEndpoint, PartnerParty, PartnerStatus, TokenKind
+from partners.models import AccessToken, Operator, Partner, PartnerEndpoint, PartnerParty, PartnerStatus, TokenKind
 from partners.services import PartySpec, issue_registration_token, provision_tenant
 from roaming.models import Connector, Evse, Location, Session, Token
 from roaming.ocpi.dialect import get_dialect
@@ -54,6 +56,20 @@ def make_partner(
         )
     _, raw = AccessToken.issue(partner=partner, kind=token_kind)
     return partner, raw
+
+
+def make_operator(tenant, username: str = "op", password: str = "pw"):
+    """A staff user who operates `tenant` in the admin."""
+    user = get_user_model().objects.create_user(username, password=password, is_staff=True)
+    Operator.objects.create(user=user, tenant=tenant)
+    return user
+
+
+def log_in_operator(client, tenant, username: str = "op"):
+    """`client` logged in as a new operator of `tenant`; returns the user."""
+    user = make_operator(tenant, username)
+    client.force_login(user)
+    return user
 
 
 def auth(token: str, *, base64_form: bool = False) -> dict:

@@ -4,21 +4,11 @@ import json
 from io import StringIO
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from partners.models import Operator
 from roaming.models import ChargingProfileRequest, Session
 from tests.bodies import SESSION
 from tests.factories import chargingprofiles_cpo
-
-
-@pytest.fixture
-def operator(client, emsp_tenant):
-    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=emsp_tenant)
-    client.force_login(user)
-    return user
 
 
 def partner_session(tenant, partner, session_id="S1"):
@@ -46,7 +36,7 @@ def act(client, action, session, **values):
     return client.post("/admin/roaming/session/", data, follow=True).content.decode()
 
 
-def test_set_action_sends_the_limit_from_the_form(client, operator, emsp_tenant, peer):
+def test_set_action_sends_the_limit_from_the_form(client, emsp_operator, emsp_tenant, peer):
     partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     session = partner_session(emsp_tenant, partner)
     peer.ok("/cp/S1", {"result": "ACCEPTED", "timeout": 30})
@@ -58,7 +48,7 @@ def test_set_action_sends_the_limit_from_the_form(client, operator, emsp_tenant,
     }
 
 
-def test_get_and_clear_actions_use_their_defaults(client, operator, emsp_tenant, peer):
+def test_get_and_clear_actions_use_their_defaults(client, emsp_operator, emsp_tenant, peer):
     partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     session = partner_session(emsp_tenant, partner)
     peer.ok("/cp/S1", {"result": "ACCEPTED", "timeout": 30})
@@ -69,7 +59,7 @@ def test_get_and_clear_actions_use_their_defaults(client, operator, emsp_tenant,
     assert list(ChargingProfileRequest.objects.order_by("pk").values_list("kind", flat=True)) == ["GET", "CLEAR"]
 
 
-def test_an_action_on_a_2_1_1_partners_session_says_it_is_not_supported(client, operator, emsp_tenant, peer):
+def test_an_action_on_a_2_1_1_partners_session_says_it_is_not_supported(client, emsp_operator, emsp_tenant, peer):
     partner, _ = chargingprofiles_cpo(emsp_tenant, peer, version="2.1.1")
     session = partner_session(emsp_tenant, partner)
     page = act(client, "set_charging_profile", session)
@@ -77,7 +67,7 @@ def test_an_action_on_a_2_1_1_partners_session_says_it_is_not_supported(client, 
     assert peer.requests == []
 
 
-def test_request_page_lists_its_history(client, operator, emsp_tenant, peer):
+def test_request_page_lists_its_history(client, emsp_operator, emsp_tenant, peer):
     partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     request = ChargingProfileRequest.objects.create(
         tenant=emsp_tenant, partner=partner, direction="SENT", kind="CLEAR", session_id="S1"

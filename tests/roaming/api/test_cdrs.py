@@ -58,11 +58,6 @@ def test_2_2_1_cdr_to_2_1_1_builds_the_location_and_drops_what_2_1_1_lacks():
     assert all("vat" not in pc for t in wire["tariffs"] for e in t["elements"] for pc in e["price_components"])
 
 
-@pytest.fixture
-def cpo_partner(emsp_tenant):
-    return make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo")
-
-
 def post(client, version, body, token):
     return client.post(f"/ocpi/emsp/{version}/receiver/cdrs", body, content_type="application/json", **auth(token))
 

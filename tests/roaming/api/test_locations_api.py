@@ -16,12 +16,6 @@ BASE_221 = "/ocpi/emsp/2.2.1/receiver/locations/NL/CPO"
 BASE_211 = "/ocpi/emsp/2.1.1/receiver/locations/NL/CPO"
 
 
-@pytest.fixture
-def cpo_partner(emsp_tenant):
-    """The eMSP tenant's partner speaking for party NL*CPO, and the token it calls with."""
-    return make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo-partner")
-
-
 def put(client, url, body, token, **kwargs):
     return client.put(url, body, content_type="application/json", **auth(token), **kwargs)
 

@@ -2,19 +2,12 @@
 
 import copy
 
-import pytest
-
 from roaming.models import Evse, Session
 from tests.bodies import SESSION
 from tests.factories import auth, make_partner, own_location, own_session
 
 URL = "/ocpi/emsp/2.2.1/receiver/sessions/NL/CPO/S1"
 PERIOD = {"start_date_time": "2015-06-29T23:00:00Z", "dimensions": [{"type": "ENERGY", "volume": 1.5}]}
-
-
-@pytest.fixture
-def cpo_partner(emsp_tenant):
-    return make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo")
 
 
 def put(client, url, body, token):

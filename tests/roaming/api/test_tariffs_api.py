@@ -16,11 +16,6 @@ URL_221 = "/ocpi/emsp/2.2.1/receiver/tariffs/NL/CPO/T1"
 URL_211 = "/ocpi/emsp/2.1.1/receiver/tariffs/NL/CPO/T1"
 
 
-@pytest.fixture
-def cpo_partner(emsp_tenant):
-    return make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo-partner")
-
-
 def put(client, url, body, token):
     return client.put(url, body, content_type="application/json", **auth(token))
 

@@ -185,12 +185,6 @@ def test_the_beat_task_marks_only_overdue_waiting_requests_as_timeout(emsp_tenan
 # -- CPO side: the charge point's result --------------------------------------------------------------------
 
 
-@pytest.fixture
-def emsp(cpo_tenant):
-    partner, _ = make_partner(cpo_tenant, "DE:EMS:EMSP", name="emsp", token_to_them="their-token")
-    return partner
-
-
 def received(tenant, partner, peer, kind="SET", **fields):
     return ChargingProfileRequest.objects.create(
         tenant=tenant,
@@ -210,10 +204,10 @@ def sent_body(peer) -> dict:
 
 
 def test_an_accepted_set_is_kept_as_the_sessions_profile_posted_once_and_cleared_later(
-    cpo_tenant, emsp, peer, eager, django_capture_on_commit_callbacks
+    cpo_tenant, reachable_emsp, peer, eager, django_capture_on_commit_callbacks
 ):
     peer.ok("/results/1", None)
-    request = received(cpo_tenant, emsp, peer, profile=PROFILE)
+    request = received(cpo_tenant, reachable_emsp, peer, profile=PROFILE)
     with django_capture_on_commit_callbacks(execute=True):
         chargingprofiles.charge_point_result(request_id=request.pk, result="ACCEPTED")
     assert chargingprofiles.charge_point_result(request_id=request.pk, result="REJECTED") is None
@@ -224,15 +218,15 @@ def test_an_accepted_set_is_kept_as_the_sessions_profile_posted_once_and_cleared
     assert request.history[-1]["event"] == "result delivered"
     assert ActiveChargingProfile.objects.get(tenant=cpo_tenant, partner=None).charging_profile == PROFILE
 
-    clear = received(cpo_tenant, emsp, peer, kind="CLEAR")
+    clear = received(cpo_tenant, reachable_emsp, peer, kind="CLEAR")
     with django_capture_on_commit_callbacks(execute=True):
         chargingprofiles.charge_point_result(request_id=clear.pk, result="ACCEPTED")
     assert not ActiveChargingProfile.objects.exists()
 
 
-def test_a_result_is_owed_durably_and_retried_when_the_sender_could_not_take_it(cpo_tenant, emsp, peer):
+def test_a_result_is_owed_durably_and_retried_when_the_sender_could_not_take_it(cpo_tenant, reachable_emsp, peer):
     peer.routes["/results/1"] = (503, {}, "down")
-    request = received(cpo_tenant, emsp, peer)
+    request = received(cpo_tenant, reachable_emsp, peer)
     chargingprofiles.charge_point_result(request_id=request.pk, result="REJECTED")  # no on-commit callback runs
     delivery = Delivery.objects.get(module="chargingprofiles", object_path=f"result/{request.pk}")
     assert (delivery.status, delivery.method) == (DeliveryStatus.PENDING, "POST")
@@ -250,7 +244,7 @@ def test_a_result_is_owed_durably_and_retried_when_the_sender_could_not_take_it(
 
 
 def test_simulator_schedules_its_answer_with_a_countdown_unless_told_to_stay_silent(
-    cpo_tenant, emsp, peer, settings, monkeypatch
+    cpo_tenant, reachable_emsp, peer, settings, monkeypatch
 ):
     settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS = 7
     scheduled = []
@@ -258,7 +252,7 @@ def test_simulator_schedules_its_answer_with_a_countdown_unless_told_to_stay_sil
         "roaming.tasks.simulate_charging_profile_task.apply_async",
         lambda args, countdown: scheduled.append((args, countdown)),
     )
-    request = received(cpo_tenant, emsp, peer)
+    request = received(cpo_tenant, reachable_emsp, peer)
     backend = chargepoint.backend()
     backend.set_profile(request)
     backend.get_profile(request)
@@ -267,10 +261,10 @@ def test_simulator_schedules_its_answer_with_a_countdown_unless_told_to_stay_sil
     assert scheduled == [((request.pk,), 7), ((request.pk,), 7)]
 
 
-def test_simulated_get_without_a_profile_answers_the_connectors_full_capacity(cpo_tenant, emsp, peer, eager):
+def test_simulated_get_without_a_profile_answers_the_connectors_full_capacity(cpo_tenant, reachable_emsp, peer, eager):
     own_location(cpo_tenant)
     own_session(cpo_tenant, status="ACTIVE")  # LOC1, EVSE 3256, connector 1: 16 A
-    request = received(cpo_tenant, emsp, peer, kind="GET", duration=600)
+    request = received(cpo_tenant, reachable_emsp, peer, kind="GET", duration=600)
     chargepoint.simulate_charging_profile(request_id=request.pk)
     request.refresh_from_db()
     assert request.result == "ACCEPTED"
@@ -281,9 +275,9 @@ def test_simulated_get_without_a_profile_answers_the_connectors_full_capacity(cp
     }
 
 
-def test_simulated_rejection_answers_rejected_and_keeps_no_profile(cpo_tenant, emsp, peer, settings):
+def test_simulated_rejection_answers_rejected_and_keeps_no_profile(cpo_tenant, reachable_emsp, peer, settings):
     settings.CHARGE_POINT_SIMULATOR_RESULT = "EVSE_OCCUPIED"
-    request = received(cpo_tenant, emsp, peer, profile=PROFILE)
+    request = received(cpo_tenant, reachable_emsp, peer, profile=PROFILE)
     chargepoint.simulate_charging_profile(request_id=request.pk)
     request.refresh_from_db()
     assert (request.status, request.result) == (ChargingProfileStatus.COMPLETED, "REJECTED")
@@ -292,14 +286,18 @@ def test_simulated_rejection_answers_rejected_and_keeps_no_profile(cpo_tenant, e
 
 
 def test_a_changed_plan_is_pushed_only_to_partners_whose_profile_was_accepted(
-    cpo_tenant, emsp, peer, eager, django_capture_on_commit_callbacks
+    cpo_tenant, reachable_emsp, peer, eager, django_capture_on_commit_callbacks
 ):
     PartnerEndpoint.objects.create(
-        tenant=cpo_tenant, partner=emsp, identifier="chargingprofiles", role="SENDER", url=f"{peer.url}/profiles"
+        tenant=cpo_tenant,
+        partner=reachable_emsp,
+        identifier="chargingprofiles",
+        role="SENDER",
+        url=f"{peer.url}/profiles",
     )
     other, _ = make_partner(cpo_tenant, "DE:OTH:EMSP", name="other", token_to_them="t")
     peer.ok("/profiles/S1", None)
-    received(cpo_tenant, emsp, peer, profile=PROFILE, response_result="ACCEPTED")
+    received(cpo_tenant, reachable_emsp, peer, profile=PROFILE, response_result="ACCEPTED")
     received(cpo_tenant, other, peer, profile=PROFILE, response_result="REJECTED")
     active = {"start_date_time": timezone.now(), "charging_profile": {**PROFILE, "duration": 900}}
 

@@ -216,17 +216,11 @@ def received(tenant, partner, peer, command="START_SESSION", request=None):
     )
 
 
-@pytest.fixture
-def emsp(cpo_tenant):
-    partner, token = make_partner(cpo_tenant, "DE:EMS:EMSP", name="emsp", token_to_them="their-token")
-    return partner
-
-
 def test_charge_point_result_is_recorded_once_and_posted_in_the_partners_version(
-    cpo_tenant, emsp, peer, eager, django_capture_on_commit_callbacks
+    cpo_tenant, reachable_emsp, peer, eager, django_capture_on_commit_callbacks
 ):
     peer.ok("/results/1", None)
-    command = received(cpo_tenant, emsp, peer)
+    command = received(cpo_tenant, reachable_emsp, peer)
     with django_capture_on_commit_callbacks(execute=True):
         commands.charge_point_result(command_id=command.pk, result="EVSE_OCCUPIED")
     assert commands.charge_point_result(command_id=command.pk, result="ACCEPTED") is None
@@ -239,10 +233,10 @@ def test_charge_point_result_is_recorded_once_and_posted_in_the_partners_version
 
 
 def test_cpo_cancels_an_accepted_reservation_and_the_emsp_is_told(
-    cpo_tenant, emsp, peer, eager, django_capture_on_commit_callbacks
+    cpo_tenant, reachable_emsp, peer, eager, django_capture_on_commit_callbacks
 ):
     peer.ok("/results/1", None)
-    reservation = received(cpo_tenant, emsp, peer, command="RESERVE_NOW", request={"reservation_id": "R1"})
+    reservation = received(cpo_tenant, reachable_emsp, peer, command="RESERVE_NOW", request={"reservation_id": "R1"})
     Command.objects.filter(pk=reservation.pk).update(response_result="ACCEPTED", status="COMPLETED", result="ACCEPTED")
     with django_capture_on_commit_callbacks(execute=True):
         assert commands.cancel_reservation(tenant=cpo_tenant, command_id=reservation.pk) is not None
@@ -271,34 +265,40 @@ def test_2_1_1_emsp_gets_the_result_as_a_command_response(cpo_tenant, peer):
     assert sent_body(peer) == {"result": "REJECTED"}
 
 
-def test_the_result_is_owed_durably_before_any_queue_hears_of_it(cpo_tenant, emsp, peer):
+def test_the_result_is_owed_durably_before_any_queue_hears_of_it(cpo_tenant, reachable_emsp, peer):
     """The result is a delivery row committed with the command's completion: a broker down at that moment
     loses nothing, the sweep sends it."""
-    command = received(cpo_tenant, emsp, peer)
+    command = received(cpo_tenant, reachable_emsp, peer)
     commands.charge_point_result(command_id=command.pk, result="ACCEPTED")  # no on-commit callback runs here
     delivery = result_delivery(command)
-    assert (delivery.status, delivery.method, delivery.partner_id) == (DeliveryStatus.PENDING, "POST", emsp.pk)
+    assert (delivery.status, delivery.method, delivery.partner_id) == (
+        DeliveryStatus.PENDING,
+        "POST",
+        reachable_emsp.pk,
+    )
     assert Command.objects.get(pk=command.pk).history[-1]["event"] == "result owed to the eMSP"
     assert peer.requests == []
 
 
-def test_a_result_the_emsp_could_not_take_is_retried_by_the_partners_policy_and_logged(cpo_tenant, emsp, peer):
+def test_a_result_the_emsp_could_not_take_is_retried_by_the_partners_policy_and_logged(
+    cpo_tenant, reachable_emsp, peer
+):
     peer.routes["/results/1"] = (503, {}, "down")
-    command = received(cpo_tenant, emsp, peer)
+    command = received(cpo_tenant, reachable_emsp, peer)
     commands.charge_point_result(command_id=command.pk, result="ACCEPTED")
     delivery = deliver_result(command)
     assert (delivery.status, delivery.attempts, delivery.last_http_status) == (DeliveryStatus.PENDING, 1, 503)
     command.refresh_from_db()
     assert command.history[-1]["event"] == "result not delivered" and "503" in command.history[-1]["detail"]
 
-    Partner.objects.filter(pk=emsp.pk).update(retry_horizon=0)  # the partner's policy: no retries
+    Partner.objects.filter(pk=reachable_emsp.pk).update(retry_horizon=0)  # the partner's policy: no retries
     Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
     assert deliver_result(command).status == DeliveryStatus.FAILED
 
 
-def test_a_result_the_emsp_refuses_is_not_retried(cpo_tenant, emsp, peer):
+def test_a_result_the_emsp_refuses_is_not_retried(cpo_tenant, reachable_emsp, peer):
     peer.fail("/results/1", 2001, "unknown command")
-    command = received(cpo_tenant, emsp, peer)
+    command = received(cpo_tenant, reachable_emsp, peer)
     commands.charge_point_result(command_id=command.pk, result="ACCEPTED")
     delivery = deliver_result(command)
     assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.FAILED, 2001)
@@ -307,14 +307,16 @@ def test_a_result_the_emsp_refuses_is_not_retried(cpo_tenant, emsp, peer):
 # -- the simulator ------------------------------------------------------------------------------------------
 
 
-def test_simulator_dispatch_schedules_the_answer_with_a_countdown(cpo_tenant, emsp, peer, settings, monkeypatch):
+def test_simulator_dispatch_schedules_the_answer_with_a_countdown(
+    cpo_tenant, reachable_emsp, peer, settings, monkeypatch
+):
     settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS = 7
     scheduled = []
     monkeypatch.setattr(
         "roaming.tasks.simulate_charge_point_task.apply_async",
         lambda args, countdown: scheduled.append((args, countdown)),
     )
-    command = received(cpo_tenant, emsp, peer)
+    command = received(cpo_tenant, reachable_emsp, peer)
     chargepoint.backend().dispatch(command)
     settings.CHARGE_POINT_SIMULATOR_RESULT = "NO_ANSWER"
     chargepoint.backend().dispatch(command)
@@ -322,7 +324,7 @@ def test_simulator_dispatch_schedules_the_answer_with_a_countdown(cpo_tenant, em
 
 
 def test_simulated_accepted_start_session_starts_an_active_session_by_command(
-    cpo_tenant, emsp, peer, eager, django_capture_on_commit_callbacks
+    cpo_tenant, reachable_emsp, peer, eager, django_capture_on_commit_callbacks
 ):
     own_location(cpo_tenant)
     peer.ok("/results/1", None)
@@ -330,7 +332,7 @@ def test_simulated_accepted_start_session_starts_an_active_session_by_command(
         "START_SESSION",
         {**COMMANDS_221["START_SESSION"], "location_id": "LOC1", "evse_uid": "3257", "connector_id": "1"},
     )
-    command = received(cpo_tenant, emsp, peer, request=request)
+    command = received(cpo_tenant, reachable_emsp, peer, request=request)
     with django_capture_on_commit_callbacks(execute=True):
         chargepoint.simulate(command_id=command.pk)
     session = Session.objects.get(tenant=cpo_tenant)
@@ -339,15 +341,17 @@ def test_simulated_accepted_start_session_starts_an_active_session_by_command(
     assert session.cdr_token["uid"] == "012345678" and session.cdr_token["party_id"] == "EMS"
     assert sent_body(peer) == {"result": "ACCEPTED"}
 
-    stop = received(cpo_tenant, emsp, peer, command="STOP_SESSION", request={"session_id": session.session_id})
+    stop = received(
+        cpo_tenant, reachable_emsp, peer, command="STOP_SESSION", request={"session_id": session.session_id}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         chargepoint.simulate(command_id=stop.pk)
     session.refresh_from_db()
     assert session.status == "COMPLETED" and session.end_date_time is not None
 
 
-def test_simulated_start_where_the_location_is_gone_answers_evse_inoperative(cpo_tenant, emsp, peer):
-    command = received(cpo_tenant, emsp, peer, request={**START, "token": {}})
+def test_simulated_start_where_the_location_is_gone_answers_evse_inoperative(cpo_tenant, reachable_emsp, peer):
+    command = received(cpo_tenant, reachable_emsp, peer, request={**START, "token": {}})
     chargepoint.simulate(command_id=command.pk)
     command.refresh_from_db()
     assert (command.status, command.result) == (CommandStatus.COMPLETED, "EVSE_INOPERATIVE")
@@ -355,10 +359,10 @@ def test_simulated_start_where_the_location_is_gone_answers_evse_inoperative(cpo
     assert not Session.objects.exists()
 
 
-def test_simulated_rejection_starts_nothing(cpo_tenant, emsp, peer, settings):
+def test_simulated_rejection_starts_nothing(cpo_tenant, reachable_emsp, peer, settings):
     settings.CHARGE_POINT_SIMULATOR_RESULT = "REJECTED"
     own_location(cpo_tenant)
-    command = received(cpo_tenant, emsp, peer, request={**START, "token": {}})
+    command = received(cpo_tenant, reachable_emsp, peer, request={**START, "token": {}})
     chargepoint.simulate(command_id=command.pk)
     command.refresh_from_db()
     assert (command.status, command.result) == (CommandStatus.COMPLETED, "REJECTED")

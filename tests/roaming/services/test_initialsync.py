@@ -21,12 +21,7 @@ from roaming.services import initialsync, locations, outbox
 from tariffs.models import Tariff
 from tests.factories import QUIET, connect, make_location, make_partner, make_tenant
 
-
-@pytest.fixture(autouse=True, params=["sql", "orm"])
-def record_path(request, settings):
-    """Recorded both ways: PostgreSQL's statements and the portable ORM."""
-    settings.OUTBOX_SQL_UPSERT = request.param == "sql"
-    return request.param
+pytestmark = pytest.mark.usefixtures("record_path")
 
 
 def make_tariff(tenant, tariff_id):

@@ -13,12 +13,7 @@ from roaming.services import outbox
 from tests.factories import make_partner
 from tests.roaming.testobjects import MODULE, STATE, change
 
-
-@pytest.fixture(autouse=True, params=["sql", "orm"])
-def record_path(request, settings):
-    """Every outbox test runs on both ways of recording: PostgreSQL's one statement and the portable ORM."""
-    settings.OUTBOX_SQL_UPSERT = request.param == "sql"
-    return request.param
+pytestmark = pytest.mark.usefixtures("record_path")
 
 
 @pytest.fixture(autouse=True)
