@@ -31,7 +31,7 @@ class Peer:
             def _answer(self):
                 arrived = time.monotonic()  # before the delay: a hanging answer is recorded late
                 if peer.delay:
-                    time.sleep(peer.delay)
+                    time.sleep(peer.delay)  # the slow partner itself: its answer takes this long
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 peer.requests.append(

@@ -6,8 +6,8 @@ import pytest
 from partners.models import Partner
 from roaming.models import ActiveChargingProfile, ChargingProfileDirection, ChargingProfileRequest
 from roaming.services import chargingprofiles
-from tests.e2e.conftest import wait_for
 from tests.factories import connect_tenants, make_commandable, make_tenant, own_location, own_session
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

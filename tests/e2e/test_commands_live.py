@@ -10,8 +10,8 @@ from django.db.models import Q
 from partners.models import Partner
 from roaming.models import Command, CommandDirection, CommandStatus, Session
 from roaming.services import commands
-from tests.e2e.conftest import wait_for
 from tests.factories import connect_tenants, make_commandable, make_tenant, own_location, own_token
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

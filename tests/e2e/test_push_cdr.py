@@ -5,8 +5,8 @@ import pytest
 from roaming.models import Cdr, Delivery, DeliveryStatus
 from roaming.services import outbox
 from tests.bodies import CDR
-from tests.e2e.conftest import wait_for
 from tests.factories import connect_tenants, make_tenant, own_cdr
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -7,9 +7,9 @@ import pytest
 from roaming.models import Delivery, DeliveryStatus, Evse, Location
 from roaming.ocpi.dialect import get_dialect
 from roaming.services import locations
-from tests.e2e.conftest import wait_for
 from tests.factories import connect_tenants, make_tenant
 from tests.spec_examples import example_221
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -4,8 +4,8 @@ import pytest
 
 from partners.models import Handshake, Partner, PartnerStatus
 from partners.services import issue_registration_token
-from tests.e2e.conftest import wait_for
 from tests.factories import make_operator, make_tenant
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -33,9 +33,9 @@ from roaming.services import locations as locations_service
 from roaming.services import sessions as sessions_service
 from tariffs.models import Tariff
 from tests.bodies import LOCATION
-from tests.e2e.conftest import wait_for
 from tests.factories import make_tariff, make_tenant, own_location, own_token
 from tests.partner_sim import PartnerSim, Quirks, parse_datetime
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
