@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from tests.factories import make_partner, make_tenant
+from tests.factories import log_in_operator, make_partner, make_tenant
 
 # The generated bad-input cases of tests/hardening, counted across workers: each test records its count as
 # a user property, which pytest-xdist carries back to the controller (only this conftest is loaded there).
@@ -80,6 +80,17 @@ def flush_retries_a_deadlock():
 
 
 @pytest.fixture
+def eager():
+    """Celery tasks run at once in the calling process, as `.delay()` is called; the setting is put back after."""
+    from config.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
 def client() -> Client:
     return Client()
 
@@ -100,6 +111,39 @@ def emsp_partner(cpo_tenant):
     return make_partner(
         cpo_tenant, "DE:EMS:EMSP", name="emsp-partner", versions_url="https://emsp.example.com/ocpi/versions"
     )
+
+
+@pytest.fixture
+def world(db):
+    """The hardening suite's world (tests/hardening, tests/hardening/calls.py): a tenant with a CPO and an eMSP
+    party, one partner per version holding both roles too, and a hub."""
+    tenant = make_tenant("hard", "NL:CPO:CPO", "NL:EMS:EMSP")
+    partners = {
+        "2.2.1": make_partner(tenant, "DE:CPX:CPO", "DE:EMX:EMSP", name="p221", version="2.2.1"),
+        "2.1.1": make_partner(tenant, "DE:CPY:CPO", "DE:EMY:EMSP", name="p211", version="2.1.1"),
+        "hub": make_partner(tenant, "DE:HUB:HUB", name="hub", version="2.2.1"),
+    }
+    return tenant, partners
+
+
+@pytest.fixture
+def cpo_partner(emsp_tenant):
+    """A registered 2.2.1 CPO partner (NL*CPO) of the eMSP tenant, and its raw token C."""
+    return make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo-partner")
+
+
+@pytest.fixture
+def emsp_operator(client, emsp_tenant) -> Client:
+    """The client, logged in to the admin as an operator of the eMSP tenant."""
+    log_in_operator(client, emsp_tenant)
+    return client
+
+
+@pytest.fixture
+def cpo_operator(client, cpo_tenant) -> Client:
+    """The client, logged in to the admin as an operator of the CPO tenant."""
+    log_in_operator(client, cpo_tenant)
+    return client
 
 
 @pytest.fixture

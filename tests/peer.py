@@ -1,10 +1,13 @@
-"""A scripted OCPI partner on loopback for tests of everything that calls partners."""
+"""A scripted OCPI partner on loopback for tests of everything that calls partners, what it commonly serves, and
+what it sends to our credentials endpoint."""
 
 import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.factories import auth
 
 
 class Peer:
@@ -28,7 +31,7 @@ class Peer:
             def _answer(self):
                 arrived = time.monotonic()  # before the delay: a hanging answer is recorded late
                 if peer.delay:
-                    time.sleep(peer.delay)
+                    time.sleep(peer.delay)  # the slow partner itself: its answer takes this long
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 peer.requests.append(
@@ -93,3 +96,76 @@ class Peer:
             headers or {},
             {"data": data, "status_code": 1000, "timestamp": "2026-01-01T00:00:00Z"},
         )
+
+
+# -- what the peer serves ---------------------------------------------------------------------------------------
+
+
+def serve_partner(peer: Peer, versions=("2.2.1", "2.1.1"), with_credentials=True, modules=("locations",)) -> None:
+    """The peer's versions and the details of each: credentials (unless `with_credentials` is false) and
+    `modules` as senders; without credentials, only a locations sender."""
+    peer.ok("/versions", [{"version": v, "url": f"{peer.url}/{v}"} for v in versions])
+    for v in versions:
+        endpoints = [
+            {"identifier": "credentials", "role": "SENDER", "url": f"{peer.url}/{v}/credentials"},
+            *({"identifier": m, "role": "SENDER", "url": f"{peer.url}/{v}/{m}"} for m in modules),
+        ]
+        if not with_credentials:
+            endpoints = [{"identifier": "locations", "role": "SENDER", "url": f"{peer.url}/{v}/locations"}]
+        peer.ok(f"/{v}", {"version": v, "endpoints": endpoints})
+
+
+def serve_cpo_to_register_with(peer: Peer) -> None:
+    """A 2.2.1 CPO (NL*PEE) a tenant registers with: versions, details with credentials and a locations sender,
+    and a credentials POST answered with its token C "their-token-c"."""
+    peer.ok("/versions", [{"version": "2.2.1", "url": f"{peer.url}/2.2.1"}])
+    peer.ok(
+        "/2.2.1",
+        {
+            "version": "2.2.1",
+            "endpoints": [
+                {"identifier": "credentials", "role": "SENDER", "url": f"{peer.url}/2.2.1/credentials"},
+                {"identifier": "locations", "role": "SENDER", "url": f"{peer.url}/2.2.1/locations"},
+            ],
+        },
+    )
+    peer.ok(
+        "/2.2.1/credentials",
+        {
+            "token": "their-token-c",
+            "url": f"{peer.url}/versions",
+            "roles": [
+                {"role": "CPO", "party_id": "PEE", "country_code": "NL", "business_details": {"name": "Peer CPO"}}
+            ],
+        },
+    )
+
+
+# -- what the peer sends: its credentials, registering as the CPO NL*PEE with the eMSP tenant ------------------
+
+ROLES_221 = [{"role": "CPO", "party_id": "PEE", "country_code": "NL", "business_details": {"name": "Peer"}}]
+
+
+def credentials_221(peer: Peer, token: str = "peer-token-b") -> dict:
+    return {"token": token, "url": f"{peer.url}/versions", "roles": ROLES_221}
+
+
+def credentials_211(peer: Peer, token: str = "peer-token-b") -> dict:
+    return {
+        "token": token,
+        "url": f"{peer.url}/versions",
+        "party_id": "PEE",
+        "country_code": "NL",
+        "business_details": {"name": "Peer"},
+    }
+
+
+def post_credentials(client, version: str, body, token: str, **headers):
+    """POST `body` to the eMSP tenant's credentials endpoint of `version` with `token` in that version's form."""
+    return client.post(
+        f"/ocpi/emsp/{version}/credentials",
+        body,
+        content_type="application/json",
+        **auth(token, base64_form=version == "2.2.1"),
+        **headers,
+    )

@@ -165,18 +165,6 @@ def _tasks_stay_within_their_test(request, celery_queue):
         redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(unconsumed)
 
 
-def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.1):
-    """Poll until `predicate()` is truthy; return its value, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)
-
-
 class Instance:
     """A separately running platform: its own database, its own gunicorn, reached only over HTTP."""
 

@@ -6,11 +6,8 @@ import pytest
 from partners.models import Partner
 from roaming.models import ActiveChargingProfile, ChargingProfileDirection, ChargingProfileRequest
 from roaming.services import chargingprofiles
-from tests.e2e.conftest import wait_for
-from tests.e2e.test_push_locations import connect
-from tests.factories import make_commandable, make_tenant
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.api.test_sessions_api import own_session
+from tests.factories import connect_tenants, make_commandable, make_tenant, own_location, own_session
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +29,7 @@ def test_set_get_and_clear_complete_with_the_charge_points_results(celery_worker
     settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS = 0.5
     cpo = make_tenant("cpo", "NL:CPO:CPO")
     emsp = make_tenant("emsp", "DE:EMS:EMSP")
-    connect(cpo, emsp, "2.2.1")
+    connect_tenants(cpo, emsp, "2.2.1")
     at_emsp = Partner.objects.for_tenant(emsp).get(name="cpo")
     make_commandable(own_location(cpo))
     own_session(cpo, "S1", status="ACTIVE")  # at LOC1, a driver of DE*EMS

@@ -10,11 +10,8 @@ from django.db.models import Q
 from partners.models import Partner
 from roaming.models import Command, CommandDirection, CommandStatus, Session
 from roaming.services import commands
-from tests.e2e.conftest import wait_for
-from tests.e2e.test_push_locations import connect
-from tests.factories import make_commandable, make_tenant
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.api.test_tokens_api import own_token
+from tests.factories import connect_tenants, make_commandable, make_tenant, own_location, own_token
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +22,7 @@ def test_remote_start_and_stop_complete_with_the_charge_points_result(celery_wor
     settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS = 0.5
     cpo = make_tenant("cpo", "NL:CPO:CPO")
     emsp = make_tenant("emsp", "DE:EMS:EMSP")
-    connect(cpo, emsp, version)
+    connect_tenants(cpo, emsp, version)
     at_emsp = Partner.objects.for_tenant(emsp).get(name="cpo")
     make_commandable(own_location(cpo))
     token = own_token(emsp)
@@ -63,7 +60,7 @@ def test_send_command_waits_for_the_result(celery_worker, live_server, settings)
     settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS = 0.5
     cpo = make_tenant("cpo", "NL:CPO:CPO")
     emsp = make_tenant("emsp", "DE:EMS:EMSP")
-    connect(cpo, emsp, "2.2.1")
+    connect_tenants(cpo, emsp, "2.2.1")
     make_commandable(own_location(cpo))
     out = StringIO()
     args = ["emsp", "cpo", "UNLOCK_CONNECTOR", "--location", "LOC1", "--evse", "3256", "--connector", "2", "--wait"]
@@ -80,7 +77,7 @@ def test_a_command_the_charge_point_never_answers_ends_as_timeout(celery_worker,
     settings.COMMAND_RESULT_TIMEOUT_SECONDS = 2  # what the CPO answers as its timeout
     cpo = make_tenant("cpo", "NL:CPO:CPO")
     emsp = make_tenant("emsp", "DE:EMS:EMSP")
-    connect(cpo, emsp, "2.2.1")
+    connect_tenants(cpo, emsp, "2.2.1")
     at_emsp = Partner.objects.for_tenant(emsp).get(name="cpo")
     make_commandable(own_location(cpo))
     token = own_token(emsp)

@@ -28,9 +28,9 @@ from partners.models import PartnerEndpoint
 from roaming.models import Delivery, DeliveryStatus, Evse
 from roaming.services import locations
 from roaming.tasks import deliver_task
-from tests.e2e.conftest import ROOT, start_worker, stop_worker, wait_for
-from tests.factories import make_partner, make_tenant
-from tests.roaming.api.test_locations_api import own_location
+from tests.e2e.conftest import ROOT, start_worker, stop_worker
+from tests.factories import make_partner, make_tenant, own_location
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e]
 
@@ -38,6 +38,7 @@ PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 UNFINISHED = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 LOCATIONS = 8  # objects in a burst; each EVSE changes status once per round
 STATUSES = ("CHARGING", "BLOCKED", "OUTOFORDER", "AVAILABLE")
+QUEUE = f"faults-{os.getpid()}"  # the private worker's; what this process sends goes elsewhere (tests/e2e/conftest.py)
 
 
 def free_port() -> int:
@@ -121,7 +122,7 @@ def _answers(client: redis.Redis) -> bool:
 def servers(django_db_blocker):
     """Private PostgreSQL (platform database migrated) and Redis, a worker with beat against them; for the
     module this process's database connection and Celery producer point at them too."""
-    queue = f"faults-{os.getpid()}"
+    queue = QUEUE
     with ExitStack() as cleanup:  # undoes whatever was set up, also when setting up fails half-way
         pg, broker = PrivatePostgres(), PrivateRedis()
         cleanup.callback(pg.remove)
@@ -235,7 +236,7 @@ def test_postgresql_restart_in_a_push_burst_loses_nothing(servers, peer, record_
     _round(evses, STATUSES[1])
     assert Delivery.objects.for_tenant(tenant).filter(status__in=UNFINISHED).exists()  # mid-burst
     pg.stop()
-    time.sleep(1)
+    time.sleep(1)  # the outage itself: the database stays down for a second while the worker keeps trying
     pg.start()
     connections["default"].close()  # what the web side does at its next request (health check)
     _round(evses, STATUSES[2])
@@ -254,8 +255,9 @@ def test_redis_restart_in_a_push_burst_loses_nothing(servers, peer, record_prope
     assert Delivery.objects.for_tenant(tenant).filter(status__in=UNFINISHED).exists()
     # A retry the worker holds for later (unacknowledged) when the broker goes: the case that used to end
     # the worker. The delivery does not exist, so the task does nothing if it ever runs.
-    deliver_task.apply_async((0,), countdown=60)
-    time.sleep(0.5)
+    held = deliver_task.apply_async((0,), countdown=60, queue=QUEUE)
+    unacked = redis.Redis.from_url(broker.url)  # where the broker keeps what a worker took and has not acknowledged
+    wait_for(lambda: any(held.id.encode() in message for message in unacked.hvals("unacked")), timeout=10)
     broker.stop()  # every queued task is lost with it
     # Changes made while the broker is down commit, and the new location's delivery is left to the sweep.
     started = time.monotonic()

@@ -8,8 +8,8 @@ from partners.models import Partner, PartnerParty
 from partners.services import issue_registration_token
 from roaming.models import ClientInfo, SyncState
 from roaming.tasks import pull_task
-from tests.e2e.conftest import wait_for
 from tests.factories import make_tenant
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -8,9 +8,8 @@ from partners.models import Partner
 from partners.services import issue_registration_token
 from roaming.models import Connector, Delivery, DeliveryStatus, Evse, InitialSync, Location, SyncState
 from roaming.services import initialsync, locations
-from tests.e2e.conftest import wait_for
-from tests.factories import make_tenant
-from tests.roaming.services.test_initialsync import make_location
+from tests.factories import make_location, make_tenant
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

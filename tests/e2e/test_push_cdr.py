@@ -4,10 +4,9 @@ import pytest
 
 from roaming.models import Cdr, Delivery, DeliveryStatus
 from roaming.services import outbox
-from tests.e2e.conftest import wait_for
-from tests.e2e.test_push_locations import connect
-from tests.factories import make_tenant
-from tests.roaming.api.test_cdrs import CDR, own_cdr
+from tests.bodies import CDR
+from tests.factories import connect_tenants, make_tenant, own_cdr
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -16,7 +15,7 @@ def test_cdr_is_posted_once_to_the_drivers_emsp(celery_worker, live_server, sett
     settings.OCPI_BASE_URL = live_server.url
     cpo = make_tenant("cpo", "NL:CPO:CPO")
     emsp = make_tenant("emsp-old", "DE:EMS:EMSP")
-    connect(cpo, emsp, "2.1.1")
+    connect_tenants(cpo, emsp, "2.1.1")
     own_cdr(cpo, "C1", cdr_token={**CDR["cdr_token"], "country_code": "DE", "party_id": "EMS"})
     received = wait_for(lambda: Cdr.objects.filter(tenant=emsp).first(), timeout=30)
     assert (received.cdr_id, received.country_code, received.party_id) == ("C1", "NL", "CPO")

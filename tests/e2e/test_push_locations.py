@@ -4,34 +4,14 @@ import copy
 
 import pytest
 
-from partners import handshake
-from partners.models import Partner
-from partners.services import issue_registration_token
 from roaming.models import Delivery, DeliveryStatus, Evse, Location
 from roaming.ocpi.dialect import get_dialect
 from roaming.services import locations
-from tests.e2e.conftest import wait_for
-from tests.factories import make_tenant
+from tests.factories import connect_tenants, make_tenant
 from tests.spec_examples import example_221
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def connect(cpo, emsp, version):
-    at_cpo, token_a = issue_registration_token(tenant=cpo, partner_name=emsp.slug)
-    # What is pushed is what these tests watch: the eMSP pulls nothing at once (a CDR pulled first would make
-    # its push a duplicate, refused).
-    at_emsp = Partner.objects.create(
-        tenant=emsp,
-        name="cpo",
-        versions_url=cpo.versions_url,
-        token_to_them=token_a,
-        pinned_version=version,
-        initial_sync="PUSH",
-    )
-    result = handshake.register_with_partner(partner=at_emsp)
-    assert result.succeeded, result.error
-    return at_cpo
 
 
 def test_a_change_reaches_each_partner_in_its_version_and_the_newest_state_wins(celery_worker, live_server, settings):
@@ -39,8 +19,8 @@ def test_a_change_reaches_each_partner_in_its_version_and_the_newest_state_wins(
     cpo = make_tenant("cpo", "NL:CPO:CPO")
     new = make_tenant("emsp-new", "DE:NEW:EMSP")
     old = make_tenant("emsp-old", "DE:OLD:EMSP")
-    connect(cpo, new, "2.2.1")
-    connect(cpo, old, "2.1.1")
+    connect_tenants(cpo, new, "2.2.1")
+    connect_tenants(cpo, old, "2.1.1")
 
     wire = copy.deepcopy(example_221("location_example.json"))
     wire.update(country_code="NL", party_id="CPO")

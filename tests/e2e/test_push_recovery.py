@@ -1,15 +1,12 @@
 """A partner that is down for a while gets everything it missed once it is back, newest state last."""
 
-import time
-
 import pytest
 
 from partners.models import PartnerEndpoint
 from roaming.models import Delivery, DeliveryStatus, Evse, Location
 from roaming.services import locations
-from tests.e2e.conftest import wait_for
-from tests.factories import make_partner
-from tests.roaming.api.test_locations_api import own_location
+from tests.factories import connect_tenants, make_partner, make_tenant, own_location
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -24,9 +21,12 @@ def test_partner_down_then_up_receives_every_object_once_with_the_newest_state(c
 
     location = own_location(cpo_tenant)
     evse = location.evses.get(uid="3256")
+    evse_path = "/locations/NL/CPO/LOC1/3256"
     for status in ("CHARGING", "BLOCKED", "OUTOFORDER"):
+        tried = len([r for r in peer.requests if r["path"] == evse_path])
         locations.set_evse_status(evse=evse, status=status)
-        time.sleep(0.2)  # let the worker's attempts interleave with the changes
+        # The worker's attempts interleave with the changes: each change is followed by an attempt.
+        wait_for(lambda n=tried: len([r for r in peer.requests if r["path"] == evse_path]) > n, timeout=30)
     wait_for(lambda: Delivery.objects.filter(attempts__gte=2).exists(), timeout=30)  # retried while down
 
     peer.ok("/locations/NL/CPO/LOC1", None)
@@ -35,7 +35,6 @@ def test_partner_down_then_up_receives_every_object_once_with_the_newest_state(c
     wait_for(lambda: not Delivery.objects.filter(status__in=unfinished).exists(), timeout=45)
 
     assert Evse.objects.get(pk=evse.pk).status == "OUTOFORDER"
-    evse_path = "/locations/NL/CPO/LOC1/3256"
     answered = [r for r in peer.requests if r["path"] == evse_path and r["method"] in ("PUT", "PATCH")]
     assert b'"OUTOFORDER"' in answered[-1]["body"]
     # Each object was delivered once it could be; changes made while an attempt was in flight were handed
@@ -52,12 +51,9 @@ def test_an_evse_patch_to_a_partner_that_lost_the_location_brings_the_whole_loca
 ):
     """Our own receiver answers the PATCH of an EVSE whose location it lacks as unknown (HTTP 404): the sender
     GETs it, then PUTs the whole location, and the delivery ends DELIVERED (transport_and_format, PATCH)."""
-    from tests.e2e.test_push_locations import connect
-    from tests.factories import make_tenant
-
     settings.OCPI_BASE_URL = live_server.url
     cpo, emsp = make_tenant("cpo", "NL:CPO:CPO"), make_tenant("emsp", "DE:EMS:EMSP")
-    connect(cpo, emsp, version)
+    connect_tenants(cpo, emsp, version)
     location = own_location(cpo)
     wait_for(lambda: Location.objects.filter(tenant=emsp, location_id="LOC1").exists(), timeout=30)
     Location.objects.filter(tenant=emsp).delete()  # the eMSP lost it (or never got it)

@@ -1,12 +1,11 @@
 """The admin's Register button hands the handshake to a real Celery worker, which completes it over HTTP."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from partners.models import Handshake, Operator, Partner, PartnerStatus
+from partners.models import Handshake, Partner, PartnerStatus
 from partners.services import issue_registration_token
-from tests.e2e.conftest import wait_for
-from tests.factories import make_tenant
+from tests.factories import make_operator, make_tenant
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -16,8 +15,7 @@ def test_register_button_completes_on_the_worker(celery_worker, live_server, set
     cpo = make_tenant("cpo", "NL:CPO:CPO")
     emsp = make_tenant("emsp", "DE:EMS:EMSP")
     _, token_a = issue_registration_token(tenant=emsp, partner_name="charge-co")
-    user = get_user_model().objects.create_user("cpo-op", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=cpo)
+    user = make_operator(cpo, "cpo-op")
     partner = Partner.objects.create(tenant=cpo, name="drive-co", versions_url=emsp.versions_url, token_to_them=token_a)
     client.force_login(user)
 

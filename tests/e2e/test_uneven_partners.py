@@ -32,12 +32,10 @@ from roaming.services import chargepoint, commands, sync
 from roaming.services import locations as locations_service
 from roaming.services import sessions as sessions_service
 from tariffs.models import Tariff
-from tests.e2e.conftest import wait_for
-from tests.factories import make_tenant
+from tests.bodies import LOCATION
+from tests.factories import make_tariff, make_tenant, own_location, own_token
 from tests.partner_sim import PartnerSim, Quirks, parse_datetime
-from tests.roaming.api.test_locations_api import LOCATION, own_location
-from tests.roaming.api.test_tokens_api import own_token
-from tests.roaming.services.test_cdr_building import make_tariff
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -8,9 +8,9 @@ import pytest
 from config.celery import app as celery_app
 from partners.models import PartnerEndpoint
 from roaming.models import Delivery, DeliveryStatus
-from tests.e2e.conftest import start_worker, stop_worker, wait_for
-from tests.factories import make_partner
-from tests.roaming.api.test_locations_api import own_location
+from tests.e2e.conftest import start_worker, stop_worker
+from tests.factories import make_partner, own_location
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from partners.models import PartnerStatus
 from roaming.models import Delivery, DeliveryStatus
-from tests.e2e.conftest import wait_for
 from tests.factories import make_partner
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ from partners.models import AccessToken, PartnerStatus, TokenKind, hash_token
 from roaming.api.openapi import operations
 from roaming.models import Delivery
 from tests.factories import make_partner, make_tenant
-from tests.hardening.test_bad_input import STORED, base_body, call, caller, op_id, path_values, seed, url_of
+from tests.hardening.calls import STORED, base_body, call, caller, op_id, path_values, seed, url_of
 
 OPERATIONS = [op for op in operations() if op.view is not None]
 REGISTRATION_OPEN = {"versions", "credentials"}  # token A opens only these (credentials chapter)

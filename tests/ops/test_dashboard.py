@@ -5,9 +5,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from ops.dashboard import deliveries_by_hour, partner_health
-from partners.models import Operator, Partner, PartnerStatus
+from partners.models import Partner, PartnerStatus
 from roaming.models import Delivery, DeliveryStatus, InitialSync, SyncState
-from tests.factories import make_partner, make_tenant
+from tests.factories import log_in_operator, make_partner, make_tenant
 
 
 def delivery(tenant, partner, status, path="NL/CPO/1", updated=None, created=None, attempts=0):
@@ -144,9 +144,7 @@ def test_the_front_page_shows_each_partners_initial_sync_progress(client, tenant
     [row] = [r for r in partner_health(tenant=tenant_with_traffic) if r.partner == good]
     [run] = row.initial_sync
     assert (run.state, run.sent, run.total, run.pending) == ("running", 1, 2, 1)
-    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=tenant_with_traffic)
-    client.force_login(user)
+    log_in_operator(client, tenant_with_traffic)
     page = client.get("/admin/").content.decode()
     assert "push locations: 1/2 running" in page
 
@@ -161,9 +159,7 @@ def test_hourly_chart_has_24_bars_with_the_last_hour_counted(tenant_with_traffic
 def test_operator_front_page_shows_their_partners_health_and_chart(client, tenant_with_traffic):
     other = make_tenant("beta", "BE:BBB:CPO")
     make_partner(other, name="someone-elses")
-    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=tenant_with_traffic)
-    client.force_login(user)
+    log_in_operator(client, tenant_with_traffic)
     page = client.get("/admin/").content.decode()
     assert 'id="roaming-dashboard"' in page
     assert ">good</a>" in page and ">bad</a>" in page

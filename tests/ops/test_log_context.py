@@ -2,7 +2,6 @@
 
 import logging
 
-from config.celery import app as celery_app
 from partners.models import PartnerEndpoint
 from roaming.ocpi.headers import RequestIdLogFilter
 from roaming.tasks import deliver_task
@@ -18,8 +17,8 @@ def test_request_log_lines_carry_tenant_and_partner(client, emsp_partner, caplog
     assert (record.tenant, record.partner) == ("cpo", "emsp-partner")
 
 
-def test_delivery_log_lines_carry_the_delivery(cpo_tenant, emsp_partner, peer, caplog):
-    from tests.roaming.services.test_outbox import STATE, change
+def test_delivery_log_lines_carry_the_delivery(cpo_tenant, emsp_partner, peer, caplog, eager):
+    from tests.roaming.testobjects import STATE, change
 
     partner, _ = emsp_partner
     partner.token_to_them = "t"
@@ -31,12 +30,8 @@ def test_delivery_log_lines_carry_the_delivery(cpo_tenant, emsp_partner, peer, c
     STATE["NL/CPO/1"] = {"n": 1}
     delivery_id = change(cpo_tenant).created[0]
     caplog.handler.addFilter(RequestIdLogFilter())
-    celery_app.conf.task_always_eager = True
-    try:
-        with caplog.at_level(logging.INFO, logger="roaming.services.outbox"):
-            deliver_task.delay(delivery_id)
-    finally:
-        celery_app.conf.task_always_eager = False
+    with caplog.at_level(logging.INFO, logger="roaming.services.outbox"):
+        deliver_task.delay(delivery_id)
     record = next(r for r in caplog.records if r.name == "roaming.services.outbox")
     assert "PUT testobjects NL/CPO/1: DELIVERED" in record.getMessage()
     assert (record.delivery, record.partner) == (delivery_id, "emsp-partner")

@@ -97,8 +97,7 @@ def test_pruning_removes_old_delivered_deliveries_in_batches_and_keeps_failed(em
 
 
 def test_authorization_latency_is_measured(client, emsp_tenant):
-    from tests.factories import make_partner
-    from tests.roaming.api.test_tokens_api import own_token
+    from tests.factories import make_partner, own_token
 
     own_token(emsp_tenant)
     _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo")

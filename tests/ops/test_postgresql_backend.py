@@ -1,10 +1,10 @@
 """The health check before a persistent connection is reused: no round trip for a live connection,
 and a connection the server ended is replaced before the request's first query."""
 
-import time
-
 import pytest
 from django.db import connection, connections
+
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -51,11 +51,10 @@ def test_a_connection_the_server_ended_is_replaced_before_the_next_query(persist
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])  # waits until the session has ended
         assert cursor.fetchone()[0] is True
-    deadline = time.monotonic() + 5
-    while persistent.is_usable():  # the FATAL notice reaches the socket as the session ends
-        if time.monotonic() > deadline:
-            pytest.fail("a terminated session still looked usable")
-        time.sleep(0.02)
+    # The FATAL notice reaches the socket as the session ends.
+    wait_for(
+        lambda: not persistent.is_usable(), timeout=5, interval=0.02, message="a terminated session still looked usable"
+    )
     persistent.health_check_done = False
     persistent.close_if_health_check_failed()
     assert backend_pid(persistent) != pid

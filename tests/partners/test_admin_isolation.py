@@ -2,12 +2,11 @@
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 from django.utils import timezone
 
 from partners.admin_scoping import TenantScopedAdmin
-from partners.models import Operator, PartnerEndpoint, Party, Tenant
+from partners.models import PartnerEndpoint, Party, Tenant
 from roaming.models import (
     ActiveChargingProfile,
     Cdr,
@@ -22,7 +21,7 @@ from roaming.models import (
     Token,
 )
 from tariffs.models import Tariff
-from tests.factories import make_partner, make_tenant
+from tests.factories import make_operator, make_partner, make_tenant
 
 
 def populate(tenant, suffix: str) -> None:
@@ -130,13 +129,13 @@ def populate(tenant, suffix: str) -> None:
 
 
 @pytest.fixture
-def world(db):
+def populated_tenants(db):
+    """Tenants alpha and beta, each populated with its own objects, and an operator of alpha."""
     a = make_tenant("alpha", "NL:AAA:CPO")
     b = make_tenant("beta", "BE:BBB:CPO")
     populate(a, "alpha")
     populate(b, "beta")
-    user = get_user_model().objects.create_user("op-alpha", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=a)
+    user = make_operator(a, "op-alpha")
     return a, b, user
 
 
@@ -152,8 +151,8 @@ def scoped_admins():
     ]
 
 
-def test_every_tenant_owned_model_is_scoped_or_closed_to_operators(client, world):
-    _, _, user = world
+def test_every_tenant_owned_model_is_scoped_or_closed_to_operators(client, populated_tenants):
+    _, _, user = populated_tenants
     client.force_login(user)
     for model, model_admin in admin.site._registry.items():
         if not any(f.name == "tenant" for f in model._meta.fields) or isinstance(model_admin, TenantScopedAdmin):
@@ -162,8 +161,8 @@ def test_every_tenant_owned_model_is_scoped_or_closed_to_operators(client, world
         assert client.get(f"/admin/{opts.app_label}/{opts.model_name}/").status_code == 403, opts.model_name
 
 
-def test_operator_querysets_hold_only_their_tenant(world):
-    a, b, user = world
+def test_operator_querysets_hold_only_their_tenant(populated_tenants):
+    a, b, user = populated_tenants
     request = RequestFactory().get("/admin/")
     request.user = user
     for model, model_admin in scoped_admins():
@@ -173,8 +172,8 @@ def test_operator_querysets_hold_only_their_tenant(world):
         assert visible and all(tenant_of(o) == a for o in visible), model.__name__
 
 
-def test_operator_cannot_open_or_list_any_object_of_another_tenant(client, world):
-    a, b, user = world
+def test_operator_cannot_open_or_list_any_object_of_another_tenant(client, populated_tenants):
+    a, b, user = populated_tenants
     client.force_login(user)
     for model, _ in scoped_admins():
         opts = model._meta

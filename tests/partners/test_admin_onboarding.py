@@ -2,79 +2,37 @@
 
 import re
 
-import pytest
-from django.contrib.auth import get_user_model
-
-from config.celery import app as celery_app
-from partners.models import Operator, Partner, PartnerStatus
+from partners.models import Partner, PartnerStatus
 from tests.factories import auth, make_partner, make_tenant
+from tests.peer import serve_cpo_to_register_with
 
 
-@pytest.fixture
-def operator(client, emsp_tenant):
-    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=emsp_tenant)
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
-
-
-def serve_peer(peer):
-    peer.ok("/versions", [{"version": "2.2.1", "url": f"{peer.url}/2.2.1"}])
-    peer.ok(
-        "/2.2.1",
-        {
-            "version": "2.2.1",
-            "endpoints": [
-                {"identifier": "credentials", "role": "SENDER", "url": f"{peer.url}/2.2.1/credentials"},
-                {"identifier": "locations", "role": "SENDER", "url": f"{peer.url}/2.2.1/locations"},
-            ],
-        },
-    )
-    peer.ok(
-        "/2.2.1/credentials",
-        {
-            "token": "their-token-c",
-            "url": f"{peer.url}/versions",
-            "roles": [
-                {"role": "CPO", "party_id": "PEE", "country_code": "NL", "business_details": {"name": "Peer CPO"}}
-            ],
-        },
-    )
-
-
-def test_generated_token_is_shown_once_with_our_versions_url_and_works(operator, emsp_tenant, settings):
+def test_generated_token_is_shown_once_with_our_versions_url_and_works(emsp_operator, emsp_tenant, settings):
     settings.OCPI_BASE_URL = "https://roam.example.com"
     partner = Partner.objects.create(tenant=emsp_tenant, name="newcomer")
-    page = operator.post(f"/admin/partners/partner/{partner.pk}/generate-token/").content.decode()
+    page = emsp_operator.post(f"/admin/partners/partner/{partner.pk}/generate-token/").content.decode()
     token = re.search(r'id="registration-token">([^<]+)<', page).group(1)
     assert "https://roam.example.com/ocpi/emsp/versions" in page
-    assert operator.get("/ocpi/emsp/versions", **auth(token)).status_code == 200
-    assert token not in operator.get(f"/admin/partners/partner/{partner.pk}/change/").content.decode()
+    assert emsp_operator.get("/ocpi/emsp/versions", **auth(token)).status_code == 200
+    assert token not in emsp_operator.get(f"/admin/partners/partner/{partner.pk}/change/").content.decode()
 
 
-def test_actions_need_post(operator, emsp_tenant):
+def test_actions_need_post(emsp_operator, emsp_tenant):
     partner = Partner.objects.create(tenant=emsp_tenant, name="newcomer")
-    assert operator.get(f"/admin/partners/partner/{partner.pk}/generate-token/").status_code == 403
+    assert emsp_operator.get(f"/admin/partners/partner/{partner.pk}/generate-token/").status_code == 403
 
 
-def test_actions_on_another_tenants_partner_are_refused(operator):
+def test_actions_on_another_tenants_partner_are_refused(emsp_operator):
     other, _ = make_partner(make_tenant("other", "FR:OTH:CPO"), name="not-yours")
-    assert operator.post(f"/admin/partners/partner/{other.pk}/generate-token/").status_code == 403
-    assert operator.post(f"/admin/partners/partner/{other.pk}/unregister/").status_code == 403
+    assert emsp_operator.post(f"/admin/partners/partner/{other.pk}/generate-token/").status_code == 403
+    assert emsp_operator.post(f"/admin/partners/partner/{other.pk}/unregister/").status_code == 403
     other.refresh_from_db()
     assert other.status == PartnerStatus.REGISTERED
 
 
-def test_register_button_runs_the_handshake_and_their_token_is_never_shown(operator, emsp_tenant, peer, eager):
-    serve_peer(peer)
-    response = operator.post(
+def test_register_button_runs_the_handshake_and_their_token_is_never_shown(emsp_operator, emsp_tenant, peer, eager):
+    serve_cpo_to_register_with(peer)
+    response = emsp_operator.post(
         "/admin/partners/partner/add/",
         {
             "name": "peer-cpo",
@@ -94,35 +52,35 @@ def test_register_button_runs_the_handshake_and_their_token_is_never_shown(opera
     assert response.status_code == 302
     partner = Partner.objects.get(name="peer-cpo")
     assert partner.token_to_them == "their-token-a"
-    operator.post(f"/admin/partners/partner/{partner.pk}/register/")
+    emsp_operator.post(f"/admin/partners/partner/{partner.pk}/register/")
     partner.refresh_from_db()
     assert (partner.status, partner.version, partner.token_to_them) == (
         PartnerStatus.REGISTERED,
         "2.2.1",
         "their-token-c",
     )
-    page = operator.get(f"/admin/partners/partner/{partner.pk}/change/").content.decode()
+    page = emsp_operator.get(f"/admin/partners/partner/{partner.pk}/change/").content.decode()
     assert "their-token-c" not in page and "their-token-a" not in page
     assert "POST our credentials" in page and "succeeded" in page
     assert peer.requests[-1]["headers"]["Authorization"] == "Token dGhlaXItdG9rZW4tYQ=="
 
 
-def test_test_connection_reports_what_came_back(operator, emsp_tenant, peer):
-    serve_peer(peer)
+def test_test_connection_reports_what_came_back(emsp_operator, emsp_tenant, peer):
+    serve_cpo_to_register_with(peer)
     partner, _ = make_partner(emsp_tenant, name="peer", versions_url=f"{peer.url}/versions", token_to_them="t")
-    response = operator.post(f"/admin/partners/partner/{partner.pk}/test-connection/", follow=True)
+    response = emsp_operator.post(f"/admin/partners/partner/{partner.pk}/test-connection/", follow=True)
     assert f"2.2.1 at {peer.url}/2.2.1" in response.content.decode()
 
 
-def test_test_connection_failure_is_shown(operator, emsp_tenant):
+def test_test_connection_failure_is_shown(emsp_operator, emsp_tenant):
     partner, _ = make_partner(emsp_tenant, name="gone", versions_url="http://127.0.0.1:9/versions", token_to_them="t")
-    response = operator.post(f"/admin/partners/partner/{partner.pk}/test-connection/", follow=True)
+    response = emsp_operator.post(f"/admin/partners/partner/{partner.pk}/test-connection/", follow=True)
     assert "Could not reach them" in response.content.decode()
 
 
-def test_unregister_button_stops_the_partner(operator, emsp_tenant, peer):
+def test_unregister_button_stops_the_partner(emsp_operator, emsp_tenant, peer):
     partner, token = make_partner(emsp_tenant, name="leaving", token_to_them="t")
-    operator.post(f"/admin/partners/partner/{partner.pk}/unregister/")
+    emsp_operator.post(f"/admin/partners/partner/{partner.pk}/unregister/")
     partner.refresh_from_db()
     assert partner.status == PartnerStatus.UNREGISTERED
-    assert operator.get("/ocpi/emsp/versions", **auth(token)).status_code == 401
+    assert emsp_operator.get("/ocpi/emsp/versions", **auth(token)).status_code == 401

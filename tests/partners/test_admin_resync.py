@@ -5,29 +5,13 @@ import json
 from io import StringIO
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from config.celery import app as celery_app
-from partners.models import Operator, PartnerEndpoint
+from partners.models import PartnerEndpoint
 from roaming.models import Delivery, DeliveryStatus, InitialSync
-from tests.factories import make_partner, make_tenant
-from tests.roaming.services.test_initialsync import make_location
+from tests.factories import make_location, make_partner, make_tenant
 
-
-@pytest.fixture(autouse=True)
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
-
-
-@pytest.fixture
-def operator(client, cpo_tenant):
-    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=cpo_tenant)
-    client.force_login(user)
-    return client
+pytestmark = pytest.mark.usefixtures("eager")
 
 
 def receiving(tenant, name):
@@ -38,12 +22,12 @@ def receiving(tenant, name):
     return partner
 
 
-def test_resync_pushes_the_current_locations_and_the_page_shows_the_progress(operator, cpo_tenant):
+def test_resync_pushes_the_current_locations_and_the_page_shows_the_progress(cpo_operator, cpo_tenant):
     for location_id in ("LOC1", "LOC2"):
         make_location(cpo_tenant, location_id)
     partner = receiving(cpo_tenant, "emsp")
 
-    response = operator.post(f"/admin/partners/partner/{partner.pk}/resync/", follow=True)
+    response = cpo_operator.post(f"/admin/partners/partner/{partner.pk}/resync/", follow=True)
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -57,30 +41,30 @@ def test_resync_pushes_the_current_locations_and_the_page_shows_the_progress(ope
     assert 'id="initial-syncs"' in page and "0 / 2 sent, 2 to go" in page
 
     Delivery.objects.filter(partner=partner, object_path="NL/CPO/LOC1").update(status=DeliveryStatus.DELIVERED)
-    page = operator.get(f"/admin/partners/partner/{partner.pk}/change/").content.decode()
+    page = cpo_operator.get(f"/admin/partners/partner/{partner.pk}/change/").content.decode()
     assert "1 / 2 sent, 1 to go" in page
 
 
-def test_resync_of_another_tenants_partner_is_refused_and_starts_nothing(operator):
+def test_resync_of_another_tenants_partner_is_refused_and_starts_nothing(cpo_operator):
     other = make_tenant("other", "BE:OTH:CPO")
     make_location(other, "THEIRS", country_code="BE", party_id="OTH")
     theirs = receiving(other, "their-emsp")
-    assert operator.post(f"/admin/partners/partner/{theirs.pk}/resync/").status_code == 403
+    assert cpo_operator.post(f"/admin/partners/partner/{theirs.pk}/resync/").status_code == 403
     assert not InitialSync.objects.exists() and not Delivery.objects.exists()
 
 
-def test_resync_is_a_post_only(operator, cpo_tenant):
+def test_resync_is_a_post_only(cpo_operator, cpo_tenant):
     partner = receiving(cpo_tenant, "emsp")
-    assert operator.get(f"/admin/partners/partner/{partner.pk}/resync/").status_code == 403
+    assert cpo_operator.get(f"/admin/partners/partner/{partner.pk}/resync/").status_code == 403
     assert not InitialSync.objects.exists()
 
 
-def test_resync_with_initial_sync_off_sends_nothing(operator, cpo_tenant):
+def test_resync_with_initial_sync_off_sends_nothing(cpo_operator, cpo_tenant):
     make_location(cpo_tenant, "LOC1")
     partner = receiving(cpo_tenant, "emsp")
     partner.initial_sync = "NONE"
     partner.save()
-    page = operator.post(f"/admin/partners/partner/{partner.pk}/resync/", follow=True).content.decode()
+    page = cpo_operator.post(f"/admin/partners/partner/{partner.pk}/resync/", follow=True).content.decode()
     assert "nothing until the scheduled pull" in page
     assert not Delivery.objects.exists()
 

@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 
 from partners.models import PartnerStatus
 from tests.factories import auth, make_partner
+from tests.peer import serve_cpo_to_register_with
 
 
 def run(*args) -> str:
@@ -26,9 +27,7 @@ def test_unknown_tenant_is_refused(db):
 
 
 def test_register_partner_wait_registers_and_prints_the_steps(emsp_tenant, peer):
-    from tests.partners.test_admin_onboarding import serve_peer
-
-    serve_peer(peer)
+    serve_cpo_to_register_with(peer)
     output = run(
         "register_partner",
         "emsp",
@@ -66,9 +65,7 @@ def test_partner_status_json_lists_each_partner(emsp_tenant):
 
 
 def test_register_partner_pins_the_version(emsp_tenant, peer):
-    from tests.partners.test_admin_onboarding import serve_peer
-
-    serve_peer(peer)
+    serve_cpo_to_register_with(peer)
     with pytest.raises(CommandError, match="does not offer OCPI 2.1.1"):
         run(
             "register_partner",

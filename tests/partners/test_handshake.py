@@ -9,7 +9,7 @@ from partners import handshake
 from partners.models import AccessToken, Partner, PartnerStatus, TokenKind
 from partners.services import default_bound_party, issue_registration_token
 from tests.factories import auth
-from tests.roaming.api.test_credentials import body_221, post, serve_peer
+from tests.peer import credentials_221, post_credentials, serve_partner
 
 pytestmark = pytest.mark.django_db
 
@@ -396,11 +396,11 @@ def test_a_refused_delete_changes_nothing(registered, peer):
 
 def test_their_versions_refusing_base64_token_b_are_called_raw_and_the_form_recorded(client, emsp_tenant, peer):
     partner, token_a = issue_registration_token(tenant=emsp_tenant, partner_name="peer")
-    serve_peer(peer)
+    serve_partner(peer)
     peer.authorization = "Token peer-token-b"
     peer.refusal = REFUSALS["403"][0]
 
-    response = post(client, "2.2.1", body_221(peer), token_a)
+    response = post_credentials(client, "2.2.1", credentials_221(peer), token_a)
 
     assert response.json()["status_code"] == 1000
     partner.refresh_from_db()
@@ -413,10 +413,10 @@ def test_their_versions_refusing_base64_token_b_are_called_raw_and_the_form_reco
 def test_their_versions_refusing_token_b_without_probing_is_3001(client, emsp_tenant, peer):
     partner, token_a = issue_registration_token(tenant=emsp_tenant, partner_name="peer")
     Partner.objects.filter(pk=partner.pk).update(probe_token_form=False)
-    serve_peer(peer)
+    serve_partner(peer)
     peer.authorization = "Token peer-token-b"
 
-    response = post(client, "2.2.1", body_221(peer), token_a)
+    response = post_credentials(client, "2.2.1", credentials_221(peer), token_a)
 
     assert response.json()["status_code"] == 3001
     assert len(peer.requests) == 1
@@ -452,13 +452,13 @@ def test_every_registration_and_credentials_update_goes_through_store_connection
     assert handshake.update_with_partner(partner=registered).succeeded
 
     theirs, token_a = issue_registration_token(tenant=emsp_tenant, partner_name="inbound")
-    serve_peer(peer)
-    answer = post(client, "2.2.1", body_221(peer), token_a).json()
+    serve_partner(peer)
+    answer = post_credentials(client, "2.2.1", credentials_221(peer), token_a).json()
     assert answer["status_code"] == 1000
     token_c = answer["data"]["token"]
     response = client.put(
         "/ocpi/emsp/2.2.1/credentials",
-        body_221(peer, token="b2"),
+        credentials_221(peer, token="b2"),
         content_type="application/json",
         **auth(token_c, base64_form=True),
     )

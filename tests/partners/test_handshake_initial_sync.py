@@ -3,10 +3,8 @@ changes the version or the endpoints; a partner that registered with us gets a m
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from partners import handshake
 from partners.models import Partner
 from partners.services import issue_registration_token
@@ -14,13 +12,6 @@ from roaming.models import InitialSync, SyncState
 from tests.factories import auth
 
 ROLES = [{"role": "CPO", "party_id": "PEE", "country_code": "NL", "business_details": {"name": "Peer"}}]
-
-
-@pytest.fixture
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 def serve_cpo_peer(peer, *, tokens_url="tokens"):

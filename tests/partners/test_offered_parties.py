@@ -1,12 +1,11 @@
 """Which of the tenant's parties a 2.2.1 connection speaks for: all, those chosen for the partner, or the hub alone."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from partners.models import Operator, Party
+from partners.models import Party
 from partners.services import PartySpec, connection_parties, provision_tenant
 from roaming.ocpi.dialect import get_dialect
-from tests.factories import auth, make_partner
+from tests.factories import auth, log_in_operator, make_partner
 
 V221 = get_dialect("2.2.1")
 
@@ -53,9 +52,7 @@ def test_connection_parties_cost_one_query(tenant, django_assert_num_queries):
 def test_an_operator_is_offered_only_their_own_tenants_parties(tenant, client):
     other = provision_tenant(slug="other", name="Other", parties=[PartySpec("FR", "FOR", "CPO")])
     partner, _ = make_partner(tenant, "DE:OTH:CPO", name="p")
-    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=tenant)
-    client.force_login(user)
+    log_in_operator(client, tenant)
     page = client.get(f"/admin/partners/partner/{partner.pk}/change/").content.decode()
     assert "NL*CPO CPO" in page and "NL*EMP EMSP" in page
     assert "FR*FOR" not in page

@@ -1,10 +1,8 @@
 import pytest
-from django.contrib.auth import get_user_model
 
-from partners.models import Operator, PartnerEndpoint
+from partners.models import PartnerEndpoint
 from roaming.models import Cdr, Delivery, Evse
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.services.test_cdr_building import connector, make_session, tariffs  # noqa: F401
+from tests.factories import log_in_operator, make_session, own_location
 
 
 def test_operator_sets_an_evse_status_and_partners_are_owed_a_patch(client, cpo_tenant, emsp_partner):
@@ -19,9 +17,7 @@ def test_operator_sets_an_evse_status_and_partners_are_owed_a_patch(client, cpo_
     location = own_location(cpo_tenant)
     Delivery.objects.all().delete()
     evse = location.evses.get(uid="3256")
-    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=cpo_tenant)
-    client.force_login(user)
+    log_in_operator(client, cpo_tenant)
     response = client.post(f"/admin/roaming/evse/{evse.pk}/change/", {"status": "OUTOFORDER"})
     assert response.status_code == 302
     assert Evse.objects.get(pk=evse.pk).status == "OUTOFORDER"
@@ -33,9 +29,7 @@ def test_operator_sets_an_evse_status_and_partners_are_owed_a_patch(client, cpo_
 @pytest.mark.usefixtures("connector", "tariffs")
 def test_an_operator_sees_a_sessions_cost_and_builds_its_cdr(client, cpo_tenant):
     session = make_session(cpo_tenant)
-    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=cpo_tenant)
-    client.force_login(user)
+    log_in_operator(client, cpo_tenant)
 
     page = client.get(f"/admin/roaming/session/{session.pk}/change/").content.decode()
     assert "Tariff T14 (EUR)" in page
@@ -63,9 +57,7 @@ def test_a_hub_partners_page_lists_the_parties_reachable_through_it_for_its_tena
     data = {"country_code": "FR", "party_id": "SEC", "role": "EMSP", "status": "CONNECTED"}
     data["last_updated"] = "2026-11-29T08:00:00Z"
     hubclientinfo.put_client_info(tenant=other_tenant, partner=other_hub, country_code="FR", party_id="SEC", data=data)
-    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=cpo_tenant)
-    client.force_login(user)
+    log_in_operator(client, cpo_tenant)
 
     page = client.get(f"/admin/partners/partner/{hub.pk}/change/").content.decode()
     assert "parties reachable through this hub" in page.lower()
@@ -83,9 +75,7 @@ def test_an_operator_suspends_and_resumes_a_partner(client, cpo_tenant):
     from tests.factories import make_partner
 
     partner, _ = make_partner(cpo_tenant, name="paused")
-    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=cpo_tenant)
-    client.force_login(user)
+    log_in_operator(client, cpo_tenant)
     page = client.get(f"/admin/partners/partner/{partner.pk}/change/").content.decode()
     assert 'id="suspend"' in page and 'id="resume"' not in page
     assert client.post(f"/admin/partners/partner/{partner.pk}/suspend/").status_code == 302

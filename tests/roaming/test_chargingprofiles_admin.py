@@ -4,21 +4,11 @@ import json
 from io import StringIO
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from partners.models import Operator
 from roaming.models import ChargingProfileRequest, Session
-from tests.roaming.api.test_sessions_api import SESSION
-from tests.roaming.services.test_chargingprofiles import cpo_partner
-
-
-@pytest.fixture
-def operator(client, emsp_tenant):
-    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=emsp_tenant)
-    client.force_login(user)
-    return user
+from tests.bodies import SESSION
+from tests.factories import chargingprofiles_cpo
 
 
 def partner_session(tenant, partner, session_id="S1"):
@@ -46,8 +36,8 @@ def act(client, action, session, **values):
     return client.post("/admin/roaming/session/", data, follow=True).content.decode()
 
 
-def test_set_action_sends_the_limit_from_the_form(client, operator, emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+def test_set_action_sends_the_limit_from_the_form(client, emsp_operator, emsp_tenant, peer):
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     session = partner_session(emsp_tenant, partner)
     peer.ok("/cp/S1", {"result": "ACCEPTED", "timeout": 30})
     page = act(client, "set_charging_profile", session, limit="11000", unit="W")
@@ -58,8 +48,8 @@ def test_set_action_sends_the_limit_from_the_form(client, operator, emsp_tenant,
     }
 
 
-def test_get_and_clear_actions_use_their_defaults(client, operator, emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+def test_get_and_clear_actions_use_their_defaults(client, emsp_operator, emsp_tenant, peer):
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     session = partner_session(emsp_tenant, partner)
     peer.ok("/cp/S1", {"result": "ACCEPTED", "timeout": 30})
     act(client, "get_active_charging_profile", session)
@@ -69,16 +59,16 @@ def test_get_and_clear_actions_use_their_defaults(client, operator, emsp_tenant,
     assert list(ChargingProfileRequest.objects.order_by("pk").values_list("kind", flat=True)) == ["GET", "CLEAR"]
 
 
-def test_an_action_on_a_2_1_1_partners_session_says_it_is_not_supported(client, operator, emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer, version="2.1.1")
+def test_an_action_on_a_2_1_1_partners_session_says_it_is_not_supported(client, emsp_operator, emsp_tenant, peer):
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer, version="2.1.1")
     session = partner_session(emsp_tenant, partner)
     page = act(client, "set_charging_profile", session)
     assert "SET charging profile S1: not supported (OCPI 2.1.1 of cpo has no charging profiles)" in page
     assert peer.requests == []
 
 
-def test_request_page_lists_its_history(client, operator, emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+def test_request_page_lists_its_history(client, emsp_operator, emsp_tenant, peer):
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     request = ChargingProfileRequest.objects.create(
         tenant=emsp_tenant, partner=partner, direction="SENT", kind="CLEAR", session_id="S1"
     )
@@ -97,7 +87,7 @@ def run(*args) -> str:
 
 
 def test_command_sets_a_profile_and_prints_the_answer(emsp_tenant, peer):
-    cpo_partner(emsp_tenant, peer)
+    chargingprofiles_cpo(emsp_tenant, peer)
     peer.ok("/cp/S1", {"result": "ACCEPTED", "timeout": 30})
     out = run("emsp", "cpo", "set", "S1", "--limit", "10", "--unit", "A")
     assert out.strip() == "SET S1 at cpo: accepted, waiting for the charge point; answer ACCEPTED (timeout 30 s)"
@@ -105,10 +95,10 @@ def test_command_sets_a_profile_and_prints_the_answer(emsp_tenant, peer):
 
 
 def test_command_get_prints_json_and_fails_for_a_2_1_1_partner(emsp_tenant, peer):
-    cpo_partner(emsp_tenant, peer)
+    chargingprofiles_cpo(emsp_tenant, peer)
     peer.ok("/cp/S1", {"result": "ACCEPTED", "timeout": 30})
     data = json.loads(run("emsp", "cpo", "get", "S1", "--duration", "60", "--json"))
     assert (data["kind"], data["status"], data["uid"]) == ("GET", "ACCEPTED", ChargingProfileRequest.objects.get().uid)
-    cpo_partner(emsp_tenant, peer, version="2.1.1", name="old")
+    chargingprofiles_cpo(emsp_tenant, peer, version="2.1.1", name="old")
     with pytest.raises(CommandError, match="not supported: OCPI 2.1.1 of old has no charging profiles"):
         run("emsp", "old", "clear", "S1")

@@ -2,25 +2,13 @@
 
 import json
 
-import pytest
-from django.contrib.auth import get_user_model
-
-from partners.models import Operator
 from roaming.models import Command, CommandStatus, Session
-from tests.roaming.api.test_sessions_api import SESSION
-from tests.roaming.services.test_commands import cpo_partner
+from tests.bodies import SESSION
+from tests.factories import commands_cpo
 
 
-@pytest.fixture
-def operator(client, emsp_tenant):
-    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=emsp_tenant)
-    client.force_login(user)
-    return user
-
-
-def test_command_page_lists_its_history(client, operator, emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+def test_command_page_lists_its_history(client, emsp_operator, emsp_tenant, peer):
+    partner, _ = commands_cpo(emsp_tenant, peer)
     command = Command.objects.create(tenant=emsp_tenant, partner=partner, direction="SENT", command="STOP_SESSION")
     command.log("requested", "to cpo")
     command.log("answered", "ACCEPTED")
@@ -30,8 +18,8 @@ def test_command_page_lists_its_history(client, operator, emsp_tenant, peer):
     assert client.get("/admin/roaming/command/").status_code == 200
 
 
-def test_stop_session_action_sends_stop_session_to_the_cpo_partner(client, operator, emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+def test_stop_session_action_sends_stop_session_to_the_cpo_partner(client, emsp_operator, emsp_tenant, peer):
+    partner, _ = commands_cpo(emsp_tenant, peer)
     peer.ok("/commands/STOP_SESSION", {"result": "ACCEPTED", "timeout": 30})
     session = Session.objects.create(
         tenant=emsp_tenant,

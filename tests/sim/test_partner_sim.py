@@ -19,6 +19,7 @@ from tests.partner_sim import PartnerSim, Quirks, SimError, check, parse_datetim
 from tests.partner_sim import Peer as Connection
 from tests.peer import Peer
 from tests.spec_examples import example_221, examples_211
+from tests.waiting import wait_for
 
 VERSIONS = ["2.2.1", "2.1.1"]
 
@@ -66,13 +67,6 @@ def connected(sims, version: str, cpo_quirks=None, emsp_quirks=None) -> tuple[Pa
     emsp = sims("EMSP", version, country_code="DE", party_id="EMS", quirks=emsp_quirks)
     emsp.register_with(cpo.versions_url, cpo.issue_token_a())
     return cpo, emsp
-
-
-def wait_until(predicate, timeout: float = 5.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 # -- versions and details ---------------------------------------------------------------------------------
@@ -891,7 +885,7 @@ def test_stop_session_of_an_unknown_session_is_unknown_session(sims, version):
     cpo, emsp = connected(sims, version)
     uid, _, answer = emsp.send_command("STOP_SESSION", {"session_id": "NOPE"})
     assert answer["data"]["result"] == "UNKNOWN_SESSION"
-    time.sleep(cpo.command_delay * 2)
+    time.sleep(cpo.command_delay * 2)  # that no result comes: twice the time one would take passes without one
     assert uid not in emsp.command_results
 
 
@@ -934,7 +928,7 @@ def test_command_response_as_a_list_and_no_result_when_the_charge_point_is_silen
     emsp.add_tokens(1)
     uid, _, answer = emsp.send_command("START_SESSION", start_request(cpo, emsp))
     assert answer["data"] == [{"result": "ACCEPTED", "timeout": 30}]
-    time.sleep(cpo.command_delay * 2)
+    time.sleep(cpo.command_delay * 2)  # that no result comes: twice the time one would take passes without one
     assert uid not in emsp.command_results
 
 
@@ -953,7 +947,7 @@ def test_the_result_goes_to_whatever_response_url_was_given(sims):
         }
         answer = call(cpo, "POST", "commands/UNLOCK_CONNECTOR", client_token(cpo), json=body).json()
         assert answer["data"]["result"] == "ACCEPTED"
-        wait_until(lambda: receiver.requests)
+        wait_for(lambda: receiver.requests, timeout=5, interval=0.02)
         posted = receiver.requests[0]
         assert posted["headers"]["Authorization"] == f"Token {base64.b64encode(b'token-to-them').decode()}"
         assert posted["body"] == b'{"result": "ACCEPTED"}'

@@ -5,15 +5,14 @@ routing; status_codes 4001)."""
 import pytest
 
 from roaming.models import ChargingProfileRequest, Command
-from tests.factories import auth, make_commandable, make_partner
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.ocpi.test_commands_translation import REQUESTS_221
+from tests.bodies import COMMANDS_221
+from tests.factories import auth, make_commandable, make_partner, own_location
 
 TO_NOBODY = {"HTTP_OCPI_TO_COUNTRY_CODE": "FR", "HTTP_OCPI_TO_PARTY_ID": "XYZ"}
 TO_US = {"HTTP_OCPI_TO_COUNTRY_CODE": "NL", "HTTP_OCPI_TO_PARTY_ID": "CPO"}
 FROM_OTHER = {"HTTP_OCPI_FROM_COUNTRY_CODE": "FR", "HTTP_OCPI_FROM_PARTY_ID": "ABC"}
 FROM_CALLER = {"HTTP_OCPI_FROM_COUNTRY_CODE": "DE", "HTTP_OCPI_FROM_PARTY_ID": "EMS"}
-START = {**REQUESTS_221["START_SESSION"], "location_id": "LOC1", "evse_uid": "3256", "connector_id": "1"}
+START = {**COMMANDS_221["START_SESSION"], "location_id": "LOC1", "evse_uid": "3256", "connector_id": "1"}
 PROFILE = {
     "charging_profile": {"charging_rate_unit": "W", "charging_profile_period": [{"start_period": 0, "limit": 7.0}]},
     "response_url": "https://emsp.example.com/profiles/1",

@@ -13,15 +13,13 @@ from partners.services import PartySpec, provision_tenant
 from roaming.models import Cdr, Delivery
 from roaming.ocpi.dialect import get_dialect
 from roaming.services import cdrs, outbox
-from tests.factories import auth, make_partner
+from tests.bodies import CDR
+from tests.factories import auth, make_partner, own_cdr
 from tests.roaming.locations_helpers import normalized
 from tests.spec_examples import example_221, examples_211
 
 C221 = get_dialect("2.2.1").module("cdrs")
 C211 = get_dialect("2.1.1").module("cdrs")
-CDR = {**example_221("cdr_example.json"), "country_code": "NL", "party_id": "CPO"}
-CDR["cdr_token"] = {**CDR["cdr_token"], "country_code": "DE", "party_id": "EMS"}
-CDR["tariffs"] = [{**t, "country_code": "NL", "party_id": "CPO"} for t in CDR["tariffs"]]
 
 
 def obj(internal, **extra):
@@ -58,11 +56,6 @@ def test_2_2_1_cdr_to_2_1_1_builds_the_location_and_drops_what_2_1_1_lacks():
     assert wire["location"]["evses"][0]["connectors"][0]["voltage"] == 230
     assert "total_time_cost" not in wire and "cdr_token" not in wire
     assert all("vat" not in pc for t in wire["tariffs"] for e in t["elements"] for pc in e["price_components"])
-
-
-@pytest.fixture
-def cpo_partner(emsp_tenant):
-    return make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo")
 
 
 def post(client, version, body, token):
@@ -132,11 +125,6 @@ def test_bad_cdr_is_2001_naming_the_field(client, cpo_partner):
     assert response.json()["status_code"] == 2001
     assert "cdr_location.connector_standard" in response.json()["status_message"]
     assert not Cdr.objects.exists()
-
-
-def own_cdr(tenant, cdr_id="C1", **changes):
-    data = C221.from_wire({**CDR, "id": cdr_id, **changes})
-    return cdrs.store_cdr(tenant=tenant, partner=None, data=data).cdr
 
 
 def test_own_cdr_is_owed_once_as_a_post_to_the_drivers_emsp(cpo_tenant, emsp_partner):

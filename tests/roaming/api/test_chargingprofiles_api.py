@@ -3,9 +3,8 @@
 import pytest
 
 from roaming.models import ActiveChargingProfile, ChargingProfileDirection, ChargingProfileRequest
-from tests.factories import auth, make_partner, make_tenant
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.api.test_sessions_api import SESSION, own_session
+from tests.bodies import SESSION
+from tests.factories import auth, make_partner, make_tenant, own_location, own_session
 
 BASE = "/ocpi/cpo/2.2.1/receiver/chargingprofiles"
 PROFILE = {"charging_rate_unit": "W", "charging_profile_period": [{"start_period": 0, "limit": 7400.0}]}

@@ -3,10 +3,8 @@
 import pytest
 
 from roaming.models import Command, CommandDirection, CommandStatus
-from tests.factories import auth, make_commandable, make_partner
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.api.test_sessions_api import own_session
-from tests.roaming.ocpi.test_commands_translation import REQUESTS_211, REQUESTS_221, TOKEN_221
+from tests.bodies import COMMAND_TOKEN_221, COMMANDS_211, COMMANDS_221
+from tests.factories import auth, make_commandable, make_partner, own_location, own_session
 
 BASE_221 = "/ocpi/cpo/2.2.1/receiver/commands"
 BASE_211 = "/ocpi/cpo/2.1.1/receiver/commands"
@@ -31,7 +29,7 @@ def post(client, url, body, token):
 
 
 def start_221(**changes):
-    return {**REQUESTS_221["START_SESSION"], "location_id": "LOC1", "evse_uid": "3256", "connector_id": "1", **changes}
+    return {**COMMANDS_221["START_SESSION"], "location_id": "LOC1", "evse_uid": "3256", "connector_id": "1", **changes}
 
 
 def test_accepted_start_session_is_stored_answered_with_a_timeout_and_dispatched_after_commit(
@@ -50,8 +48,8 @@ def test_accepted_start_session_is_stored_answered_with_a_timeout_and_dispatched
         "START_SESSION",
     )
     assert command.status == CommandStatus.ACCEPTED
-    assert command.response_url == REQUESTS_221["START_SESSION"]["response_url"]
-    assert command.request["token"]["uid"] == TOKEN_221["uid"]
+    assert command.response_url == COMMANDS_221["START_SESSION"]["response_url"]
+    assert command.request["token"]["uid"] == COMMAND_TOKEN_221["uid"]
     assert command.request["connector_id"] == "1"
     assert dispatched == [command.pk]
 
@@ -81,7 +79,7 @@ def test_unknown_evse_or_connector_is_2003_rejected(client, emsp_partner, locati
 
 def test_unknown_location_in_2_1_1_is_2003_too(client, cpo_tenant, location, dispatched):
     partner, token = make_partner(cpo_tenant, "NL:EMP:EMSP", name="old", version="2.1.1")
-    body = {**REQUESTS_211["UNLOCK_CONNECTOR"], "location_id": "NOPE"}
+    body = {**COMMANDS_211["UNLOCK_CONNECTOR"], "location_id": "NOPE"}
     answer = post(client, f"{BASE_211}/UNLOCK_CONNECTOR", body, token).json()
     assert answer["status_code"] == 2003
     assert answer["data"]["result"] == "REJECTED"
@@ -97,12 +95,12 @@ def _set_capabilities(location, capabilities, uid="3256"):
         ("START_SESSION", lambda: start_221(), "REMOTE_START_STOP_CAPABLE"),
         (
             "RESERVE_NOW",
-            lambda: {**REQUESTS_221["RESERVE_NOW"], "location_id": "LOC1", "evse_uid": "3256"},
+            lambda: {**COMMANDS_221["RESERVE_NOW"], "location_id": "LOC1", "evse_uid": "3256"},
             "RESERVABLE",
         ),
         (
             "UNLOCK_CONNECTOR",
-            lambda: {**REQUESTS_221["UNLOCK_CONNECTOR"], "location_id": "LOC1", "evse_uid": "3256"},
+            lambda: {**COMMANDS_221["UNLOCK_CONNECTOR"], "location_id": "LOC1", "evse_uid": "3256"},
             "UNLOCK_CAPABLE",
         ),
     ],
@@ -142,7 +140,7 @@ def test_an_evse_declaring_no_capabilities_is_not_refused_for_them(client, emsp_
 
 def test_a_token_of_another_emsp_is_rejected(client, emsp_partner, location, dispatched):
     _, token = emsp_partner
-    body = start_221(token={**TOKEN_221, "party_id": "XXX"})
+    body = start_221(token={**COMMAND_TOKEN_221, "party_id": "XXX"})
     assert post(client, f"{BASE_221}/START_SESSION", body, token).json()["data"]["result"] == "REJECTED"
     assert dispatched == []
 
@@ -151,7 +149,7 @@ def test_a_token_of_another_emsp_is_rejected(client, emsp_partner, location, dis
     ("body", "field"),
     [
         (start_221(location_id="L" * 37), "location_id"),
-        (start_221(token={**TOKEN_221, "whitelist": "SOMETIMES"}), "token.whitelist"),
+        (start_221(token={**COMMAND_TOKEN_221, "whitelist": "SOMETIMES"}), "token.whitelist"),
         ({k: v for k, v in start_221().items() if k != "response_url"}, "response_url"),
         (start_221(evse_uid=None), "evse_uid"),
     ],
@@ -182,7 +180,7 @@ def test_wrong_token_is_401_and_nothing_stored(client, emsp_partner, location):
 
 def test_stop_session_of_an_unknown_session_is_unknown_session(client, emsp_partner, dispatched):
     _, token = emsp_partner
-    data = post(client, f"{BASE_221}/STOP_SESSION", REQUESTS_221["STOP_SESSION"], token).json()["data"]
+    data = post(client, f"{BASE_221}/STOP_SESSION", COMMANDS_221["STOP_SESSION"], token).json()["data"]
     assert data["result"] == "UNKNOWN_SESSION"
     assert Command.objects.get().status == CommandStatus.UNKNOWN_SESSION
 
@@ -193,15 +191,15 @@ def test_stop_session_of_an_active_session_of_the_partners_driver_is_accepted(
     own_session(cpo_tenant, "S1", status="ACTIVE")
     _, token = emsp_partner
     with django_capture_on_commit_callbacks(execute=True):
-        data = post(client, f"{BASE_221}/STOP_SESSION", REQUESTS_221["STOP_SESSION"], token).json()["data"]
+        data = post(client, f"{BASE_221}/STOP_SESSION", COMMANDS_221["STOP_SESSION"], token).json()["data"]
     assert data["result"] == "ACCEPTED"
     assert len(dispatched) == 1
 
 
 def test_stop_session_of_another_emsps_driver_is_rejected(client, cpo_tenant, emsp_partner, dispatched):
-    own_session(cpo_tenant, "S1", status="ACTIVE", cdr_token={**TOKEN_221, "party_id": "XXX"})
+    own_session(cpo_tenant, "S1", status="ACTIVE", cdr_token={**COMMAND_TOKEN_221, "party_id": "XXX"})
     _, token = emsp_partner
-    assert post(client, f"{BASE_221}/STOP_SESSION", REQUESTS_221["STOP_SESSION"], token).json()["data"]["result"] == (
+    assert post(client, f"{BASE_221}/STOP_SESSION", COMMANDS_221["STOP_SESSION"], token).json()["data"]["result"] == (
         "REJECTED"
     )
 
@@ -210,9 +208,9 @@ def test_cancel_reservation_needs_a_reservation_of_the_same_partner(
     client, cpo_tenant, emsp_partner, location, dispatched, django_capture_on_commit_callbacks
 ):
     _, token = emsp_partner
-    cancel = REQUESTS_221["CANCEL_RESERVATION"]
+    cancel = COMMANDS_221["CANCEL_RESERVATION"]
     assert post(client, f"{BASE_221}/CANCEL_RESERVATION", cancel, token).json()["data"]["result"] == "REJECTED"
-    reserve = {**REQUESTS_221["RESERVE_NOW"], "location_id": "LOC1", "evse_uid": "3257"}
+    reserve = {**COMMANDS_221["RESERVE_NOW"], "location_id": "LOC1", "evse_uid": "3257"}
     _, other = make_partner(cpo_tenant, "DE:OTH:EMSP", name="other", versions_url=EMSP_VERSIONS)
     with django_capture_on_commit_callbacks(execute=True):
         assert post(client, f"{BASE_221}/RESERVE_NOW", reserve, token).json()["data"]["result"] == "ACCEPTED"
@@ -224,7 +222,7 @@ def test_cancel_reservation_needs_a_reservation_of_the_same_partner(
 
 def test_unlock_connector_checks_the_connector(client, emsp_partner, location, dispatched):
     _, token = emsp_partner
-    unlock = {**REQUESTS_221["UNLOCK_CONNECTOR"], "location_id": "LOC1", "evse_uid": "3256", "connector_id": "2"}
+    unlock = {**COMMANDS_221["UNLOCK_CONNECTOR"], "location_id": "LOC1", "evse_uid": "3256", "connector_id": "2"}
     assert post(client, f"{BASE_221}/UNLOCK_CONNECTOR", unlock, token).json()["data"]["result"] == "ACCEPTED"
     unlock["connector_id"] = "3"
     assert post(client, f"{BASE_221}/UNLOCK_CONNECTOR", unlock, token).json()["data"]["result"] == "REJECTED"
@@ -234,7 +232,7 @@ def test_2_1_1_start_session_answers_only_the_result_and_owns_the_token_by_the_c
     client, cpo_tenant, location, dispatched
 ):
     partner, token = make_partner(cpo_tenant, "DE:EMS:EMSP", name="old", version="2.1.1", versions_url=EMSP_VERSIONS)
-    body = {**REQUESTS_211["START_SESSION"], "evse_uid": "3256"}
+    body = {**COMMANDS_211["START_SESSION"], "evse_uid": "3256"}
     response = post(client, f"{BASE_211}/START_SESSION", body, token).json()
     assert response["data"] == {"result": "ACCEPTED"}
     command = Command.objects.get()
@@ -243,7 +241,7 @@ def test_2_1_1_start_session_answers_only_the_result_and_owns_the_token_by_the_c
 
 def test_2_1_1_cancel_reservation_is_not_supported_and_nothing_stored(client, cpo_tenant):
     _, token = make_partner(cpo_tenant, "DE:EMS:EMSP", name="old", version="2.1.1", versions_url=EMSP_VERSIONS)
-    response = post(client, f"{BASE_211}/CANCEL_RESERVATION", REQUESTS_221["CANCEL_RESERVATION"], token).json()
+    response = post(client, f"{BASE_211}/CANCEL_RESERVATION", COMMANDS_221["CANCEL_RESERVATION"], token).json()
     assert response["data"] == {"result": "NOT_SUPPORTED"}
     assert not Command.objects.exists()
 

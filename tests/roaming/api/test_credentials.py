@@ -5,8 +5,7 @@ import pytest
 from partners.models import AccessToken, Partner, PartnerStatus, TokenKind
 from partners.services import issue_registration_token
 from tests.factories import auth, make_partner
-
-ROLES_221 = [{"role": "CPO", "party_id": "PEE", "country_code": "NL", "business_details": {"name": "Peer"}}]
+from tests.peer import ROLES_221, credentials_211, credentials_221, post_credentials, serve_partner
 
 
 @pytest.fixture
@@ -15,47 +14,11 @@ def pending(emsp_tenant):
     return issue_registration_token(tenant=emsp_tenant, partner_name="peer")
 
 
-def body_221(peer, token="peer-token-b"):
-    return {"token": token, "url": f"{peer.url}/versions", "roles": ROLES_221}
-
-
-def body_211(peer, token="peer-token-b"):
-    return {
-        "token": token,
-        "url": f"{peer.url}/versions",
-        "party_id": "PEE",
-        "country_code": "NL",
-        "business_details": {"name": "Peer"},
-    }
-
-
-def serve_peer(peer, versions=("2.2.1", "2.1.1"), with_credentials=True, modules=("locations",)):
-    peer.ok("/versions", [{"version": v, "url": f"{peer.url}/{v}"} for v in versions])
-    for v in versions:
-        endpoints = [
-            {"identifier": "credentials", "role": "SENDER", "url": f"{peer.url}/{v}/credentials"},
-            *({"identifier": m, "role": "SENDER", "url": f"{peer.url}/{v}/{m}"} for m in modules),
-        ]
-        if not with_credentials:
-            endpoints = [{"identifier": "locations", "role": "SENDER", "url": f"{peer.url}/{v}/locations"}]
-        peer.ok(f"/{v}", {"version": v, "endpoints": endpoints})
-
-
-def post(client, version, body, token, **headers):
-    return client.post(
-        f"/ocpi/emsp/{version}/credentials",
-        body,
-        content_type="application/json",
-        **auth(token, base64_form=version == "2.2.1"),
-        **headers,
-    )
-
-
-@pytest.mark.parametrize("version, make_body", [("2.2.1", body_221), ("2.1.1", body_211)])
+@pytest.mark.parametrize("version, make_body", [("2.2.1", credentials_221), ("2.1.1", credentials_211)])
 def test_post_registers_and_answers_with_token_c(client, pending, peer, version, make_body):
     partner, token_a = pending
-    serve_peer(peer)
-    response = post(client, version, make_body(peer), token_a)
+    serve_partner(peer)
+    response = post_credentials(client, version, make_body(peer), token_a)
     assert response.status_code == 200
     body = response.json()
     assert body["status_code"] == 1000
@@ -81,7 +44,7 @@ def test_post_registers_and_answers_with_token_c(client, pending, peer, version,
 
 def test_post_when_already_registered_is_405(client, emsp_tenant, peer):
     _, token = make_partner(emsp_tenant, "NL:PEE:CPO", name="done")
-    response = post(client, "2.2.1", body_221(peer), token)
+    response = post_credentials(client, "2.2.1", credentials_221(peer), token)
     assert response.status_code == 405
     assert response.json()["status_code"] == 2000
 
@@ -90,16 +53,18 @@ def test_post_when_already_registered_is_405(client, emsp_tenant, peer):
 def test_put_or_delete_before_registering_is_405(client, pending, peer, method):
     _, token_a = pending
     call = getattr(client, method)
-    response = call("/ocpi/emsp/2.2.1/credentials", body_221(peer), content_type="application/json", **auth(token_a))
+    response = call(
+        "/ocpi/emsp/2.2.1/credentials", credentials_221(peer), content_type="application/json", **auth(token_a)
+    )
     assert response.status_code == 405
 
 
 @pytest.mark.parametrize("field", ["token", "url", "roles"])
 def test_missing_field_is_2001_naming_it_and_nothing_changes(client, pending, peer, field):
     partner, token_a = pending
-    body = body_221(peer)
+    body = credentials_221(peer)
     del body[field]
-    response = post(client, "2.2.1", body, token_a)
+    response = post_credentials(client, "2.2.1", body, token_a)
     assert response.status_code == 200
     assert response.json()["status_code"] == 2001
     assert response.json()["status_message"].startswith(field)
@@ -109,28 +74,31 @@ def test_missing_field_is_2001_naming_it_and_nothing_changes(client, pending, pe
 
 def test_credentials_of_2_1_1_sent_to_the_2_2_1_endpoint_are_2001(client, pending, peer):
     _, token_a = pending
-    response = post(client, "2.2.1", body_211(peer), token_a)
+    response = post_credentials(client, "2.2.1", credentials_211(peer), token_a)
     assert response.json()["status_code"] == 2001
     assert "roles" in response.json()["status_message"]
 
 
 def test_credentials_of_2_2_1_sent_to_the_2_1_1_endpoint_are_2001(client, pending, peer):
     _, token_a = pending
-    response = post(client, "2.1.1", body_221(peer), token_a)
+    response = post_credentials(client, "2.1.1", credentials_221(peer), token_a)
     assert response.json()["status_code"] == 2001
     assert "business_details" in response.json()["status_message"]
 
 
 def test_duplicate_roles_are_2001(client, pending, peer):
     _, token_a = pending
-    body = body_221(peer)
+    body = credentials_221(peer)
     body["roles"] = ROLES_221 * 2
-    assert post(client, "2.2.1", body, token_a).json()["status_code"] == 2001
+    assert post_credentials(client, "2.2.1", body, token_a).json()["status_code"] == 2001
 
 
 def test_token_with_whitespace_is_2001(client, pending, peer):
     _, token_a = pending
-    assert post(client, "2.2.1", body_221(peer, token="has space"), token_a).json()["status_code"] == 2001
+    assert (
+        post_credentials(client, "2.2.1", credentials_221(peer, token="has space"), token_a).json()["status_code"]
+        == 2001
+    )
 
 
 def test_body_that_is_not_json_is_http_400(client, pending):
@@ -144,8 +112,8 @@ def test_body_that_is_not_json_is_http_400(client, pending):
 
 def test_no_mutual_version_is_3002(client, pending, peer):
     partner, token_a = pending
-    serve_peer(peer, versions=("2.0",))
-    response = post(client, "2.2.1", body_221(peer), token_a)
+    serve_partner(peer, versions=("2.0",))
+    response = post_credentials(client, "2.2.1", credentials_221(peer), token_a)
     assert response.json()["status_code"] == 3002
     partner.refresh_from_db()
     assert partner.status == PartnerStatus.PENDING
@@ -153,18 +121,18 @@ def test_no_mutual_version_is_3002(client, pending, peer):
 
 def test_missing_credentials_endpoint_is_3003(client, pending, peer):
     _, token_a = pending
-    serve_peer(peer, with_credentials=False)
-    assert post(client, "2.2.1", body_221(peer), token_a).json()["status_code"] == 3003
+    serve_partner(peer, with_credentials=False)
+    assert post_credentials(client, "2.2.1", credentials_221(peer), token_a).json()["status_code"] == 3003
 
 
-@pytest.mark.parametrize("version, make_body", [("2.2.1", body_221), ("2.1.1", body_211)])
+@pytest.mark.parametrize("version, make_body", [("2.2.1", credentials_221), ("2.1.1", credentials_211)])
 def test_no_module_in_common_besides_credentials_is_3003_and_nothing_is_stored(
     client, pending, peer, version, make_body
 ):
     """status_codes 3003: "the two parties do not have any mutual modules"; a module we do not know is none."""
     partner, token_a = pending
-    serve_peer(peer, modules=("parking_places",))
-    answer = post(client, version, make_body(peer), token_a).json()
+    serve_partner(peer, modules=("parking_places",))
+    answer = post_credentials(client, version, make_body(peer), token_a).json()
     assert answer["status_code"] == 3003
     assert "No OCPI" in answer["status_message"] and "module in common" in answer["status_message"]
     partner.refresh_from_db()
@@ -174,7 +142,7 @@ def test_no_module_in_common_besides_credentials_is_3003_and_nothing_is_stored(
 def test_garbage_versions_is_3001(client, pending, peer):
     partner, token_a = pending
     peer.routes["/versions"] = (200, {}, "<html>hello</html>")
-    response = post(client, "2.2.1", body_221(peer), token_a)
+    response = post_credentials(client, "2.2.1", credentials_221(peer), token_a)
     assert response.json()["status_code"] == 3001
     partner.refresh_from_db()
     assert partner.status == PartnerStatus.PENDING
@@ -184,7 +152,7 @@ def test_garbage_versions_is_3001(client, pending, peer):
 def test_versions_down_is_3001(client, pending):
     _, token_a = pending
     body = {"token": "b", "url": "http://127.0.0.1:9/versions", "roles": ROLES_221}
-    assert post(client, "2.2.1", body, token_a).json()["status_code"] == 3001
+    assert post_credentials(client, "2.2.1", body, token_a).json()["status_code"] == 3001
 
 
 def test_token_a_cannot_open_a_module_endpoint(client, pending):
@@ -209,7 +177,7 @@ def test_2_1_1_registration_needs_a_bound_party_when_the_tenant_has_several(clie
     partner, token_a = issue_registration_token(tenant=tenant, partner_name="peer")
     assert partner.bound_party is None
     response = client.post(
-        "/ocpi/both/2.1.1/credentials", body_211(peer), content_type="application/json", **auth(token_a)
+        "/ocpi/both/2.1.1/credentials", credentials_211(peer), content_type="application/json", **auth(token_a)
     )
     assert response.json()["status_code"] == 3003
     assert "bound" in response.json()["status_message"]

@@ -9,19 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from partners.models import PartnerEndpoint, Party
 from roaming.models import Delivery, Evse, Location
 from roaming.services import locations as service
-from tests.factories import auth, make_partner, make_tenant
-from tests.spec_examples import example_221
+from tests.bodies import LOCATION, location_in_211
+from tests.factories import auth, make_partner, make_tenant, own_location
 
-# The spec's example location LOC1 (two EVSEs), owned here by party NL*CPO.
-LOCATION = {**example_221("location_example.json"), "country_code": "NL", "party_id": "CPO"}
 BASE_221 = "/ocpi/emsp/2.2.1/receiver/locations/NL/CPO"
 BASE_211 = "/ocpi/emsp/2.1.1/receiver/locations/NL/CPO"
-
-
-@pytest.fixture
-def cpo_partner(emsp_tenant):
-    """The eMSP tenant's partner speaking for party NL*CPO, and the token it calls with."""
-    return make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo-partner")
 
 
 def put(client, url, body, token, **kwargs):
@@ -30,21 +22,6 @@ def put(client, url, body, token, **kwargs):
 
 def patch(client, url, body, token):
     return client.patch(url, body, content_type="application/json", **auth(token))
-
-
-def own_location(tenant, location_id="LOC1", **changes):
-    data = copy.deepcopy(LOCATION)
-    data.update(id=location_id, **changes)
-    internal = service_translator("2.2.1").from_wire(data)
-    service.put_location(
-        tenant=tenant,
-        partner=None,
-        country_code=data["country_code"],
-        party_id=data["party_id"],
-        location_id=location_id,
-        data=internal,
-    )
-    return Location.objects.get(tenant=tenant, location_id=location_id)
 
 
 def service_translator(version):
@@ -84,17 +61,11 @@ def test_received_location_is_stored_as_the_partners(client, cpo_partner):
 
 def test_2_1_1_put_takes_the_owner_from_the_url(client, emsp_tenant):
     _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="old-cpo", version="2.1.1")
-    body = service_translator("2.1.1").to_wire(_materialized())
+    body = location_in_211()
     assert put(client, f"{BASE_211}/LOC1", body, token).status_code == 201
     location = Location.objects.get()
     assert (location.country_code, location.party_id, location.publish) == ("NL", "CPO", True)
     assert client.get(f"{BASE_211}/LOC1", **auth(token)).json()["data"] == body
-
-
-def _materialized():
-    from tests.roaming.locations_helpers import materialize
-
-    return materialize(service_translator("2.2.1").from_wire(LOCATION))
 
 
 def test_patch_evse_status_updates_it_and_the_locations_last_updated(client, cpo_partner):
@@ -130,7 +101,7 @@ def test_2_2_1_patch_without_last_updated_is_2001_and_changes_nothing(client, cp
 
 def test_2_1_1_patch_without_last_updated_is_stamped_on_receipt(client, emsp_tenant):
     _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name="old-cpo", version="2.1.1")
-    put(client, f"{BASE_211}/LOC1", service_translator("2.1.1").to_wire(_materialized()), token)
+    put(client, f"{BASE_211}/LOC1", location_in_211(), token)
     assert patch(client, f"{BASE_211}/LOC1/3256", {"status": "CHARGING"}, token).json()["status_code"] == 1000
     evse = Evse.objects.get(uid="3256")
     assert evse.status == "CHARGING" and evse.last_updated.year >= 2026

@@ -8,15 +8,14 @@ import copy
 from datetime import UTC, datetime
 
 import pytest
-from django.forms.models import model_to_dict
 
 from roaming.models import Cdr, Connector, Evse, Location, Session, Token
 from tariffs.models import Tariff
-from tests.factories import auth, make_partner
-from tests.roaming.api.test_locations_api import LOCATION
-from tests.roaming.bodies import (
+from tests.bodies import (
     CDR_211,
     CDR_221,
+    CLIENT_INFO,
+    LOCATION,
     LOCATION_211,
     SESSION_211,
     SESSION_221,
@@ -25,7 +24,9 @@ from tests.roaming.bodies import (
     TOKEN_211,
     TOKEN_221,
 )
-from tests.roaming.bodies import LOCATION_221 as LOCATION_FULL_221
+from tests.bodies import LOCATION_221 as LOCATION_FULL_221
+from tests.factories import auth, make_partner, own_location, own_session
+from tests.roaming.reading_helpers import stored, with_nulls, without
 
 
 def put(client, url, body, token):
@@ -34,28 +35,6 @@ def put(client, url, body, token):
 
 def patch(client, url, body, token):
     return client.patch(url, body, content_type="application/json", **auth(token))
-
-
-def with_nulls(body: dict, paths: list[tuple]) -> dict:
-    """`body` with each field at `paths` sent as null."""
-    body = copy.deepcopy(body)
-    for path in paths:
-        target = body
-        for part in path[:-1]:
-            target = target[part]
-        target[path[-1]] = None
-    return body
-
-
-def without(body: dict, paths: list[tuple]) -> dict:
-    """`body` with each field at `paths` left out."""
-    body = copy.deepcopy(body)
-    for path in paths:
-        target = body
-        for part in path[:-1]:
-            target = target[part]
-        target.pop(path[-1], None)
-    return body
 
 
 def nulls_in(value, path: str = "") -> list[str]:
@@ -67,17 +46,6 @@ def nulls_in(value, path: str = "") -> list[str]:
     if isinstance(value, list):
         return [p for i, v in enumerate(value) for p in nulls_in(v, f"{path}[{i}]")]
     return []
-
-
-_KEYS = {"id", "tenant", "partner", "location", "evse", "last_updated", "revision"}
-
-
-def stored(*models) -> list:
-    """What the models hold, without surrogate keys, to compare two writes of the same object."""
-    return [
-        [{k: v for k, v in model_to_dict(o).items() if k not in _KEYS} for o in m.objects.order_by("pk")]
-        for m in models
-    ]
 
 
 # -- null is the field left out ---------------------------------------------------------------------------------
@@ -422,8 +390,6 @@ def test_timestamps_are_read_in_utc_whatever_form_they_come_in_and_answered_with
 
 @pytest.mark.parametrize("version", ["2.2.1", "2.1.1"])
 def test_a_list_asked_from_a_date_with_an_offset_and_a_long_fraction_is_filtered_in_utc(client, cpo_tenant, version):
-    from tests.roaming.api.test_locations_api import own_location
-
     own_location(cpo_tenant, last_updated="2031-05-06T07:08:09Z")
     _, token = make_partner(cpo_tenant, "DE:EMS:EMSP", name="emsp", version=version)
     url = f"/ocpi/cpo/{version}/sender/locations"
@@ -557,7 +523,6 @@ def test_a_cdr_posted_again_in_another_case_is_the_same_cdr_and_found_in_any_cas
 
 def test_client_info_put_in_another_case_updates_the_stored_one(client, cpo_tenant):
     from roaming.models import ClientInfo
-    from tests.roaming.bodies import CLIENT_INFO
 
     _, token = make_partner(cpo_tenant, "NL:HUB:HUB", name="hub")
     url = "/ocpi/cpo/2.2.1/receiver/hubclientinfo"
@@ -571,9 +536,6 @@ def test_client_info_put_in_another_case_updates_the_stored_one(client, cpo_tena
 
 
 def test_a_2_1_1_session_embeds_its_location_though_it_names_it_in_another_case(client, cpo_tenant, emsp_partner):
-    from tests.roaming.api.test_locations_api import own_location
-    from tests.roaming.api.test_sessions_api import own_session
-
     own_location(cpo_tenant, location_id="Loc-A1")
     own_session(cpo_tenant, location_id="LOC-a1", evse_uid="3256", connector_id="1")
     _, token = emsp_partner

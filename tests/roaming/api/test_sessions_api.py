@@ -2,24 +2,12 @@
 
 import copy
 
-import pytest
-
 from roaming.models import Evse, Session
-from roaming.ocpi.dialect import get_dialect
-from roaming.services import sessions
-from tests.factories import auth, make_partner
-from tests.roaming.api.test_locations_api import own_location
-from tests.spec_examples import example_221
+from tests.bodies import SESSION
+from tests.factories import auth, make_partner, own_location, own_session
 
-SESSION = {**example_221("session_example_2_short_finished.json"), "country_code": "NL", "party_id": "CPO", "id": "S1"}
-SESSION["cdr_token"] = {**SESSION["cdr_token"], "country_code": "DE", "party_id": "EMS"}
 URL = "/ocpi/emsp/2.2.1/receiver/sessions/NL/CPO/S1"
 PERIOD = {"start_date_time": "2015-06-29T23:00:00Z", "dimensions": [{"type": "ENERGY", "volume": 1.5}]}
-
-
-@pytest.fixture
-def cpo_partner(emsp_tenant):
-    return make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo")
 
 
 def put(client, url, body, token):
@@ -75,13 +63,6 @@ def test_bad_session_is_2001_naming_the_field_and_nothing_stored(client, cpo_par
     response = put(client, URL, body, token)
     assert response.json()["status_code"] == 2001 and "cdr_token.type" in response.json()["status_message"]
     assert not Session.objects.exists()
-
-
-def own_session(tenant, session_id="S1", **changes):
-    data = get_dialect("2.2.1").module("sessions").from_wire({**SESSION, "id": session_id, **changes})
-    sessions.put_session(
-        tenant=tenant, partner=None, country_code="NL", party_id="CPO", session_id=session_id, data=data
-    )
 
 
 def test_sender_list_needs_date_from_and_shows_only_the_partners_drivers(client, cpo_tenant, emsp_partner):

@@ -1,17 +1,12 @@
 """A PUT or PATCH older than what we hold is not applied, answered as success, and owes nobody anything
 (decisions.md, "Stale writes"): locations, EVSEs, connectors, sessions, tokens, tariffs; pushed or pulled."""
 
-import pytest
-
 from partners.models import PartnerEndpoint
 from roaming.models import Delivery, Evse, Location, Session, Token
 from roaming.services import sync
 from tariffs.models import Tariff
+from tests.bodies import LOCATION, SESSION, TARIFF, TOKEN
 from tests.factories import auth, make_partner
-from tests.roaming.api.test_locations_api import LOCATION
-from tests.roaming.api.test_sessions_api import SESSION
-from tests.roaming.api.test_tariffs_api import TARIFF
-from tests.roaming.api.test_tokens_api import TOKEN
 
 NEWER, OLDER = "2026-06-01T12:00:00Z", "2026-05-01T12:00:00Z"
 
@@ -20,17 +15,11 @@ def send(client, method, url, body, token):
     return getattr(client, method)(url, body, content_type="application/json", **auth(token))
 
 
-@pytest.fixture
-def cpo(emsp_tenant):
-    """A CPO partner of the eMSP tenant (which is no hub: nothing it receives is owed to anyone)."""
-    return make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo")
-
-
 LOC_URL = "/ocpi/emsp/2.2.1/receiver/locations/NL/CPO/LOC1"
 
 
-def test_an_older_location_put_is_answered_success_and_changes_nothing(client, cpo):
-    _, token = cpo
+def test_an_older_location_put_is_answered_success_and_changes_nothing(client, cpo_partner):
+    _, token = cpo_partner
     send(client, "put", LOC_URL, {**LOCATION, "name": "new", "last_updated": NEWER}, token)
     answer = send(client, "put", LOC_URL, {**LOCATION, "name": "old", "last_updated": OLDER}, token)
     assert (answer.status_code, answer.json()["status_code"]) == (200, 1000)
@@ -38,8 +27,8 @@ def test_an_older_location_put_is_answered_success_and_changes_nothing(client, c
     assert Location.objects.get().name == "new"
 
 
-def test_an_equal_or_newer_location_put_is_applied(client, cpo):
-    _, token = cpo
+def test_an_equal_or_newer_location_put_is_applied(client, cpo_partner):
+    _, token = cpo_partner
     send(client, "put", LOC_URL, {**LOCATION, "name": "first", "last_updated": OLDER}, token)
     send(client, "put", LOC_URL, {**LOCATION, "name": "again", "last_updated": OLDER}, token)
     assert Location.objects.get().name == "again"
@@ -47,8 +36,8 @@ def test_an_equal_or_newer_location_put_is_applied(client, cpo):
     assert Location.objects.get().name == "newer"
 
 
-def test_an_older_evse_status_patch_is_not_applied_and_the_location_is_not_bumped(client, cpo):
-    _, token = cpo
+def test_an_older_evse_status_patch_is_not_applied_and_the_location_is_not_bumped(client, cpo_partner):
+    _, token = cpo_partner
     send(client, "put", LOC_URL, {**LOCATION, "last_updated": NEWER}, token)
     location = Location.objects.get()
     evse = Evse.objects.get(uid="3256")
@@ -66,8 +55,8 @@ def test_an_older_evse_status_patch_is_not_applied_and_the_location_is_not_bumpe
     assert evse.status == "AVAILABLE"
 
 
-def test_an_older_connector_patch_is_not_applied(client, cpo):
-    _, token = cpo
+def test_an_older_connector_patch_is_not_applied(client, cpo_partner):
+    _, token = cpo_partner
     send(client, "put", LOC_URL, {**LOCATION, "last_updated": NEWER}, token)
     url = f"{LOC_URL}/3256/1"
     send(client, "patch", url, {"max_amperage": 32, "last_updated": NEWER}, token)
@@ -76,15 +65,15 @@ def test_an_older_connector_patch_is_not_applied(client, cpo):
     assert Evse.objects.get(uid="3256").connectors.get(connector_id="1").max_amperage == 32
 
 
-def test_a_patch_of_an_unknown_evse_is_still_unknown(client, cpo):
-    _, token = cpo
+def test_a_patch_of_an_unknown_evse_is_still_unknown(client, cpo_partner):
+    _, token = cpo_partner
     send(client, "put", LOC_URL, {**LOCATION, "last_updated": NEWER}, token)
     answer = send(client, "patch", f"{LOC_URL}/NOPE", {"status": "BLOCKED", "last_updated": OLDER}, token)
     assert answer.json()["status_code"] == 2003
 
 
-def test_older_session_token_and_tariff_writes_are_not_applied(client, emsp_tenant, cpo_tenant, cpo):
-    _, token = cpo
+def test_older_session_token_and_tariff_writes_are_not_applied(client, emsp_tenant, cpo_tenant, cpo_partner):
+    _, token = cpo_partner
     session_url = "/ocpi/emsp/2.2.1/receiver/sessions/NL/CPO/S1"
     send(client, "put", session_url, {**SESSION, "kwh": 9, "last_updated": NEWER}, token)
     assert (

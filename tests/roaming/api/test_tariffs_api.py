@@ -9,17 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from roaming.ocpi.dialect import get_dialect
 from tariffs import services
 from tariffs.models import Tariff
+from tests.bodies import TARIFF
 from tests.factories import auth, make_partner
-from tests.spec_examples import example_221
 
-TARIFF = {**example_221("tariff_4_complex.json"), "country_code": "NL", "party_id": "CPO", "id": "T1"}
 URL_221 = "/ocpi/emsp/2.2.1/receiver/tariffs/NL/CPO/T1"
 URL_211 = "/ocpi/emsp/2.1.1/receiver/tariffs/NL/CPO/T1"
-
-
-@pytest.fixture
-def cpo_partner(emsp_tenant):
-    return make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo-partner")
 
 
 def put(client, url, body, token):

@@ -8,34 +8,14 @@ from partners.models import PartnerEndpoint
 from roaming.models import Token
 from roaming.ocpi.dialect import get_dialect
 from roaming.services import tokens
-from tests.factories import auth, make_partner
-from tests.spec_examples import example_221
+from tests.bodies import TOKEN
+from tests.factories import auth, make_partner, own_token
 
-TOKEN = {**example_221("token_put_example.json"), "country_code": "DE", "party_id": "EMS"}
 URL = "/ocpi/cpo/2.2.1/receiver/tokens/DE/EMS/012345678"
 
 
-def own_token(tenant, **changes):
-    data = get_dialect("2.2.1").module("tokens").from_wire({**TOKEN, **changes})
-    tokens.put_token(
-        tenant=tenant,
-        partner=None,
-        country_code="DE",
-        party_id="EMS",
-        uid=data["uid"],
-        token_type=data["type"],
-        data=data,
-    )
-    return Token.objects.get(tenant=tenant, uid=data["uid"], type=data["type"])
-
-
-@pytest.fixture
-def emsp_partner_of_cpo(cpo_tenant):
-    return make_partner(cpo_tenant, "DE:EMS:EMSP", name="emsp")
-
-
-def test_receiver_put_get_patch(client, emsp_partner_of_cpo):
-    _, token = emsp_partner_of_cpo
+def test_receiver_put_get_patch(client, emsp_partner):
+    _, token = emsp_partner
     assert client.put(URL, TOKEN, content_type="application/json", **auth(token)).status_code == 201
     assert client.get(URL, **auth(token)).json()["data"]["contract_id"] == "NL8ACC12E46L89"
     response = client.patch(
@@ -45,8 +25,8 @@ def test_receiver_put_get_patch(client, emsp_partner_of_cpo):
     assert Token.objects.get().valid is False
 
 
-def test_type_in_the_url_distinguishes_tokens(client, emsp_partner_of_cpo):
-    _, token = emsp_partner_of_cpo
+def test_type_in_the_url_distinguishes_tokens(client, emsp_partner):
+    _, token = emsp_partner
     client.put(URL, TOKEN, content_type="application/json", **auth(token))
     app = {**TOKEN, "type": "APP_USER"}
     assert client.put(f"{URL}?type=APP_USER", app, content_type="application/json", **auth(token)).status_code == 201
@@ -54,14 +34,14 @@ def test_type_in_the_url_distinguishes_tokens(client, emsp_partner_of_cpo):
     assert client.get(f"{URL}?type=OTHER", **auth(token)).status_code == 404
 
 
-def test_body_type_that_differs_from_the_url_is_2001(client, emsp_partner_of_cpo):
-    _, token = emsp_partner_of_cpo
+def test_body_type_that_differs_from_the_url_is_2001(client, emsp_partner):
+    _, token = emsp_partner
     response = client.put(URL, {**TOKEN, "type": "APP_USER"}, content_type="application/json", **auth(token))
     assert response.json()["status_code"] == 2001 and not Token.objects.exists()
 
 
-def test_bad_token_is_2001_naming_the_field(client, emsp_partner_of_cpo):
-    _, token = emsp_partner_of_cpo
+def test_bad_token_is_2001_naming_the_field(client, emsp_partner):
+    _, token = emsp_partner
     response = client.put(URL, {**TOKEN, "whitelist": "SOMETIMES"}, content_type="application/json", **auth(token))
     assert response.json()["status_code"] == 2001 and "whitelist" in response.json()["status_message"]
     assert not Token.objects.exists()
@@ -83,14 +63,9 @@ def authorize(client, token, uid="012345678", version="2.2.1", body=None, query=
     )
 
 
-@pytest.fixture
-def cpo_of_emsp(emsp_tenant):
-    return make_partner(emsp_tenant, "NL:CPO:CPO", name="cpo")
-
-
-def test_known_valid_token_is_allowed_with_the_token_and_a_reference(client, emsp_tenant, cpo_of_emsp):
+def test_known_valid_token_is_allowed_with_the_token_and_a_reference(client, emsp_tenant, cpo_partner):
     own_token(emsp_tenant)
-    _, token = cpo_of_emsp
+    _, token = cpo_partner
     data = authorize(client, token, body={"location_id": "LOC1", "evse_uids": ["E1"]}).json()["data"]
     assert data["allowed"] == "ALLOWED"
     assert data["token"]["uid"] == "012345678"
@@ -98,43 +73,43 @@ def test_known_valid_token_is_allowed_with_the_token_and_a_reference(client, ems
     assert len(data["authorization_reference"]) == 32
 
 
-def test_invalid_token_is_blocked(client, emsp_tenant, cpo_of_emsp):
+def test_invalid_token_is_blocked(client, emsp_tenant, cpo_partner):
     own_token(emsp_tenant, valid=False)
-    _, token = cpo_of_emsp
+    _, token = cpo_partner
     assert authorize(client, token).json()["data"]["allowed"] == "BLOCKED"
 
 
-def test_unknown_token_is_404_with_2004_and_2000_in_2_1_1(client, emsp_tenant, cpo_of_emsp):
-    _, token = cpo_of_emsp
+def test_unknown_token_is_404_with_2004_and_2000_in_2_1_1(client, emsp_tenant, cpo_partner):
+    _, token = cpo_partner
     response = authorize(client, token, uid="nope")
     assert response.status_code == 404 and response.json()["status_code"] == 2004 and "data" not in response.json()
     assert authorize(client, token, uid="nope", version="2.1.1").json()["status_code"] == 2000
 
 
-def test_2_1_1_answer_has_no_token_and_may_name_connectors(client, emsp_tenant, cpo_of_emsp):
+def test_2_1_1_answer_has_no_token_and_may_name_connectors(client, emsp_tenant, cpo_partner):
     own_token(emsp_tenant)
-    _, token = cpo_of_emsp
+    _, token = cpo_partner
     data = authorize(client, token, version="2.1.1", body={"location_id": "LOC1", "connector_ids": ["1"]}).json()[
         "data"
     ]
     assert data == {"allowed": "ALLOWED", "location": {"location_id": "LOC1", "connector_ids": ["1"]}}
 
 
-def test_missing_location_is_2002_when_required(client, emsp_tenant, cpo_of_emsp, settings):
+def test_missing_location_is_2002_when_required(client, emsp_tenant, cpo_partner, settings):
     settings.TOKEN_AUTHORIZATION_REQUIRES_LOCATION = True
     own_token(emsp_tenant)
-    _, token = cpo_of_emsp
+    _, token = cpo_partner
     assert authorize(client, token).json()["status_code"] == 2002
 
 
-def test_unknown_type_is_2001(client, emsp_tenant, cpo_of_emsp):
-    _, token = cpo_of_emsp
+def test_unknown_type_is_2001(client, emsp_tenant, cpo_partner):
+    _, token = cpo_partner
     assert authorize(client, token, query="?type=APP_USER", version="2.1.1").json()["status_code"] == 2001
 
 
-def test_authorization_costs_a_fixed_handful_of_queries(client, emsp_tenant, cpo_of_emsp):
+def test_authorization_costs_a_fixed_handful_of_queries(client, emsp_tenant, cpo_partner):
     own_token(emsp_tenant)
-    _, token = cpo_of_emsp
+    _, token = cpo_partner
     with CaptureQueriesContext(connection) as queries:
         assert authorize(client, token).json()["data"]["allowed"] == "ALLOWED"
     assert len(queries) == 2  # the partner's credentials token with its tenant, the driver's token
@@ -194,10 +169,10 @@ def test_unreachable_emsp_falls_back_to_the_whitelist_except_for_never(received,
     assert tokens.decide_start(token=received("NEVER"), location=None).allowed is False
 
 
-def test_2_1_1_receiver_takes_the_type_from_the_body_since_its_url_names_none(client, emsp_partner_of_cpo):
+def test_2_1_1_receiver_takes_the_type_from_the_body_since_its_url_names_none(client, emsp_partner):
     """A 2.1.1 eMSP pushes an OTHER token (an app user of a 2.2.1 platform among them) to the uid's URL alone;
     GET and PATCH at that URL find it."""
-    _, token = emsp_partner_of_cpo
+    _, token = emsp_partner
     url = "/ocpi/cpo/2.1.1/receiver/tokens/DE/EMS/APP1"
     body = {
         "uid": "APP1",
@@ -215,8 +190,8 @@ def test_2_1_1_receiver_takes_the_type_from_the_body_since_its_url_names_none(cl
     assert Token.objects.values_list("type", "valid").get(uid="APP1") == ("OTHER", False)
 
 
-def test_2_1_1_receiver_url_without_type_means_the_rfid_token_first(client, emsp_partner_of_cpo):
-    partner, token = emsp_partner_of_cpo
+def test_2_1_1_receiver_url_without_type_means_the_rfid_token_first(client, emsp_partner):
+    partner, token = emsp_partner
     for token_type in ("OTHER", "RFID"):
         body = {**TOKEN, "uid": "SAME1", "type": token_type, "contract_id": f"C-{token_type}"}
         tokens.put_token(

@@ -7,8 +7,7 @@ import pytest
 from django.db import transaction
 
 from roaming.api.openapi import operations
-from tests.hardening.conftest import world  # noqa: F401 - the hardening suite's tenant, partners and hub
-from tests.hardening.test_bad_input import base_body, call, caller, op_id, path_values, seed, url_of
+from tests.hardening.calls import base_body, call, caller, op_id, path_values, seed, url_of
 
 OPERATIONS = [op for op in operations() if op.view is not None]
 
@@ -26,7 +25,7 @@ def answer(client, op, url: str, body, token: str) -> tuple[int, int, str]:
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=op_id)
-def test_an_operation_answers_the_same_with_and_without_a_trailing_slash(client, world, op):  # noqa: F811
+def test_an_operation_answers_the_same_with_and_without_a_trailing_slash(client, world, op):
     seed(client, op, world)
     values = path_values(op, world)
     body = base_body(op, values) if op.body is not None else None

@@ -4,88 +4,33 @@ import pytest
 
 from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.errors import InvalidParameters
-
-TOKEN_221 = {
-    "country_code": "DE",
-    "party_id": "EMS",
-    "uid": "012345678",
-    "type": "APP_USER",
-    "contract_id": "DE8ACC12E46L89",
-    "issuer": "TheNewMotion",
-    "valid": True,
-    "whitelist": "ALLOWED",
-    "last_updated": "2018-12-10T17:25:10Z",
-}
-TOKEN_211 = {
-    "uid": "012345678",
-    "type": "RFID",
-    "auth_id": "DE8ACC12E46L89",
-    "issuer": "TheNewMotion",
-    "valid": True,
-    "whitelist": "ALLOWED",
-    "last_updated": "2018-12-10T17:25:10Z",
-}
-URL = "https://emsp.example.com/ocpi/2.2.1/commands/START_SESSION/abc"
-
-REQUESTS_221 = {
-    "START_SESSION": {
-        "response_url": URL,
-        "token": TOKEN_221,
-        "location_id": "LOC1",
-        "evse_uid": "E1",
-        "connector_id": "1",
-        "authorization_reference": "AUTH1",
-    },
-    "STOP_SESSION": {"response_url": URL, "session_id": "S1"},
-    "RESERVE_NOW": {
-        "response_url": URL,
-        "token": TOKEN_221,
-        "expiry_date": "2030-01-01T10:00:00Z",
-        "reservation_id": "R1",
-        "location_id": "LOC1",
-        "evse_uid": "E1",
-    },
-    "CANCEL_RESERVATION": {"response_url": URL, "reservation_id": "R1"},
-    "UNLOCK_CONNECTOR": {"response_url": URL, "location_id": "LOC1", "evse_uid": "E1", "connector_id": "1"},
-}
-REQUESTS_211 = {
-    "START_SESSION": {"response_url": URL, "token": TOKEN_211, "location_id": "LOC1", "evse_uid": "E1"},
-    "STOP_SESSION": {"response_url": URL, "session_id": "S1"},
-    "RESERVE_NOW": {
-        "response_url": URL,
-        "token": TOKEN_211,
-        "expiry_date": "2030-01-01T10:00:00Z",
-        "reservation_id": 42,
-        "location_id": "LOC1",
-    },
-    "UNLOCK_CONNECTOR": {"response_url": URL, "location_id": "LOC1", "evse_uid": "E1", "connector_id": "1"},
-}
+from tests.bodies import COMMAND_RESPONSE_URL, COMMAND_TOKEN_221, COMMANDS_211, COMMANDS_221
 
 
 def commands(version):
     return get_dialect(version).module("commands")
 
 
-@pytest.mark.parametrize("command", sorted(REQUESTS_221))
+@pytest.mark.parametrize("command", sorted(COMMANDS_221))
 def test_2_2_1_requests_round_trip(command):
-    request, response_url = commands("2.2.1").request_from_wire(command, REQUESTS_221[command])
-    assert response_url == URL
+    request, response_url = commands("2.2.1").request_from_wire(command, COMMANDS_221[command])
+    assert response_url == COMMAND_RESPONSE_URL
     assert "response_url" not in request
-    assert commands("2.2.1").request_to_wire(command, request, response_url) == REQUESTS_221[command]
+    assert commands("2.2.1").request_to_wire(command, request, response_url) == COMMANDS_221[command]
 
 
-@pytest.mark.parametrize("command", sorted(REQUESTS_211))
+@pytest.mark.parametrize("command", sorted(COMMANDS_211))
 def test_2_1_1_requests_round_trip(command):
     request, response_url = commands("2.1.1").request_from_wire(
-        command, REQUESTS_211[command], token_owner=("DE", "EMS")
+        command, COMMANDS_211[command], token_owner=("DE", "EMS")
     )
-    assert response_url == URL
-    assert commands("2.1.1").request_to_wire(command, request, response_url) == REQUESTS_211[command]
+    assert response_url == COMMAND_RESPONSE_URL
+    assert commands("2.1.1").request_to_wire(command, request, response_url) == COMMANDS_211[command]
 
 
 def test_2_1_1_token_is_owned_by_the_connections_emsp_party_and_reservation_id_is_text_inside():
     request, _ = commands("2.1.1").request_from_wire(
-        "RESERVE_NOW", REQUESTS_211["RESERVE_NOW"], token_owner=("DE", "EMS")
+        "RESERVE_NOW", COMMANDS_211["RESERVE_NOW"], token_owner=("DE", "EMS")
     )
     assert (request["token"]["country_code"], request["token"]["party_id"]) == ("DE", "EMS")
     assert request["token"]["contract_id"] == "DE8ACC12E46L89"
@@ -93,7 +38,7 @@ def test_2_1_1_token_is_owned_by_the_connections_emsp_party_and_reservation_id_i
 
 
 def test_2_2_1_start_session_towards_2_1_1_drops_connector_and_authorization_reference():
-    request, url = commands("2.2.1").request_from_wire("START_SESSION", REQUESTS_221["START_SESSION"])
+    request, url = commands("2.2.1").request_from_wire("START_SESSION", COMMANDS_221["START_SESSION"])
     wire = commands("2.1.1").request_to_wire("START_SESSION", request, url)
     assert set(wire) == {"response_url", "token", "location_id", "evse_uid"}
     assert wire["token"]["type"] == "OTHER"  # APP_USER has no 2.1.1 name
@@ -101,7 +46,7 @@ def test_2_2_1_start_session_towards_2_1_1_drops_connector_and_authorization_ref
 
 
 def test_a_reservation_id_that_is_not_a_number_cannot_go_to_2_1_1():
-    request, url = commands("2.2.1").request_from_wire("RESERVE_NOW", REQUESTS_221["RESERVE_NOW"])
+    request, url = commands("2.2.1").request_from_wire("RESERVE_NOW", COMMANDS_221["RESERVE_NOW"])
     with pytest.raises(InvalidParameters, match="reservation_id"):
         commands("2.1.1").request_to_wire("RESERVE_NOW", request, url)
 
@@ -116,13 +61,13 @@ def test_2_1_1_knows_no_cancel_reservation():
     [
         ({"location_id": "x" * 37}, "location_id"),
         ({"response_url": "ftp://example.com/x"}, "response_url"),
-        ({"token": {**TOKEN_221, "type": "BADGE"}}, "token.type"),
+        ({"token": {**COMMAND_TOKEN_221, "type": "BADGE"}}, "token.type"),
         ({"evse_uid": None}, "evse_uid"),
     ],
 )
 def test_bad_2_2_1_start_session_is_2001_naming_the_field(change, field):
     with pytest.raises(InvalidParameters) as error:
-        commands("2.2.1").request_from_wire("START_SESSION", {**REQUESTS_221["START_SESSION"], **change})
+        commands("2.2.1").request_from_wire("START_SESSION", {**COMMANDS_221["START_SESSION"], **change})
     assert error.value.message.startswith(field)
 
 

@@ -10,12 +10,8 @@ from partners.models import PartnerEndpoint
 from roaming.models import Cdr, Delivery, DeliveryStatus, Location, Session, Token
 from roaming.services import outbox, sync
 from tariffs.models import Tariff
+from tests.bodies import CDR, LOCATION, SESSION, TARIFF, TOKEN, location_in_211
 from tests.factories import auth, make_partner, make_tenant
-from tests.roaming.api.test_cdrs import CDR
-from tests.roaming.api.test_locations_api import LOCATION, _materialized, service_translator
-from tests.roaming.api.test_sessions_api import SESSION
-from tests.roaming.api.test_tariffs_api import TARIFF
-from tests.roaming.api.test_tokens_api import TOKEN
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +133,7 @@ URL_211 = "/ocpi/emsp/2.1.1/receiver/locations/NL/CPO/LOC1"
 
 
 def location_211(**changes) -> dict:
-    body = service_translator("2.1.1").to_wire(_materialized())
+    body = location_in_211()
     body.pop("time_zone")
     return {**body, **changes}
 

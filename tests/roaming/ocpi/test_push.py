@@ -17,11 +17,10 @@ from roaming.ocpi.push import OutgoingRequest, body_for, retry_policy, send
 from roaming.services import cdrs, locations, outbox, sessions, tokens
 from tariffs import services as tariffs
 from tariffs.models import Tariff
-from tests.factories import make_partner
-from tests.roaming.api.test_cdrs import CDR as CDR_WIRE
-from tests.roaming.api.test_locations_api import LOCATION, own_location
-from tests.roaming.api.test_tariffs_api import TARIFF as TARIFF_WIRE
-from tests.roaming.api.test_tokens_api import own_token
+from tests.bodies import CDR as CDR_WIRE
+from tests.bodies import LOCATION
+from tests.bodies import TARIFF as TARIFF_WIRE
+from tests.factories import make_partner, own_location, own_token
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from roaming.models import Delivery, DeliveryStatus, Evse, InitialSync
 from roaming.ocpi.dialect import get_dialect
 from roaming.services import batches, initialsync, locations, outbox
-from tests.roaming.services.test_initialsync import connect, make_location
+from tests.factories import connect, make_location
 
 
 @pytest.fixture(autouse=True)
@@ -183,16 +183,11 @@ def test_the_portable_claim_takes_what_the_statement_takes(cpo_tenant, peer):
     assert portable == claimed == ["NL/CPO/LOC00", "NL/CPO/LOC02", "NL/CPO/LOC03"]
 
 
-def test_the_drain_task_settles_the_initial_sync(cpo_tenant, peer, settings):
-    from config.celery import app as celery_app
+def test_the_drain_task_settles_the_initial_sync(cpo_tenant, peer, settings, eager):
     from roaming.tasks import drain_task
 
     partner = network(cpo_tenant, peer, 3)
-    celery_app.conf.task_always_eager = True
-    try:
-        assert drain_task.delay(partner.pk).get() == 3
-    finally:
-        celery_app.conf.task_always_eager = False
+    assert drain_task.delay(partner.pk).get() == 3
     run = InitialSync.objects.get(partner=partner)
     assert (run.sent, run.total, run.finished is not None) == (3, 3, True)
 

@@ -3,122 +3,27 @@ valid 2.2.1 CDR, stored and owed to the driver's eMSP once, and refused for sess
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from partners.models import PartnerEndpoint
-from roaming.models import Cdr, Connector, Delivery, Evse, Location, Session
+from roaming.models import Cdr, Delivery, Session
 from roaming.ocpi.types import validate
 from roaming.ocpi.v2_2_1.cdrs import Cdrs, CdrWire
 from roaming.services.cdrs import SessionNotBillable, build_cdr_from_session
-from tariffs.models import Tariff
-from tests.spec_examples import example_221
-
-START = datetime(2024, 1, 15, 8, 30, tzinfo=UTC)  # Monday 09:30 in Berlin
-TOKEN = {"country_code": "DE", "party_id": "EMS", "uid": "U1", "type": "RFID", "contract_id": "DE-EMS-C1"}
-
-
-@pytest.fixture
-def connector(cpo_tenant):
-    location = Location.objects.create(
-        tenant=cpo_tenant,
-        country_code="NL",
-        party_id="CPO",
-        location_id="LOC1",
-        name="Station",
-        address="Street 1",
-        city="City",
-        postal_code="1234AB",
-        country="NLD",
-        latitude="52.000000",
-        longitude="5.000000",
-        time_zone="Europe/Berlin",
-        last_updated=START,
-    )
-    evse = Evse.objects.create(
-        tenant=cpo_tenant, location=location, uid="E1", evse_id="NL*CPO*E1", status="CHARGING", last_updated=START
-    )
-    return Connector.objects.create(
-        tenant=cpo_tenant,
-        evse=evse,
-        connector_id="1",
-        standard="IEC_62196_T2",
-        format="SOCKET",
-        power_type="AC_3_PHASE",
-        max_voltage=400,
-        max_amperage=32,
-        tariff_ids=["T-OLD", "T14"],
-        last_updated=START,
-    )
-
-
-def make_tariff(tenant, tariff_id: str, example: str, **fields) -> Tariff:
-    wire = example_221(example)
-    return Tariff.objects.create(
-        tenant=tenant,
-        country_code="NL",
-        party_id="CPO",
-        tariff_id=tariff_id,
-        currency="EUR",
-        elements=wire["elements"],
-        min_price=wire.get("min_price"),
-        max_price=wire.get("max_price"),
-        last_updated=START,
-        **fields,
-    )
-
-
-@pytest.fixture
-def tariffs(cpo_tenant):
-    """The complex tariff of the spec, and an older one that ended before the session."""
-    make_tariff(cpo_tenant, "T-OLD", "tariff_8_simple_025kwh.json", end_date_time=START - timedelta(days=1))
-    return make_tariff(cpo_tenant, "T14", "tariff_4_complex.json", type="REGULAR")
-
-
-def make_session(tenant, **fields) -> Session:
-    end_of_charging = START + timedelta(minutes=165)
-    values = {
-        "tenant": tenant,
-        "country_code": "NL",
-        "party_id": "CPO",
-        "session_id": "S1",
-        "start_date_time": START,
-        "end_date_time": end_of_charging + timedelta(minutes=42),
-        "kwh": 7.5,
-        "cdr_token": TOKEN,
-        "auth_method": "WHITELIST",
-        "location_id": "loc1",
-        "evse_uid": "E1",
-        "connector_id": "1",
-        "currency": "EUR",
-        "charging_periods": [
-            {
-                "start_date_time": "2024-01-15T08:30:00Z",
-                "dimensions": [
-                    {"type": "ENERGY", "volume": 7.5},
-                    {"type": "TIME", "volume": 2.75},
-                    {"type": "MAX_CURRENT", "volume": 16},
-                    {"type": "CURRENT", "volume": 14},
-                    {"type": "STATE_OF_CHARGE", "volume": 80},
-                ],
-            },
-            {"start_date_time": "2024-01-15T11:15:00Z", "dimensions": [{"type": "PARKING_TIME", "volume": 0.7}]},
-        ],
-        "status": "COMPLETED",
-        "last_updated": end_of_charging,
-        **fields,
-    }
-    return Session.objects.create(**values)
+from tests.factories import CHARGING_START, DRIVER_TOKEN, make_session, make_tariff
 
 
 @pytest.mark.django_db
 def test_builds_a_priced_valid_221_cdr_of_an_ended_session(cpo_tenant, connector, tariffs):
-    built = build_cdr_from_session(tenant=cpo_tenant, session=make_session(cpo_tenant), now=START + timedelta(hours=4))
+    built = build_cdr_from_session(
+        tenant=cpo_tenant, session=make_session(cpo_tenant), now=CHARGING_START + timedelta(hours=4)
+    )
     cdr = Cdr.objects.get(pk=built.cdr.pk)
     assert built.created
     assert (cdr.cdr_id, cdr.session_id, cdr.country_code, cdr.party_id) == ("S1", "S1", "NL", "CPO")
-    assert cdr.cdr_token == TOKEN
+    assert cdr.cdr_token == DRIVER_TOKEN
     # The complex example's Monday: 2.50 start fee, 165 minutes at 1.00, 42 minutes parking billed as 45 at 5.00.
     assert cdr.total_cost == {"excl_vat": 9.0, "incl_vat": 10.3}
     assert cdr.total_fixed_cost == {"excl_vat": 2.5, "incl_vat": 2.875}
@@ -204,7 +109,7 @@ def test_session_without_periods_is_priced_as_one_period(cpo_tenant, connector, 
     connector.tariff_ids = ["T9"]
     connector.save()
     make_tariff(cpo_tenant, "T9", "tariff_9_025kwh_start.json")
-    session = make_session(cpo_tenant, charging_periods=[], kwh=20, end_date_time=START + timedelta(hours=2))
+    session = make_session(cpo_tenant, charging_periods=[], kwh=20, end_date_time=CHARGING_START + timedelta(hours=2))
     cdr = build_cdr_from_session(tenant=cpo_tenant, session=session).cdr
     assert cdr.total_cost == {"excl_vat": 5.5, "incl_vat": 6.1}
     assert cdr.charging_periods[0]["dimensions"] == [
@@ -246,7 +151,7 @@ def test_an_own_session_that_ends_becomes_its_cdr_once(cpo_tenant, connector, ta
 
     session = make_session(cpo_tenant, status="ACTIVE", end_date_time=None)
     assert not Cdr.objects.exists()
-    end = START + timedelta(minutes=207)
+    end = CHARGING_START + timedelta(minutes=207)
     ended = {"status": "COMPLETED", "end_date_time": end, "last_updated": end}
     for _ in range(2):  # a repeated end (a retried call) bills once
         sessions.patch_session(

@@ -5,20 +5,18 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from partners.models import Operator, PartnerEndpoint
+from partners.models import PartnerEndpoint
 from roaming.models import Evse, Session
 from roaming.ocpi.errors import NotFound
 from roaming.ocpi.timestamps import format_datetime
 from roaming.services import chargingpreferences
 from tariffs.models import Tariff
-from tests.factories import make_partner
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.api.test_sessions_api import SESSION, own_session
+from tests.bodies import SESSION
+from tests.factories import log_in_operator, make_partner, own_location, own_session
 
 
 def _in(hours: float) -> str:
@@ -124,9 +122,7 @@ def test_the_command_sends_them_and_fails_on_no_answer(emsp_tenant, theirs, peer
 
 
 def test_the_session_admin_action_sends_the_preferences_from_the_action_bar(client, emsp_tenant, theirs, peer):
-    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=emsp_tenant)
-    client.force_login(user)
+    log_in_operator(client, emsp_tenant)
     peer.ok("/sessions/S9/charging_preferences", "ACCEPTED")
     data = {
         "action": "send_charging_preferences",

@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from partners.models import PartnerEndpoint
 from roaming.models import (
     ActiveChargingProfile,
@@ -18,28 +17,10 @@ from roaming.models import (
     DeliveryStatus,
 )
 from roaming.services import chargepoint, chargingprofiles, outbox
-from tests.factories import auth, make_partner
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.api.test_sessions_api import own_session
+from tests.factories import auth, chargingprofiles_cpo, make_partner, own_location, own_session
 
 PROFILE = {"charging_rate_unit": "A", "charging_profile_period": [{"start_period": 0, "limit": 10.0}]}
 ACTIVE = {"start_date_time": "2026-03-01T10:05:00Z", "charging_profile": {**PROFILE, "duration": 900}}
-
-
-@pytest.fixture
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
-
-
-def cpo_partner(tenant, peer, version="2.2.1", name="cpo"):
-    """A CPO partner of `tenant` whose chargingprofiles receiver is the scripted peer."""
-    partner, token = make_partner(tenant, "NL:CPO:CPO", name=name, version=version, token_to_them="their-token")
-    PartnerEndpoint.objects.create(
-        tenant=tenant, partner=partner, identifier="chargingprofiles", role="RECEIVER", url=f"{peer.url}/cp/"
-    )
-    return partner, token
 
 
 def last_query(peer) -> dict:
@@ -51,7 +32,7 @@ def last_query(peer) -> dict:
 
 def test_set_puts_the_profile_with_our_response_url_and_records_the_accepted_answer(emsp_tenant, peer, settings):
     settings.OCPI_BASE_URL = "https://roaming.example.com"
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     peer.ok("/cp/S1", {"result": "ACCEPTED", "timeout": 30})
     before = timezone.now()
 
@@ -70,7 +51,7 @@ def test_set_puts_the_profile_with_our_response_url_and_records_the_accepted_ans
 
 
 def test_get_and_clear_carry_their_parameters_in_the_query(emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     peer.ok("/cp/S1", {"result": "ACCEPTED", "timeout": 30})
 
     get = chargingprofiles.get_active_profile(tenant=emsp_tenant, partner=partner, session_id="S1", duration=900)
@@ -85,7 +66,7 @@ def test_get_and_clear_carry_their_parameters_in_the_query(emsp_tenant, peer):
 
 
 def test_an_unknown_session_answer_ends_the_request(emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     peer.ok("/cp/NOPE", {"result": "UNKNOWN_SESSION", "timeout": 30})
     request = chargingprofiles.clear_profile(tenant=emsp_tenant, partner=partner, session_id="NOPE")
     assert request.status == ChargingProfileStatus.UNKNOWN_SESSION
@@ -93,7 +74,7 @@ def test_an_unknown_session_answer_ends_the_request(emsp_tenant, peer):
 
 
 def test_a_2_1_1_partner_is_not_supported_and_gets_nothing(emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer, version="2.1.1")
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer, version="2.1.1")
     request = chargingprofiles.set_profile(tenant=emsp_tenant, partner=partner, session_id="S1", profile=PROFILE)
     assert (request.status, request.response_result) == ("NOT_SUPPORTED", "NOT_SUPPORTED")
     assert request.error == "OCPI 2.1.1 of cpo has no charging profiles"
@@ -108,7 +89,7 @@ def test_a_2_1_1_partner_is_not_supported_and_gets_nothing(emsp_tenant, peer):
     ],
 )
 def test_a_failed_call_or_a_nonsense_answer_makes_the_request_failed(emsp_tenant, peer, answer, expected):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     peer.routes["/cp/S1"] = answer
     request = chargingprofiles.clear_profile(tenant=emsp_tenant, partner=partner, session_id="S1")
     assert request.status == ChargingProfileStatus.FAILED
@@ -116,7 +97,7 @@ def test_a_failed_call_or_a_nonsense_answer_makes_the_request_failed(emsp_tenant
 
 
 def test_an_invalid_profile_is_never_sent(emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     profile = {**PROFILE, "charging_rate_unit": "kW"}
     request = chargingprofiles.set_profile(tenant=emsp_tenant, partner=partner, session_id="S1", profile=profile)
     assert request.status == ChargingProfileStatus.FAILED
@@ -135,7 +116,7 @@ def result_path(request) -> str:
 
 
 def test_the_get_result_completes_the_request_and_keeps_the_active_profile(emsp_tenant, peer, client):
-    partner, token = cpo_partner(emsp_tenant, peer)
+    partner, token = chargingprofiles_cpo(emsp_tenant, peer)
     peer.ok("/cp/S1", {"result": "ACCEPTED", "timeout": 30})
     request = chargingprofiles.get_active_profile(tenant=emsp_tenant, partner=partner, session_id="S1", duration=900)
     body = {"result": "ACCEPTED", "profile": ACTIVE}
@@ -151,8 +132,8 @@ def test_the_get_result_completes_the_request_and_keeps_the_active_profile(emsp_
 
 
 def test_a_result_from_another_partner_or_for_another_kind_is_refused(emsp_tenant, peer, client):
-    partner, token = cpo_partner(emsp_tenant, peer)
-    _, other_token = cpo_partner(emsp_tenant, peer, name="other")
+    partner, token = chargingprofiles_cpo(emsp_tenant, peer)
+    _, other_token = chargingprofiles_cpo(emsp_tenant, peer, name="other")
     peer.ok("/cp/S1", {"result": "ACCEPTED", "timeout": 30})
     request = chargingprofiles.set_profile(tenant=emsp_tenant, partner=partner, session_id="S1", profile=PROFILE)
 
@@ -187,7 +168,7 @@ def test_the_beat_task_marks_only_overdue_waiting_requests_as_timeout(emsp_tenan
     from roaming.tasks import expire_charging_profiles_task
 
     assert settings.CELERY_BEAT_SCHEDULE["expire-charging-profiles"]["task"] == expire_charging_profiles_task.name
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = chargingprofiles_cpo(emsp_tenant, peer)
     overdue = waiting(emsp_tenant, partner, ChargingProfileDirection.SENT)
     received = waiting(emsp_tenant, partner, ChargingProfileDirection.RECEIVED)
     fresh = waiting(emsp_tenant, partner, ChargingProfileDirection.SENT, overdue=False)
@@ -202,12 +183,6 @@ def test_the_beat_task_marks_only_overdue_waiting_requests_as_timeout(emsp_tenan
 
 
 # -- CPO side: the charge point's result --------------------------------------------------------------------
-
-
-@pytest.fixture
-def emsp(cpo_tenant):
-    partner, _ = make_partner(cpo_tenant, "DE:EMS:EMSP", name="emsp", token_to_them="their-token")
-    return partner
 
 
 def received(tenant, partner, peer, kind="SET", **fields):
@@ -229,10 +204,10 @@ def sent_body(peer) -> dict:
 
 
 def test_an_accepted_set_is_kept_as_the_sessions_profile_posted_once_and_cleared_later(
-    cpo_tenant, emsp, peer, eager, django_capture_on_commit_callbacks
+    cpo_tenant, reachable_emsp, peer, eager, django_capture_on_commit_callbacks
 ):
     peer.ok("/results/1", None)
-    request = received(cpo_tenant, emsp, peer, profile=PROFILE)
+    request = received(cpo_tenant, reachable_emsp, peer, profile=PROFILE)
     with django_capture_on_commit_callbacks(execute=True):
         chargingprofiles.charge_point_result(request_id=request.pk, result="ACCEPTED")
     assert chargingprofiles.charge_point_result(request_id=request.pk, result="REJECTED") is None
@@ -243,15 +218,15 @@ def test_an_accepted_set_is_kept_as_the_sessions_profile_posted_once_and_cleared
     assert request.history[-1]["event"] == "result delivered"
     assert ActiveChargingProfile.objects.get(tenant=cpo_tenant, partner=None).charging_profile == PROFILE
 
-    clear = received(cpo_tenant, emsp, peer, kind="CLEAR")
+    clear = received(cpo_tenant, reachable_emsp, peer, kind="CLEAR")
     with django_capture_on_commit_callbacks(execute=True):
         chargingprofiles.charge_point_result(request_id=clear.pk, result="ACCEPTED")
     assert not ActiveChargingProfile.objects.exists()
 
 
-def test_a_result_is_owed_durably_and_retried_when_the_sender_could_not_take_it(cpo_tenant, emsp, peer):
+def test_a_result_is_owed_durably_and_retried_when_the_sender_could_not_take_it(cpo_tenant, reachable_emsp, peer):
     peer.routes["/results/1"] = (503, {}, "down")
-    request = received(cpo_tenant, emsp, peer)
+    request = received(cpo_tenant, reachable_emsp, peer)
     chargingprofiles.charge_point_result(request_id=request.pk, result="REJECTED")  # no on-commit callback runs
     delivery = Delivery.objects.get(module="chargingprofiles", object_path=f"result/{request.pk}")
     assert (delivery.status, delivery.method) == (DeliveryStatus.PENDING, "POST")
@@ -269,7 +244,7 @@ def test_a_result_is_owed_durably_and_retried_when_the_sender_could_not_take_it(
 
 
 def test_simulator_schedules_its_answer_with_a_countdown_unless_told_to_stay_silent(
-    cpo_tenant, emsp, peer, settings, monkeypatch
+    cpo_tenant, reachable_emsp, peer, settings, monkeypatch
 ):
     settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS = 7
     scheduled = []
@@ -277,7 +252,7 @@ def test_simulator_schedules_its_answer_with_a_countdown_unless_told_to_stay_sil
         "roaming.tasks.simulate_charging_profile_task.apply_async",
         lambda args, countdown, **options: scheduled.append((args, countdown)),
     )
-    request = received(cpo_tenant, emsp, peer)
+    request = received(cpo_tenant, reachable_emsp, peer)
     backend = chargepoint.backend()
     backend.set_profile(request)
     backend.get_profile(request)
@@ -286,10 +261,10 @@ def test_simulator_schedules_its_answer_with_a_countdown_unless_told_to_stay_sil
     assert scheduled == [((request.pk,), 7), ((request.pk,), 7)]
 
 
-def test_simulated_get_without_a_profile_answers_the_connectors_full_capacity(cpo_tenant, emsp, peer, eager):
+def test_simulated_get_without_a_profile_answers_the_connectors_full_capacity(cpo_tenant, reachable_emsp, peer, eager):
     own_location(cpo_tenant)
     own_session(cpo_tenant, status="ACTIVE")  # LOC1, EVSE 3256, connector 1: 16 A
-    request = received(cpo_tenant, emsp, peer, kind="GET", duration=600)
+    request = received(cpo_tenant, reachable_emsp, peer, kind="GET", duration=600)
     chargepoint.simulate_charging_profile(request_id=request.pk)
     request.refresh_from_db()
     assert request.result == "ACCEPTED"
@@ -300,9 +275,9 @@ def test_simulated_get_without_a_profile_answers_the_connectors_full_capacity(cp
     }
 
 
-def test_simulated_rejection_answers_rejected_and_keeps_no_profile(cpo_tenant, emsp, peer, settings):
+def test_simulated_rejection_answers_rejected_and_keeps_no_profile(cpo_tenant, reachable_emsp, peer, settings):
     settings.CHARGE_POINT_SIMULATOR_RESULT = "EVSE_OCCUPIED"
-    request = received(cpo_tenant, emsp, peer, profile=PROFILE)
+    request = received(cpo_tenant, reachable_emsp, peer, profile=PROFILE)
     chargepoint.simulate_charging_profile(request_id=request.pk)
     request.refresh_from_db()
     assert (request.status, request.result) == (ChargingProfileStatus.COMPLETED, "REJECTED")
@@ -311,14 +286,18 @@ def test_simulated_rejection_answers_rejected_and_keeps_no_profile(cpo_tenant, e
 
 
 def test_a_changed_plan_is_pushed_only_to_partners_whose_profile_was_accepted(
-    cpo_tenant, emsp, peer, eager, django_capture_on_commit_callbacks
+    cpo_tenant, reachable_emsp, peer, eager, django_capture_on_commit_callbacks
 ):
     PartnerEndpoint.objects.create(
-        tenant=cpo_tenant, partner=emsp, identifier="chargingprofiles", role="SENDER", url=f"{peer.url}/profiles"
+        tenant=cpo_tenant,
+        partner=reachable_emsp,
+        identifier="chargingprofiles",
+        role="SENDER",
+        url=f"{peer.url}/profiles",
     )
     other, _ = make_partner(cpo_tenant, "DE:OTH:EMSP", name="other", token_to_them="t")
     peer.ok("/profiles/S1", None)
-    received(cpo_tenant, emsp, peer, profile=PROFILE, response_result="ACCEPTED")
+    received(cpo_tenant, reachable_emsp, peer, profile=PROFILE, response_result="ACCEPTED")
     received(cpo_tenant, other, peer, profile=PROFILE, response_result="REJECTED")
     active = {"start_date_time": timezone.now(), "charging_profile": {**PROFILE, "duration": 900}}
 

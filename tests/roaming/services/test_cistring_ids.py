@@ -15,7 +15,7 @@ from roaming.ocpi.dialect import get_dialect
 from roaming.services import cdrs, locations, sessions, tokens
 from tariffs import services as tariffs
 from tariffs.models import Tariff
-from tests.roaming.bodies import LOCATION_221
+from tests.bodies import LOCATION_221
 
 V221 = get_dialect("2.2.1")
 

@@ -6,32 +6,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from config.celery import app as celery_app
-from partners.models import Partner, PartnerEndpoint
+from partners.models import Partner
 from roaming.models import Command, CommandDirection, CommandStatus, Delivery, DeliveryStatus, Session
 from roaming.services import chargepoint, commands, outbox
-from tests.factories import auth, make_partner
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.api.test_tokens_api import own_token
-from tests.roaming.ocpi.test_commands_translation import REQUESTS_221
+from tests.bodies import COMMANDS_221
+from tests.factories import auth, commands_cpo, make_partner, own_location, own_token
 
 START = {"location_id": "LOC1", "evse_uid": "3256", "connector_id": "1", "authorization_reference": "AUTH1"}
-
-
-@pytest.fixture
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
-
-
-def cpo_partner(tenant, peer, version="2.2.1", name="cpo"):
-    """A CPO partner of `tenant` whose commands receiver is the scripted peer."""
-    partner, token = make_partner(tenant, "NL:CPO:CPO", name=name, version=version, token_to_them="their-token")
-    PartnerEndpoint.objects.create(
-        tenant=tenant, partner=partner, identifier="commands", role="RECEIVER", url=f"{peer.url}/commands"
-    )
-    return partner, token
 
 
 def start_request(tenant):
@@ -47,7 +28,7 @@ def sent_body(peer) -> dict:
 
 def test_send_posts_the_command_with_our_response_url_and_records_the_accepted_answer(emsp_tenant, peer, settings):
     settings.OCPI_BASE_URL = "https://roaming.example.com"
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = commands_cpo(emsp_tenant, peer)
     peer.ok("/commands/START_SESSION", {"result": "ACCEPTED", "timeout": 30})
     before = timezone.now()
 
@@ -72,7 +53,7 @@ def test_send_posts_the_command_with_our_response_url_and_records_the_accepted_a
 
 
 def test_a_rejected_answer_ends_the_command_with_its_message(emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = commands_cpo(emsp_tenant, peer)
     message = [{"language": "en", "text": "Charge point offline"}]
     peer.ok("/commands/UNLOCK_CONNECTOR", {"result": "REJECTED", "timeout": 30, "message": message})
     command = commands.send_command(
@@ -86,7 +67,7 @@ def test_a_rejected_answer_ends_the_command_with_its_message(emsp_tenant, peer):
 
 
 def test_2_1_1_partner_gets_no_cancel_reservation_request_and_it_is_not_supported(emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer, version="2.1.1")
+    partner, _ = commands_cpo(emsp_tenant, peer, version="2.1.1")
     command = commands.send_command(
         tenant=emsp_tenant, partner=partner, command="CANCEL_RESERVATION", request={"reservation_id": "R1"}
     )
@@ -97,7 +78,7 @@ def test_2_1_1_partner_gets_no_cancel_reservation_request_and_it_is_not_supporte
 
 def test_2_1_1_answer_has_no_timeout_so_the_setting_sets_the_deadline(emsp_tenant, peer, settings):
     settings.COMMAND_RESULT_TIMEOUT_SECONDS = 90
-    partner, _ = cpo_partner(emsp_tenant, peer, version="2.1.1")
+    partner, _ = commands_cpo(emsp_tenant, peer, version="2.1.1")
     peer.ok("/commands/STOP_SESSION", {"result": "ACCEPTED"})
     command = commands.send_command(
         tenant=emsp_tenant, partner=partner, command="STOP_SESSION", request={"session_id": "S1"}
@@ -122,7 +103,7 @@ def test_2_1_1_answer_has_no_timeout_so_the_setting_sets_the_deadline(emsp_tenan
     ],
 )
 def test_a_failed_request_or_a_nonsense_answer_makes_the_command_failed(emsp_tenant, peer, answer, expected):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = commands_cpo(emsp_tenant, peer)
     peer.routes["/commands/STOP_SESSION"] = answer
     command = commands.send_command(
         tenant=emsp_tenant, partner=partner, command="STOP_SESSION", request={"session_id": "S1"}
@@ -132,7 +113,7 @@ def test_a_failed_request_or_a_nonsense_answer_makes_the_command_failed(emsp_ten
 
 
 def test_an_invalid_request_is_never_sent(emsp_tenant, peer):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = commands_cpo(emsp_tenant, peer)
     command = commands.send_command(
         tenant=emsp_tenant, partner=partner, command="UNLOCK_CONNECTOR", request={"location_id": "LOC1"}
     )
@@ -150,7 +131,7 @@ def test_a_partner_without_a_commands_receiver_fails_without_a_request(emsp_tena
 
 
 def test_the_result_posted_at_the_response_url_completes_the_sent_command(emsp_tenant, peer, client):
-    partner, token = cpo_partner(emsp_tenant, peer)
+    partner, token = commands_cpo(emsp_tenant, peer)
     peer.ok("/commands/STOP_SESSION", {"result": "ACCEPTED", "timeout": 30})
     command = commands.send_command(
         tenant=emsp_tenant, partner=partner, command="STOP_SESSION", request={"session_id": "S1"}
@@ -178,7 +159,7 @@ def waiting(tenant, partner, direction, *, overdue=True, **fields):
 
 
 def test_expire_marks_only_overdue_waiting_commands_as_timeout(emsp_tenant, peer, django_capture_on_commit_callbacks):
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = commands_cpo(emsp_tenant, peer)
     overdue = waiting(emsp_tenant, partner, CommandDirection.SENT)
     fresh = waiting(emsp_tenant, partner, CommandDirection.SENT, overdue=False)
     done = waiting(emsp_tenant, partner, CommandDirection.SENT, result="ACCEPTED")
@@ -211,7 +192,7 @@ def test_beat_runs_the_expiry_task(emsp_tenant, peer, settings):
     from roaming.tasks import expire_commands_task
 
     assert settings.CELERY_BEAT_SCHEDULE["expire-commands"]["task"] == expire_commands_task.name
-    partner, _ = cpo_partner(emsp_tenant, peer)
+    partner, _ = commands_cpo(emsp_tenant, peer)
     command = waiting(emsp_tenant, partner, CommandDirection.SENT)
     assert expire_commands_task.apply().get() == 1
     command.refresh_from_db()
@@ -235,17 +216,11 @@ def received(tenant, partner, peer, command="START_SESSION", request=None):
     )
 
 
-@pytest.fixture
-def emsp(cpo_tenant):
-    partner, token = make_partner(cpo_tenant, "DE:EMS:EMSP", name="emsp", token_to_them="their-token")
-    return partner
-
-
 def test_charge_point_result_is_recorded_once_and_posted_in_the_partners_version(
-    cpo_tenant, emsp, peer, eager, django_capture_on_commit_callbacks
+    cpo_tenant, reachable_emsp, peer, eager, django_capture_on_commit_callbacks
 ):
     peer.ok("/results/1", None)
-    command = received(cpo_tenant, emsp, peer)
+    command = received(cpo_tenant, reachable_emsp, peer)
     with django_capture_on_commit_callbacks(execute=True):
         commands.charge_point_result(command_id=command.pk, result="EVSE_OCCUPIED")
     assert commands.charge_point_result(command_id=command.pk, result="ACCEPTED") is None
@@ -258,10 +233,10 @@ def test_charge_point_result_is_recorded_once_and_posted_in_the_partners_version
 
 
 def test_cpo_cancels_an_accepted_reservation_and_the_emsp_is_told(
-    cpo_tenant, emsp, peer, eager, django_capture_on_commit_callbacks
+    cpo_tenant, reachable_emsp, peer, eager, django_capture_on_commit_callbacks
 ):
     peer.ok("/results/1", None)
-    reservation = received(cpo_tenant, emsp, peer, command="RESERVE_NOW", request={"reservation_id": "R1"})
+    reservation = received(cpo_tenant, reachable_emsp, peer, command="RESERVE_NOW", request={"reservation_id": "R1"})
     Command.objects.filter(pk=reservation.pk).update(response_result="ACCEPTED", status="COMPLETED", result="ACCEPTED")
     with django_capture_on_commit_callbacks(execute=True):
         assert commands.cancel_reservation(tenant=cpo_tenant, command_id=reservation.pk) is not None
@@ -290,34 +265,40 @@ def test_2_1_1_emsp_gets_the_result_as_a_command_response(cpo_tenant, peer):
     assert sent_body(peer) == {"result": "REJECTED"}
 
 
-def test_the_result_is_owed_durably_before_any_queue_hears_of_it(cpo_tenant, emsp, peer):
+def test_the_result_is_owed_durably_before_any_queue_hears_of_it(cpo_tenant, reachable_emsp, peer):
     """The result is a delivery row committed with the command's completion: a broker down at that moment
     loses nothing, the sweep sends it."""
-    command = received(cpo_tenant, emsp, peer)
+    command = received(cpo_tenant, reachable_emsp, peer)
     commands.charge_point_result(command_id=command.pk, result="ACCEPTED")  # no on-commit callback runs here
     delivery = result_delivery(command)
-    assert (delivery.status, delivery.method, delivery.partner_id) == (DeliveryStatus.PENDING, "POST", emsp.pk)
+    assert (delivery.status, delivery.method, delivery.partner_id) == (
+        DeliveryStatus.PENDING,
+        "POST",
+        reachable_emsp.pk,
+    )
     assert Command.objects.get(pk=command.pk).history[-1]["event"] == "result owed to the eMSP"
     assert peer.requests == []
 
 
-def test_a_result_the_emsp_could_not_take_is_retried_by_the_partners_policy_and_logged(cpo_tenant, emsp, peer):
+def test_a_result_the_emsp_could_not_take_is_retried_by_the_partners_policy_and_logged(
+    cpo_tenant, reachable_emsp, peer
+):
     peer.routes["/results/1"] = (503, {}, "down")
-    command = received(cpo_tenant, emsp, peer)
+    command = received(cpo_tenant, reachable_emsp, peer)
     commands.charge_point_result(command_id=command.pk, result="ACCEPTED")
     delivery = deliver_result(command)
     assert (delivery.status, delivery.attempts, delivery.last_http_status) == (DeliveryStatus.PENDING, 1, 503)
     command.refresh_from_db()
     assert command.history[-1]["event"] == "result not delivered" and "503" in command.history[-1]["detail"]
 
-    Partner.objects.filter(pk=emsp.pk).update(retry_horizon=0)  # the partner's policy: no retries
+    Partner.objects.filter(pk=reachable_emsp.pk).update(retry_horizon=0)  # the partner's policy: no retries
     Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
     assert deliver_result(command).status == DeliveryStatus.FAILED
 
 
-def test_a_result_the_emsp_refuses_is_not_retried(cpo_tenant, emsp, peer):
+def test_a_result_the_emsp_refuses_is_not_retried(cpo_tenant, reachable_emsp, peer):
     peer.fail("/results/1", 2001, "unknown command")
-    command = received(cpo_tenant, emsp, peer)
+    command = received(cpo_tenant, reachable_emsp, peer)
     commands.charge_point_result(command_id=command.pk, result="ACCEPTED")
     delivery = deliver_result(command)
     assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.FAILED, 2001)
@@ -326,14 +307,16 @@ def test_a_result_the_emsp_refuses_is_not_retried(cpo_tenant, emsp, peer):
 # -- the simulator ------------------------------------------------------------------------------------------
 
 
-def test_simulator_dispatch_schedules_the_answer_with_a_countdown(cpo_tenant, emsp, peer, settings, monkeypatch):
+def test_simulator_dispatch_schedules_the_answer_with_a_countdown(
+    cpo_tenant, reachable_emsp, peer, settings, monkeypatch
+):
     settings.CHARGE_POINT_SIMULATOR_DELAY_SECONDS = 7
     scheduled = []
     monkeypatch.setattr(
         "roaming.tasks.simulate_charge_point_task.apply_async",
         lambda args, countdown, **options: scheduled.append((args, countdown)),
     )
-    command = received(cpo_tenant, emsp, peer)
+    command = received(cpo_tenant, reachable_emsp, peer)
     chargepoint.backend().dispatch(command)
     settings.CHARGE_POINT_SIMULATOR_RESULT = "NO_ANSWER"
     chargepoint.backend().dispatch(command)
@@ -341,15 +324,15 @@ def test_simulator_dispatch_schedules_the_answer_with_a_countdown(cpo_tenant, em
 
 
 def test_simulated_accepted_start_session_starts_an_active_session_by_command(
-    cpo_tenant, emsp, peer, eager, django_capture_on_commit_callbacks
+    cpo_tenant, reachable_emsp, peer, eager, django_capture_on_commit_callbacks
 ):
     own_location(cpo_tenant)
     peer.ok("/results/1", None)
     request, _ = commands_221().request_from_wire(
         "START_SESSION",
-        {**REQUESTS_221["START_SESSION"], "location_id": "LOC1", "evse_uid": "3257", "connector_id": "1"},
+        {**COMMANDS_221["START_SESSION"], "location_id": "LOC1", "evse_uid": "3257", "connector_id": "1"},
     )
-    command = received(cpo_tenant, emsp, peer, request=request)
+    command = received(cpo_tenant, reachable_emsp, peer, request=request)
     with django_capture_on_commit_callbacks(execute=True):
         chargepoint.simulate(command_id=command.pk)
     session = Session.objects.get(tenant=cpo_tenant)
@@ -358,15 +341,17 @@ def test_simulated_accepted_start_session_starts_an_active_session_by_command(
     assert session.cdr_token["uid"] == "012345678" and session.cdr_token["party_id"] == "EMS"
     assert sent_body(peer) == {"result": "ACCEPTED"}
 
-    stop = received(cpo_tenant, emsp, peer, command="STOP_SESSION", request={"session_id": session.session_id})
+    stop = received(
+        cpo_tenant, reachable_emsp, peer, command="STOP_SESSION", request={"session_id": session.session_id}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         chargepoint.simulate(command_id=stop.pk)
     session.refresh_from_db()
     assert session.status == "COMPLETED" and session.end_date_time is not None
 
 
-def test_simulated_start_where_the_location_is_gone_answers_evse_inoperative(cpo_tenant, emsp, peer):
-    command = received(cpo_tenant, emsp, peer, request={**START, "token": {}})
+def test_simulated_start_where_the_location_is_gone_answers_evse_inoperative(cpo_tenant, reachable_emsp, peer):
+    command = received(cpo_tenant, reachable_emsp, peer, request={**START, "token": {}})
     chargepoint.simulate(command_id=command.pk)
     command.refresh_from_db()
     assert (command.status, command.result) == (CommandStatus.COMPLETED, "EVSE_INOPERATIVE")
@@ -374,10 +359,10 @@ def test_simulated_start_where_the_location_is_gone_answers_evse_inoperative(cpo
     assert not Session.objects.exists()
 
 
-def test_simulated_rejection_starts_nothing(cpo_tenant, emsp, peer, settings):
+def test_simulated_rejection_starts_nothing(cpo_tenant, reachable_emsp, peer, settings):
     settings.CHARGE_POINT_SIMULATOR_RESULT = "REJECTED"
     own_location(cpo_tenant)
-    command = received(cpo_tenant, emsp, peer, request={**START, "token": {}})
+    command = received(cpo_tenant, reachable_emsp, peer, request={**START, "token": {}})
     chargepoint.simulate(command_id=command.pk)
     command.refresh_from_db()
     assert (command.status, command.result) == (CommandStatus.COMPLETED, "REJECTED")

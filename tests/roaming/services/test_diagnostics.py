@@ -9,8 +9,8 @@ import pytest
 
 from partners.models import PartnerEndpoint, TokenForm
 from roaming.services.diagnostics import diagnose
-from tests.factories import make_partner
-from tests.roaming.api.test_locations_api import LOCATION
+from tests.bodies import LOCATION
+from tests.factories import log_in_operator, make_partner
 
 pytestmark = pytest.mark.django_db
 
@@ -264,13 +264,7 @@ def test_diagnose_partner_command_json(emsp_tenant, partner, peer):
 
 
 def test_diagnose_button_renders_the_report(client, emsp_tenant, partner, peer):
-    from django.contrib.auth import get_user_model
-
-    from partners.models import Operator
-
-    user = get_user_model().objects.create_user("op", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=emsp_tenant)
-    client.force_login(user)
+    log_in_operator(client, emsp_tenant)
     broken = location("L2", last_updated="yesterday")
     serve_two_pages(peer, [location("L1"), broken], [location("L3")], total=3)
 
@@ -286,12 +280,6 @@ def test_diagnose_button_renders_the_report(client, emsp_tenant, partner, peer):
 
 
 def test_diagnose_button_is_not_offered_across_tenants(client, cpo_tenant, partner):
-    from django.contrib.auth import get_user_model
-
-    from partners.models import Operator
-
-    user = get_user_model().objects.create_user("other", password="pw", is_staff=True)
-    Operator.objects.create(user=user, tenant=cpo_tenant)
-    client.force_login(user)
+    log_in_operator(client, cpo_tenant, "other")
 
     assert client.post(f"/admin/partners/partner/{partner.pk}/diagnose/").status_code == 403

@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 
 from partners.models import Operator, PartnerEndpoint
 from roaming.services.diagnostics import NotProposable, apply_proposals, diagnose
+from tests.bodies import LOCATION
 from tests.factories import make_partner
-from tests.roaming.api.test_locations_api import LOCATION
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from roaming.services.export import export_objects
-from tests.factories import make_partner
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.api.test_tokens_api import own_token
+from tests.factories import make_partner, own_location, own_token
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from roaming.models import ClientInfo, Delivery, DeliveryStatus
 from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.headers import PartyRef
 from roaming.services import hubclientinfo, locations, outbox, sync
-from tests.factories import make_partner, make_tenant
+from tests.factories import make_partner, make_tenant, own_token
 from tests.spec_examples import example_221
 
 
@@ -183,7 +183,6 @@ def test_suspending_and_resuming_a_partner_of_a_hub_pushes_offline_then_connecte
 
 def test_a_command_through_a_hub_is_addressed_to_the_cpo_that_owns_the_location(emsp_tenant, peer):
     from roaming.services import commands
-    from tests.roaming.api.test_tokens_api import own_token
 
     hub = with_endpoint(emsp_tenant, peer, "NL:HUB:HUB", "NL:CPA:CPO", "BE:CPB:CPO", module="commands", name="hub")
     wire = {**example_221("location_example.json"), "country_code": "BE", "party_id": "CPB", "id": "LOC1"}
@@ -232,7 +231,6 @@ def test_a_charging_profile_through_a_hub_is_addressed_to_the_cpo_that_owns_the_
 def test_a_command_to_a_cpo_the_hub_reports_offline_is_not_sent(emsp_tenant, peer):
     from roaming.models import CommandStatus
     from roaming.services import commands
-    from tests.roaming.api.test_tokens_api import own_token
 
     hub = with_endpoint(emsp_tenant, peer, "NL:HUB:HUB", "BE:CPB:CPO", module="commands", name="hub")
     data = {"country_code": "BE", "party_id": "CPB", "role": "CPO", "status": "OFFLINE"}

@@ -1,83 +1,27 @@
 """Initial sync: a new connection is owed our complete current objects as PUTs and a full pull of theirs, as
 its profile says; status changes meanwhile fold into the PUTs or wait for them."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from config.celery import app as celery_app
-from partners.models import PartnerEndpoint, PartnerStatus
+from partners.models import PartnerStatus
 from roaming.models import (
-    Connector,
     Delivery,
     DeliveryStatus,
     Evse,
     InitialSync,
-    Location,
     Session,
     SyncState,
     Token,
 )
-from roaming.services import initialsync, locations, outbox, sync
+from roaming.services import initialsync, locations, outbox
 from tariffs.models import Tariff
-from tests.factories import make_partner, make_tenant
+from tests.factories import QUIET, connect, make_location, make_partner, make_tenant
 
-QUIET = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True, params=["sql", "orm"])
-def record_path(request, settings):
-    """Recorded both ways: PostgreSQL's statements and the portable ORM."""
-    settings.OUTBOX_SQL_UPSERT = request.param == "sql"
-    return request.param
-
-
-@pytest.fixture
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
-
-
-def make_location(tenant, location_id, *, evses=2, publish=True, country_code="NL", party_id="CPO", partner=None):
-    location = Location.objects.create(
-        tenant=tenant,
-        partner=partner,
-        country_code=country_code,
-        party_id=party_id,
-        location_id=location_id,
-        publish=publish,
-        address="Street 1",
-        city="Utrecht",
-        country="NLD",
-        latitude="52.090000",
-        longitude="5.120000",
-        time_zone="Europe/Amsterdam",
-        last_updated=QUIET,
-    )
-    for n in range(evses):
-        evse = Evse.objects.create(
-            tenant=tenant,
-            location=location,
-            uid=f"{location_id}-{n}",
-            status="AVAILABLE",
-            last_updated=QUIET,
-            position=n,
-        )
-        Connector.objects.create(
-            tenant=tenant,
-            evse=evse,
-            connector_id="1",
-            standard="IEC_62196_T2",
-            format="SOCKET",
-            power_type="AC_3_PHASE",
-            max_voltage=230,
-            max_amperage=32,
-            last_updated=QUIET,
-        )
-    return location
+pytestmark = pytest.mark.usefixtures("record_path")
 
 
 def make_tariff(tenant, tariff_id):
@@ -90,22 +34,6 @@ def make_tariff(tenant, tariff_id):
         elements=[{"price_components": [{"type": "ENERGY", "price": "0.30", "step_size": 1}]}],
         last_updated=QUIET,
     )
-
-
-def connect(
-    tenant, peer, *, receivers=("locations", "tariffs"), senders=(), name="emsp", parties=("DE:EMS:EMSP",), **fields
-):
-    partner, _ = make_partner(tenant, *parties, name=name, token_to_them="their-token", **fields)
-    for module in receivers:
-        PartnerEndpoint.objects.create(
-            tenant=tenant, partner=partner, identifier=module, role="RECEIVER", url=f"{peer.url}/{module}"
-        )
-    for module in senders:
-        PartnerEndpoint.objects.create(
-            tenant=tenant, partner=partner, identifier=module, role="SENDER", url=f"{peer.url}/sender/{module}"
-        )
-    sync.ensure_sync_states(partner=partner)  # as storing a connection does
-    return partner
 
 
 def owed(partner):

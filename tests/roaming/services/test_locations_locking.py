@@ -2,7 +2,6 @@
 PATCH arriving while a PUT of the same location holds the location never deadlocks with it."""
 
 import threading
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -13,12 +12,15 @@ from roaming.ocpi.dialect import get_dialect
 from roaming.services import locations as service
 from tests.factories import make_partner, make_tenant
 from tests.spec_examples import example_221
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def waiting_for_a_lock() -> bool:
     with connection.cursor() as cursor:
+        # Inside a transaction the statistics views are read once; each look must see the sessions of now.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
@@ -55,9 +57,7 @@ def test_a_patch_waits_for_a_put_holding_its_location_instead_of_deadlocking(lev
         with transaction.atomic():
             Location.objects.select_for_update().get(location_id="LOC1")
             location_held.set()
-            deadline = time.monotonic() + 5
-            while not waiting_for_a_lock() and time.monotonic() < deadline:
-                time.sleep(0.02)
+            wait_for(waiting_for_a_lock, timeout=5, interval=0.02)  # the PATCH waits for the location
             return Evse.objects.filter(uid="3256").update(status="BLOCKED")
 
     def patch():

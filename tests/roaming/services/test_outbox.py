@@ -7,41 +7,18 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from partners.models import PartnerEndpoint, PartnerStatus
 from roaming.models import Delivery, DeliveryStatus
 from roaming.services import outbox
 from tests.factories import make_partner
+from tests.roaming.testobjects import MODULE, STATE, change
 
-MODULE = "testobjects"
-STATE: dict[str, dict] = {}
-
-
-def build(delivery, dialect):
-    if delivery.object_path not in STATE:
-        return None
-    body = STATE[delivery.object_path]
-    if delivery.method == "PATCH":
-        body = {k: v for k, v in body.items() if k in delivery.fields}
-    return outbox.OutgoingRequest(delivery.method, delivery.object_path, body=body)
-
-
-outbox.register_pushable(outbox.Pushable(MODULE, build=build))
-
-
-@pytest.fixture(autouse=True, params=["sql", "orm"])
-def record_path(request, settings):
-    """Every outbox test runs on both ways of recording: PostgreSQL's one statement and the portable ORM."""
-    settings.OUTBOX_SQL_UPSERT = request.param == "sql"
-    return request.param
+pytestmark = pytest.mark.usefixtures("record_path")
 
 
 @pytest.fixture(autouse=True)
-def eager_celery():
-    celery_app.conf.task_always_eager = True
+def no_objects_yet(eager):
     STATE.clear()
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 def receiving_partner(tenant, peer, name, **kwargs):
@@ -50,11 +27,6 @@ def receiving_partner(tenant, peer, name, **kwargs):
         tenant=tenant, partner=partner, identifier=MODULE, role="RECEIVER", url=f"{peer.url}/things"
     )
     return partner
-
-
-def change(tenant, path="NL/CPO/1", method="PUT", fields=()):
-    with transaction.atomic():
-        return outbox.record_change(tenant=tenant, module=MODULE, object_path=path, method=method, fields=fields)
 
 
 def test_one_delivery_per_registered_partner_with_the_receiver_endpoint(cpo_tenant, peer):

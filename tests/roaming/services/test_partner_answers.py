@@ -10,11 +10,9 @@ from partners.models import PartnerEndpoint
 from roaming.models import CommandStatus, Session, Token
 from roaming.ocpi.dialect import get_dialect
 from roaming.services import chargingpreferences, chargingprofiles, commands, tokens
-from tests.factories import make_partner
-from tests.roaming.api.test_sessions_api import own_session
-from tests.roaming.api.test_tokens_api import TOKEN, own_token
+from tests.bodies import TOKEN
+from tests.factories import make_partner, own_session, own_token
 
-#: (how the answer carries its object, HTTP status, the endpoint URL's ending)
 SHAPES = [
     pytest.param(as_list, http_status, slash, id=f"{'list' if as_list else 'object'}-{http_status}-{slash or 'none'}")
     for as_list in (False, True)

@@ -10,9 +10,9 @@ from partners.models import PartnerEndpoint, Party
 from roaming.models import Cdr, ClientInfo, Location, Session, SyncState, Token
 from roaming.services import sync
 from tariffs.models import Tariff
+from tests.bodies import body
 from tests.factories import make_partner
-from tests.roaming.api.test_reading_policy import stored, with_nulls, without
-from tests.roaming.bodies import body
+from tests.roaming.reading_helpers import stored, with_nulls, without
 
 
 class Module:

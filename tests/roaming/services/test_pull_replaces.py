@@ -8,8 +8,8 @@ from roaming.ocpi.dialect import get_dialect
 from roaming.services import sync
 from tariffs.models import Tariff
 from tariffs.services import put_tariff
+from tests.bodies import TARIFF
 from tests.factories import make_partner
-from tests.roaming.api.test_tariffs_api import TARIFF
 
 
 def wire(tariff_id):

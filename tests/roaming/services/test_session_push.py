@@ -8,7 +8,7 @@ import pytest
 from roaming.models import DeliveryMethod
 from roaming.ocpi.dialect import get_dialect
 from roaming.services import sessions
-from tests.roaming.api.test_locations_api import own_location
+from tests.factories import own_location
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,8 @@ from partners.models import PartnerEndpoint
 from roaming.models import Connector, Evse, Session, Token
 from roaming.ocpi.dialect import get_dialect
 from roaming.services import cdrs, chargepoint, tokens
-from tests.factories import make_partner
-from tests.roaming.api.test_locations_api import own_location
-from tests.roaming.api.test_tokens_api import TOKEN
+from tests.bodies import TOKEN
+from tests.factories import make_partner, own_location
 
 
 @pytest.fixture

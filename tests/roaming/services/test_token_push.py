@@ -8,7 +8,7 @@ import pytest
 from roaming.models import DeliveryMethod
 from roaming.ocpi.dialect import get_dialect
 from roaming.services import tokens
-from tests.roaming.api.test_tokens_api import own_token
+from tests.factories import own_token
 
 pytestmark = pytest.mark.django_db
 
