@@ -643,7 +643,8 @@ def _build_push(delivery, dialect: Dialect, obj, level) -> outbox.OutgoingReques
         "module": MODULE,
         "to_party": receiving_party(delivery.partner_id),
         "from_party": PartyRef(location.country_code, location.party_id),
-        "fill": _our_values(location, dialect),
+        # Looked up now when it may be needed: a batch sends from other threads (see _our_values).
+        "fill": _our_values(location, dialect, now=True) if _fills(delivery) else None,
     }
     # The location's extension fields go with the location's own body, never inside an EVSE or connector.
     extensions = location.extensions if level == "location" else {}
@@ -667,17 +668,23 @@ def _build_push(delivery, dialect: Dialect, obj, level) -> outbox.OutgoingReques
     )
 
 
+def _fills(delivery) -> bool:
+    """Whether the partner requires fields to be filled (on whole objects: a PUT, or the PUT a PATCH may become)."""
+    return bool(delivery.partner.profile.required_fields)
+
+
 #: Where each level's body sits in a location on the wire (push.OutgoingRequest.part).
 _PARTS = {"location": "", "evse": "evses", "connector": "evses.connectors"}
 
 
-def _our_values(location: Location, dialect: Dialect):
+def _our_values(location: Location, dialect: Dialect, *, now: bool = False):
     """What our data says for optional fields a partner requires (profile.required_fields) and a location we
     send lacks: operator and owner are the owning party's business details (the tenant's own party of the
     location, or for a location received from a partner, that partner's party); capabilities an empty list;
     a connector's tariff the one tariff of the owner that applies (see applying_tariff); without one, 2.2.1's
     tariff_ids an empty list and 2.1.1's tariff_id (a string, with no empty value) left out.
-    Looked up only when a field is wanted, once per location."""
+    Looked up only when a field is wanted, once per location; with `now`, at once (a batch sends from other
+    threads, whose database connections are not the builder's)."""
     found: dict[str, object] = {}
 
     def value(path: str, holder: dict):
@@ -697,6 +704,9 @@ def _our_values(location: Location, dialect: Dialect):
             return tariff_id
         return None
 
+    if now:
+        found["details"] = _owner_details(location)
+        found["tariff"] = applying_tariff(location, dialect)
     return value
 
 
@@ -789,6 +799,7 @@ def build_pushes(deliveries: list, dialect: Dialect) -> dict[int, outbox.Outgoin
     visible = {key: location for key, location in found.items() if translator.may_see(location)}
     bodies = rendered([(loc.pk, loc.revision, loc.last_updated) for loc in visible.values()], dialect)
     to_party = receiving_party(whole[0].partner_id)
+    requires_fields = _fills(whole[0])
     for key, delivery in keys.items():
         location = visible.get(key)
         body = orjson.loads(bodies[location.pk]) if location is not None else None
@@ -805,7 +816,7 @@ def build_pushes(deliveries: list, dialect: Dialect) -> dict[int, outbox.Outgoin
             to_party=to_party,
             from_party=PartyRef(location.country_code, location.party_id),
             extensions=location.extensions,
-            fill=_our_values(location, dialect),
+            fill=_our_values(location, dialect, now=True) if requires_fields else None,
         )
     return built
 

@@ -14,7 +14,7 @@ from roaming.models import Delivery, DeliveryStatus, Evse, Location
 from roaming.ocpi.client import OcpiClient
 from roaming.ocpi.dialect import get_dialect
 from roaming.ocpi.push import OutgoingRequest, body_for, retry_policy, send
-from roaming.services import cdrs, locations, outbox, sessions, tokens
+from roaming.services import batches, cdrs, locations, outbox, sessions, tokens
 from tariffs import services as tariffs
 from tariffs.models import Tariff
 from tests.bodies import CDR as CDR_WIRE
@@ -305,16 +305,24 @@ def one_tariff(tenant, tariff_id="T1", **fields):
     )
 
 
+def drain_pending(partner):
+    """Send the partner's pending deliveries as a drain does: in batches (roaming.services.batches)."""
+    batches.drain(partner_id=partner.pk)
+
+
+@pytest.mark.parametrize("send_pending", [lambda partner: deliver_pending(), drain_pending], ids=["one", "batch"])
 @pytest.mark.parametrize(
     ("version", "tariff_name", "tariff_value"), [("2.1.1", "tariff_id", "T1"), ("2.2.1", "tariff_ids", ["T1"])]
 )
-def test_required_fields_are_filled_from_our_data_where_absent(cpo_tenant, peer, version, tariff_name, tariff_value):
-    receiving_partner(cpo_tenant, peer, "DE:EMS:EMSP", version, required_fields=REQUIRED)
+def test_required_fields_are_filled_from_our_data_where_absent(
+    cpo_tenant, peer, version, tariff_name, tariff_value, send_pending
+):
+    partner = receiving_partner(cpo_tenant, peer, "DE:EMS:EMSP", version, required_fields=REQUIRED)
     location_lacking_optional_fields(cpo_tenant)  # owed to the partner as a PUT
     one_tariff(cpo_tenant)
     peer.ok(LOCATION_PATH, None, method="PUT")
 
-    deliver_pending()
+    send_pending(partner)
 
     put = body_of(peer.requests[0])
     business = {"name": "Charge NL", "website": "https://charge.example.com"}
@@ -327,6 +335,22 @@ def test_required_fields_are_filled_from_our_data_where_absent(cpo_tenant, peer,
     assert first["connectors"][0][own] == ("11" if version == "2.1.1" else ["11"])  # its own tariff is kept
     stored = Location.objects.get(tenant=cpo_tenant)
     assert stored.operator is None and stored.owner is None  # filled on the wire only
+
+
+def test_a_batched_location_put_carries_the_routing_headers_and_extension_fields_the_profile_asks_for(cpo_tenant, peer):
+    """The batch path builds whole-location PUTs from the page cache: still as the partner's profile says."""
+    partner = receiving_partner(
+        cpo_tenant, peer, "DE:EMS:EMSP", "2.1.1", routing_headers="ALWAYS", extension_fields=["gireve_id"]
+    )
+    location_lacking_optional_fields(cpo_tenant)
+    Location.objects.filter(tenant=cpo_tenant).update(extensions={"gireve_id": "G-1"})
+    peer.ok(LOCATION_PATH, None, method="PUT")
+
+    drain_pending(partner)
+
+    [put] = peer.requests
+    assert body_of(put)["gireve_id"] == "G-1"
+    assert (put["headers"]["OCPI-from-party-id"], put["headers"]["OCPI-to-party-id"]) == ("CPO", "EMS")
 
 
 @pytest.mark.parametrize(
