@@ -1141,7 +1141,7 @@ class PartnerSim:
         self._sent: list[Sent] = []
         self._timers: list[threading.Timer] = []
         self._clock = _now() - timedelta(days=1)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server = _Server(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
@@ -2474,6 +2474,12 @@ class PartnerSim:
         with self._lock:
             self.command_results[rest[1]] = copy.deepcopy(request.body)
         return self._ok(headers=self._routing_answer_headers(request))
+
+
+class _Server(ThreadingHTTPServer):
+    # A listen backlog for bursts of concurrent clients: the default of 5 resets the connections beyond it.
+    request_queue_size = 128
+    daemon_threads = True
 
 
 def _handler(sim: PartnerSim) -> type[BaseHTTPRequestHandler]:

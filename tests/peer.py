@@ -10,6 +10,12 @@ from urllib.parse import parse_qsl, urlsplit
 from tests.factories import auth
 
 
+class _Server(ThreadingHTTPServer):
+    # A listen backlog for bursts of concurrent clients: the default of 5 resets the connections beyond it.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class Peer:
     """A scripted partner: `routes` maps a path, or a (method, path) pair or "METHOD path" for one method only
     (either wins over the path), to (http status, headers, body), or to a function of the query parameters
@@ -71,7 +77,7 @@ class Peer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
