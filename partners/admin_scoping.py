@@ -78,8 +78,10 @@ class TenantScopedAdmin(admin.ModelAdmin):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         tenant = operator_tenant(request)
         related = db_field.related_model
-        if tenant is not None and not request.user.is_superuser and any(
-            f.name == "tenant" for f in related._meta.get_fields()
+        if (
+            tenant is not None
+            and not request.user.is_superuser
+            and any(f.name == "tenant" for f in related._meta.get_fields())
         ):
             kwargs["queryset"] = related._default_manager.filter(tenant=tenant)
         return super().formfield_for_manytomany(db_field, request, **kwargs)

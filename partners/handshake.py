@@ -39,7 +39,7 @@ from partners.profile import TokenForm
 from partners.services import connection_parties
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.credentials import Credentials, CredentialsRole
-from roaming.ocpi.dialect import Dialect, all_dialects, get_dialect
+from roaming.ocpi.dialect import Dialect, all_dialects, dialect_of
 from roaming.ocpi.errors import InvalidParameters, MethodNotAllowed, NoMatchingEndpoints, OcpiError
 from roaming.ocpi.versions import Discovery, discover, first_token_form, get_probing, versions_list_from_wire
 from roaming.services import initialsync
@@ -454,7 +454,7 @@ def check_connection(*, partner: Partner) -> ConnectionTest:
     """Call their versions endpoint with the token we hold and say what came back."""
     if not partner.versions_url or not partner.token_to_them:
         return ConnectionTest(False, "No versions URL or token to call them with", {})
-    dialect = (get_dialect(partner.version) if partner.version else None) or all_dialects()[0]
+    dialect = (dialect_of(partner)) or all_dialects()[0]
     profile = partner.profile
     try:
         probed = get_probing(

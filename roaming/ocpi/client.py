@@ -25,7 +25,7 @@ from urllib3.util.retry import Retry
 
 from partners.profile import Profile
 from roaming.ocpi import status
-from roaming.ocpi.dialect import Dialect, get_dialect
+from roaming.ocpi.dialect import Dialect, dialect_of
 from roaming.ocpi.headers import PartyRef, correlation_id_var, routing_headers
 
 
@@ -316,7 +316,7 @@ def client_for(partner, *, session: requests.Session | None = None) -> OcpiClien
         from_party = PartyRef(partner.bound_party.country_code, partner.bound_party.party_id)
     profile = partner.profile
     return OcpiClient(
-        dialect=get_dialect(partner.version) if partner.version else None,
+        dialect=dialect_of(partner),
         token=partner.token_to_them,
         token_form=profile.send_token_form,
         from_party=from_party,

@@ -102,10 +102,24 @@ def get_dialect(version: str) -> Dialect | None:
     return next((d for d in all_dialects() if d.version == version), None)
 
 
+def dialect_of(partner) -> Dialect | None:
+    """The dialect of the version negotiated with `partner`; None before one is (or for one we do not speak)."""
+    return get_dialect(partner.version) if partner.version else None
+
+
 def discover_modules(package_name: str, package_path) -> None:
     """Import every module file of a version package so that each registers itself."""
     for info in pkgutil.iter_modules(package_path):
         importlib.import_module(f"{package_name}.{info.name}")
 
 
-__all__ = ["Dialect", "Endpoint", "InterfaceRole", "Role", "all_dialects", "get_dialect", "discover_modules"]
+__all__ = [
+    "Dialect",
+    "Endpoint",
+    "InterfaceRole",
+    "Role",
+    "all_dialects",
+    "dialect_of",
+    "get_dialect",
+    "discover_modules",
+]

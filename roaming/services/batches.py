@@ -38,7 +38,7 @@ from partners.models import Partner, PartnerStatus
 from partners.rows import prepared_cursor
 from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
 from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerUnreachable, client_for
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialect import dialect_of
 from roaming.ocpi.headers import log_context_var
 from roaming.ocpi.push import OutgoingRequest, send
 from roaming.services import outbox
@@ -295,7 +295,7 @@ class _Item:
 
 def _build(partner: Partner, batch: list[Delivery]) -> list[_Item]:
     """Each claimed delivery with its request (None: nothing to send any more) or why it cannot be sent."""
-    dialect = get_dialect(partner.version) if partner.version else None
+    dialect = dialect_of(partner)
     receivers = outbox.receiver_urls(partner)
     items = []
     by_module: dict[str, list[Delivery]] = defaultdict(list)

@@ -17,7 +17,7 @@ from django.db import transaction
 from partners.models import InterfaceRole, Partner, Tenant
 from roaming.models import Session, SessionStatus
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialect import dialect_of
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.push import url_of
@@ -65,7 +65,7 @@ def send(*, tenant: Tenant, session: Session, preferences: dict, client: OcpiCli
     partner = session.partner
     if partner is None or partner.tenant_id != tenant.pk:
         raise InvalidParameters("Charging preferences go to the CPO partner that runs the session")
-    dialect = get_dialect(partner.version)
+    dialect = dialect_of(partner)
     translator = dialect.module(MODULE) if dialect else None
     if translator is None or not translator.supports_charging_preferences:
         return _keep(session, preferences, Sent("", f"OCPI {partner.version or '?'} has no charging preferences"))

@@ -36,7 +36,7 @@ from roaming.models import (
 from roaming.models.chargingprofiles import WAITING
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
-from roaming.ocpi.dialect import Dialect, get_dialect
+from roaming.ocpi.dialect import Dialect, dialect_of
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.push import OutgoingRequest, url_of
 from roaming.services import awaiting, outbox, ownership, session_site
@@ -138,7 +138,7 @@ def _send(
         deadline=awaiting.result_deadline(None),
     )
     awaiting.step(record, "requested", f"to {partner.name}")
-    dialect = get_dialect(partner.version) if partner.version else None
+    dialect = dialect_of(partner)
     if dialect is None or not dialect.has_module(MODULE):
         record.response_result = ChargingProfileStatus.NOT_SUPPORTED
         reason = f"OCPI {dialect or '(no version)'} of {partner.name} has no charging profiles"

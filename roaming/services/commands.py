@@ -36,7 +36,7 @@ from roaming.models.commands import WAITING
 from roaming.ocpi import status
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
-from roaming.ocpi.dialect import Dialect, get_dialect
+from roaming.ocpi.dialect import Dialect, dialect_of
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.push import OutgoingRequest, url_of
 from roaming.services import awaiting, outbox, ownership
@@ -86,7 +86,7 @@ def send_command(
         deadline=awaiting.result_deadline(None),
     )
     awaiting.step(record, "requested", f"to {partner.name}")
-    dialect = get_dialect(partner.version) if partner.version else None
+    dialect = dialect_of(partner)
     translator = dialect.module(MODULE) if dialect is not None and dialect.has_module(MODULE) else None
     if translator is None or command not in translator.commands:
         record.response_result = CommandStatus.NOT_SUPPORTED

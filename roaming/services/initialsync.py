@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from partners.models import InterfaceRole, Partner, PartnerStatus
 from roaming.models import Delivery, DeliveryStatus, InitialSync, SyncDirection, SyncState
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialect import dialect_of
 from roaming.services import jobs, outbox, sync
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def _owe(partner: Partner, *, reason: str, after: float, pull: bool = True, modu
         for direction, module in _planned(partner, pull=pull, modules=modules)
     ]
     InitialSync.objects.bulk_create(runs)
-    dialect = get_dialect(partner.version) if partner.version else None
+    dialect = dialect_of(partner)
     created: list[int] = []
     pulls: list[int] = []
     for run in runs:

@@ -27,7 +27,7 @@ from partners.models import InterfaceRole, Partner, PartnerStatus, Party, Role
 from partners.rows import prepared_cursor
 from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
 from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerOcpiError, client_for
-from roaming.ocpi.dialect import Dialect, get_dialect
+from roaming.ocpi.dialect import Dialect, dialect_of
 from roaming.ocpi.headers import log_context_var
 from roaming.ocpi.push import OutgoingRequest, RetryPolicy, retry_policy, send
 from roaming.services import jobs
@@ -706,7 +706,7 @@ def deliver(*, delivery_id: int) -> Outcome:
         )
     partner = delivery.partner
     log_context_var.set({**log_context_var.get(), "tenant_id": delivery.tenant_id, "partner": partner.name})
-    dialect = get_dialect(partner.version)
+    dialect = dialect_of(partner)
     pushable = _PUSHABLES.get(delivery.module)
     url = target_url(pushable, partner, delivery, receiver_urls(partner))
     error: PartnerError | None = None

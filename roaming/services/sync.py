@@ -24,7 +24,7 @@ from partners.models import InterfaceRole, Partner, PartnerStatus
 from roaming.models import SyncState
 from roaming.ocpi import inbound
 from roaming.ocpi.client import PartnerError, client_for
-from roaming.ocpi.dialect import Dialect, get_dialect
+from roaming.ocpi.dialect import Dialect, dialect_of
 from roaming.ocpi.errors import OcpiError, StaleWrite
 from roaming.ocpi.timestamps import format_datetime
 from roaming.services.ownership import pull_routing
@@ -140,7 +140,7 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
     error = ""
     seen: set[str] = set()
     try:
-        dialect = get_dialect(partner.version)
+        dialect = dialect_of(partner)
         endpoint = partner.endpoints.filter(identifier=state.module, role=InterfaceRole.SENDER).first()
         if partner.status != PartnerStatus.REGISTERED or dialect is None or endpoint is None:
             raise PartnerError("partner is not registered or offers no sender endpoint for this module")

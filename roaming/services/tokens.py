@@ -17,7 +17,7 @@ from partners.models import InterfaceRole, Partner, Role, Tenant
 from roaming.models import DeliveryMethod, Token, Whitelist
 from roaming.ocpi import inbound
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
-from roaming.ocpi.dialect import Dialect, get_dialect
+from roaming.ocpi.dialect import Dialect, dialect_of
 from roaming.ocpi.errors import InvalidParameters, NotEnoughInformation, NotFound, UnknownToken
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.push import url_of
@@ -198,7 +198,7 @@ def decide_start(*, token: Token, location: dict | None, client: OcpiClient | No
         return StartDecision(token.valid, "whitelist")
     partner = token.partner
     endpoint = partner.endpoints.filter(identifier=MODULE, role=InterfaceRole.SENDER).first() if partner else None
-    dialect = get_dialect(partner.version) if partner else None
+    dialect = dialect_of(partner) if partner else None
     answer = None
     detail = ""
     if endpoint is not None and dialect is not None:

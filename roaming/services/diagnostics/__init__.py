@@ -26,7 +26,7 @@ from django.db import transaction
 from partners.models import InterfaceRole, Partner, PartnerEndpoint
 from partners.profile import PROFILE_FIELDS
 from roaming.ocpi.client import OcpiClient
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialect import dialect_of
 from roaming.ocpi.versions import first_token_form
 from roaming.services.diagnostics.connection import check_token_forms, check_unknown_token, check_versions
 from roaming.services.diagnostics.lists import walk
@@ -45,7 +45,7 @@ PROPOSABLE = tuple(name for name in PROFILE_FIELDS if name != "pinned_version")
 def diagnose(*, tenant, partner: Partner) -> Report:
     """Call `partner` (a partner of `tenant`) as the platform does and report its quirks and problems."""
     assert partner.tenant_id == tenant.pk, "a partner of another tenant"
-    dialect = get_dialect(partner.version) if partner.version else None
+    dialect = dialect_of(partner)
     report = Report(partner=partner.name, version=partner.version or "")
     if dialect is None:
         report.found(PROBLEM, "no_version", "No negotiated OCPI version: register with the partner first.")
