@@ -9,11 +9,11 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import StringConstraints
 
 from roaming.ocpi.errors import InvalidParameters
 from roaming.ocpi.timestamps import format_datetime, parse_datetime
-from roaming.ocpi.types import URL, CiString, DateTime, Number, String, WireModel
+from roaming.ocpi.types import URL, CiString, String, WireModel
 
 ImageCategory = Literal["CHARGER", "ENTRANCE", "LOCATION", "NETWORK", "OPERATOR", "OTHER", "OWNER"]
 
@@ -22,6 +22,8 @@ class Image(WireModel):
     url: URL
     thumbnail: URL | None = None
     category: ImageCategory
+    # string(4) in 2.1.1, CiString(4) in 2.2.1: printable ASCII in both (2.1.1 types §1.5), differing only
+    # in case sensitivity, which nothing compares.
     type: CiString(4)
     width: int | None = None
     height: int | None = None
@@ -48,40 +50,6 @@ def business_details_from_wire(details: BusinessDetails) -> dict:
     return details.model_dump(exclude_none=True)
 
 
-# -- Locations pieces with one shape in both versions (mod_locations §4 / 2.2.1 classes) ------------
-
-EvseStatusValue = Literal[
-    "AVAILABLE", "BLOCKED", "CHARGING", "INOPERATIVE", "OUTOFORDER", "PLANNED", "REMOVED", "RESERVED", "UNKNOWN"
-]
-ParkingRestriction = Literal["EV_ONLY", "PLUGGED", "DISABLED", "CUSTOMERS", "MOTORCYCLES"]
-ConnectorFormat = Literal["SOCKET", "CABLE"]
-EnergySourceCategory = Literal["NUCLEAR", "GENERAL_FOSSIL", "COAL", "GAS", "GENERAL_GREEN", "SOLAR", "WIND", "WATER"]
-EnvironmentalImpactCategory = Literal["NUCLEAR_WASTE", "CARBON_DIOXIDE"]
-TIME_OF_DAY = r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$"
-
-
-class StatusSchedule(WireModel):
-    period_begin: DateTime
-    period_end: DateTime | None = None
-    status: EvseStatusValue
-
-
-class RegularHours(WireModel):
-    weekday: Annotated[int, Field(ge=1, le=7, strict=True)]
-    period_begin: Annotated[str, StringConstraints(pattern=TIME_OF_DAY, strict=True)]
-    period_end: Annotated[str, StringConstraints(pattern=TIME_OF_DAY, strict=True)]
-
-
-class ExceptionalPeriod(WireModel):
-    period_begin: DateTime
-    period_end: DateTime
-
-
-class EnergySource(WireModel):
-    source: EnergySourceCategory
-    percentage: Number
-
-
 def dump(model: WireModel | None):
     """A validated wire sub-object as plain JSON values (DateTime as RFC 3339, numbers as numbers),
     leaving out optional fields that were absent or empty."""
@@ -104,15 +72,13 @@ def put(wire: dict, key: str, value) -> None:
         wire[key] = value
 
 
-# -- Tariffs pieces with one shape in both versions (mod_tariffs) ---------------------------------------
-
-TariffDimensionType = Literal["ENERGY", "FLAT", "PARKING_TIME", "TIME"]
-DayOfWeek = Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
-DATE = r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
-TimeOfDay = Annotated[str, StringConstraints(pattern=TIME_OF_DAY, strict=True)]
-Date = Annotated[str, StringConstraints(pattern=DATE, strict=True)]
-StepSize = Annotated[int, Field(ge=0, strict=True)]
-Seconds = Annotated[int, Field(ge=0, strict=True)]
+def read_fields(values: dict, read) -> dict:
+    """Internal fields from validated wire values, each read by `read(internal, name, value)`: a version's
+    reader takes the fields it defines its own way and hands the others to the shared one."""
+    internal = {}
+    for name, value in values.items():
+        read(internal, name, value)
+    return internal
 
 
 def fields_of(model: WireModel) -> dict:
@@ -125,27 +91,6 @@ def owner_from_body(data) -> tuple[str, str] | None:
     if isinstance(data, dict) and isinstance(data.get("country_code"), str) and isinstance(data.get("party_id"), str):
         return data["country_code"].upper(), data["party_id"].upper()
     return None
-
-
-def evse_fields(values: dict, connector_fields) -> dict:
-    """Internal EVSE fields from validated wire values: the EVSE object has one shape in both versions;
-    only its connectors differ, which `connector_fields` maps."""
-    fields = {}
-    for name, value in values.items():
-        if name == "connectors":
-            fields["connectors"] = [connector_fields(dict(c)) for c in value]
-        elif name == "coordinates":
-            fields["latitude"] = value.latitude if value else ""
-            fields["longitude"] = value.longitude if value else ""
-        elif name in ("status_schedule", "directions", "images"):
-            fields[name] = dump_list(value)
-        elif name in ("capabilities", "parking_restrictions"):
-            fields[name] = list(value or [])
-        elif name == "last_updated":
-            fields[name] = value
-        else:  # uid, evse_id, status, floor_level, physical_reference
-            fields[name] = value or ""
-    return fields
 
 
 # -- Tokens pieces with one shape in both versions (mod_tokens) ------------------------------------------

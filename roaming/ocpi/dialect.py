@@ -32,7 +32,7 @@ class Dialect:
     """One OCPI version: its wire modules, token form and status-code vocabulary.
 
     `modules` maps a module identifier to the object holding that module's wire schema and
-    translators; version packages register them with `@dialect.module(...)`.
+    translators; version packages register them with `@dialect.register(...)`.
     """
 
     version: str
@@ -56,9 +56,14 @@ class Dialect:
         return hash(self.version)
 
     def register(self, identifier: str):
-        def decorator(obj):
-            self.modules[identifier] = obj() if isinstance(obj, type) else obj
-            return obj
+        """Class decorator: an instance becomes this version's translator of module `identifier`. It knows its
+        dialect (`translator.dialect`), so that code shared by versions asks the right one for other modules."""
+
+        def decorator(cls):
+            translator = cls()
+            translator.dialect = self
+            self.modules[identifier] = translator
+            return cls
 
         return decorator
 

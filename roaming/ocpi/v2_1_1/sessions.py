@@ -19,7 +19,7 @@ from roaming.ocpi.common import dump, put, put_list
 from roaming.ocpi.timestamps import format_datetime, rewrite_datetime
 from roaming.ocpi.types import DateTime, Number, String, WireModel, validate, validate_partial
 from roaming.ocpi.v2_1_1 import dialect
-from roaming.ocpi.v2_1_1.locations import LocationWire, location_to_wire
+from roaming.ocpi.v2_1_1.locations import LocationWire
 
 AuthMethod = Literal["AUTH_REQUEST", "WHITELIST"]
 SessionStatus = Literal["ACTIVE", "COMPLETED", "INVALID", "PENDING"]
@@ -97,7 +97,7 @@ def _embedded_location(session) -> dict | None:
     location = getattr(session, "location_object", None)
     if location is None:
         return None
-    wire = location_to_wire(location)
+    wire = dialect.module("locations").to_wire(location)
     evses = [e for e in wire.get("evses", []) if e["uid"].upper() == session.evse_uid.upper()]
     for evse in evses:
         evse["connectors"] = [c for c in evse["connectors"] if c["id"].upper() == session.connector_id.upper()]

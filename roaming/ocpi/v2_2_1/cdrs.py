@@ -13,7 +13,6 @@ from pydantic import Field
 
 from roaming.ocpi.common import (
     AuthMethod221,
-    ConnectorFormat,
     dump,
     dump_list,
     fields_of,
@@ -22,6 +21,7 @@ from roaming.ocpi.common import (
     put,
     put_list,
 )
+from roaming.ocpi.shared.locations import ConnectorFormat
 from roaming.ocpi.timestamps import format_datetime
 from roaming.ocpi.types import CiString, DateTime, Number, String, WireModel, validate
 from roaming.ocpi.v2_2_1 import dialect
