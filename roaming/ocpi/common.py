@@ -93,12 +93,6 @@ def owner_from_body(data) -> tuple[str, str] | None:
     return None
 
 
-# -- Tokens pieces with one shape in both versions (mod_tokens) ------------------------------------------
-
-WhitelistType = Literal["ALWAYS", "ALLOWED", "ALLOWED_OFFLINE", "NEVER"]
-AllowedType = Literal["ALLOWED", "BLOCKED", "EXPIRED", "NO_CREDIT", "NOT_ALLOWED"]
-
-
 # -- Sessions and CDRs pieces -----------------------------------------------------------------------------
 
 AuthMethod221 = Literal["AUTH_REQUEST", "COMMAND", "WHITELIST"]

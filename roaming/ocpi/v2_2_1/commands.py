@@ -19,7 +19,7 @@ from roaming.ocpi.common import (
 from roaming.ocpi.errors import InvalidParameters
 from roaming.ocpi.types import CiString, DateTime, DisplayText, NonNegativeInt, WireModel, validate
 from roaming.ocpi.v2_2_1 import dialect
-from roaming.ocpi.v2_2_1.tokens import TokenWire, token_to_wire
+from roaming.ocpi.v2_2_1.tokens import TokenWire
 
 CommandType = Literal["CANCEL_RESERVATION", "RESERVE_NOW", "START_SESSION", "STOP_SESSION", "UNLOCK_CONNECTOR"]
 CommandResponseType = Literal["ACCEPTED", "NOT_SUPPORTED", "REJECTED", "UNKNOWN_SESSION"]
@@ -104,7 +104,9 @@ class Commands:
         return command_request_from_wire(parsed, token=token)
 
     def request_to_wire(self, command: str, request: dict, response_url: str) -> dict:
-        return command_request_to_wire(REQUESTS[command], request, response_url, token_to_wire=token_to_wire)
+        return command_request_to_wire(
+            REQUESTS[command], request, response_url, token_to_wire=dialect.module("tokens").to_wire
+        )
 
     def response_to_wire(self, *, result: str, timeout: int, message: list) -> dict:
         wire = {"result": result, "timeout": timeout}
