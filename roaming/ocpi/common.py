@@ -72,12 +72,12 @@ def put(wire: dict, key: str, value) -> None:
         wire[key] = value
 
 
-def read_fields(values: dict, read) -> dict:
-    """Internal fields from validated wire values, each read by `read(internal, name, value)`: a version's
-    reader takes the fields it defines its own way and hands the others to the shared one."""
+def read_fields(values: dict, read, **context) -> dict:
+    """Internal fields from validated wire values, each read by `read(internal, name, value, **context)`: a
+    version's reader takes the fields it defines its own way and hands the others to the shared one."""
     internal = {}
     for name, value in values.items():
-        read(internal, name, value)
+        read(internal, name, value, **context)
     return internal
 
 
@@ -91,12 +91,6 @@ def owner_from_body(data) -> tuple[str, str] | None:
     if isinstance(data, dict) and isinstance(data.get("country_code"), str) and isinstance(data.get("party_id"), str):
         return data["country_code"].upper(), data["party_id"].upper()
     return None
-
-
-# -- Sessions and CDRs pieces -----------------------------------------------------------------------------
-
-AuthMethod221 = Literal["AUTH_REQUEST", "COMMAND", "WHITELIST"]
-SessionStatus221 = Literal["ACTIVE", "COMPLETED", "INVALID", "PENDING", "RESERVATION"]
 
 
 def jsonable(internal: dict) -> dict:

@@ -56,13 +56,12 @@ class Dialect:
         return hash(self.version)
 
     def register(self, identifier: str):
-        """Class decorator: an instance becomes this version's translator of module `identifier`. It knows its
-        dialect (`translator.dialect`), so that code shared by versions asks the right one for other modules."""
+        """Class decorator: an instance becomes this version's translator of module `identifier`. The class
+        knows its dialect (`cls.dialect`), so that code shared by versions asks the right one for other modules."""
 
         def decorator(cls):
-            translator = cls()
-            translator.dialect = self
-            self.modules[identifier] = translator
+            cls.dialect = self
+            self.modules[identifier] = cls()
             return cls
 
         return decorator
