@@ -1,18 +1,16 @@
-"""Wire pieces that are the same in 2.1.1 and 2.2.1, shared by both dialects.
+"""What translators of every module use: wire pieces several modules carry, and how fields are written and read.
 
-BusinessDetails and Image have one shape in both versions (credentials, locations): one
-schema, one translation.
+BusinessDetails and Image have one shape in both versions (credentials, locations), ResponseUrl is the
+response_url of commands and charging profiles. What one module shares across versions is in
+roaming.ocpi.shared.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Annotated, Literal
 
 from pydantic import StringConstraints
 
-from roaming.ocpi.errors import InvalidParameters
-from roaming.ocpi.timestamps import format_datetime, parse_datetime
 from roaming.ocpi.types import URL, CiString, String, WireModel
 
 ImageCategory = Literal["CHARGER", "ENTRANCE", "LOCATION", "NETWORK", "OPERATOR", "OTHER", "OWNER"]
@@ -98,69 +96,5 @@ def jsonable(internal: dict) -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in internal.items()}
 
 
-def price_from_number(value) -> dict | None:
-    """2.1.1 costs are numbers excluding VAT; 2.2.1 makes them a Price."""
-    return None if value is None else {"excl_vat": float(value)}
-
-
-# -- Commands pieces (mod_commands): the request objects share their fields, differing in types -----------
-
-#: 2.2.1 CommandResultType: what the charge point did, the internal vocabulary of results.
-CommandResultType = Literal[
-    "ACCEPTED",
-    "CANCELED_RESERVATION",
-    "EVSE_OCCUPIED",
-    "EVSE_INOPERATIVE",
-    "FAILED",
-    "NOT_SUPPORTED",
-    "REJECTED",
-    "TIMEOUT",
-    "UNKNOWN_RESERVATION",
-]
-#: response_url: a URL (string(255)) the CPO will POST to, so only http(s).
+#: response_url (commands, chargingprofiles): a URL (string(255)) the partner will POST to, so only http(s).
 ResponseUrl = Annotated[str, StringConstraints(max_length=255, pattern=r"^https?://[\x21-\x7e]+$", strict=True)]
-#: Request fields that hold a DateTime (kept as RFC 3339 text in the JSON column).
-_COMMAND_DATETIMES = ("expiry_date",)
-
-
-def command_request_from_wire(parsed: WireModel, *, token: dict | None) -> tuple[dict, str]:
-    """(internal request, response_url) from a validated request object; `token` is its internal token."""
-    internal = {}
-    response_url = ""
-    for name in type(parsed).model_fields:
-        value = getattr(parsed, name)
-        if name == "response_url":
-            response_url = value
-        elif name == "token":
-            internal["token"] = jsonable(token)
-        elif name in _COMMAND_DATETIMES:
-            internal[name] = format_datetime(value)
-        elif value is not None:
-            internal[name] = str(value)
-    return internal, response_url
-
-
-def command_request_to_wire(schema: type[WireModel], request: dict, response_url: str, *, token_to_wire) -> dict:
-    """The wire request object of `schema` from an internal request: fields the version lacks are left out."""
-    wire = {}
-    for name, info in schema.model_fields.items():
-        if name == "response_url":
-            wire[name] = response_url
-        elif name == "token":
-            if request.get("token"):
-                wire[name] = token_to_wire(SimpleNamespace(**request["token"]))
-        elif name in _COMMAND_DATETIMES and request.get(name):
-            wire[name] = format_datetime(parse_datetime(request[name]))
-        elif info.annotation is int and name in request:
-            try:
-                wire[name] = int(request[name])
-            except ValueError:
-                raise InvalidParameters(f"{name}: {request[name]!r} must be an integer in this OCPI version") from None
-        else:
-            put(wire, name, request.get(name))
-    return wire
-
-
-def display_texts(messages) -> list[dict]:
-    """DisplayText `*` fields as plain dicts."""
-    return [m.model_dump() for m in messages or []]

@@ -15,13 +15,19 @@ from typing import Annotated
 
 from pydantic import Field
 
-from roaming.ocpi.common import dump, price_from_number, put
+from roaming.ocpi.common import dump, put
 from roaming.ocpi.shared import cdrs as shared
 from roaming.ocpi.timestamps import format_datetime
 from roaming.ocpi.types import DateTime, Number, String
 from roaming.ocpi.v2_1_1 import dialect
 from roaming.ocpi.v2_1_1.locations import CONNECTOR_TYPES, POWER_TYPES, LocationWire
-from roaming.ocpi.v2_1_1.sessions import AuthMethod, ChargingPeriod, auth_method_to_wire, cdr_token_of
+from roaming.ocpi.v2_1_1.sessions import (
+    AuthMethod,
+    ChargingPeriod,
+    auth_method_to_wire,
+    cdr_token_of,
+    price_from_number,
+)
 from roaming.ocpi.v2_1_1.tariffs import TariffWire
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from roaming.ocpi.common import dump, price_from_number
+from roaming.ocpi.common import dump
 from roaming.ocpi.shared import sessions as shared
 from roaming.ocpi.timestamps import format_datetime, rewrite_datetime
 from roaming.ocpi.types import DateTime, Number, String
@@ -51,6 +51,11 @@ def cdr_token_of(auth_id: str, token_owner: tuple[str, str] | None) -> dict:
     """The CdrToken of a 2.1.1 auth_id (its contract_id), owned by the connection's eMSP; uid and type unknown."""
     country_code, party_id = token_owner or ("", "")
     return {"country_code": country_code, "party_id": party_id, "uid": auth_id, "type": "OTHER", "contract_id": auth_id}
+
+
+def price_from_number(value) -> dict | None:
+    """A 2.1.1 cost (a number excluding VAT) as the internal Price."""
+    return None if value is None else {"excl_vat": float(value)}
 
 
 def auth_method_to_wire(auth_method: str) -> str:
