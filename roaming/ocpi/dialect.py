@@ -3,7 +3,8 @@
 Code outside the version packages never compares version strings; it asks the dialect it was
 handed (`dialect.module("locations").to_wire(location)`). The version packages are discovered,
 so adding a version means adding a package `roaming/ocpi/v<major>_<minor>_<patch>/` that
-defines `dialect`.
+defines `dialect`; its module files subclass the translators of roaming/ocpi/shared/ (or of the
+version it extends) and write only what the version defines its own way.
 """
 
 from __future__ import annotations

@@ -148,6 +148,8 @@ def _six_decimals(value: str) -> str:
 @dialect.register("locations")
 class Locations(shared.Locations):
     schemas = {"location": LocationWire, "evse": EvseWire, "connector": ConnectorWire}
+    #: A PATCH need not carry last_updated: the service stamps the time received.
+    patch_requires = ()
     wire_names = {
         **shared.Locations.wire_names,
         "max_voltage": "voltage",
@@ -159,8 +161,7 @@ class Locations(shared.Locations):
     }
 
     def from_wire(self, data, *, level: str = "location", owner: tuple[str, str] | None = None) -> dict:
-        """2.1.1 objects take their owner from the URL or connection; 2.1.1 publishes all it sends.
-        A PATCH need not carry last_updated (the service stamps the time received)."""
+        """2.1.1 objects take their owner from the URL or connection; 2.1.1 publishes all it sends."""
         fields = super().from_wire(data, level=level)
         if level == "location":
             fields.update(publish=True, publish_allowed_to=[], state="")

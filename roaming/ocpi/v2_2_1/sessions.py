@@ -19,7 +19,7 @@ from roaming.ocpi.timestamps import format_datetime
 from roaming.ocpi.types import CiString, DateTime, Number, WireModel, validate
 from roaming.ocpi.v2_2_1 import dialect
 from roaming.ocpi.v2_2_1.tariffs import Price
-from roaming.ocpi.v2_2_1.tokens import TokenType
+from roaming.ocpi.v2_2_1.tokens import ProfileType, TokenType
 
 AuthMethod = Literal[shared.AUTH_METHODS + ("COMMAND",)]
 SessionStatus = Literal[shared.SESSION_STATUSES + ("RESERVATION",)]
@@ -36,7 +36,6 @@ CdrDimensionType = Literal[
         "STATE_OF_CHARGE",
     )
 ]
-ProfileType = Literal["CHEAP", "FAST", "GREEN", "REGULAR"]
 
 
 class CdrToken(WireModel):
