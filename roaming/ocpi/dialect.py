@@ -3,7 +3,8 @@
 Code outside the version packages never compares version strings; it asks the dialect it was
 handed (`dialect.module("locations").to_wire(location)`). The version packages are discovered,
 so adding a version means adding a package `roaming/ocpi/v<major>_<minor>_<patch>/` that
-defines `dialect`.
+defines `dialect`; its module files subclass the translators of roaming/ocpi/shared/ (or of the
+version it extends) and write only what the version defines its own way.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class Dialect:
     """One OCPI version: its wire modules, token form and status-code vocabulary.
 
     `modules` maps a module identifier to the object holding that module's wire schema and
-    translators; version packages register them with `@dialect.module(...)`.
+    translators; version packages register them with `@dialect.register(...)`.
     """
 
     version: str
@@ -56,9 +57,13 @@ class Dialect:
         return hash(self.version)
 
     def register(self, identifier: str):
-        def decorator(obj):
-            self.modules[identifier] = obj() if isinstance(obj, type) else obj
-            return obj
+        """Class decorator: an instance becomes this version's translator of module `identifier`. The class
+        knows its dialect (`cls.dialect`), so that code shared by versions asks the right one for other modules."""
+
+        def decorator(cls):
+            cls.dialect = self
+            self.modules[identifier] = cls()
+            return cls
 
         return decorator
 

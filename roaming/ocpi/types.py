@@ -116,6 +116,9 @@ class DisplayText(WireModel):
 
 
 class GeoLocation(WireModel):
+    """mod_locations GeoLocation (Location, EVSE, 2.2.1 CdrLocation): 5 to 7 decimals, as 2.2.1 has it;
+    2.1.1 narrows it to exactly 6."""
+
     latitude: Annotated[str, StringConstraints(max_length=10, pattern=r"^-?[0-9]{1,2}\.[0-9]{5,7}$", strict=True)]
     longitude: Annotated[str, StringConstraints(max_length=11, pattern=r"^-?[0-9]{1,3}\.[0-9]{5,7}$", strict=True)]
 

@@ -1,4 +1,4 @@
-"""2.1.1 CDRs (mod_cdrs.md) and translators.
+"""2.1.1 CDRs (mod_cdrs.md): what 2.1.1 defines its own way (roaming.ocpi.shared.cdrs has the rest).
 
 VERSION-DIFFERENCES 8: `stop_date_time` is 2.2.1's end_date_time; `auth_id` the cdr_token's
 contract_id; the CDR embeds a whole Location (kept as received, in our own writing: no nulls, UTC
@@ -11,44 +11,49 @@ to 2.1.1 partners at all (they cannot say "credit").
 from __future__ import annotations
 
 import logging
-from decimal import ROUND_HALF_EVEN, Decimal
-from types import SimpleNamespace
 from typing import Annotated
 
 from pydantic import Field
 
-from roaming.ocpi.common import dump, jsonable, price_from_number, put, put_list
+from roaming.ocpi.common import dump, put
+from roaming.ocpi.shared import cdrs as shared
 from roaming.ocpi.timestamps import format_datetime
-from roaming.ocpi.types import DateTime, Number, String, WireModel, validate
+from roaming.ocpi.types import DateTime, Number, String
 from roaming.ocpi.v2_1_1 import dialect
 from roaming.ocpi.v2_1_1.locations import CONNECTOR_TYPES, POWER_TYPES, LocationWire
-from roaming.ocpi.v2_1_1.sessions import AuthMethod, ChargingPeriod, periods_to_wire
+from roaming.ocpi.v2_1_1.sessions import (
+    AuthMethod,
+    ChargingPeriod,
+    auth_method_to_wire,
+    cdr_token_of,
+    price_from_number,
+)
 from roaming.ocpi.v2_1_1.tariffs import TariffWire
 
 logger = logging.getLogger(__name__)
 
+#: Internal CDR fields 2.1.1 has no form of, None when a 2.1.1 CDR is read.
+_NOT_IN_211 = (
+    "signed_data",
+    "total_fixed_cost",
+    "total_energy_cost",
+    "total_time_cost",
+    "total_parking_cost",
+    "total_reservation_cost",
+    "credit",
+    "home_charging_compensation",
+)
 
-class CdrWire(WireModel):
+
+class CdrWire(shared.Cdr):
     id: String(36)
-    start_date_time: DateTime
     stop_date_time: DateTime
     auth_id: String(36)
     auth_method: AuthMethod
     location: LocationWire
-    meter_id: String(255) | None = None
-    currency: String(3)
     tariffs: list[TariffWire] = []
     charging_periods: Annotated[list[ChargingPeriod], Field(min_length=1)]  # "+": a session has 1 or more
     total_cost: Number
-    total_energy: Number
-    total_time: Number
-    total_parking_time: Number | None = None
-    remark: String(255) | None = None
-    last_updated: DateTime
-
-
-def _six(value: str) -> str:
-    return str(Decimal(value).quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN))
 
 
 def _location_to_wire(cdr) -> dict:
@@ -74,113 +79,74 @@ def _location_to_wire(cdr) -> dict:
         evse["evse_id"] = where["evse_id"]
     wire = {"id": where["id"], "type": "UNKNOWN"}
     put(wire, "name", where.get("name"))
+    coordinates = where["coordinates"]
     wire.update(
         address=where["address"][:45],
         city=where["city"],
         postal_code=where.get("postal_code") or "",
         country=where["country"],
-        coordinates={
-            "latitude": _six(where["coordinates"]["latitude"]),
-            "longitude": _six(where["coordinates"]["longitude"]),
-        },
+        coordinates=dialect.module("locations").coordinates_to_wire(coordinates["latitude"], coordinates["longitude"]),
         evses=[evse] if where["connector_standard"] in CONNECTOR_TYPES else [],
         last_updated=stamp,
     )
     return wire
 
 
+def _cdr_location(location: LocationWire) -> dict:
+    """The CdrLocation of the embedded Location: its first EVSE and connector, #NA without one."""
+    evse = location.evses[0] if location.evses else None
+    connector = evse.connectors[0] if evse else None
+    return {
+        "id": location.id,
+        **({"name": location.name} if location.name else {}),
+        "address": location.address,
+        "city": location.city,
+        **({"postal_code": location.postal_code} if location.postal_code else {}),
+        "country": location.country,
+        "coordinates": {"latitude": location.coordinates.latitude, "longitude": location.coordinates.longitude},
+        "evse_uid": evse.uid if evse else "#NA",
+        "evse_id": (evse.evse_id if evse else None) or "#NA",
+        "connector_id": connector.id if connector else "#NA",
+        "connector_standard": connector.standard if connector else "IEC_62196_T2",
+        "connector_format": connector.format if connector else "SOCKET",
+        "connector_power_type": connector.power_type if connector else "AC_1_PHASE",
+    }
+
+
 @dialect.register("cdrs")
-class Cdrs:
+class Cdrs(shared.Cdrs):
     #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
     schema = CdrWire
     carries_credit = False
 
-    def to_wire(self, cdr) -> dict:
-        tariffs = dialect.module("tariffs")
-        wire = {
-            "id": cdr.cdr_id,
-            "start_date_time": format_datetime(cdr.start_date_time),
+    def fields_to_wire(self, cdr) -> dict:
+        return {
             "stop_date_time": format_datetime(cdr.end_date_time),
             "auth_id": cdr.cdr_token["contract_id"],
-            "auth_method": "AUTH_REQUEST" if cdr.auth_method == "COMMAND" else cdr.auth_method,
+            "auth_method": auth_method_to_wire(cdr.auth_method),
             "location": _location_to_wire(cdr),
+            "total_cost": cdr.total_cost["excl_vat"],
         }
-        put(wire, "meter_id", cdr.meter_id)
-        wire["currency"] = cdr.currency
-        put_list(wire, "tariffs", [w for w in (tariffs.to_wire(SimpleNamespace(**t)) for t in cdr.tariffs) if w])
-        wire["charging_periods"] = periods_to_wire(cdr.charging_periods)
-        wire["total_cost"] = cdr.total_cost["excl_vat"]
-        wire["total_energy"] = float(cdr.total_energy)
-        wire["total_time"] = float(cdr.total_time)
-        if cdr.total_parking_time is not None:
-            wire["total_parking_time"] = float(cdr.total_parking_time)
-        put(wire, "remark", cdr.remark)
-        wire["last_updated"] = format_datetime(cdr.last_updated)
-        return wire
 
     def from_wire(self, data, *, owner: tuple[str, str] | None = None, token_owner=None) -> dict:
-        wire = validate(CdrWire, data)
-        location = wire.location
-        evse = location.evses[0] if location.evses else None
-        connector = evse.connectors[0] if evse else None
-        token = token_owner or ("", "")
-        tariffs = dialect.module("tariffs")
-        return {
-            "country_code": owner[0] if owner else "",
-            "party_id": owner[1] if owner else "",
-            "cdr_id": wire.id,
-            "start_date_time": wire.start_date_time,
-            "end_date_time": wire.stop_date_time,
-            "session_id": "",
-            "cdr_token": {
-                "country_code": token[0],
-                "party_id": token[1],
-                "uid": wire.auth_id,
-                "type": "OTHER",
-                "contract_id": wire.auth_id,
-            },
-            "auth_method": wire.auth_method,
-            "authorization_reference": "",
-            "cdr_location": {
-                "id": location.id,
-                **({"name": location.name} if location.name else {}),
-                "address": location.address,
-                "city": location.city,
-                **({"postal_code": location.postal_code} if location.postal_code else {}),
-                "country": location.country,
-                "coordinates": {"latitude": location.coordinates.latitude, "longitude": location.coordinates.longitude},
-                "evse_uid": evse.uid if evse else "#NA",
-                "evse_id": (evse.evse_id if evse else None) or "#NA",
-                "connector_id": connector.id if connector else "#NA",
-                "connector_standard": connector.standard if connector else "IEC_62196_T2",
-                "connector_format": connector.format if connector else "SOCKET",
-                "connector_power_type": connector.power_type if connector else "AC_1_PHASE",
-            },
-            "location_211": dump(location),
-            "meter_id": wire.meter_id or "",
-            "currency": wire.currency,
-            "tariffs": [
-                jsonable(tariffs.from_wire(t.model_dump(mode="json", exclude_defaults=True), owner=owner))
-                for t in wire.tariffs
-            ],
-            "charging_periods": [p.model_dump(mode="json", exclude_defaults=True) for p in wire.charging_periods],
-            "signed_data": None,
-            "total_cost": price_from_number(wire.total_cost),
-            "total_fixed_cost": None,
-            "total_energy": wire.total_energy,
-            "total_energy_cost": None,
-            "total_time": wire.total_time,
-            "total_time_cost": None,
-            "total_parking_time": wire.total_parking_time,
-            "total_parking_cost": None,
-            "total_reservation_cost": None,
-            "remark": wire.remark or "",
-            "invoice_reference_id": "",
-            "credit": None,
-            "credit_reference_id": "",
-            "home_charging_compensation": None,
-            "last_updated": wire.last_updated,
-        }
+        """The owner comes from the connection; what 2.1.1 lacks is left empty."""
+        internal = super().from_wire(data, owner=owner, token_owner=token_owner)
+        internal["country_code"], internal["party_id"] = owner or ("", "")
+        internal.update(session_id="", authorization_reference="", invoice_reference_id="", credit_reference_id="")
+        internal.update(dict.fromkeys(_NOT_IN_211))
+        return internal
+
+    def read_field(self, internal: dict, name: str, value, *, owner, token_owner) -> None:
+        if name == "stop_date_time":
+            internal["end_date_time"] = value
+        elif name == "auth_id":
+            internal["cdr_token"] = cdr_token_of(value, token_owner)
+        elif name == "location":
+            internal["cdr_location"], internal["location_211"] = _cdr_location(value), dump(value)
+        elif name == "total_cost":
+            internal[name] = price_from_number(value)
+        else:
+            super().read_field(internal, name, value, owner=owner, token_owner=token_owner)
 
     def owner_of(self, data) -> tuple[str, str] | None:
         return None

@@ -1,4 +1,4 @@
-"""2.1.1 Tariffs (mod_tariffs.md): wire schema and translators.
+"""2.1.1 Tariffs (mod_tariffs.md): what 2.1.1 defines its own way (roaming.ocpi.shared.tariffs has the rest).
 
 What 2.1.1 cannot carry is handled here, once (VERSION-DIFFERENCES 9 and 15.1): owner fields go
 in URL segments; `type`, `min_price`, `max_price`, `start_date_time`, `end_date_time` and
@@ -14,59 +14,19 @@ from typing import Annotated
 
 from pydantic import Field
 
-from roaming.ocpi.common import (
-    Date,
-    DayOfWeek,
-    Seconds,
-    StepSize,
-    TariffDimensionType,
-    TimeOfDay,
-    dump_list,
-    fields_of,
-    put,
-    put_list,
-)
-from roaming.ocpi.timestamps import format_datetime
-from roaming.ocpi.types import URL, DateTime, DisplayText, Number, String, WireModel, validate, validate_partial
+from roaming.ocpi.common import put, read_fields
+from roaming.ocpi.shared import tariffs as shared
+from roaming.ocpi.types import String, validate_partial
 from roaming.ocpi.v2_1_1 import dialect
-from roaming.ocpi.v2_1_1.locations import EnergyMix, _energy_mix_internal, _energy_mix_to_wire
+from roaming.ocpi.v2_1_1.locations import EnergyMix, energy_mix_from_wire, energy_mix_to_wire
 
 ONLY_221_RESTRICTIONS = ("min_current", "max_current", "reservation")
 
 
-class PriceComponent(WireModel):
-    type: TariffDimensionType
-    price: Number
-    step_size: StepSize
-
-
-class TariffRestrictions(WireModel):
-    start_time: TimeOfDay | None = None
-    end_time: TimeOfDay | None = None
-    start_date: Date | None = None
-    end_date: Date | None = None
-    min_kwh: Number | None = None
-    max_kwh: Number | None = None
-    min_power: Number | None = None
-    max_power: Number | None = None
-    min_duration: Seconds | None = None
-    max_duration: Seconds | None = None
-    day_of_week: list[DayOfWeek] = []
-
-
-class TariffElement(WireModel):
-    price_components: Annotated[list[PriceComponent], Field(min_length=1)]
-    restrictions: TariffRestrictions | None = None
-
-
-class TariffWire(WireModel):
+class TariffWire(shared.Tariff):
     id: String(36)
-    currency: String(3)
-    tariff_alt_text: list[DisplayText] = []
-    tariff_alt_url: URL | None = None
-    elements: Annotated[list[TariffElement], Field(min_length=1)]
+    elements: Annotated[list[shared.TariffElement], Field(min_length=1)]
     energy_mix: EnergyMix | None = None
-    last_updated: DateTime
 
 
 def _elements_to_wire(elements: list[dict]) -> list[dict]:
@@ -82,49 +42,37 @@ def _elements_to_wire(elements: list[dict]) -> list[dict]:
     return wire
 
 
-def _internal(fields: dict) -> dict:
-    internal = {}
-    for name, value in fields.items():
-        if name == "id":
-            internal["tariff_id"] = value
-        elif name == "tariff_alt_text" or name == "elements":
-            internal[name] = dump_list(value)
-        elif name == "energy_mix":
-            internal[name] = _energy_mix_internal(value) if value else None
-        elif name == "last_updated":
-            internal[name] = value
-        else:  # currency, tariff_alt_url
-            internal[name] = value or ""
-    return internal
-
-
 @dialect.register("tariffs")
-class Tariffs:
+class Tariffs(shared.Tariffs):
     schema = TariffWire
     supports_patch = True
 
     def to_wire(self, tariff) -> dict | None:
-        elements = _elements_to_wire(tariff.elements)
-        if not elements:
-            return None
-        wire = {"id": tariff.tariff_id, "currency": tariff.currency}
-        put_list(wire, "tariff_alt_text", tariff.tariff_alt_text)
-        put(wire, "tariff_alt_url", tariff.tariff_alt_url)
-        wire["elements"] = elements
-        put(wire, "energy_mix", _energy_mix_to_wire(tariff.energy_mix))
-        wire["last_updated"] = format_datetime(tariff.last_updated)
+        """None when no element is left that 2.1.1 can express: a tariff has one or more."""
+        wire = super().to_wire(tariff)
+        return wire if wire["elements"] else None
+
+    def fields_to_wire(self, tariff) -> dict:
+        wire = {"elements": _elements_to_wire(tariff.elements)}
+        put(wire, "energy_mix", energy_mix_to_wire(tariff.energy_mix))
         return wire
 
     def from_wire(self, data, *, owner: tuple[str, str] | None = None) -> dict:
-        wire = validate(TariffWire, data)
-        internal = _internal(fields_of(wire))
+        """The owner comes from the URL or the connection; what 2.1.1 lacks is left empty."""
+        internal = super().from_wire(data)
         internal.update(type="", min_price=None, max_price=None, start_date_time=None, end_date_time=None)
         if owner is not None:
             internal["country_code"], internal["party_id"] = owner
         return internal
 
     def patch_from_wire(self, data) -> dict:
-        return _internal(validate_partial(TariffWire, data))
+        return read_fields(validate_partial(TariffWire, data), self.read_field)
+
+    def read_field(self, internal: dict, name: str, value) -> None:
+        if name == "energy_mix":
+            internal[name] = energy_mix_from_wire(value) if value else None
+        else:
+            super().read_field(internal, name, value)
 
     def owner_of(self, data) -> tuple[str, str] | None:
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from partners.models import InterfaceRole, Role
 from roaming.ocpi.dialect import Endpoint
+from roaming.ocpi.shared import versions as shared
 from roaming.ocpi.v2_1_1 import dialect
 
 _CPO_RECEIVES = {"tokens", "commands"}
@@ -24,23 +25,11 @@ def interface_role(identifier: str, party_role: str) -> str:
 
 
 @dialect.register("versions")
-class Versions:
-    def details_to_wire(self, endpoints: list[Endpoint]) -> dict:
-        return {
-            "version": dialect.version,
-            "endpoints": [{"identifier": e.identifier, "url": e.url} for e in endpoints],
-        }
+class Versions(shared.Versions):
+    endpoint_fields = "identifier or url"
 
-    def details_from_wire(self, data, *, peer_role: str | None = None) -> list[Endpoint]:
-        if not isinstance(data, dict) or not isinstance(data.get("endpoints"), list):
-            raise ValueError("version details carry no 'endpoints' list")
-        endpoints = []
-        for entry in data["endpoints"]:
-            if not isinstance(entry, dict):
-                raise ValueError("an endpoint is not an object")
-            identifier, url = entry.get("identifier"), entry.get("url")
-            if not isinstance(identifier, str) or not isinstance(url, str):
-                raise ValueError(f"endpoint {entry!r} lacks identifier or url")
-            role = interface_role(identifier, peer_role or Role.CPO)
-            endpoints.append(Endpoint(identifier=identifier, role=role, url=url))
-        return endpoints
+    def endpoint_to_wire(self, endpoint: Endpoint) -> dict:
+        return {"identifier": endpoint.identifier, "url": endpoint.url}
+
+    def role_from_wire(self, entry: dict, *, peer_role: str | None) -> str | None:
+        return interface_role(entry["identifier"], peer_role or Role.CPO)

@@ -1,32 +1,25 @@
-"""2.2.1 CDRs (mod_cdrs): CDR, CdrLocation, SignedData, and translators.
+"""2.2.1 CDRs (mod_cdrs): what 2.2.1 defines its own way (roaming.ocpi.shared.cdrs has the rest).
 
-Internal tariffs are the tariffs module's internal dicts (JSON-safe); sub-objects keep their
-2.2.1 shape.
+Owner fields, `end_date_time` (2.1.1's stop_date_time), session_id, the CdrToken, authorization_reference,
+the CdrLocation for 2.1.1's embedded Location, SignedData, costs as Prices and their breakdown, the
+invoice and credit fields, home_charging_compensation; CDR ids of 39 (VERSION-DIFFERENCES 8).
+Sub-objects keep their 2.2.1 shape.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Annotated
 
 from pydantic import Field
 
-from roaming.ocpi.common import (
-    AuthMethod221,
-    ConnectorFormat,
-    dump,
-    dump_list,
-    fields_of,
-    jsonable,
-    owner_from_body,
-    put,
-    put_list,
-)
+from roaming.ocpi.common import dump, owner_from_body, put
+from roaming.ocpi.shared import cdrs as shared
+from roaming.ocpi.shared.locations import ConnectorFormat
 from roaming.ocpi.timestamps import format_datetime
-from roaming.ocpi.types import CiString, DateTime, Number, String, WireModel, validate
+from roaming.ocpi.types import CiString, DateTime, GeoLocation, String, WireModel
 from roaming.ocpi.v2_2_1 import dialect
-from roaming.ocpi.v2_2_1.locations import ConnectorType, GeoLocation, PowerType
-from roaming.ocpi.v2_2_1.sessions import CdrToken, ChargingPeriod, periods_to_wire
+from roaming.ocpi.v2_2_1.locations import ConnectorType, PowerType
+from roaming.ocpi.v2_2_1.sessions import AuthMethod, CdrToken, ChargingPeriod
 from roaming.ocpi.v2_2_1.tariffs import Price, TariffWire
 
 PRICES = (
@@ -70,115 +63,70 @@ class SignedData(WireModel):
     url: String(512) | None = None
 
 
-class CdrWire(WireModel):
+class CdrWire(shared.Cdr):
     country_code: CiString(2)
     party_id: CiString(3)
     id: CiString(39)
-    start_date_time: DateTime
     end_date_time: DateTime
     session_id: CiString(36) | None = None
     cdr_token: CdrToken
-    auth_method: AuthMethod221
+    auth_method: AuthMethod
     authorization_reference: CiString(36) | None = None
     cdr_location: CdrLocation
-    meter_id: String(255) | None = None
-    currency: String(3)
     tariffs: list[TariffWire] = []
     charging_periods: Annotated[list[ChargingPeriod], Field(min_length=1)]
     signed_data: SignedData | None = None
     total_cost: Price
     total_fixed_cost: Price | None = None
-    total_energy: Number
     total_energy_cost: Price | None = None
-    total_time: Number
     total_time_cost: Price | None = None
-    total_parking_time: Number | None = None
     total_parking_cost: Price | None = None
     total_reservation_cost: Price | None = None
-    remark: String(255) | None = None
     invoice_reference_id: CiString(39) | None = None
     credit: bool | None = None
     credit_reference_id: CiString(39) | None = None
     home_charging_compensation: bool | None = None
-    last_updated: DateTime
 
 
 @dialect.register("cdrs")
-class Cdrs:
+class Cdrs(shared.Cdrs):
     #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
     schema = CdrWire
     #: 2.2.1 can express credit CDRs.
     carries_credit = True
 
-    def to_wire(self, cdr) -> dict:
-        tariffs = dialect.module("tariffs")
-        wire = {
-            "country_code": cdr.country_code,
-            "party_id": cdr.party_id,
-            "id": cdr.cdr_id,
-            "start_date_time": format_datetime(cdr.start_date_time),
-            "end_date_time": format_datetime(cdr.end_date_time),
-        }
+    def fields_to_wire(self, cdr) -> dict:
+        wire = {"country_code": cdr.country_code, "party_id": cdr.party_id}
+        wire["end_date_time"] = format_datetime(cdr.end_date_time)
         put(wire, "session_id", cdr.session_id)
         wire["cdr_token"] = cdr.cdr_token
         wire["auth_method"] = cdr.auth_method
         put(wire, "authorization_reference", cdr.authorization_reference)
         wire["cdr_location"] = cdr.cdr_location
-        put(wire, "meter_id", cdr.meter_id)
-        wire["currency"] = cdr.currency
-        put_list(wire, "tariffs", [tariffs.to_wire(SimpleNamespace(**t)) for t in cdr.tariffs])
-        wire["charging_periods"] = periods_to_wire(cdr.charging_periods)
         put(wire, "signed_data", cdr.signed_data)
         wire["total_cost"] = cdr.total_cost
-        put(wire, "total_fixed_cost", cdr.total_fixed_cost)
-        wire["total_energy"] = float(cdr.total_energy)
-        put(wire, "total_energy_cost", cdr.total_energy_cost)
-        wire["total_time"] = float(cdr.total_time)
-        put(wire, "total_time_cost", cdr.total_time_cost)
-        if cdr.total_parking_time is not None:
-            wire["total_parking_time"] = float(cdr.total_parking_time)
-        put(wire, "total_parking_cost", cdr.total_parking_cost)
-        put(wire, "total_reservation_cost", cdr.total_reservation_cost)
-        put(wire, "remark", cdr.remark)
+        for price in PRICES[1:]:
+            put(wire, price, getattr(cdr, price))
         put(wire, "invoice_reference_id", cdr.invoice_reference_id)
         put(wire, "credit", cdr.credit)
         put(wire, "credit_reference_id", cdr.credit_reference_id)
         put(wire, "home_charging_compensation", cdr.home_charging_compensation)
-        wire["last_updated"] = format_datetime(cdr.last_updated)
         return wire
 
     def from_wire(self, data, *, owner: tuple[str, str] | None = None, token_owner=None) -> dict:
-        wire = validate(CdrWire, data)
-        internal = {}
-        tariffs = dialect.module("tariffs")
-        for name, value in fields_of(wire).items():
-            if name == "id":
-                internal["cdr_id"] = value
-            elif name == "tariffs":
-                internal[name] = [
-                    jsonable(tariffs.from_wire(t.model_dump(mode="json", exclude_defaults=True))) for t in value
-                ]
-            elif name == "charging_periods":
-                internal[name] = dump_list(value)
-            elif name in ("cdr_token", "cdr_location", "signed_data", *PRICES):
-                internal[name] = dump(value)
-            elif name in ("country_code", "party_id"):
-                internal[name] = value.upper()
-            elif name in (
-                "start_date_time",
-                "end_date_time",
-                "total_energy",
-                "total_time",
-                "total_parking_time",
-                "credit",
-                "home_charging_compensation",
-                "last_updated",
-            ):
-                internal[name] = value
-            else:
-                internal[name] = value or ""
+        internal = super().from_wire(data, owner=owner, token_owner=token_owner)
         internal["location_211"] = None
         return internal
+
+    def read_field(self, internal: dict, name: str, value, *, owner, token_owner) -> None:
+        if name in ("country_code", "party_id"):
+            internal[name] = value.upper()
+        elif name in ("cdr_token", "cdr_location", "signed_data", *PRICES):
+            internal[name] = dump(value)
+        elif name in ("end_date_time", "credit", "home_charging_compensation"):
+            internal[name] = value
+        else:
+            super().read_field(internal, name, value, owner=owner, token_owner=token_owner)
 
     def owner_of(self, data) -> tuple[str, str] | None:
         return owner_from_body(data)

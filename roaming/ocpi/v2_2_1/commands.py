@@ -1,47 +1,51 @@
-"""2.2.1 Commands (mod_commands): the five request objects, CommandResponse and CommandResult.
+"""2.2.1 Commands (mod_commands): what 2.2.1 defines its own way (roaming.ocpi.shared.commands has the rest).
 
-The internal shape is this version's: requests keep their fields (the token in internal form,
-without response_url), the synchronous answer is {result, timeout, message}, the asynchronous
-one {result, message} in CommandResultType.
+CANCEL_RESERVATION; CiString ids of 36 and a CiString reservation_id; StartSession's connector_id and
+the authorization_reference of ReserveNow and StartSession; CommandResponse with timeout and message,
+and the asynchronous CommandResult (VERSION-DIFFERENCES 11). The internal shape is this version's:
+the synchronous answer is {result, timeout, message}, the asynchronous one {result, message} in
+CommandResultType.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from roaming.ocpi.common import (
-    CommandResultType,
-    ResponseUrl,
-    command_request_from_wire,
-    command_request_to_wire,
-    display_texts,
-)
 from roaming.ocpi.errors import InvalidParameters
-from roaming.ocpi.types import CiString, DateTime, DisplayText, NonNegativeInt, WireModel, validate
+from roaming.ocpi.shared import commands as shared
+from roaming.ocpi.types import CiString, DisplayText, NonNegativeInt, WireModel, validate
 from roaming.ocpi.v2_2_1 import dialect
-from roaming.ocpi.v2_2_1.tokens import TokenWire, token_to_wire
+from roaming.ocpi.v2_2_1.tokens import TokenWire
 
-CommandType = Literal["CANCEL_RESERVATION", "RESERVE_NOW", "START_SESSION", "STOP_SESSION", "UNLOCK_CONNECTOR"]
-CommandResponseType = Literal["ACCEPTED", "NOT_SUPPORTED", "REJECTED", "UNKNOWN_SESSION"]
+CommandType = Literal[("CANCEL_RESERVATION", *shared.COMMAND_TYPES)]
+CommandResponseType = Literal[shared.COMMAND_RESPONSE_TYPES]
+#: What the charge point did: the internal vocabulary of results.
+CommandResultType = Literal[
+    "ACCEPTED",
+    "CANCELED_RESERVATION",
+    "EVSE_OCCUPIED",
+    "EVSE_INOPERATIVE",
+    "FAILED",
+    "NOT_SUPPORTED",
+    "REJECTED",
+    "TIMEOUT",
+    "UNKNOWN_RESERVATION",
+]
 
 
-class CancelReservation(WireModel):
-    response_url: ResponseUrl
+class CancelReservation(shared.Request):
     reservation_id: CiString(36)
 
 
-class ReserveNow(WireModel):
-    response_url: ResponseUrl
+class ReserveNow(shared.ReserveNow):
     token: TokenWire
-    expiry_date: DateTime
     reservation_id: CiString(36)
     location_id: CiString(36)
     evse_uid: CiString(36) | None = None
     authorization_reference: CiString(36) | None = None
 
 
-class StartSession(WireModel):
-    response_url: ResponseUrl
+class StartSession(shared.Request):
     token: TokenWire
     location_id: CiString(36)
     evse_uid: CiString(36) | None = None
@@ -49,13 +53,11 @@ class StartSession(WireModel):
     authorization_reference: CiString(36) | None = None
 
 
-class StopSession(WireModel):
-    response_url: ResponseUrl
+class StopSession(shared.Request):
     session_id: CiString(36)
 
 
-class UnlockConnector(WireModel):
-    response_url: ResponseUrl
+class UnlockConnector(shared.Request):
     location_id: CiString(36)
     evse_uid: CiString(36)
     connector_id: CiString(36)
@@ -72,56 +74,46 @@ class CommandResult(WireModel):
     message: list[DisplayText] = []
 
 
-REQUESTS: dict[str, type[WireModel]] = {
-    "CANCEL_RESERVATION": CancelReservation,
-    "RESERVE_NOW": ReserveNow,
-    "START_SESSION": StartSession,
-    "STOP_SESSION": StopSession,
-    "UNLOCK_CONNECTOR": UnlockConnector,
-}
+def _with_message(wire: dict, message: list) -> dict:
+    if message:
+        wire["message"] = message
+    return wire
+
+
+def _messages(parsed: CommandResponse | CommandResult) -> list[dict]:
+    return [m.model_dump() for m in parsed.message]
 
 
 @dialect.register("commands")
-class Commands:
+class Commands(shared.Commands):
     #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
-    requests = REQUESTS
+    requests = {
+        "CANCEL_RESERVATION": CancelReservation,
+        "RESERVE_NOW": ReserveNow,
+        "START_SESSION": StartSession,
+        "STOP_SESSION": StopSession,
+        "UNLOCK_CONNECTOR": UnlockConnector,
+    }
     response_schema = CommandResponse
     result_schema = CommandResult
-    #: The commands this version knows.
     commands = CommandType.__args__
 
     def parse_request(self, command: str, data) -> WireModel:
-        """The validated request object; 2001 naming the field when it is not one."""
-        parsed = validate(REQUESTS[command], data)
+        parsed = super().parse_request(command, data)
         if isinstance(parsed, StartSession) and parsed.connector_id and not parsed.evse_uid:
             raise InvalidParameters("evse_uid: required when connector_id is set")
         return parsed
 
-    def request_from_wire(self, command: str, data, *, token_owner: tuple[str, str] | None = None) -> tuple[dict, str]:
-        """(internal request, response_url); the token names its owner itself in this version."""
-        parsed = self.parse_request(command, data)
-        token = dialect.module("tokens").from_wire(data["token"]) if "token" in type(parsed).model_fields else None
-        return command_request_from_wire(parsed, token=token)
-
-    def request_to_wire(self, command: str, request: dict, response_url: str) -> dict:
-        return command_request_to_wire(REQUESTS[command], request, response_url, token_to_wire=token_to_wire)
-
     def response_to_wire(self, *, result: str, timeout: int, message: list) -> dict:
-        wire = {"result": result, "timeout": timeout}
-        if message:
-            wire["message"] = message
-        return wire
+        return _with_message({"result": result, "timeout": timeout}, message)
 
     def response_from_wire(self, data) -> dict:
         parsed = validate(CommandResponse, data)
-        return {"result": parsed.result, "timeout": parsed.timeout, "message": display_texts(parsed.message)}
+        return {"result": parsed.result, "timeout": parsed.timeout, "message": _messages(parsed)}
 
     def result_to_wire(self, *, result: str, message: list) -> dict:
-        wire = {"result": result}
-        if message:
-            wire["message"] = message
-        return wire
+        return _with_message({"result": result}, message)
 
     def result_from_wire(self, data) -> dict:
         parsed = validate(CommandResult, data)
-        return {"result": parsed.result, "message": display_texts(parsed.message)}
+        return {"result": parsed.result, "message": _messages(parsed)}

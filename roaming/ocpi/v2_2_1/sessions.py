@@ -1,4 +1,10 @@
-"""2.2.1 Sessions (mod_sessions): Session, CdrToken, ChargingPeriod, ChargingPreferences, and translators."""
+"""2.2.1 Sessions (mod_sessions): what 2.2.1 defines its own way (roaming.ocpi.shared.sessions has the rest).
+
+Owner fields, `start_date_time`/`end_date_time`, the CdrToken for 2.1.1's auth_id, the location, EVSE and
+connector ids for 2.1.1's embedded Location, authorization_reference, total_cost as a Price; COMMAND and
+RESERVATION; tariff_id in charging periods and the dimension types 2.2.1 has; ChargingPreferences.
+A PATCH's charging_periods are added to the stored ones (VERSION-DIFFERENCES 7).
+"""
 
 from __future__ import annotations
 
@@ -6,39 +12,30 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from roaming.ocpi.common import (
-    AuthMethod221,
-    SessionStatus221,
-    dump,
-    dump_list,
-    fields_of,
-    owner_from_body,
-    put,
-    put_list,
-)
+from roaming.ocpi.common import dump, owner_from_body, put
 from roaming.ocpi.errors import InvalidParameters
-from roaming.ocpi.timestamps import format_datetime, rewrite_datetime
-from roaming.ocpi.types import CiString, DateTime, Number, String, WireModel, validate, validate_partial
+from roaming.ocpi.shared import sessions as shared
+from roaming.ocpi.timestamps import format_datetime
+from roaming.ocpi.types import CiString, DateTime, Number, WireModel, validate
 from roaming.ocpi.v2_2_1 import dialect
 from roaming.ocpi.v2_2_1.tariffs import Price
-from roaming.ocpi.v2_2_1.tokens import TokenType
+from roaming.ocpi.v2_2_1.tokens import ProfileType, TokenType
 
+AuthMethod = Literal[shared.AUTH_METHODS + ("COMMAND",)]
+SessionStatus = Literal[shared.SESSION_STATUSES + ("RESERVATION",)]
 CdrDimensionType = Literal[
-    "CURRENT",
-    "ENERGY",
-    "ENERGY_EXPORT",
-    "ENERGY_IMPORT",
-    "MAX_CURRENT",
-    "MIN_CURRENT",
-    "MAX_POWER",
-    "MIN_POWER",
-    "PARKING_TIME",
-    "POWER",
-    "RESERVATION_TIME",
-    "STATE_OF_CHARGE",
-    "TIME",
+    shared.CDR_DIMENSION_TYPES
+    + (
+        "CURRENT",
+        "ENERGY_EXPORT",
+        "ENERGY_IMPORT",
+        "MAX_POWER",
+        "MIN_POWER",
+        "POWER",
+        "RESERVATION_TIME",
+        "STATE_OF_CHARGE",
+    )
 ]
-ProfileType = Literal["CHEAP", "FAST", "GREEN", "REGULAR"]
 
 
 class CdrToken(WireModel):
@@ -49,36 +46,30 @@ class CdrToken(WireModel):
     contract_id: CiString(36)
 
 
-class CdrDimension(WireModel):
+class CdrDimension(shared.CdrDimension):
     type: CdrDimensionType
-    volume: Number
 
 
-class ChargingPeriod(WireModel):
-    start_date_time: DateTime
+class ChargingPeriod(shared.ChargingPeriod):
     dimensions: Annotated[list[CdrDimension], Field(min_length=1)]
     tariff_id: CiString(36) | None = None
 
 
-class SessionWire(WireModel):
+class SessionWire(shared.Session):
     country_code: CiString(2)
     party_id: CiString(3)
     id: CiString(36)
     start_date_time: DateTime
     end_date_time: DateTime | None = None
-    kwh: Number
     cdr_token: CdrToken
-    auth_method: AuthMethod221
+    auth_method: AuthMethod
     authorization_reference: CiString(36) | None = None
     location_id: CiString(36)
     evse_uid: CiString(36)
     connector_id: CiString(36)
-    meter_id: String(255) | None = None
-    currency: String(3)
     charging_periods: list[ChargingPeriod] = []
     total_cost: Price | None = None
-    status: SessionStatus221
-    last_updated: DateTime
+    status: SessionStatus
 
 
 ChargingPreferencesResponse = Literal[
@@ -93,76 +84,43 @@ class ChargingPreferences(WireModel):
     discharge_allowed: bool | None = None
 
 
-def periods_to_wire(periods: list[dict]) -> list[dict]:
-    """Charging periods with only the dimensions 2.2.1 knows (2.1.1's FLAT is left out); empty ones left out."""
-    wire = []
-    for period in periods:
-        dimensions = [d for d in period["dimensions"] if d["type"] in CdrDimensionType.__args__]
-        if dimensions:
-            wire.append(
-                {**period, "start_date_time": rewrite_datetime(period["start_date_time"]), "dimensions": dimensions}
-            )
-    return wire
-
-
-def _internal(values: dict) -> dict:
-    internal = {}
-    for name, value in values.items():
-        if name == "id":
-            internal["session_id"] = value
-        elif name == "cdr_token":
-            internal[name] = dump(value)
-        elif name == "charging_periods":
-            internal[name] = dump_list(value)
-        elif name == "total_cost":
-            internal[name] = dump(value)
-        elif name in ("start_date_time", "end_date_time", "kwh", "last_updated"):
-            internal[name] = value
-        elif name in ("country_code", "party_id"):
-            internal[name] = value.upper()
-        else:
-            internal[name] = value or ""
-    return internal
-
-
 @dialect.register("sessions")
-class Sessions:
+class Sessions(shared.Sessions):
     #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
     schema = SessionWire
     preferences_schema = ChargingPreferences
+    dimension_types = CdrDimensionType.__args__
     #: A PATCH's charging_periods are added to the stored ones (mod_sessions PATCH).
     patch_appends_charging_periods = True
     supports_charging_preferences = True
-    #: Internal fields carry their 2.2.1 names.
-    wire_names: dict[str, str] = {}
+    #: mod_sessions PATCH: last_updated required.
+    patch_requires = ("last_updated",)
 
-    def to_wire(self, session) -> dict:
+    def fields_to_wire(self, session) -> dict:
         wire = {
             "country_code": session.country_code,
             "party_id": session.party_id,
-            "id": session.session_id,
             "start_date_time": format_datetime(session.start_date_time),
         }
         if session.end_date_time:
             wire["end_date_time"] = format_datetime(session.end_date_time)
-        wire["kwh"] = float(session.kwh)
         wire["cdr_token"] = session.cdr_token
         wire["auth_method"] = session.auth_method
         put(wire, "authorization_reference", session.authorization_reference)
         wire.update(location_id=session.location_id, evse_uid=session.evse_uid, connector_id=session.connector_id)
-        put(wire, "meter_id", session.meter_id)
-        wire["currency"] = session.currency
-        put_list(wire, "charging_periods", periods_to_wire(session.charging_periods))
         put(wire, "total_cost", session.total_cost)
         wire["status"] = session.status
-        wire["last_updated"] = format_datetime(session.last_updated)
         return wire
 
-    def from_wire(self, data, *, owner: tuple[str, str] | None = None, token_owner=None) -> dict:
-        return _internal(fields_of(validate(SessionWire, data)))
-
-    def patch_from_wire(self, data, *, token_owner=None) -> dict:
-        return _internal(validate_partial(SessionWire, data, required=("last_updated",)))
+    def read_field(self, internal: dict, name: str, value, *, token_owner) -> None:
+        if name in ("country_code", "party_id"):
+            internal[name] = value.upper()
+        elif name in ("cdr_token", "total_cost"):
+            internal[name] = dump(value)
+        elif name in ("start_date_time", "end_date_time"):
+            internal[name] = value
+        else:
+            super().read_field(internal, name, value, token_owner=token_owner)
 
     def owner_of(self, data) -> tuple[str, str] | None:
         return owner_from_body(data)

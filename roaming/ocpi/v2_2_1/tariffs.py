@@ -1,6 +1,8 @@
-"""2.2.1 Tariffs (mod_tariffs): wire schema and translators.
+"""2.2.1 Tariffs (mod_tariffs): what 2.2.1 defines its own way (roaming.ocpi.shared.tariffs has the rest).
 
-Internal values are dicts keyed by tariffs.models.Tariff field names; elements keep their 2.2.1 shape.
+Owner fields, type, min_price and max_price, start_date_time and end_date_time in the Tariff; vat in
+the PriceComponent; min_current, max_current and reservation restrictions; no Receiver PATCH
+(VERSION-DIFFERENCES 9).
 """
 
 from __future__ import annotations
@@ -9,21 +11,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from roaming.ocpi.common import (
-    Date,
-    DayOfWeek,
-    Seconds,
-    StepSize,
-    TariffDimensionType,
-    TimeOfDay,
-    dump,
-    dump_list,
-    owner_from_body,
-    put,
-    put_list,
-)
+from roaming.ocpi.common import dump, owner_from_body, put
+from roaming.ocpi.shared import tariffs as shared
 from roaming.ocpi.timestamps import format_datetime
-from roaming.ocpi.types import URL, CiString, DateTime, DisplayText, Number, String, WireModel, validate
+from roaming.ocpi.types import CiString, DateTime, Number, WireModel
 from roaming.ocpi.v2_2_1 import dialect
 from roaming.ocpi.v2_2_1.locations import EnergyMix
 
@@ -32,108 +23,68 @@ ReservationRestrictionType = Literal["RESERVATION", "RESERVATION_EXPIRES"]
 
 
 class Price(WireModel):
+    """types Price (2.2.1 only: 2.1.1 prices are numbers excluding VAT)."""
+
     excl_vat: Number
     incl_vat: Number | None = None
 
 
-class PriceComponent(WireModel):
-    type: TariffDimensionType
-    price: Number
+class PriceComponent(shared.PriceComponent):
     vat: Number | None = None
-    step_size: StepSize
 
 
-class TariffRestrictions(WireModel):
-    start_time: TimeOfDay | None = None
-    end_time: TimeOfDay | None = None
-    start_date: Date | None = None
-    end_date: Date | None = None
-    min_kwh: Number | None = None
-    max_kwh: Number | None = None
+class TariffRestrictions(shared.TariffRestrictions):
     min_current: Number | None = None
     max_current: Number | None = None
-    min_power: Number | None = None
-    max_power: Number | None = None
-    min_duration: Seconds | None = None
-    max_duration: Seconds | None = None
-    day_of_week: list[DayOfWeek] = []
     reservation: ReservationRestrictionType | None = None
 
 
-class TariffElement(WireModel):
+class TariffElement(shared.TariffElement):
     price_components: Annotated[list[PriceComponent], Field(min_length=1)]
     restrictions: TariffRestrictions | None = None
 
 
-class TariffWire(WireModel):
+class TariffWire(shared.Tariff):
     country_code: CiString(2)
     party_id: CiString(3)
     id: CiString(36)
-    currency: String(3)
     type: TariffType | None = None
-    tariff_alt_text: list[DisplayText] = []
-    tariff_alt_url: URL | None = None
     min_price: Price | None = None
     max_price: Price | None = None
     elements: Annotated[list[TariffElement], Field(min_length=1)]
     start_date_time: DateTime | None = None
     end_date_time: DateTime | None = None
     energy_mix: EnergyMix | None = None
-    last_updated: DateTime
-
-
-def tariff_to_wire(tariff) -> dict:
-    wire = {
-        "country_code": tariff.country_code,
-        "party_id": tariff.party_id,
-        "id": tariff.tariff_id,
-        "currency": tariff.currency,
-    }
-    put(wire, "type", tariff.type)
-    put_list(wire, "tariff_alt_text", tariff.tariff_alt_text)
-    put(wire, "tariff_alt_url", tariff.tariff_alt_url)
-    put(wire, "min_price", tariff.min_price)
-    put(wire, "max_price", tariff.max_price)
-    wire["elements"] = tariff.elements
-    if tariff.start_date_time:
-        wire["start_date_time"] = format_datetime(tariff.start_date_time)
-    if tariff.end_date_time:
-        wire["end_date_time"] = format_datetime(tariff.end_date_time)
-    put(wire, "energy_mix", tariff.energy_mix)
-    wire["last_updated"] = format_datetime(tariff.last_updated)
-    return wire
 
 
 @dialect.register("tariffs")
-class Tariffs:
+class Tariffs(shared.Tariffs):
     schema = TariffWire
     #: 2.2.1 removed the Receiver PATCH of tariffs.
     supports_patch = False
 
-    def to_wire(self, tariff) -> dict:
-        return tariff_to_wire(tariff)
+    def fields_to_wire(self, tariff) -> dict:
+        wire = {"country_code": tariff.country_code, "party_id": tariff.party_id}
+        put(wire, "type", tariff.type)
+        put(wire, "min_price", tariff.min_price)
+        put(wire, "max_price", tariff.max_price)
+        wire["elements"] = tariff.elements
+        if tariff.start_date_time:
+            wire["start_date_time"] = format_datetime(tariff.start_date_time)
+        if tariff.end_date_time:
+            wire["end_date_time"] = format_datetime(tariff.end_date_time)
+        put(wire, "energy_mix", tariff.energy_mix)
+        return wire
 
-    def from_wire(self, data, *, owner: tuple[str, str] | None = None) -> dict:
-        wire = validate(TariffWire, data)
-        return {
-            "country_code": wire.country_code.upper(),
-            "party_id": wire.party_id.upper(),
-            "tariff_id": wire.id,
-            "currency": wire.currency,
-            "type": wire.type or "",
-            "tariff_alt_text": dump_list(wire.tariff_alt_text),
-            "tariff_alt_url": wire.tariff_alt_url or "",
-            "min_price": dump(wire.min_price),
-            "max_price": dump(wire.max_price),
-            "elements": dump_list(wire.elements),
-            "start_date_time": wire.start_date_time,
-            "end_date_time": wire.end_date_time,
-            "energy_mix": dump(wire.energy_mix),
-            "last_updated": wire.last_updated,
-        }
+    def read_field(self, internal: dict, name: str, value) -> None:
+        if name in ("country_code", "party_id"):
+            internal[name] = value.upper()
+        elif name in ("min_price", "max_price", "energy_mix"):
+            internal[name] = dump(value)
+        elif name in ("start_date_time", "end_date_time"):
+            internal[name] = value
+        else:  # type among them
+            super().read_field(internal, name, value)
 
     def owner_of(self, data) -> tuple[str, str] | None:
         return owner_from_body(data)
-
-    def may_see(self, tariff, now) -> bool:
-        return True

@@ -1,0 +1,313 @@
+"""Locations (mod_locations) as both versions define it, and the translation of what they share.
+
+Alike in 2.1.1 and 2.2.1 (VERSION-DIFFERENCES 6 and 14): the values of ConnectorType, Capability, Facility
+and PowerType that 2.1.1 has (2.2.1 adds to each); StatusSchedule, RegularHours (with the regex of the
+2.1.1 errata, which 2.2.1 took), ExceptionalPeriod, EnergySource and their enums; Hours but for
+twentyfourseven, EnergyMix but for its EnvironmentalImpact; of the Connector its format,
+terms_and_conditions and last_updated; of the EVSE all but uid, evse_id, capabilities, connectors and
+coordinates; of the Location its name, city, country, directions, operator, suboperator, owner,
+charging_when_closed, images and last_updated.
+
+Internal values are dicts keyed by model field names (roaming.models.locations), with `evses` and
+`connectors` lists for children; sub-objects keep their 2.2.1 JSON shape.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from roaming.ocpi.common import BusinessDetails, Image, dump, dump_list, fields_of, put, put_list, read_fields
+from roaming.ocpi.dialect import Dialect
+from roaming.ocpi.timestamps import format_datetime
+from roaming.ocpi.types import URL, DateTime, DisplayText, Number, String, WireModel, validate, validate_partial
+
+# Enum values both versions define: 2.1.1 has these, 2.2.1 adds to them. PARKING_TYPES are those that
+# LocationType (2.1.1) and ParkingType (2.2.1) share.
+CONNECTOR_TYPES = (
+    "CHADEMO",
+    "DOMESTIC_A",
+    "DOMESTIC_B",
+    "DOMESTIC_C",
+    "DOMESTIC_D",
+    "DOMESTIC_E",
+    "DOMESTIC_F",
+    "DOMESTIC_G",
+    "DOMESTIC_H",
+    "DOMESTIC_I",
+    "DOMESTIC_J",
+    "DOMESTIC_K",
+    "DOMESTIC_L",
+    "IEC_60309_2_single_16",
+    "IEC_60309_2_three_16",
+    "IEC_60309_2_three_32",
+    "IEC_60309_2_three_64",
+    "IEC_62196_T1",
+    "IEC_62196_T1_COMBO",
+    "IEC_62196_T2",
+    "IEC_62196_T2_COMBO",
+    "IEC_62196_T3A",
+    "IEC_62196_T3C",
+    "TESLA_R",
+    "TESLA_S",
+)
+CAPABILITIES = (
+    "CHARGING_PROFILE_CAPABLE",
+    "CREDIT_CARD_PAYABLE",
+    "REMOTE_START_STOP_CAPABLE",
+    "RESERVABLE",
+    "RFID_READER",
+    "UNLOCK_CAPABLE",
+)
+FACILITIES = (
+    "HOTEL",
+    "RESTAURANT",
+    "CAFE",
+    "MALL",
+    "SUPERMARKET",
+    "SPORT",
+    "RECREATION_AREA",
+    "NATURE",
+    "MUSEUM",
+    "BUS_STOP",
+    "TAXI_STAND",
+    "TRAIN_STATION",
+    "AIRPORT",
+    "CARPOOL_PARKING",
+    "FUEL_STATION",
+    "WIFI",
+)
+POWER_TYPES = ("AC_1_PHASE", "AC_3_PHASE", "DC")
+PARKING_TYPES = ("ON_STREET", "PARKING_GARAGE", "UNDERGROUND_GARAGE", "PARKING_LOT")
+
+EvseStatusValue = Literal[
+    "AVAILABLE", "BLOCKED", "CHARGING", "INOPERATIVE", "OUTOFORDER", "PLANNED", "REMOVED", "RESERVED", "UNKNOWN"
+]
+ParkingRestriction = Literal["EV_ONLY", "PLUGGED", "DISABLED", "CUSTOMERS", "MOTORCYCLES"]
+ConnectorFormat = Literal["SOCKET", "CABLE"]
+EnergySourceCategory = Literal["NUCLEAR", "GENERAL_FOSSIL", "COAL", "GAS", "GENERAL_GREEN", "SOLAR", "WIND", "WATER"]
+EnvironmentalImpactCategory = Literal["NUCLEAR_WASTE", "CARBON_DIOXIDE"]
+TimeOfDay = Annotated[str, StringConstraints(pattern=r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$", strict=True)]
+
+
+class StatusSchedule(WireModel):
+    period_begin: DateTime
+    period_end: DateTime | None = None
+    status: EvseStatusValue
+
+
+class RegularHours(WireModel):
+    weekday: Annotated[int, Field(ge=1, le=7, strict=True)]
+    period_begin: TimeOfDay
+    period_end: TimeOfDay
+
+
+class ExceptionalPeriod(WireModel):
+    period_begin: DateTime
+    period_end: DateTime
+
+
+class Hours(WireModel):
+    """A version adds twentyfourseven: one of the two with regular_hours in 2.1.1, always there in 2.2.1."""
+
+    regular_hours: list[RegularHours] = []
+    exceptional_openings: list[ExceptionalPeriod] = []
+    exceptional_closings: list[ExceptionalPeriod] = []
+
+
+class EnergySource(WireModel):
+    source: EnergySourceCategory
+    percentage: Number
+
+
+class EnergyMix(WireModel):
+    """A version adds environ_impact: its EnvironmentalImpact calls the category `source` in 2.1.1."""
+
+    is_green_energy: bool
+    energy_sources: list[EnergySource] = []
+    supplier_name: String(64) | None = None
+    energy_product_name: String(64) | None = None
+
+
+class Connector(WireModel):
+    format: ConnectorFormat
+    terms_and_conditions: URL | None = None
+    last_updated: DateTime
+
+
+class Evse(WireModel):
+    status: EvseStatusValue
+    status_schedule: list[StatusSchedule] = []
+    floor_level: String(4) | None = None
+    physical_reference: String(16) | None = None
+    directions: list[DisplayText] = []
+    parking_restrictions: list[ParkingRestriction] = []
+    images: list[Image] = []
+    last_updated: DateTime
+
+
+class Location(WireModel):
+    name: String(255) | None = None
+    city: String(45)
+    country: String(3)
+    directions: list[DisplayText] = []
+    operator: BusinessDetails | None = None
+    suboperator: BusinessDetails | None = None
+    owner: BusinessDetails | None = None
+    charging_when_closed: bool | None = None
+    images: list[Image] = []
+    last_updated: DateTime
+
+
+class Locations:
+    """The locations module's translators; `level` is "location", "evse" or "connector".
+
+    A version sets `schemas`, writes the Location and Connector fields it defines its own way
+    (`location_fields_to_wire`, `connector_fields_to_wire`), reads them (`read_*_field`, handing the
+    others back here), and says where its coordinates and vocabularies differ. An object the version
+    cannot express is written as None.
+    """
+
+    dialect: Dialect
+    schemas: dict[str, type[WireModel]]
+    #: Fields a PATCH body must carry.
+    patch_requires: tuple[str, ...] = ()
+    #: Internal field → the wire field carrying it, so that a PATCH sends what changed.
+    wire_names = {"location_id": "id", "connector_id": "id", "latitude": "coordinates", "longitude": "coordinates"}
+
+    def to_wire(self, obj, level: str = "location") -> dict | None:
+        write = {"location": self.location_to_wire, "evse": self.evse_to_wire, "connector": self.connector_to_wire}
+        return write[level](obj)
+
+    def from_wire(self, data, *, level: str = "location", owner: tuple[str, str] | None = None) -> dict:
+        """Validate a whole object (PUT, pull) into internal fields."""
+        return self.fields(level, fields_of(validate(self.schemas[level], data)))
+
+    def patch_from_wire(self, data, *, level: str = "location") -> dict:
+        return self.fields(level, validate_partial(self.schemas[level], data, required=self.patch_requires))
+
+    def patch_to_wire(self, obj, *, level: str, fields: list[str]) -> dict | None:
+        """The PATCH body carrying `fields` of `obj`, and its last_updated."""
+        whole = self.to_wire(obj, level)
+        if whole is None:
+            return None
+        wanted = {self.wire_names.get(f, f) for f in fields} | {"last_updated"}
+        return {k: v for k, v in whole.items() if k in wanted}
+
+    # -- wire -> internal ------------------------------------------------------------------------------
+
+    def fields(self, level: str, values: dict) -> dict:
+        """Internal fields from the validated wire values of one object."""
+        read = {
+            "location": self.read_location_field,
+            "evse": self.read_evse_field,
+            "connector": self.read_connector_field,
+        }
+        return read_fields(values, read[level])
+
+    def read_location_field(self, fields: dict, name: str, value) -> None:
+        if name == "id":
+            fields["location_id"] = value
+        elif name == "evses":
+            fields["evses"] = [self.fields("evse", dict(e)) for e in value]
+        elif name == "coordinates":
+            fields["latitude"], fields["longitude"] = value.latitude, value.longitude
+        elif name in ("related_locations", "directions", "images"):
+            fields[name] = dump_list(value)
+        elif name in ("operator", "suboperator", "owner"):
+            fields[name] = dump(value)
+        elif name == "facilities":
+            fields[name] = list(value or [])
+        elif name in ("charging_when_closed", "last_updated"):
+            fields[name] = value
+        else:  # name, address, city, postal_code, country, time_zone and a version's other strings
+            fields[name] = value or ""
+
+    def read_evse_field(self, fields: dict, name: str, value) -> None:
+        if name == "connectors":
+            fields["connectors"] = [self.fields("connector", dict(c)) for c in value]
+        elif name == "coordinates":
+            fields["latitude"] = value.latitude if value else ""
+            fields["longitude"] = value.longitude if value else ""
+        elif name in ("status_schedule", "directions", "images"):
+            fields[name] = dump_list(value)
+        elif name in ("capabilities", "parking_restrictions"):
+            fields[name] = list(value or [])
+        elif name == "last_updated":
+            fields[name] = value
+        else:  # uid, evse_id, status, floor_level, physical_reference
+            fields[name] = value or ""
+
+    def read_connector_field(self, fields: dict, name: str, value) -> None:
+        if name == "id":
+            fields["connector_id"] = value
+        elif name == "last_updated":
+            fields[name] = value
+        else:  # standard, format, power_type, terms_and_conditions
+            fields[name] = value or ""
+
+    # -- internal -> wire ------------------------------------------------------------------------------
+
+    def location_to_wire(self, location) -> dict:
+        wire = {"id": location.location_id, **self.location_fields_to_wire(location)}
+        put(wire, "name", location.name)
+        wire["city"] = location.city
+        wire["country"] = location.country
+        wire["coordinates"] = self.coordinates_to_wire(location.latitude, location.longitude)
+        related = [{**r, **self.coordinates_to_wire(r["latitude"], r["longitude"])} for r in location.related_locations]
+        put_list(wire, "related_locations", related)
+        put_list(wire, "evses", [w for w in (self.evse_to_wire(e) for e in location.evses.all()) if w is not None])
+        put_list(wire, "directions", location.directions)
+        put(wire, "operator", location.operator)
+        put(wire, "suboperator", location.suboperator)
+        put(wire, "owner", location.owner)
+        put_list(wire, "facilities", self.facilities_to_wire(location.facilities))
+        put(wire, "charging_when_closed", location.charging_when_closed)
+        put_list(wire, "images", location.images)
+        wire["last_updated"] = format_datetime(location.last_updated)
+        return wire
+
+    def evse_to_wire(self, evse) -> dict | None:
+        wire = {"uid": evse.uid}
+        put(wire, "evse_id", evse.evse_id)
+        wire["status"] = evse.status
+        put_list(wire, "status_schedule", evse.status_schedule)
+        put_list(wire, "capabilities", self.capabilities_to_wire(evse.capabilities))
+        wire["connectors"] = [w for w in (self.connector_to_wire(c) for c in evse.connectors.all()) if w is not None]
+        put(wire, "floor_level", evse.floor_level)
+        if evse.latitude:
+            wire["coordinates"] = self.coordinates_to_wire(evse.latitude, evse.longitude)
+        put(wire, "physical_reference", evse.physical_reference)
+        put_list(wire, "directions", evse.directions)
+        put_list(wire, "parking_restrictions", evse.parking_restrictions)
+        put_list(wire, "images", evse.images)
+        wire["last_updated"] = format_datetime(evse.last_updated)
+        return wire
+
+    def connector_to_wire(self, connector) -> dict | None:
+        wire = {"id": connector.connector_id, "standard": connector.standard, "format": connector.format}
+        wire.update(self.connector_fields_to_wire(connector))
+        put(wire, "terms_and_conditions", connector.terms_and_conditions)
+        wire["last_updated"] = format_datetime(connector.last_updated)
+        return wire
+
+    def location_fields_to_wire(self, location) -> dict:
+        """The Location fields the version defines its own way."""
+        raise NotImplementedError
+
+    def connector_fields_to_wire(self, connector) -> dict:
+        """The Connector fields the version defines its own way (power type, voltage and amperage, tariffs)."""
+        raise NotImplementedError
+
+    # Internal coordinates, capabilities and facilities are valid in the newest version; an older one
+    # overrides these to write only what it can.
+
+    def coordinates_to_wire(self, latitude: str, longitude: str) -> dict:
+        return {"latitude": latitude, "longitude": longitude}
+
+    def capabilities_to_wire(self, capabilities: list[str]) -> list[str]:
+        return capabilities
+
+    def facilities_to_wire(self, facilities: list[str]) -> list[str]:
+        return facilities
