@@ -18,7 +18,7 @@ from pydantic import Field
 from roaming.ocpi.common import dump, put
 from roaming.ocpi.shared import cdrs as shared
 from roaming.ocpi.timestamps import format_datetime
-from roaming.ocpi.types import DateTime, Number, String
+from roaming.ocpi.types import CiString, DateTime, Number, String
 from roaming.ocpi.v2_1_1 import dialect
 from roaming.ocpi.v2_1_1.locations import CONNECTOR_TYPES, POWER_TYPES, LocationWire
 from roaming.ocpi.v2_1_1.sessions import (
@@ -46,7 +46,7 @@ _NOT_IN_211 = (
 
 
 class CdrWire(shared.Cdr):
-    id: String(36)
+    id: CiString(36)  # mod_cdrs 2.1.1: CiString(36)
     stop_date_time: DateTime
     auth_id: String(36)
     auth_method: AuthMethod
