@@ -52,6 +52,11 @@ def enqueue(name: str, *args, countdown: float | None = None, eta: datetime | No
     return True
 
 
+def broker_url() -> str:
+    """The URL of the broker jobs go through."""
+    return str(current_app.conf.broker_url or "")
+
+
 def runs_inline() -> bool:
     """Whether jobs run as they are queued (eager mode, no worker): a countdown then means nothing."""
     return bool(current_app.conf.task_always_eager)

@@ -553,10 +553,16 @@ _DRAIN_WANTED = "roaming:drain-wanted:{}"
 _DRAIN_WANTED_SECONDS = 5
 
 
-@functools.cache
 def _flags() -> redis.Redis | None:
-    """The Redis holding the drain flags (the broker's), or None without one (the embedded demo)."""
-    return redis.Redis.from_url(settings.REDIS_URL) if settings.REDIS_URL else None
+    """The Redis holding the drain flags: the broker's, which every process that queues or runs drains shares;
+    None with another broker (the embedded demo's filesystem one)."""
+    url = jobs.broker_url()
+    return _redis_at(url) if url.startswith(("redis://", "rediss://")) else None
+
+
+@functools.cache
+def _redis_at(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)
 
 
 def wake_drains(partner_ids) -> None:
