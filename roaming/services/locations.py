@@ -235,15 +235,34 @@ def find(queryset: QuerySet, *, location_id: str, evse_uid: str | None = None, c
         raise UnknownLocation(f"Unknown location {location_id!r}", http_status=404)
     if evse_uid is None:
         return location
-    evse = next((e for e in location.evses.all() if e.uid.upper() == evse_uid.upper()), None)
+    evse = _evse_of(location, evse_uid)
     if evse is None:
         raise NotFound(f"Location {location_id!r} has no EVSE {evse_uid!r}", status_code=2003)
     if connector_id is None:
         return evse
-    connector = next((c for c in evse.connectors.all() if c.connector_id.upper() == connector_id.upper()), None)
+    connector = _connector_of(evse, connector_id)
     if connector is None:
         raise NotFound(f"EVSE {evse_uid!r} has no connector {connector_id!r}", status_code=2003)
     return connector
+
+
+def _evse_of(location: Location, uid: str) -> Evse | None:
+    """The location's EVSE of this uid, compared case-insensitively, from its prefetched EVSEs."""
+    return next((e for e in location.evses.all() if e.uid.upper() == uid.upper()), None)
+
+
+def _connector_of(evse: Evse, connector_id: str) -> Connector | None:
+    return next((c for c in evse.connectors.all() if c.connector_id.upper() == connector_id.upper()), None)
+
+
+def _with_keys(tenant_id: int, keys) -> QuerySet:
+    """The tenant's locations of these (country_code, party_id, upper-cased location id) keys, each annotated
+    with its `id_key`: one query however many owners the keys name."""
+    of_batch = Q(pk__in=[])
+    for country_code, party_id in {(c, p) for c, p, _ in keys}:
+        ids = [i for c, p, i in keys if (c, p) == (country_code, party_id)]
+        of_batch |= Q(country_code=country_code, party_id=party_id, id_key__in=ids)
+    return Location.objects.filter(tenant_id=tenant_id).annotate(id_key=Upper("location_id")).filter(of_batch)
 
 
 # -- writing -----------------------------------------------------------------------------------------
@@ -595,26 +614,19 @@ def _load(tenant_id: int, path: str):
 def _load_many(tenant_id: int, paths: list[str]) -> dict[str, tuple]:
     """_load for many paths at once: their locations with EVSEs and connectors in three queries, the
     addressed EVSE or connector picked from them as find() does (ids compared case-insensitively)."""
-    keys = {(path.split("/")[0], path.split("/")[1], path.split("/")[2].upper()) for path in paths}
-    of_batch = Q(pk__in=[])
-    for country_code, party_id in {(c, p) for c, p, _ in keys}:
-        ids = [i for c, p, i in keys if (c, p) == (country_code, party_id)]
-        of_batch |= Q(country_code=country_code, party_id=party_id, id_key__in=ids)
+    keys = {(cc, pid, location_id.upper()) for cc, pid, location_id, *_ in (path.split("/") for path in paths)}
     found = {
         (location.country_code, location.party_id, location.id_key): location
-        for location in with_children(
-            Location.objects.filter(tenant_id=tenant_id).annotate(id_key=Upper("location_id")).filter(of_batch)
-        )
+        for location in with_children(_with_keys(tenant_id, keys))
     }
     loaded = {}
     for path in paths:
         parts = path.split("/")
         obj = found.get((parts[0], parts[1], parts[2].upper()))
-        for below, children in ((parts[3:4], "evses"), (parts[4:5], "connectors")):
-            if obj is not None and below:
-                wanted = below[0].upper()
-                key = "uid" if children == "evses" else "connector_id"
-                obj = next((c for c in getattr(obj, children).all() if getattr(c, key).upper() == wanted), None)
+        if obj is not None and len(parts) > 3:
+            obj = _evse_of(obj, parts[3])
+        if obj is not None and len(parts) > 4:
+            obj = _connector_of(obj, parts[4])
         loaded[path] = (obj, LEVELS[len(parts) - 3]) if obj is not None else (None, None)
     return loaded
 
@@ -769,19 +781,9 @@ def build_pushes(deliveries: list, dialect: Dialect) -> dict[int, outbox.Outgoin
     for delivery in whole:
         country_code, party_id, location_id = delivery.object_path.split("/")
         keys[(country_code, party_id, location_id.upper())] = delivery
-    of_batch = Q(pk__in=[])
-    for country_code, party_id in {(c, p) for c, p, _ in keys}:
-        of_batch |= Q(
-            country_code=country_code,
-            party_id=party_id,
-            id_key__in=[i for c, p, i in keys if (c, p) == (country_code, party_id)],
-        )
     found = {
         (location.country_code, location.party_id, location.id_key): location
-        for location in Location.objects.filter(tenant_id=whole[0].tenant_id)
-        .annotate(id_key=Upper("location_id"))
-        .filter(of_batch)
-        .only(
+        for location in _with_keys(whole[0].tenant_id, keys).only(
             "pk",
             "tenant_id",
             "partner_id",
