@@ -64,6 +64,18 @@ class UnknownToken(OcpiError):
     status_code = status.UNKNOWN_TOKEN
 
 
+class HubError(OcpiError):
+    """4000: a hub could not route the request for a reason none of the other 4xxx codes names."""
+
+    status_code = status.HUB_ERROR
+
+
+class HubTimeout(OcpiError):
+    """4002: the request was forwarded, but the addressee did not answer in time."""
+
+    status_code = status.HUB_TIMEOUT
+
+
 class UnknownReceiver(OcpiError):
     """4001: the party in OCPI-to is not one this platform serves or, as a hub, connects."""
 
