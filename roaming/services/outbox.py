@@ -28,9 +28,9 @@ from partners.rows import prepared_cursor
 from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
 from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerOcpiError, client_for
 from roaming.ocpi.dialect import Dialect, dialect_of
-from roaming.ocpi.headers import log_context_var
+from roaming.ocpi.headers import correlated, current_correlation_id, log_context_var
 from roaming.ocpi.push import OutgoingRequest, RetryPolicy, retry_policy, send
-from roaming.services import jobs
+from roaming.services import jobs, routing
 from roaming.services.ownership import ensure_reachable
 
 logger = logging.getLogger(__name__)
@@ -208,11 +208,13 @@ def record_change(
 # delivery_one_pending_per_object is the conflict target), with _fold's rules written in SQL.
 _INSERT_PENDING = """
 INSERT INTO roaming_delivery (tenant_id, partner_id, module, object_path, method, fields, status, changes,
-                              attempts, next_attempt_at, created, updated, last_error)
+                              attempts, next_attempt_at, created, updated, last_error, correlation_id)
 SELECT %(tenant)s, recipient.id, %(module)s, %(path)s, %(method)s, %(fields)s::jsonb, 'PENDING', 1,
-       0, %(now)s, %(now)s, %(now)s, ''
+       0, %(now)s, %(now)s, %(now)s, '', %(correlation)s
 FROM recipient{uncovered}
 ON CONFLICT (partner_id, module, object_path) WHERE status = 'PENDING' DO UPDATE SET
+    correlation_id = CASE WHEN EXCLUDED.correlation_id = '' THEN roaming_delivery.correlation_id
+                          ELSE EXCLUDED.correlation_id END,
     method = CASE WHEN EXCLUDED.method = 'PATCH' THEN roaming_delivery.method ELSE EXCLUDED.method END,
     fields = CASE
         WHEN EXCLUDED.method <> 'PATCH' THEN '[]'::jsonb
@@ -273,6 +275,7 @@ def _upsert(
         "exclude": exclude_partner_id,
         "only_if_hub": only_if_hub,
         "above": above,
+        "correlation": current_correlation_id(),
     }
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
@@ -320,13 +323,15 @@ def _record_with_orm(tenant, partners, module, object_path, method, fields, abov
         for d in Delivery.objects.for_tenant(tenant)
         .select_for_update()
         .filter(partner__in=partners, module=module, object_path=object_path, status=DeliveryStatus.PENDING)
-        .only("pk", "partner_id", "method", "fields", "changes")
+        .only("pk", "partner_id", "method", "fields", "changes", "correlation_id")
     }
+    correlation = current_correlation_id()
     for delivery in pending.values():
         _fold(delivery, method, fields)
+        delivery.correlation_id = correlation or delivery.correlation_id
         recorded.folded.append(delivery.pk)
     if pending:
-        Delivery.objects.bulk_update(pending.values(), ["method", "fields", "changes"])
+        Delivery.objects.bulk_update(pending.values(), ["method", "fields", "changes", "correlation_id"])
     new = [
         Delivery(
             tenant=tenant,
@@ -336,6 +341,7 @@ def _record_with_orm(tenant, partners, module, object_path, method, fields, abov
             method=method,
             fields=fields,
             next_attempt_at=now,
+            correlation_id=correlation,
         )
         for partner in partners
         if partner.pk not in pending
@@ -715,10 +721,15 @@ def deliver(*, delivery_id: int) -> Outcome:
     dialect = dialect_of(partner)
     pushable = _PUSHABLES.get(delivery.module)
     url = target_url(pushable, partner, delivery, receiver_urls(partner))
+    with correlated(delivery.correlation_id):  # the change's X-Correlation-ID, end to end
+        return _deliver_claimed(delivery, partner, dialect, pushable, url)
+
+
+def _deliver_claimed(delivery: Delivery, partner: Partner, dialect, pushable, url: str) -> Outcome:
     error: PartnerError | None = None
     request = None
     if pushable is not None and partner.status == PartnerStatus.REGISTERED and dialect and url:
-        request = pushable.build(delivery, dialect)
+        request = routing.passing_on(delivery.tenant_id)(pushable.build(delivery, dialect))
         if request is not None:
             try:
                 ensure_reachable(partner=partner, party=request.to_party)
@@ -781,6 +792,14 @@ def _finish(delivery: Delivery, error: PartnerError | None) -> Outcome:
         _save_pending_or_hand_over(delivery)
     else:
         delivery.save()
+    with correlated(delivery.correlation_id):
+        _log_outcome(delivery)
+    tell_attempted(delivery, error)
+    retry_at = delivery.next_attempt_at if delivery.status == DeliveryStatus.PENDING else None
+    return Outcome(delivery.status, delivery.last_error, retry_at=retry_at)
+
+
+def _log_outcome(delivery: Delivery) -> None:
     logger.info(
         "%s %s %s: %s after %d attempt(s)%s",
         delivery.method,
@@ -790,9 +809,6 @@ def _finish(delivery: Delivery, error: PartnerError | None) -> Outcome:
         delivery.attempts,
         f" ({delivery.last_error[:200]})" if delivery.last_error else "",
     )
-    tell_attempted(delivery, error)
-    retry_at = delivery.next_attempt_at if delivery.status == DeliveryStatus.PENDING else None
-    return Outcome(delivery.status, delivery.last_error, retry_at=retry_at)
 
 
 def tell_attempted(delivery: Delivery, error: PartnerError | None) -> None:

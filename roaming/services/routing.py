@@ -21,8 +21,10 @@ Commands and charging profile requests carry a response_url; the addressee is gi
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
@@ -49,6 +51,7 @@ from roaming.ocpi.errors import (
     UnknownReceiver,
 )
 from roaming.ocpi.headers import PartyRef, correlation_id_var, routing_headers
+from roaming.ocpi.push import OutgoingRequest
 from roaming.services.ownership import on_partner_host, partner_owns
 
 logger = logging.getLogger(__name__)
@@ -56,6 +59,8 @@ logger = logging.getLogger(__name__)
 #: Modules whose pushed objects a hub keeps as well (for GET All via Hubs): a push of one of them that cannot
 #: reach its addressee is taken by the hub and passed on from the outbox.
 KEPT_MODULES = frozenset({"locations", "tariffs", "sessions", "cdrs", "tokens"})
+#: Modules whose objects a hub passes on to everyone as a Broadcast Push of its own.
+BROADCAST_MODULES = frozenset({"locations", "tariffs", "tokens"})
 #: Answer headers passed back to the caller (pagination, where a POSTed CDR is kept).
 _PASSED_HEADERS = ("Link", "X-Total-Count", "X-Limit", "Location")
 
@@ -345,6 +350,26 @@ def _count(tenant: Tenant, target: Destination, *, error: str) -> None:
         updates.update(errors=F("errors") + 1, last_error=error[:2000])
     stat = _stat(tenant, target.partner, target.party)
     RouteStat.objects.filter(pk=stat.pk).update(**updates)
+
+
+def passing_on(tenant_id: int) -> Callable[[OutgoingRequest | None], OutgoingRequest | None]:
+    """What a hub tenant sends of another party's location, tariff or token is a broadcast of the hub's: its
+    OCPI-from is the hub ("Party to Party Broadcast Push": hub to receiving platform, FROM Hub), while the URL
+    keeps the owner. Sessions and CDRs stay addressed from their owner. Anything else passes unchanged; the
+    tenant's parties are read once for all the requests the function is given."""
+    parties = list(Party.objects.filter(tenant_id=tenant_id).values_list("country_code", "party_id", "role"))
+    hub = next((PartyRef(cc, pid) for cc, pid, role in parties if role == Role.HUB), None)
+    ours = {PartyRef(cc, pid) for cc, pid, _ in parties}
+
+    def as_sent(request: OutgoingRequest | None) -> OutgoingRequest | None:
+        if request is None or hub is None or request.module not in BROADCAST_MODULES:
+            return request
+        if request.from_party is None or request.from_party in ours:
+            return request
+        whole = as_sent(request.whole)
+        return dataclasses.replace(request, from_party=hub, whole=whole)
+
+    return as_sent
 
 
 def suspend(*, tenant: Tenant, route_ids: list[int], suspended: bool) -> int:
