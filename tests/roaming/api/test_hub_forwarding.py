@@ -141,8 +141,8 @@ def test_a_suspended_connection_is_4003_without_trying(client, hub, peer):
 
 def test_a_party_whose_routing_the_operator_suspended_is_4003(client, hub, peer):
     tenant, _, token, _ = hub
-    [route] = [r for r in routing.routes(tenant=tenant) if r.party_id == "CPO"]
-    assert routing.suspend(tenant=tenant, route_ids=[route.pk], suspended=True) == 1
+    routing.routes(tenant=tenant)
+    assert routing.suspend(routes=RouteStat.objects.filter(tenant=tenant, party_id="CPO"), suspended=True) == 1
     response = client.get(LOCATION_URL, **auth(token), **addressed())
     assert response.json()["status_code"] == 4003
     assert response.json()["status_message"] == "Routing to party NL*CPO is suspended at this hub"
