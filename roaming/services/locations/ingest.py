@@ -11,9 +11,9 @@ from django.db.models.functions import Upper
 
 from partners.models import Partner, Tenant
 from partners.rows import copy_insert, copy_update, value_rows
+from roaming.errors import DomainError
 from roaming.models import Connector, DeliveryMethod, Evse, Location
 from roaming.ocpi.dialect import Dialect
-from roaming.ocpi.errors import OcpiError
 from roaming.services import outbox, ownership, sync
 from roaming.services.locations.selectors import MODULE
 from roaming.services.locations.writes import CONNECTOR_FIELDS, EVSE_FIELDS, LOCATION_FIELDS, Change, put_location
@@ -103,7 +103,7 @@ def ingest_page(partner: Partner, dialect: Dialect, wires: list) -> sync.PageIng
             data = translator.from_wire(wire, owner=(country_code, party_id))
             ownership.check_ids({"country_code": (data.get("country_code"), country_code)})
             ownership.check_ids({"party_id": (data.get("party_id"), party_id)})
-        except OcpiError as exc:
+        except DomainError as exc:
             refused.append(sync.refusal(MODULE, wire, exc.message))
             continue
         key = (country_code.upper(), party_id.upper(), data["location_id"].upper())

@@ -8,10 +8,10 @@ from __future__ import annotations
 import orjson
 
 from partners.models import Partner, PartnerParty, Party, Role
+from roaming.errors import UnknownObject
 from roaming.models import DeliveryMethod, Location
 from roaming.ocpi.common import business_details_to_wire
 from roaming.ocpi.dialect import Dialect
-from roaming.ocpi.errors import NotFound, UnknownLocation
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.timestamps import now
 from roaming.services import outbox
@@ -42,7 +42,7 @@ def _load(tenant_id: int, path: str):
             evse_uid=parts[3] if len(parts) > 3 else None,
             connector_id=parts[4] if len(parts) > 4 else None,
         ), LEVELS[len(parts) - 3]
-    except (NotFound, UnknownLocation):
+    except UnknownObject:
         return None, None
 
 

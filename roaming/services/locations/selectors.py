@@ -7,9 +7,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Upper
 
 from partners.models import Partner, Role, Tenant
+from roaming.errors import UnknownLocation
 from roaming.models import Connector, Evse, Location
 from roaming.ocpi.dialect import Dialect
-from roaming.ocpi.errors import NotFound, UnknownLocation
 from roaming.services import ownership
 
 #: The module's identifier: in the outbox, sync and the wire cache.
@@ -45,17 +45,17 @@ def find(queryset: QuerySet, *, location_id: str, evse_uid: str | None = None, c
     """The addressed location, EVSE or connector (ids compared case-insensitively), or 404 / 2003."""
     location = with_children(queryset).filter(location_id__iexact=location_id).first()
     if location is None:
-        raise UnknownLocation(f"Unknown location {location_id!r}", http_status=404)
+        raise UnknownLocation(f"Unknown location {location_id!r}")
     if evse_uid is None:
         return location
     evse = evse_of(location, evse_uid)
     if evse is None:
-        raise NotFound(f"Location {location_id!r} has no EVSE {evse_uid!r}", status_code=2003)
+        raise UnknownLocation(f"Location {location_id!r} has no EVSE {evse_uid!r}")
     if connector_id is None:
         return evse
     connector = connector_of(evse, connector_id)
     if connector is None:
-        raise NotFound(f"EVSE {evse_uid!r} has no connector {connector_id!r}", status_code=2003)
+        raise UnknownLocation(f"EVSE {evse_uid!r} has no connector {connector_id!r}")
     return connector
 
 

@@ -16,8 +16,8 @@ from django.db.models import F
 
 from partners.models import Partner, Tenant
 from partners.rows import prepared_cursor
+from roaming.errors import UnknownLocation
 from roaming.models import Connector, DeliveryMethod, Evse, Location
-from roaming.ocpi.errors import NotFound, UnknownLocation
 from roaming.ocpi.timestamps import now
 from roaming.services import outbox, ownership
 from roaming.services.locations.selectors import MODULE, find, owned_by
@@ -295,7 +295,7 @@ def patch(
             .first()
         )
         if location is None:
-            raise UnknownLocation(f"Unknown location {location_id!r}", http_status=404)
+            raise UnknownLocation(f"Unknown location {location_id!r}")
         ownership.refuse_stale(location.last_updated, updates["last_updated"], f"location {location.object_path}")
         Location.objects.filter(pk=location.pk).update(**updates, revision=F("revision") + 1)
         if evses is not None:
@@ -304,10 +304,10 @@ def patch(
     else:
         stamp = updates["last_updated"]
         if level == "evse":
-            missing = NotFound(f"Location {location_id!r} has no EVSE {evse_uid!r}", status_code=2003)
+            missing = UnknownLocation(f"Location {location_id!r} has no EVSE {evse_uid!r}")
         else:
-            missing = NotFound(
-                f"EVSE {evse_uid!r} of location {location_id!r} has no connector {connector_id!r}", status_code=2003
+            missing = UnknownLocation(
+                f"EVSE {evse_uid!r} of location {location_id!r} has no connector {connector_id!r}"
             )
         # Parents first (see _LATER); a missing child raises, and the transaction takes the bumps back.
         location = _bump_owned_location([tenant.pk, country_code.upper(), party_id.upper(), location_id], stamp)
