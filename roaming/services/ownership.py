@@ -136,6 +136,24 @@ def pull_owners(*, partner: Partner, translator, role: str = Role.CPO) -> Callab
     return owner_of
 
 
+def sender_owner(*, partner: Partner, translator, wire: dict, role: str, what: str) -> tuple[str, str]:
+    """The owner of an object a partner sends us: named in the object (2.2.1), else the partner's first party of
+    `role` (2.1.1 objects name none). Invalid when there is none; whether the partner may write for it is
+    check_owner's to say, once the object is valid."""
+    owner = translator.owner_of(wire)
+    if owner is not None:
+        return owner
+    party = (
+        PartnerParty.objects.for_tenant(partner.tenant_id)
+        .filter(partner=partner, role=role)
+        .values_list("country_code", "party_id")
+        .first()
+    )
+    if party is None:
+        raise Invalid(f"The partner has no {role} party to own its {what}")
+    return party
+
+
 def owned_by(model, *, tenant, country_code: str, party_id: str):
     """`model` objects of one owner party within a tenant."""
     return model.objects.for_tenant(tenant).filter(country_code=country_code.upper(), party_id=party_id.upper())
