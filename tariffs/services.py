@@ -9,9 +9,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from partners.models import Partner, Role, Tenant
+from roaming.errors import UnknownObject
 from roaming.models import DeliveryMethod
 from roaming.ocpi.dialect import Dialect
-from roaming.ocpi.errors import NotFound
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.timestamps import now
 from roaming.services import outbox, ownership, sync
@@ -45,7 +45,7 @@ def visible_to(*, tenant: Tenant, partner: Partner, dialect: Dialect) -> QuerySe
 def find(queryset: QuerySet, *, tariff_id: str) -> Tariff:
     tariff = queryset.filter(tariff_id__iexact=tariff_id).first()
     if tariff is None:
-        raise NotFound(f"Unknown tariff {tariff_id!r}")
+        raise UnknownObject(f"Unknown tariff {tariff_id!r}")
     return tariff
 
 

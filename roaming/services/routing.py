@@ -36,20 +36,20 @@ from django.utils import timezone
 from urllib3.exceptions import ReadTimeoutError
 
 from partners.models import InterfaceRole, Partner, PartnerParty, PartnerStatus, Party, Role, Tenant
+from roaming.errors import (
+    DomainError,
+    Invalid,
+    NotYours,
+    ReceiverNotConnected,
+    RoutingFailed,
+    RoutingTimeout,
+    UnknownObject,
+    UnknownReceiver,
+)
 from roaming.models import ClientInfo, ConnectionStatus, Relay, RouteStat
 from roaming.ocpi import status
 from roaming.ocpi.client import client_for
 from roaming.ocpi.dialect import Dialect, dialect_of
-from roaming.ocpi.errors import (
-    Forbidden,
-    HubConnectionProblem,
-    HubError,
-    HubTimeout,
-    InvalidParameters,
-    NotFound,
-    OcpiError,
-    UnknownReceiver,
-)
 from roaming.ocpi.headers import PartyRef, correlation_id_var, routing_headers
 from roaming.ocpi.push import OutgoingRequest
 from roaming.services.ownership import on_partner_host, partner_owns
@@ -123,9 +123,9 @@ def destination(*, tenant: Tenant, caller: Partner, inbound: Inbound) -> Destina
     ):
         return None
     if inbound.from_party is None:
-        raise InvalidParameters("OCPI-from-country-code and OCPI-from-party-id are required to route a request")
+        raise Invalid("OCPI-from-country-code and OCPI-from-party-id are required to route a request")
     if not partner_owns(caller, inbound.from_party.country_code, inbound.from_party.party_id):
-        raise Forbidden(f"Party {inbound.from_party} in OCPI-from is not one of this partner's parties")
+        raise NotYours(f"Party {inbound.from_party} in OCPI-from is not one of this partner's parties")
     served = (
         PartnerParty.objects.for_tenant(tenant)
         .filter(country_code__iexact=to_party.country_code, party_id__iexact=to_party.party_id)
@@ -144,14 +144,14 @@ def destination(*, tenant: Tenant, caller: Partner, inbound: Inbound) -> Destina
     )
     if partner.status != PartnerStatus.REGISTERED or (statuses and ConnectionStatus.CONNECTED not in statuses):
         shown = "/".join(sorted(statuses)) or partner.get_status_display()
-        raise HubConnectionProblem(f"Party {to_party} in OCPI-to is {shown} at this hub")
+        raise ReceiverNotConnected(f"Party {to_party} in OCPI-to is {shown} at this hub")
     stat = _stat(tenant, partner, to_party)
     if stat.suspended:
-        raise HubConnectionProblem(f"Routing to party {to_party} is suspended at this hub")
+        raise ReceiverNotConnected(f"Routing to party {to_party} is suspended at this hub")
     if dialect_of(partner) is not inbound.dialect:
         if inbound.is_push:
             return None  # the outbox sends it in the addressee's version
-        raise HubError(f"Party {to_party} is connected to this hub in OCPI {partner.version}: not routed")
+        raise RoutingFailed(f"Party {to_party} is connected to this hub in OCPI {partner.version}: not routed")
     url = (
         partner.endpoints.filter(identifier=inbound.module, role=inbound.interface)
         .values_list("url", flat=True)
@@ -160,7 +160,7 @@ def destination(*, tenant: Tenant, caller: Partner, inbound: Inbound) -> Destina
     if not url:
         if inbound.is_push:
             return None  # kept by the hub, for the addressee to pull
-        raise HubError(f"Party {to_party} has no {inbound.module} {inbound.interface} endpoint")
+        raise RoutingFailed(f"Party {to_party} has no {inbound.module} {inbound.interface} endpoint")
     return Destination(partner=partner, party=to_party, url=url)
 
 
@@ -172,7 +172,7 @@ def route(*, tenant: Tenant, caller: Partner, inbound: Inbound) -> Answer | None
         return None
     try:
         return forward(tenant=tenant, caller=caller, inbound=inbound, target=target)
-    except (HubTimeout, HubConnectionProblem) as exc:
+    except (RoutingTimeout, ReceiverNotConnected) as exc:
         if not inbound.is_push:
             raise
         logger.warning(
@@ -182,8 +182,8 @@ def route(*, tenant: Tenant, caller: Partner, inbound: Inbound) -> Answer | None
 
 
 def forward(*, tenant: Tenant, caller: Partner, inbound: Inbound, target: Destination) -> Answer:
-    """Send the request on to `target` and return its answer (raises HubTimeout, HubConnectionProblem or
-    HubError when there is no OCPI answer). The forwarded request is counted on the party's route."""
+    """Send the request on to `target` and return its answer (raises RoutingTimeout, ReceiverNotConnected or
+    RoutingFailed when there is no OCPI answer). The forwarded request is counted on the party's route."""
     body, query = _with_relay(tenant=tenant, caller=caller, inbound=inbound, target=target)
     url = target.url.rstrip("/") + (f"/{inbound.path}" if inbound.path else "")
     answer = _send(
@@ -204,10 +204,10 @@ def relay_result(*, tenant: Tenant, caller: Partner, key: str, body: bytes) -> A
     addressee to the hub's URL of the relay, passed on to the requester's response_url."""
     relay = Relay.objects.for_tenant(tenant).filter(key=key).select_related("requester").first()
     if relay is None:
-        raise NotFound(f"Unknown response URL {key}")
+        raise UnknownObject(f"Unknown response URL {key}")
     to_us = PartyRef(relay.to_country_code, relay.to_party_id)
     if not partner_owns(caller, to_us.country_code, to_us.party_id):
-        raise Forbidden(f"This response URL is for results of {to_us}")
+        raise NotYours(f"This response URL is for results of {to_us}")
     requester = PartyRef(relay.from_country_code, relay.from_party_id)
     target = Destination(partner=relay.requester, party=requester, url=relay.response_url)
     answer = _send(
@@ -240,7 +240,7 @@ def _with_relay(*, tenant: Tenant, caller: Partner, inbound: Inbound, target: De
     original = document["response_url"] if in_body else dict(params)["response_url"]
     if not on_partner_host(caller, original):
         # The hub posts the result there with its token to the requester: only to the requester's own host.
-        raise InvalidParameters(f"response_url {original!r} is not on a host of this partner")
+        raise Invalid(f"response_url {original!r} is not on a host of this partner")
     relay = Relay.objects.create(
         tenant=tenant,
         module=inbound.module,
@@ -301,7 +301,7 @@ def _send(
     except orjson.JSONDecodeError:
         document = None
     if not isinstance(document, dict) or not isinstance(document.get("status_code"), int):
-        error = HubError(f"Party {to_party} answered HTTP {response.status_code} without an OCPI envelope")
+        error = RoutingFailed(f"Party {to_party} answered HTTP {response.status_code} without an OCPI envelope")
         _count(tenant, target, error=error.message)
         raise error
     code = document["status_code"]
@@ -315,13 +315,13 @@ def _send(
     return Answer(http_status=response.status_code, body=document, headers=passed)
 
 
-def _unreachable(exc: requests.RequestException, party: PartyRef, timeout: float) -> OcpiError:
+def _unreachable(exc: requests.RequestException, party: PartyRef, timeout: float) -> DomainError:
     """4002 when the addressee took the request and did not answer in time (a read timeout, which arrives
     wrapped as a ConnectionError after the connect retries of the client's adapter), else 4003."""
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     if isinstance(exc, requests.ReadTimeout) or isinstance(reason, ReadTimeoutError):
-        return HubTimeout(f"Party {party} did not answer within {timeout:g} s")
-    return HubConnectionProblem(f"Party {party} did not accept the connection ({exc.__class__.__name__})")
+        return RoutingTimeout(f"Party {party} did not answer within {timeout:g} s")
+    return ReceiverNotConnected(f"Party {party} did not accept the connection ({exc.__class__.__name__})")
 
 
 def _rebased(answer: Answer, theirs: str, ours: str) -> Answer:

@@ -11,10 +11,10 @@ from django.db.models import QuerySet
 from django.db.models.functions import Upper
 
 from partners.models import Partner, PartnerParty, Role, Tenant
+from roaming.errors import UnknownObject
 from roaming.models import DeliveryMethod, Location, Session
 from roaming.models.sessions import SessionStatus
 from roaming.ocpi.dialect import Dialect
-from roaming.ocpi.errors import NotFound
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.timestamps import now
 from roaming.services import cdrs, outbox, ownership, sync
@@ -51,7 +51,7 @@ def visible_to(*, tenant: Tenant, partner: Partner, dialect: Dialect) -> QuerySe
 def find(queryset: QuerySet, *, session_id: str) -> Session:
     session = queryset.filter(session_id__iexact=session_id).first()
     if session is None:
-        raise NotFound(f"Unknown session {session_id!r}")
+        raise UnknownObject(f"Unknown session {session_id!r}")
     return session
 
 

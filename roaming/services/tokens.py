@@ -14,11 +14,11 @@ from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 
 from partners.models import InterfaceRole, Partner, Role, Tenant
+from roaming.errors import Invalid, NotEnoughInformation, UnknownToken
 from roaming.models import DeliveryMethod, Token, Whitelist
 from roaming.ocpi import inbound
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.dialect import Dialect, dialect_of
-from roaming.ocpi.errors import InvalidParameters, NotEnoughInformation, NotFound, UnknownToken
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.push import url_of
 from roaming.ocpi.timestamps import now
@@ -56,7 +56,7 @@ def find(queryset: QuerySet, *, uid: str, token_type: str | None) -> Token:
         queryset = queryset.filter(type=token_type)
     token = min(queryset.filter(uid__iexact=uid), key=lambda t: t.type != DEFAULT_TYPE, default=None)
     if token is None:
-        raise NotFound(f"Unknown token {f'{token_type} ' if token_type else ''}{uid!r}", status_code=2004)
+        raise UnknownToken(f"Unknown token {f'{token_type} ' if token_type else ''}{uid!r}")
     return token
 
 
@@ -167,7 +167,7 @@ def authorize(*, tenant: Tenant, uid: str, token_type: str, location: dict | Non
     """
     token = Token.objects.for_tenant(tenant).filter(partner__isnull=True, uid__iexact=uid, type=token_type).first()
     if token is None:
-        raise UnknownToken(f"Unknown token {token_type} {uid!r}", http_status=404)
+        raise UnknownToken(f"Unknown token {token_type} {uid!r}")
     if location is None and settings.TOKEN_AUTHORIZATION_REQUIRES_LOCATION:
         raise NotEnoughInformation("LocationReferences are required to authorize this token")
     for rule in authorization_rules():
@@ -213,7 +213,7 @@ def decide_start(*, token: Token, location: dict | None, client: OcpiClient | No
                 to_party=PartyRef(token.country_code, token.party_id),
             )
             answer = inbound.receiving(dialect, partner.profile).module(MODULE).authorization_from_wire(result.object())
-        except (PartnerError, InvalidParameters) as exc:
+        except (PartnerError, Invalid) as exc:
             detail = str(exc)
     if answer is not None:
         return StartDecision(
