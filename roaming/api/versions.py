@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from partners.models import InterfaceRole
+from partners.models import InterfaceRole, Role
 from partners.services import connection_parties
 from roaming.api.base import OcpiView
 from roaming.api.registry import routes
@@ -24,7 +24,10 @@ def endpoints_for(*, tenant, partner, dialect, base_url: str) -> list[Endpoint]:
     roles = {p.role for p in connection_parties(tenant=tenant, partner=partner, dialect=dialect)}
     for route in routes():
         endpoint = Endpoint(route.identifier, route.role, f"{base_url}/{route.segment}/{route.identifier}")
-        implemented = route.party_role in roles or (route.party_role is None and roles)
+        # A hub implements both sides of every functional module: it routes between the parties it connects
+        # (2.2.1 transport_and_format, Message Routing); Hub Client Info it only sends.
+        routes_all = Role.HUB in roles and route.identifier != "hubclientinfo"
+        implemented = routes_all or route.party_role in roles or (route.party_role is None and roles)
         # An interface two roles implement (chargingprofiles SENDER: eMSP and SCSP) is listed once.
         if implemented and dialect.has_module(route.identifier) and endpoint not in endpoints:
             endpoints.append(endpoint)

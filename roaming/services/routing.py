@@ -96,6 +96,7 @@ class Destination:
     partner: Partner
     party: PartyRef
     url: str  # the addressee's endpoint of the module and interface
+    sender: PartyRef  # the requesting party, as OCPI-from named it (or the caller's only party)
 
 
 @dataclass(frozen=True)
@@ -122,10 +123,11 @@ def destination(*, tenant: Tenant, caller: Partner, inbound: Inbound) -> Destina
         (cc.upper(), pid.upper()) == (to_party.country_code, to_party.party_id) for cc, pid, _ in parties
     ):
         return None
-    if inbound.from_party is None:
+    from_party = inbound.from_party or _only_party(caller)
+    if from_party is None:
         raise Invalid("OCPI-from-country-code and OCPI-from-party-id are required to route a request")
-    if not partner_owns(caller, inbound.from_party.country_code, inbound.from_party.party_id):
-        raise NotYours(f"Party {inbound.from_party} in OCPI-from is not one of this partner's parties")
+    if not partner_owns(caller, from_party.country_code, from_party.party_id):
+        raise NotYours(f"Party {from_party} in OCPI-from is not one of this partner's parties")
     served = (
         PartnerParty.objects.for_tenant(tenant)
         .filter(country_code__iexact=to_party.country_code, party_id__iexact=to_party.party_id)
@@ -161,7 +163,13 @@ def destination(*, tenant: Tenant, caller: Partner, inbound: Inbound) -> Destina
         if inbound.is_push:
             return None  # kept by the hub, for the addressee to pull
         raise RoutingFailed(f"Party {to_party} has no {inbound.module} {inbound.interface} endpoint")
-    return Destination(partner=partner, party=to_party, url=url)
+    return Destination(partner=partner, party=to_party, url=url, sender=from_party)
+
+
+def _only_party(caller: Partner) -> PartyRef | None:
+    """The sending party of a request without OCPI-from: the caller's one party, when it has only one."""
+    parties = list(PartnerParty.objects.filter(partner=caller).values_list("country_code", "party_id")[:2])
+    return PartyRef(*parties[0]) if len(parties) == 1 else None
 
 
 def route(*, tenant: Tenant, caller: Partner, inbound: Inbound) -> Answer | None:
@@ -192,7 +200,7 @@ def forward(*, tenant: Tenant, caller: Partner, inbound: Inbound, target: Destin
         url,
         query=query,
         body=body,
-        from_party=inbound.from_party,
+        from_party=target.sender,
         to_party=target.party,
         counted=(tenant, target),
     )
@@ -209,7 +217,7 @@ def relay_result(*, tenant: Tenant, caller: Partner, key: str, body: bytes) -> A
     if not partner_owns(caller, to_us.country_code, to_us.party_id):
         raise NotYours(f"This response URL is for results of {to_us}")
     requester = PartyRef(relay.from_country_code, relay.from_party_id)
-    target = Destination(partner=relay.requester, party=requester, url=relay.response_url)
+    target = Destination(partner=relay.requester, party=requester, url=relay.response_url, sender=to_us)
     answer = _send(
         relay.requester,
         "POST",
@@ -246,8 +254,8 @@ def _with_relay(*, tenant: Tenant, caller: Partner, inbound: Inbound, target: De
         module=inbound.module,
         requester=caller,
         response_url=original[:255],
-        from_country_code=inbound.from_party.country_code,
-        from_party_id=inbound.from_party.party_id,
+        from_country_code=target.sender.country_code,
+        from_party_id=target.sender.party_id,
         to_country_code=target.party.country_code,
         to_party_id=target.party.party_id,
     )
