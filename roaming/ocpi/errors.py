@@ -111,6 +111,8 @@ DOMAIN_ANSWERS: dict[type[domain.DomainError], tuple[int, int]] = {
     domain.NotOffered: (status.INVALID_PARAMETERS, 404),
     domain.UnknownReceiver: (status.HUB_UNKNOWN_RECEIVER, 200),
     domain.ReceiverNotConnected: (status.HUB_CONNECTION_PROBLEM, 200),
+    domain.RoutingTimeout: (status.HUB_TIMEOUT, 200),
+    domain.RoutingFailed: (status.HUB_ERROR, 200),
     # Not applied, answered as success (decisions.md, "Stale writes").
     domain.StaleWrite: (status.SUCCESS, 200),
 }
