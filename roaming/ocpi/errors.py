@@ -118,6 +118,11 @@ DOMAIN_ANSWERS: dict[type[domain.DomainError], tuple[int, int]] = {
 }
 
 
+def status_code_of(error: type[domain.DomainError]) -> int:
+    """The OCPI status code a domain error is answered with, for answers that carry data beside it."""
+    return next(DOMAIN_ANSWERS[cls][0] for cls in error.__mro__ if cls in DOMAIN_ANSWERS)
+
+
 def answer_for(error: domain.DomainError) -> OcpiError:
     """The OCPI error a domain error is answered with (DOMAIN_ANSWERS)."""
     for cls in type(error).__mro__:
