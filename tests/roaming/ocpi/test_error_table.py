@@ -28,6 +28,8 @@ def answer(error: Exception, version: str | None = "2.2.1") -> tuple[int, int, s
         (errors.NotOffered("The EVSE of this session does not take charging preferences"), (404, 2001), (404, 2001)),
         (errors.UnknownReceiver("Party SE*XYZ in OCPI-to is not served"), (200, 4001), (200, 3000)),
         (errors.ReceiverNotConnected("Party SE*XYZ in OCPI-to is SUSPENDED"), (200, 4003), (200, 3000)),
+        (errors.RoutingTimeout("Party BE*SLO did not answer within 1 s"), (200, 4002), (200, 3000)),
+        (errors.RoutingFailed("Party BE*SLO answered HTTP 502 without an OCPI envelope"), (200, 4000), (200, 3000)),
         (errors.StaleWrite("Not applied: token X is stored with a newer last_updated"), (200, 1000), (200, 1000)),
     ],
 )
