@@ -17,7 +17,7 @@ from django.db import transaction
 from partners.models import InterfaceRole, Partner, Tenant
 from roaming.models import Session, SessionStatus
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
-from roaming.ocpi.dialect import dialect_of
+from roaming.ocpi.dialects import dialect_of
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.push import url_of

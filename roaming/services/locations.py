@@ -1117,7 +1117,5 @@ def current(partner: Partner, dialect: Dialect) -> list[str]:
     return ["/".join(row) for row in owned.values_list("country_code", "party_id", "location_id")]
 
 
-outbox.register_pushable(
-    outbox.Pushable(MODULE, build=build_push, build_many=build_pushes, current=current, nested=True)
-)
-sync.register_pullable(sync.Pullable(MODULE, ingest=ingest, ingest_page=ingest_page))
+PUSHABLE = outbox.Pushable(MODULE, build=build_push, build_many=build_pushes, current=current, nested=True)
+PULLABLE = sync.Pullable(MODULE, ingest=ingest, ingest_page=ingest_page)

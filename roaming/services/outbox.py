@@ -27,7 +27,8 @@ from partners.models import InterfaceRole, Partner, PartnerStatus, Party, Role
 from partners.rows import prepared_cursor
 from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
 from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerOcpiError, client_for
-from roaming.ocpi.dialect import Dialect, dialect_of
+from roaming.ocpi.dialect import Dialect
+from roaming.ocpi.dialects import dialect_of
 from roaming.ocpi.headers import log_context_var
 from roaming.ocpi.push import OutgoingRequest, RetryPolicy, retry_policy, send
 from roaming.services import jobs
@@ -81,6 +82,7 @@ def receiver_urls(partner: Partner) -> dict[str, str]:
     return dict(partner.endpoints.filter(role=InterfaceRole.RECEIVER).values_list("identifier", "url"))
 
 
+#: Filled from the module table (roaming.modules) when the app is ready; tests may add their own.
 _PUSHABLES: dict[str, Pushable] = {}
 
 #: Object paths start with the owner and the object's id: "CC/PID/ID"; objects below it add segments.

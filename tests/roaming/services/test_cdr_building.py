@@ -9,8 +9,9 @@ import pytest
 
 from partners.models import PartnerEndpoint
 from roaming.models import Cdr, Delivery, Session
+from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.types import validate
-from roaming.ocpi.v2_2_1.cdrs import Cdrs, CdrWire
+from roaming.ocpi.v2_2_1.cdrs import CdrWire
 from roaming.services.cdrs import SessionNotBillable, build_cdr_from_session
 from tests.factories import CHARGING_START, DRIVER_TOKEN, make_session, make_tariff
 
@@ -56,7 +57,7 @@ def test_builds_a_priced_valid_221_cdr_of_an_ended_session(cpo_tenant, connector
         ],
         "tariff_id": "T14",
     }, "Session-only dimensions are left out"
-    wire = Cdrs().to_wire(cdr)
+    wire = get_dialect("2.2.1").module("cdrs").to_wire(cdr)
     assert validate(CdrWire, wire).total_cost.excl_vat == 9.0
     assert wire["tariffs"][0]["id"] == "T14"
     # The same CDR sent to a 2.1.1 partner: its own schema, with the Location it embeds and a number cost.
