@@ -9,9 +9,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from partners.models import Partner, Role, Tenant
+from roaming.errors import UnknownObject
 from roaming.models import DeliveryMethod
 from roaming.ocpi.dialect import Dialect
-from roaming.ocpi.errors import NotFound
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.timestamps import now
 from roaming.services import outbox, ownership, sync
@@ -38,14 +38,14 @@ def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:
 
 def visible_to(*, tenant: Tenant, partner: Partner, dialect: Dialect) -> QuerySet:
     """The tenant's own tariffs a partner may list: those of the connection's CPO parties."""
-    owners = ownership.own_parties_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.CPO)
-    return Tariff.objects.for_tenant(tenant).filter(owners, partner__isnull=True)
+    owners = ownership.listed_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.CPO)
+    return Tariff.objects.for_tenant(tenant).filter(owners)
 
 
 def find(queryset: QuerySet, *, tariff_id: str) -> Tariff:
     tariff = queryset.filter(tariff_id__iexact=tariff_id).first()
     if tariff is None:
-        raise NotFound(f"Unknown tariff {tariff_id!r}")
+        raise UnknownObject(f"Unknown tariff {tariff_id!r}")
     return tariff
 
 

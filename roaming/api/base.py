@@ -8,7 +8,9 @@ from django.conf import settings
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from roaming.api.routing import Forwarded, forward_if_addressed
 from roaming.ocpi import inbound, status
+from roaming.ocpi.auth import authenticate
 from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.envelope import OcpiJSONRenderer, envelope
 from roaming.ocpi.errors import InvalidParameters, NotFound, OcpiError
@@ -47,10 +49,28 @@ class OcpiView(APIView):
         super().initial(request, *args, **kwargs)  # authentication sets request.tenant
         # Every later log line of this request names the tenant and the partner (never a token).
         log_context_var.set({**log_context_var.get(), "tenant": self.tenant.slug, "partner": request.user.name})
-        if self.route is not None and self.routed and not self.checks_owner and self.dialect.routing_headers:
-            # Views that check an owner check the addressee with it, in the statement that reads the token.
-            routing = self.routing
-            check_addressing(partner=self.partner, to_party=routing.to_party, from_party=routing.from_party)
+        if self.route is not None and self.routed and self.dialect.routing_headers:
+            # A hub tenant forwards what is addressed to a party it connects (Message Routing).
+            forward_if_addressed(self)
+            if not self.checks_owner:
+                # Views that check an owner check the addressee with it, in the statement that reads the token.
+                routing = self.routing
+                check_addressing(partner=self.partner, to_party=routing.to_party, from_party=routing.from_party)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, Forwarded):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def perform_authentication(self, request):
+        """Authenticate the caller. A view whose URL names the owner of what it writes has the statement that
+        reads the token also read the partner's parties its ownership check needs (ensure_owner): one
+        statement for both on the write hot path (an EVSE status PATCH)."""
+        written = self.written_owner()
+        if written is None:
+            super().perform_authentication(request)
+            return
+        request.user, request.auth = authenticate(request, owner=written[0], to_party=written[1])
 
     def perform_content_negotiation(self, request, force=False):
         """OCPI speaks only JSON: every answer is the JSON envelope, whatever the Accept header asks for
@@ -106,7 +126,7 @@ class OcpiView(APIView):
         return data
 
     #: views whose URL names the party that owns what they write (country_code, party_id) check it with
-    #: ensure_owner(); authentication then reads the parties that check needs with the caller's token.
+    #: ensure_owner(); perform_authentication() then reads the parties that check needs with the caller's token.
     checks_owner = False
 
     def written_owner(self) -> tuple[tuple[str, str], tuple[str, str] | None] | None:
@@ -121,7 +141,7 @@ class OcpiView(APIView):
         """A partner writes only under its own parties' country_code/party_id (transport_and_format); a hub
         under those it serves, for the party its OCPI-from headers name."""
         read = getattr(self.request.auth, "owner_and_hub_parties", None)
-        written = self.written_owner()  # what authentication read them for
+        written = self.written_owner()  # what perform_authentication() read them for
         check_owner(
             self.partner,
             country_code=country_code,

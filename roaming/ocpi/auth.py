@@ -81,22 +81,25 @@ def authenticate_header(
     raise Unauthorized("Unknown token")
 
 
+def authenticate(request, *, owner: tuple[str, str] | None = None, to_party: tuple[str, str] | None = None):
+    """(partner, token) of the request's Authorization header, the tenant set on the request; with `owner`,
+    see authenticate_header."""
+    token = authenticate_header(
+        request.headers.get("Authorization", ""),
+        tenant_slug=request.tenant_slug,
+        dialect=getattr(request, "dialect", None),
+        owner=owner,
+        to_party=to_party,
+    )
+    request._request.tenant = token.tenant
+    return token.partner, token
+
+
 class OcpiTokenAuthentication(BaseAuthentication):
     """DRF authentication: the token names the partner and, with the URL's slug, the tenant."""
 
     def authenticate(self, request):
-        view = (request.parser_context or {}).get("view")
-        written = view.written_owner() if hasattr(view, "written_owner") else None
-        owner, to_party = written if written is not None else (None, None)
-        token = authenticate_header(
-            request.headers.get("Authorization", ""),
-            tenant_slug=request.tenant_slug,
-            dialect=getattr(request, "dialect", None),
-            owner=owner,
-            to_party=to_party,
-        )
-        request._request.tenant = token.tenant
-        return token.partner, token
+        return authenticate(request)
 
     def authenticate_header(self, request) -> str:
         return "Token"

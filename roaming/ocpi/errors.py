@@ -3,6 +3,12 @@
 Per status_codes (both versions): a body that is not JSON is HTTP 400; JSON that reaches an
 existing resource from an authenticated partner answers HTTP 200 with the OCPI code; an unknown
 object on GET is HTTP 404; a missing or unknown token is HTTP 401.
+
+Two kinds of error leave here. The protocol's own (OcpiError and its subclasses: a body that is no
+JSON object, a malformed header, a wire field a translator refuses) carry their status code.
+Services raise domain errors (roaming.errors), which know nothing of the wire: DOMAIN_ANSWERS,
+the one table of them, says which OCPI status code and HTTP status each is answered with; the
+dialect then maps a code its version lacks to its fallback (Dialect.status_code).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
+from roaming import errors as domain
 from roaming.ocpi import status
 from roaming.ocpi.envelope import envelope
 
@@ -34,34 +41,11 @@ class OcpiError(Exception):
         super().__init__(self.message)
 
 
-class StaleWrite(OcpiError):
-    """A PUT or PATCH whose last_updated is older than the object we hold: not applied, yet answered as success
-    (decisions.md, "Stale writes"), so a sender retrying old states in order is not told it failed."""
-
-    status_code = status.SUCCESS
-    http_status = 200
-
-    def __init__(self, message: str = "", *, object_path: str = ""):
-        super().__init__(message)
-        self.object_path = object_path  # of the object we hold, which a full pull must still count as listed
-
-
-class InvalidParameters(OcpiError):
-    """2001: a field or parameter is missing or invalid; the message names it."""
+class InvalidParameters(OcpiError, domain.Invalid):
+    """2001: a field or parameter is missing or invalid; the message names it. Also a domain Invalid, so a
+    service that runs a translator refuses what it refuses as it refuses its own invalid input."""
 
     status_code = status.INVALID_PARAMETERS
-
-
-class NotEnoughInformation(OcpiError):
-    status_code = status.NOT_ENOUGH_INFORMATION
-
-
-class UnknownLocation(OcpiError):
-    status_code = status.UNKNOWN_LOCATION
-
-
-class UnknownToken(OcpiError):
-    status_code = status.UNKNOWN_TOKEN
 
 
 class UnknownReceiver(OcpiError):
@@ -93,12 +77,6 @@ class Unauthorized(OcpiError):
     http_status = 401
 
 
-class Forbidden(OcpiError):
-    """The partner may not touch this object, e.g. it belongs to a party that is not theirs."""
-
-    http_status = 403
-
-
 class MethodNotAllowed(OcpiError):
     http_status = 405
 
@@ -119,6 +97,41 @@ class NoMatchingEndpoints(ServerError):
     status_code = status.NO_MATCHING_ENDPOINTS
 
 
+#: Each domain error as (OCPI status code, HTTP status): the most specific entry of the error's classes applies.
+#: An unknown object is HTTP 404 (on GET per status_codes; kept for writes below a missing parent), with
+#: 2003 "Unknown Location" for locations, EVSEs and connectors and 2004 "Unknown Token" for tokens; an
+#: object of a party the partner does not speak for is HTTP 403.
+DOMAIN_ANSWERS: dict[type[domain.DomainError], tuple[int, int]] = {
+    domain.UnknownLocation: (status.UNKNOWN_LOCATION, 404),
+    domain.UnknownToken: (status.UNKNOWN_TOKEN, 404),
+    domain.UnknownObject: (status.CLIENT_ERROR, 404),
+    domain.NotYours: (status.CLIENT_ERROR, 403),
+    domain.Invalid: (status.INVALID_PARAMETERS, 200),
+    domain.NotEnoughInformation: (status.NOT_ENOUGH_INFORMATION, 200),
+    domain.NotOffered: (status.INVALID_PARAMETERS, 404),
+    domain.UnknownReceiver: (status.HUB_UNKNOWN_RECEIVER, 200),
+    domain.ReceiverNotConnected: (status.HUB_CONNECTION_PROBLEM, 200),
+    domain.RoutingTimeout: (status.HUB_TIMEOUT, 200),
+    domain.RoutingFailed: (status.HUB_ERROR, 200),
+    # Not applied, answered as success (decisions.md, "Stale writes").
+    domain.StaleWrite: (status.SUCCESS, 200),
+}
+
+
+def status_code_of(error: type[domain.DomainError]) -> int:
+    """The OCPI status code a domain error is answered with, for answers that carry data beside it."""
+    return next(DOMAIN_ANSWERS[cls][0] for cls in error.__mro__ if cls in DOMAIN_ANSWERS)
+
+
+def answer_for(error: domain.DomainError) -> OcpiError:
+    """The OCPI error a domain error is answered with (DOMAIN_ANSWERS)."""
+    for cls in type(error).__mro__:
+        if cls in DOMAIN_ANSWERS:
+            status_code, http_status = DOMAIN_ANSWERS[cls]
+            return OcpiError(error.message, status_code=status_code, http_status=http_status)
+    return OcpiError(error.message)
+
+
 def ocpi_error_response(error: OcpiError, dialect=None) -> Response:
     code = dialect.status_code(error.status_code) if dialect is not None else error.status_code
     return Response(envelope(None, status_code=code, message=error.message), status=error.http_status)
@@ -133,6 +146,8 @@ def ocpi_exception_handler(exc: Exception, context: dict) -> Response:
     dialect = getattr(request, "dialect", None)
     if isinstance(exc, OcpiError):
         error = exc
+    elif isinstance(exc, domain.DomainError):
+        error = answer_for(exc)
     elif isinstance(exc, drf_exceptions.ParseError):
         error = InvalidParameters(f"Body is not valid JSON: {exc.detail}", http_status=400)
     elif isinstance(exc, drf_exceptions.UnsupportedMediaType):

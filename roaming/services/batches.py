@@ -35,13 +35,13 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from partners.models import Partner, PartnerStatus
-from partners.rows import prepared_cursor
+from partners.rows import on_postgresql, prepared_cursor
 from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
 from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerUnreachable, client_for
 from roaming.ocpi.dialects import dialect_of
-from roaming.ocpi.headers import log_context_var
+from roaming.ocpi.headers import correlated, log_context_var
 from roaming.ocpi.push import OutgoingRequest, send
-from roaming.services import outbox
+from roaming.services import outbox, routing
 from roaming.services.ownership import ensure_reachable
 
 logger = logging.getLogger(__name__)
@@ -188,7 +188,7 @@ def _drain_locked(partner_id: int, drained: Drained, deadline: float) -> bool:
 
 def _lock(partner_id: int) -> int | None:
     """Take a free drain slot of the partner: its number, or None when every one is taken."""
-    if connection.vendor != "postgresql":
+    if not on_postgresql():
         return 0  # the embedded database runs one writer at a time anyway
     with connection.cursor() as cursor:
         for slot in range(settings.PUSH_PARTNER_DRAINS):
@@ -199,7 +199,7 @@ def _lock(partner_id: int) -> int | None:
 
 
 def _unlock(partner_id: int, slot: int) -> None:
-    if connection.vendor == "postgresql":
+    if on_postgresql():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_DRAIN_LOCK_CLASS + slot, partner_id & 0x7FFFFFFF])
 
@@ -207,7 +207,7 @@ def _unlock(partner_id: int, slot: int) -> None:
 def _sendable(partner_id: int) -> bool:
     """Whether any of the partner's due deliveries may be sent now (what a claim would take)."""
     now = timezone.now()
-    if connection.vendor != "postgresql":
+    if not on_postgresql():
         return bool(_sendable_with_orm(partner_id, 1, now))
     with prepared_cursor() as cursor:
         cursor.execute(_ANY_SENDABLE_SQL, {"partner": partner_id, "now": now, "nested": outbox.nested_modules()})
@@ -226,7 +226,7 @@ def _claim(partner_id: int, limit: int) -> list[Delivery]:
     now = timezone.now()
     with transaction.atomic():
         outbox.serialize_claims(partner_id)
-        if connection.vendor != "postgresql":
+        if not on_postgresql():
             return _claim_with_orm(partner_id, limit, now)
         with prepared_cursor() as cursor:
             cursor.execute(
@@ -321,7 +321,8 @@ def _build(partner: Partner, batch: list[Delivery]) -> list[_Item]:
                 "building %d %s deliveries together failed; building them one by one", len(deliveries), module
             )
             built = _one_by_one(pushable.build)(deliveries, dialect)
-        items += [_Item(d, request=built.get(d.pk), endpoint_url=urls[d.pk]) for d in deliveries]
+        as_sent = routing.passing_on(partner.tenant_id)
+        items += [_Item(d, request=as_sent(built.get(d.pk)), endpoint_url=urls[d.pk]) for d in deliveries]
     _check_reachable(partner, items)
     return items
 
@@ -391,7 +392,8 @@ class _Sending:
                         rest.unsent = True
                     return
                 try:
-                    result = send(self.client(), item.endpoint_url, item.request)
+                    with correlated(item.delivery.correlation_id):
+                        result = send(self.client(), item.endpoint_url, item.request)
                     item.delivery.last_http_status = result.http_status
                     item.delivery.last_status_code = result.status_code
                 except PartnerError as exc:
@@ -433,7 +435,7 @@ def _record_delivered(delivered: list[Delivery]) -> None:
     if not delivered:
         return
     now = timezone.now()
-    if connection.vendor == "postgresql":
+    if on_postgresql():
         with prepared_cursor() as cursor:
             cursor.execute(
                 _DELIVERED_SQL,

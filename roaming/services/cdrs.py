@@ -12,12 +12,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from partners.models import Partner, PartnerParty, Party, Role, Tenant
+from roaming.errors import Invalid, UnknownObject
 from roaming.models import Cdr, Connector, Delivery, DeliveryMethod, DeliveryStatus, Session
 from roaming.models.sessions import SessionStatus
 from roaming.ocpi.client import PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import Dialect
-from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.timestamps import format_datetime
 from roaming.services import outbox, ownership, session_site, sync
@@ -45,9 +45,9 @@ def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:
 def visible_to(*, tenant: Tenant, partner: Partner, dialect: Dialect) -> QuerySet:
     """The tenant's own CDRs a partner may list: of the connection's CPO parties, for the partner's drivers;
     credit CDRs only where the version can say so."""
-    owners = ownership.own_parties_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.CPO)
+    owners = ownership.listed_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.CPO)
     drivers = ownership.drivers_of_q(partner)
-    queryset = Cdr.objects.for_tenant(tenant).filter(owners, drivers, partner__isnull=True)
+    queryset = Cdr.objects.for_tenant(tenant).filter(owners, drivers)
     if not dialect.module(MODULE).carries_credit:
         queryset = queryset.exclude(credit=True)
     return queryset
@@ -56,7 +56,7 @@ def visible_to(*, tenant: Tenant, partner: Partner, dialect: Dialect) -> QuerySe
 def find(queryset: QuerySet, *, cdr_id: str) -> Cdr:
     cdr = queryset.filter(cdr_id__iexact=cdr_id).first()
     if cdr is None:
-        raise NotFound(f"Unknown CDR {cdr_id!r}")
+        raise UnknownObject(f"Unknown CDR {cdr_id!r}")
     return cdr
 
 
@@ -88,7 +88,7 @@ def store_cdr(*, tenant: Tenant, partner: Partner | None, data: dict) -> Stored:
     if before is not None:
         if before.partner_id == (partner.pk if partner else None) and _same_cdr(before, data):
             return Stored(before, before.object_path, created=False)
-        raise InvalidParameters(f"id: CDR {data['cdr_id']!r} was received before; CDRs cannot be changed")
+        raise Invalid(f"id: CDR {data['cdr_id']!r} was received before; CDRs cannot be changed", field="id")
     cdr = Cdr(tenant=tenant, partner=partner, **{k: v for k, v in data.items() if k in _FIELDS})
     cdr.country_code, cdr.party_id = cdr.country_code.upper(), cdr.party_id.upper()
     cdr.save()

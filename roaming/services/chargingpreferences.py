@@ -15,10 +15,10 @@ from urllib.parse import quote
 from django.db import transaction
 
 from partners.models import InterfaceRole, Partner, Tenant
+from roaming.errors import Invalid, NotOffered, UnknownObject
 from roaming.models import Session, SessionStatus
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.dialects import dialect_of
-from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.push import url_of
 from roaming.services import session_site
@@ -40,10 +40,10 @@ def receive(*, tenant: Tenant, partner: Partner, session_id: str, preferences: d
     )
     token = session.cdr_token
     if not partner_owns(partner, token.get("country_code", ""), token.get("party_id", "")):
-        raise NotFound(f"Unknown session {session_id!r}")
+        raise UnknownObject(f"Unknown session {session_id!r}")
     evse = session_site.evses_of(session).first()
     if evse is None or "CHARGING_PREFERENCES_CAPABLE" not in evse.capabilities:
-        raise NotFound("The EVSE of this session does not take charging preferences", status_code=2001)
+        raise NotOffered("The EVSE of this session does not take charging preferences")
     if session.status not in _RUNNING:
         return "NOT_POSSIBLE"
     answer = backend().charging_preferences(session=session, evse=evse, preferences=preferences)
@@ -64,7 +64,7 @@ def send(*, tenant: Tenant, session: Session, preferences: dict, client: OcpiCli
     The preferences and the answer are kept on the session; an error leaves the answer empty."""
     partner = session.partner
     if partner is None or partner.tenant_id != tenant.pk:
-        raise InvalidParameters("Charging preferences go to the CPO partner that runs the session")
+        raise Invalid("Charging preferences go to the CPO partner that runs the session")
     dialect = dialect_of(partner)
     translator = dialect.module(MODULE) if dialect else None
     if translator is None or not translator.supports_charging_preferences:
@@ -81,7 +81,7 @@ def send(*, tenant: Tenant, session: Session, preferences: dict, client: OcpiCli
         sent = Sent(translator.charging_preferences_response_from_wire(result.object()))
     except PartnerError as exc:
         sent = Sent("", str(exc))
-    except InvalidParameters as exc:
+    except Invalid as exc:
         sent = Sent("", f"Their answer is invalid: {exc.message}")
     return _keep(session, preferences, sent)
 

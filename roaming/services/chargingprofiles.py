@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from partners.models import InterfaceRole, Partner, Role, Tenant
+from roaming.errors import Invalid, UnknownObject
 from roaming.models import (
     ActiveChargingProfile,
     ChargingProfileDirection,
@@ -38,7 +39,6 @@ from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.dialects import dialect_of
-from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.push import OutgoingRequest, url_of
 from roaming.services import awaiting, outbox, ownership, session_site
 from roaming.services.backend import backend
@@ -155,7 +155,7 @@ def _send(
         body = None
         if kind == ChargingProfileKind.SET:
             body = translator.set_to_wire(profile=profile, response_url=record.response_url)
-    except InvalidParameters as exc:  # never send what we would refuse ourselves
+    except Invalid as exc:  # never send what we would refuse ourselves
         return awaiting.end(record, ChargingProfileStatus.FAILED, "not sent", f"invalid request: {exc.message}")
     record.save()
     url = url_of(endpoint.url, quote(session_id, safe=""))
@@ -178,7 +178,7 @@ def _send(
         else:
             answer = http.delete(url, params=translator.clear_to_wire(response_url=record.response_url), **routing)
         response = translator.response_from_wire(answer.object())
-    except (PartnerError, InvalidParameters) as exc:
+    except (PartnerError, Invalid) as exc:
         return awaiting.fail_sent(ChargingProfileRequest, record.pk, str(exc))
     return awaiting.record_response(ChargingProfileRequest, record.pk, response)
 
@@ -194,7 +194,7 @@ def record_result(*, tenant: Tenant, partner: Partner, kind: str, uid: str, resu
         .first()
     )
     if record is None:
-        raise NotFound(f"Unknown charging profile {kind} request {uid!r}")
+        raise UnknownObject(f"Unknown charging profile {kind} request {uid!r}")
     late = record.status == ChargingProfileStatus.TIMEOUT
     record.result, record.result_at = result["result"], timezone.now()
     record.result_profile = jsonable(result["profile"]) if result["profile"] else None

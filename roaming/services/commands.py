@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from partners.models import InterfaceRole, Partner, Role, Tenant
+from roaming.errors import DomainError, Invalid, UnknownLocation, UnknownObject
 from roaming.models import (
     Command,
     CommandDirection,
@@ -33,12 +34,10 @@ from roaming.models import (
     Token,
 )
 from roaming.models.commands import WAITING
-from roaming.ocpi import status
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.dialects import dialect_of
-from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.ocpi.push import OutgoingRequest, url_of
 from roaming.services import awaiting, outbox, ownership
 from roaming.services.backend import backend
@@ -102,7 +101,7 @@ def send_command(
     try:
         wire = translator.request_to_wire(command, request, record.response_url)
         translator.parse_request(command, wire)  # never send what we would refuse ourselves
-    except InvalidParameters as exc:
+    except Invalid as exc:
         return awaiting.end(record, CommandStatus.FAILED, "not sent", f"invalid request: {exc.message}")
     record.save()
     # The client sends the routing headers where the partner's version or profile wants them.
@@ -121,7 +120,7 @@ def send_command(
             from_party=ownership.own_party(tenant, partner, Role.EMSP) if to_party else None,
         )
         response = translator.response_from_wire(answer.object())
-    except (PartnerError, InvalidParameters) as exc:
+    except (PartnerError, Invalid) as exc:
         return awaiting.fail_sent(Command, record.pk, str(exc))
     return awaiting.record_response(Command, record.pk, response)
 
@@ -138,7 +137,7 @@ def record_result(*, tenant: Tenant, partner: Partner, command: str, uid: str, r
         .first()
     )
     if record is None:
-        raise NotFound(f"Unknown {command} command {uid!r}")
+        raise UnknownObject(f"Unknown {command} command {uid!r}")
     late = record.status == CommandStatus.TIMEOUT
     record.result, record.result_message, record.result_at = result["result"], result["message"], timezone.now()
     record.status = CommandStatus.COMPLETED
@@ -157,9 +156,10 @@ class Answer:
     result: str
     timeout: int
     message: list = field(default_factory=list)
-    #: The envelope's status code: 2003 when the command names a location, EVSE or connector we do not have
-    #: (mod_commands, "UNLOCK_CONNECTOR Unknown Location": 2003 with result REJECTED).
-    status_code: int = status.SUCCESS
+    #: What the envelope also says, as a domain error answered with its status code next to the result: the
+    #: command names a location, EVSE or connector we do not have (mod_commands, "UNLOCK_CONNECTOR Unknown
+    #: Location": 2003 with result REJECTED). None: success.
+    refused_as: type[DomainError] | None = None
 
 
 def not_supported(command: str, dialect: Dialect) -> Answer:
@@ -241,7 +241,7 @@ def _refusal(*, tenant: Tenant, partner: Partner, command: str, request: dict) -
     if "location_id" in request:
         target = find_target(tenant=tenant, request=request)
         if isinstance(target, str):
-            return Answer("REJECTED", settings.COMMAND_RESULT_TIMEOUT_SECONDS, text(target), status.UNKNOWN_LOCATION)
+            return Answer("REJECTED", settings.COMMAND_RESULT_TIMEOUT_SECONDS, text(target), UnknownLocation)
         capability = capability_refusal(command, target.evse, request)
         if capability is not None:
             return capability

@@ -16,9 +16,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from partners.models import Partner, PartnerParty, PartnerStatus, Party, Role, Tenant
+from roaming.errors import NotYours, UnknownObject
 from roaming.models import ClientInfo, ConnectionStatus, DeliveryMethod
 from roaming.ocpi.dialect import Dialect
-from roaming.ocpi.errors import Forbidden, NotFound
 from roaming.services import outbox, sync
 from roaming.services.ownership import check_ids
 
@@ -61,7 +61,7 @@ def published(*, tenant: Tenant | int) -> QuerySet:
 def find(queryset: QuerySet, *, country_code: str, party_id: str) -> ClientInfo:
     info = queryset.filter(country_code__iexact=country_code, party_id__iexact=party_id).first()
     if info is None:
-        raise NotFound(f"Unknown ClientInfo {country_code}*{party_id}")
+        raise UnknownObject(f"Unknown ClientInfo {country_code}*{party_id}")
     return info
 
 
@@ -70,7 +70,7 @@ def put_client_info(*, tenant: Tenant, partner: Partner, country_code: str, part
     """Store what a hub reports about one party, and keep the hub's party list in step: a CONNECTED party
     becomes one the hub speaks for. Never one of the tenant's own parties: the hub lists us too."""
     if not is_hub_partner(partner):
-        raise Forbidden("Only a partner in the HUB role sends ClientInfo (mod_hub_client_info: data owner Hub)")
+        raise NotYours("Only a partner in the HUB role sends ClientInfo (mod_hub_client_info: data owner Hub)")
     check_ids({"country_code": (data["country_code"], country_code), "party_id": (data["party_id"], party_id)})
     key = {"country_code": data["country_code"], "party_id": data["party_id"], "role": data["role"]}
     info = received_from(tenant=tenant, partner=partner).select_for_update().filter(**key).first()

@@ -8,13 +8,13 @@ from urllib.parse import urlsplit
 
 from django.db.models import Q
 
-from partners.models import Partner, PartnerParty, Party, Role
+from partners.models import Partner, PartnerParty, PartnerStatus, Party, Role
 from partners.selectors import owner_and_hub_parties, speaks_for
 from partners.services import connection_parties
+from roaming.errors import Invalid, NotYours, ReceiverNotConnected, StaleWrite, UnknownReceiver
 from roaming.models import ClientInfo, ConnectionStatus, Location, Session
 from roaming.ocpi import status
 from roaming.ocpi.client import PartnerOcpiError
-from roaming.ocpi.errors import Forbidden, HubConnectionProblem, InvalidParameters, StaleWrite, UnknownReceiver
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.timestamps import format_datetime
 
@@ -53,7 +53,7 @@ def check_owner(
         )
     listed = [(PartyRef(cc, pid), role, to_us) for cc, pid, role, to_us in rows]
     if owner not in {party for party, _, _ in listed}:
-        raise Forbidden(f"Party {country_code}*{party_id} is not one of this partner's parties")
+        raise NotYours(f"Party {country_code}*{party_id} is not one of this partner's parties")
     if to_party is not None and not listed[0][2]:
         check_receiver(tenant_id=partner.tenant_id, to_party=to_party)
     hubs = {party for party, role, _ in listed if role == Role.HUB}
@@ -61,12 +61,14 @@ def check_owner(
         return
     from_party = sender()
     if from_party is None:
-        raise InvalidParameters("OCPI-from-country-code and OCPI-from-party-id are required through a hub")
+        raise Invalid(
+            "OCPI-from-country-code and OCPI-from-party-id are required through a hub", field="OCPI-from-party-id"
+        )
     if from_party == owner or from_party in hubs:
         return
     if not partner_owns(partner, from_party.country_code, from_party.party_id):
-        raise Forbidden(f"Party {from_party} in OCPI-from is not one this hub serves")
-    raise Forbidden(f"Party {from_party} in OCPI-from may not write objects of {owner}")
+        raise NotYours(f"Party {from_party} in OCPI-from is not one this hub serves")
+    raise NotYours(f"Party {from_party} in OCPI-from may not write objects of {owner}")
 
 
 def check_receiver(*, tenant_id: int, to_party: PartyRef) -> None:
@@ -86,7 +88,7 @@ def check_receiver(*, tenant_id: int, to_party: PartyRef) -> None:
     if not statuses:
         raise UnknownReceiver(f"Party {to_party} in OCPI-to is not connected to this hub")
     if ConnectionStatus.CONNECTED not in statuses:
-        raise HubConnectionProblem(f"Party {to_party} in OCPI-to is {'/'.join(sorted(statuses))} at this hub")
+        raise ReceiverNotConnected(f"Party {to_party} in OCPI-to is {'/'.join(sorted(statuses))} at this hub")
 
 
 def check_addressing(*, partner: Partner, to_party: PartyRef | None, from_party: PartyRef | None) -> None:
@@ -102,7 +104,7 @@ def check_addressing(*, partner: Partner, to_party: PartyRef | None, from_party:
     ):
         check_receiver(tenant_id=partner.tenant_id, to_party=to_party)
     if from_party is not None and not partner_owns(partner, from_party.country_code, from_party.party_id):
-        raise Forbidden(f"Party {from_party} in OCPI-from is not one of this partner's parties")
+        raise NotYours(f"Party {from_party} in OCPI-from is not one of this partner's parties")
 
 
 def pull_owner(*, partner: Partner, translator, wire: dict, role: str = Role.CPO) -> tuple[str, str]:
@@ -125,13 +127,31 @@ def pull_owners(*, partner: Partner, translator, role: str = Role.CPO) -> Callab
         owner = translator.owner_of(wire)
         if owner is None:
             if default is None:
-                raise InvalidParameters(f"The partner has no {role} party to own what it sends")
+                raise Invalid(f"The partner has no {role} party to own what it sends")
             owner = default
         if (owner[0].upper(), owner[1].upper()) not in spoken_for:
-            raise InvalidParameters(f"Object of {owner[0]}*{owner[1]}, which is not one of the partner's parties")
+            raise Invalid(f"Object of {owner[0]}*{owner[1]}, which is not one of the partner's parties")
         return owner
 
     return owner_of
+
+
+def sender_owner(*, partner: Partner, translator, wire: dict, role: str, what: str) -> tuple[str, str]:
+    """The owner of an object a partner sends us: named in the object (2.2.1), else the partner's first party of
+    `role` (2.1.1 objects name none). Invalid when there is none; whether the partner may write for it is
+    check_owner's to say, once the object is valid."""
+    owner = translator.owner_of(wire)
+    if owner is not None:
+        return owner
+    party = (
+        PartnerParty.objects.for_tenant(partner.tenant_id)
+        .filter(partner=partner, role=role)
+        .values_list("country_code", "party_id")
+        .first()
+    )
+    if party is None:
+        raise Invalid(f"The partner has no {role} party to own its {what}")
+    return party
 
 
 def owned_by(model, *, tenant, country_code: str, party_id: str):
@@ -139,13 +159,20 @@ def owned_by(model, *, tenant, country_code: str, party_id: str):
     return model.objects.for_tenant(tenant).filter(country_code=country_code.upper(), party_id=party_id.upper())
 
 
-def own_parties_q(*, tenant, partner: Partner, dialect, role: str) -> Q:
-    """Objects owned by the tenant's parties of `role` that this connection speaks for."""
+def listed_q(*, tenant, partner: Partner, dialect, role: str) -> Q:
+    """What a partner's GET of a sender list may see: the tenant's own objects of its parties of `role` that
+    this connection speaks for; through a hub tenant (which speaks as the hub alone), also what the hub keeps
+    of the parties it connects, from every registered partner but the caller (2.2.1 transport_and_format,
+    "GET All via Hubs": the Hub can combine objects from different connected parties)."""
     owners = Q(pk__in=[])
-    for party in connection_parties(tenant=tenant, partner=partner, dialect=dialect):
+    parties = connection_parties(tenant=tenant, partner=partner, dialect=dialect)
+    for party in parties:
         if party.role == role:
             owners |= Q(country_code=party.country_code, party_id=party.party_id)
-    return owners
+    listed = owners & Q(partner__isnull=True)
+    if any(party.role == Role.HUB for party in parties):
+        listed |= Q(partner__status=PartnerStatus.REGISTERED) & ~Q(partner=partner)
+    return listed
 
 
 def drivers_of_q(partner: Partner) -> Q:
@@ -160,7 +187,7 @@ def check_ids(pairs: dict[str, tuple[str | None, str]]) -> None:
     """Ids in the body must be the URL's (case-insensitively): {field name: (body value, URL value)}."""
     for name, (given, expected) in pairs.items():
         if given is not None and expected is not None and given.upper() != expected.upper():
-            raise InvalidParameters(f"{name}: {given!r} in the body differs from {expected!r} in the URL")
+            raise Invalid(f"{name}: {given!r} in the body differs from {expected!r} in the URL", field=name)
 
 
 def refuse_stale(stored, incoming, what: str, *, object_path: str = "") -> None:

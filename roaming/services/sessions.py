@@ -11,10 +11,10 @@ from django.db.models import QuerySet
 from django.db.models.functions import Upper
 
 from partners.models import Partner, PartnerParty, Role, Tenant
+from roaming.errors import UnknownObject
 from roaming.models import DeliveryMethod, Location, Session
 from roaming.models.sessions import SessionStatus
 from roaming.ocpi.dialect import Dialect
-from roaming.ocpi.errors import NotFound
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.timestamps import now
 from roaming.services import cdrs, outbox, ownership, sync
@@ -43,15 +43,15 @@ def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:
 def visible_to(*, tenant: Tenant, partner: Partner, dialect: Dialect) -> QuerySet:
     """The tenant's own sessions a partner may list: of the connection's CPO parties, with tokens of the
     partner's eMSP parties (a CPO tells each eMSP about its own drivers only)."""
-    owners = ownership.own_parties_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.CPO)
+    owners = ownership.listed_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.CPO)
     drivers = ownership.drivers_of_q(partner)
-    return Session.objects.for_tenant(tenant).filter(owners, drivers, partner__isnull=True)
+    return Session.objects.for_tenant(tenant).filter(owners, drivers)
 
 
 def find(queryset: QuerySet, *, session_id: str) -> Session:
     session = queryset.filter(session_id__iexact=session_id).first()
     if session is None:
-        raise NotFound(f"Unknown session {session_id!r}")
+        raise UnknownObject(f"Unknown session {session_id!r}")
     return session
 
 

@@ -21,12 +21,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from partners.models import InterfaceRole, Partner, PartnerStatus
+from roaming.errors import DomainError, StaleWrite
 from roaming.models import SyncState
 from roaming.ocpi import inbound
 from roaming.ocpi.client import PartnerError, client_for
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.dialects import dialect_of
-from roaming.ocpi.errors import OcpiError, StaleWrite
 from roaming.ocpi.timestamps import format_datetime
 from roaming.services.ownership import pull_routing
 
@@ -184,7 +184,7 @@ def pull(*, state_id: int, full: bool = False, stale_after: timedelta = timedelt
                     objects += 1  # we hold a newer state: taken, nothing to write, and still listed
                     if stale.object_path:
                         seen.add(stale.object_path.upper())
-                except (OcpiError, DataError, IntegrityError) as exc:
+                except (DomainError, DataError, IntegrityError) as exc:
                     # The object alone is refused (its savepoint rolled back); the database's word for one
                     # that the wire schema let through but a column cannot hold is as final as ours.
                     message = refusal(state.module, wire_object, getattr(exc, "message", None) or str(exc))

@@ -14,12 +14,12 @@ from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 
 from partners.models import InterfaceRole, Partner, Role, Tenant
+from roaming.errors import Invalid, NotEnoughInformation, UnknownToken
 from roaming.models import DeliveryMethod, Token, Whitelist
 from roaming.ocpi import inbound
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.dialects import dialect_of
-from roaming.ocpi.errors import InvalidParameters, NotEnoughInformation, NotFound, UnknownToken
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.push import url_of
 from roaming.ocpi.timestamps import now
@@ -47,8 +47,8 @@ def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:
 
 def visible_to(*, tenant: Tenant, partner: Partner, dialect: Dialect) -> QuerySet:
     """The tenant's own tokens a partner may list: those of the connection's eMSP parties."""
-    owners = ownership.own_parties_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.EMSP)
-    return Token.objects.for_tenant(tenant).filter(owners, partner__isnull=True)
+    owners = ownership.listed_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.EMSP)
+    return Token.objects.for_tenant(tenant).filter(owners)
 
 
 def find(queryset: QuerySet, *, uid: str, token_type: str | None) -> Token:
@@ -57,7 +57,7 @@ def find(queryset: QuerySet, *, uid: str, token_type: str | None) -> Token:
         queryset = queryset.filter(type=token_type)
     token = min(queryset.filter(uid__iexact=uid), key=lambda t: t.type != DEFAULT_TYPE, default=None)
     if token is None:
-        raise NotFound(f"Unknown token {f'{token_type} ' if token_type else ''}{uid!r}", status_code=2004)
+        raise UnknownToken(f"Unknown token {f'{token_type} ' if token_type else ''}{uid!r}")
     return token
 
 
@@ -168,7 +168,7 @@ def authorize(*, tenant: Tenant, uid: str, token_type: str, location: dict | Non
     """
     token = Token.objects.for_tenant(tenant).filter(partner__isnull=True, uid__iexact=uid, type=token_type).first()
     if token is None:
-        raise UnknownToken(f"Unknown token {token_type} {uid!r}", http_status=404)
+        raise UnknownToken(f"Unknown token {token_type} {uid!r}")
     if location is None and settings.TOKEN_AUTHORIZATION_REQUIRES_LOCATION:
         raise NotEnoughInformation("LocationReferences are required to authorize this token")
     for rule in authorization_rules():
@@ -214,7 +214,7 @@ def decide_start(*, token: Token, location: dict | None, client: OcpiClient | No
                 to_party=PartyRef(token.country_code, token.party_id),
             )
             answer = inbound.receiving(dialect, partner.profile).module(MODULE).authorization_from_wire(result.object())
-        except (PartnerError, InvalidParameters) as exc:
+        except (PartnerError, Invalid) as exc:
             detail = str(exc)
     if answer is not None:
         return StartDecision(

@@ -10,8 +10,7 @@ from partners.models import InterfaceRole, Role
 from partners.services import connection_parties
 from roaming.api.base import OcpiView
 from roaming.api.routes import Route
-from roaming.ocpi.errors import InvalidParameters
-from roaming.services import cdrs
+from roaming.services import cdrs, ownership
 
 MODULE = "cdrs"
 
@@ -27,12 +26,9 @@ class ReceiverPostView(OcpiView):
     def post(self, request, tenant, version):
         translator = self.dialect.module(MODULE)
         body = self.body()
-        owner = translator.owner_of(body)
-        if owner is None:  # 2.1.1: the CDR belongs to the partner's CPO party of this connection
-            party = self.partner.parties.filter(role=Role.CPO).first()
-            if party is None:
-                raise InvalidParameters("The partner has no CPO party to own its CDRs")
-            owner = (party.country_code, party.party_id)
+        owner = ownership.sender_owner(
+            partner=self.partner, translator=translator, wire=body, role=Role.CPO, what="CDRs"
+        )
         emsp = [
             p
             for p in connection_parties(tenant=self.tenant, partner=self.partner, dialect=self.dialect)

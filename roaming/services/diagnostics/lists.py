@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from partners.profile import Profile
+from roaming.errors import Invalid
 from roaming.ocpi.client import (
     OcpiClient,
     OcpiResult,
@@ -20,7 +21,6 @@ from roaming.ocpi.client import (
     next_page_url,
 )
 from roaming.ocpi.dialect import Dialect
-from roaming.ocpi.errors import OcpiError
 from roaming.ocpi.status import is_success
 from roaming.ocpi.timestamps import parse_datetime
 from roaming.services.diagnostics.connection import answer
@@ -317,7 +317,7 @@ def _check_object(module: ModuleReport, translator, wire_object, seen: _Seen) ->
     seen.ids.add(object_id)
     try:
         translator.from_wire(wire_object)
-    except OcpiError as exc:
+    except Invalid as exc:
         # The message names each offending field: "evses[0].status: Input should be ...; last_updated: ...".
         for part in exc.message.split("; "):
             path, _, message = part.partition(": ") if ": " in part else ("", "", part)

@@ -197,6 +197,8 @@ def test_the_sweep_queues_one_drain_per_partner_with_due_deliveries(cpo_tenant, 
     second = connect(cpo_tenant, peer, receivers=("locations",), name="second")
     initialsync.start(partner=second, reason="test")
     queued = []
-    monkeypatch.setattr(outbox, "enqueue_drains", lambda ids, drains: queued.extend(ids * drains))
+    monkeypatch.setattr(
+        "roaming.services.outbox.sweeping.enqueue_drains", lambda ids, drains: queued.extend(ids * drains)
+    )
     assert outbox.sweep() == 6
     assert sorted(queued) == sorted([first.pk, second.pk])  # three each: one batch, one drain

@@ -10,8 +10,8 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from partners.models import PartnerEndpoint
+from roaming.errors import UnknownObject
 from roaming.models import Evse, Session
-from roaming.ocpi.errors import NotFound
 from roaming.ocpi.timestamps import format_datetime
 from roaming.services import chargingpreferences
 from tariffs.models import Tariff
@@ -71,7 +71,7 @@ def test_preferences_for_a_session_that_has_ended_are_not_possible(cpo_tenant, e
 
 def test_preferences_for_another_emsps_driver_are_an_unknown_session(cpo_tenant, running):
     other, _ = make_partner(cpo_tenant, "NL:OTH:EMSP", name="other")
-    with pytest.raises(NotFound, match="Unknown session"):
+    with pytest.raises(UnknownObject, match="Unknown session"):
         receive(cpo_tenant, other, {"profile_type": "REGULAR"})
     running.refresh_from_db()
     assert running.charging_preferences is None

@@ -1,0 +1,136 @@
+"""A sender's page of locations as wire JSON, and the wire cache (`WireCache`) that keeps each location's
+body per version and revision (docs/decisions.md, "Locations pages")."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+import orjson
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+
+from partners.rows import ModelRows, on_postgresql
+from roaming.models import Connector, Evse, Location, WireCache
+from roaming.ocpi.dialect import Dialect
+from roaming.ocpi.timestamps import now
+from roaming.services.locations.selectors import MODULE
+
+
+class _Children(list):
+    """A list that answers .all(), so rows read directly look like prefetched model objects to translators."""
+
+    def all(self):
+        return self
+
+
+_LOCATION_ROWS = ModelRows(Location, "LocationRow", ("evses",))
+_EVSE_ROWS = ModelRows(Evse, "EvseRow", ("connectors",))
+_CONNECTOR_ROWS = ModelRows(Connector, "ConnectorRow")
+
+
+def read_page(queryset: QuerySet) -> list:
+    """A page of locations with EVSEs and connectors as plain rows, in three queries.
+
+    Pages of a thousand locations hold some 13,000 objects; reading tuples instead of building
+    model instances makes a page several times faster, and the translators read both alike.
+    """
+    page = queryset.values("pk")
+    locations = _LOCATION_ROWS.read(queryset)
+    evses = _EVSE_ROWS.read(Evse.objects.filter(location__in=page).order_by("location_id", "position", "pk"))
+    connectors: dict[int, _Children] = defaultdict(_Children)
+    make_connector, make_evse, make_location = _CONNECTOR_ROWS.row, _EVSE_ROWS.row, _LOCATION_ROWS.row
+    for values in _CONNECTOR_ROWS.read(
+        Connector.objects.filter(evse__location__in=page).order_by("evse_id", "position", "pk")
+    ):
+        connector = make_connector(*values)
+        connectors[connector.evse_id].append(connector)
+    by_location: dict[int, _Children] = defaultdict(_Children)
+    for values in evses:
+        evse = make_evse(*values, connectors[values[0]])
+        by_location[evse.location_id].append(evse)
+    return [make_location(*values, by_location[values[0]]) for values in locations]
+
+
+def render_page(queryset: QuerySet, dialect: Dialect) -> list:
+    """A page of locations as wire JSON in `dialect`, reusing bodies rendered for the same revision.
+
+    Steady state costs two queries however large the page. Changed locations are read with
+    read_page and translated; their bodies are kept for later pages only once they have been
+    quiet for WIRE_CACHE_MIN_AGE_SECONDS, so what changes often (and what incremental pulls ask
+    for) is not written to the cache only to be replaced.
+    """
+    rows = list(queryset.values_list("pk", "revision", "last_updated"))
+    if not rows:
+        return []
+    bodies = rendered(rows, dialect)
+    return KeyedPage([orjson.Fragment(bodies[pk]) for pk, _, _ in rows], last_pk=rows[-1][0])
+
+
+class KeyedPage(list):
+    """Rendered bodies that still know the primary key of their last object (pagination's `after`)."""
+
+    def __init__(self, items, *, last_pk: int):
+        super().__init__(items)
+        self.last_pk = last_pk
+
+
+def rendered(rows: list[tuple[int, int, datetime]], dialect: Dialect) -> dict[int, bytes]:
+    """The wire JSON in `dialect` of the locations (id, revision, last_updated), by id: bodies kept for their
+    revision are reused, the others read and translated in a few queries for all (see render_page)."""
+    ids = [pk for pk, _, _ in rows]
+    cached = {
+        object_id: (revision, body)
+        for object_id, revision, body in WireCache.objects.filter(
+            module=MODULE, version=dialect.version, object_id__in=ids
+        ).values_list("object_id", "revision", "body")
+    }
+    stale = {
+        pk: (revision, last_updated) for pk, revision, last_updated in rows if cached.get(pk, (None,))[0] != revision
+    }
+    if stale:
+        quiet_since = now() - timedelta(seconds=settings.WIRE_CACHE_MIN_AGE_SECONDS)
+        translator = dialect.module(MODULE)
+        keep = []
+        for location in read_page(Location.objects.filter(pk__in=list(stale)).order_by("pk")):
+            revision, last_updated = stale[location.id]
+            body = orjson.dumps(translator.to_wire(location))
+            cached[location.id] = (revision, body)
+            if last_updated < quiet_since:
+                keep.append(
+                    WireCache(
+                        module=MODULE,
+                        version=dialect.version,
+                        object_id=location.id,
+                        revision=revision,
+                        body=body.decode(),
+                    )
+                )
+        _keep(keep)
+    return {pk: cached[pk][1] if isinstance(cached[pk][1], bytes) else cached[pk][1].encode() for pk in ids}
+
+
+_KEEP_SQL = (
+    f"INSERT INTO {WireCache._meta.db_table} (module, version, object_id, revision, body) "  # noqa: S608 - the model's table
+    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (module, version, object_id) "
+    "DO UPDATE SET revision = EXCLUDED.revision, body = EXCLUDED.body"
+)
+
+
+def _keep(bodies: list[WireCache]) -> None:
+    """Store rendered bodies, replacing older revisions. On PostgreSQL as one pipelined executemany: the
+    bulk_create's arrays of some kilobytes of JSON each are quoted character by character on the client,
+    several times slower than the rendering they save."""
+    if not bodies:
+        return
+    if not on_postgresql():
+        WireCache.objects.bulk_create(
+            bodies,
+            update_conflicts=True,
+            unique_fields=["module", "version", "object_id"],
+            update_fields=["revision", "body"],
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(_KEEP_SQL, [(b.module, b.version, b.object_id, b.revision, b.body) for b in bodies])

@@ -1,0 +1,73 @@
+"""Wake flags of partners' drains, in the broker's Redis: a burst of changes queues each partner one
+drain (roaming.services.batches), not one per change."""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+import redis
+
+from roaming.services import jobs
+
+# The name operators' log settings know (docs/operations.md), whichever module of the outbox logs.
+logger = logging.getLogger("roaming.services.outbox")
+
+
+#: Set while a drain of the partner is queued and not started: the changes recorded meanwhile need no other
+#: one, as its claim takes them. The expiry only covers a queued drain the broker lost (the sweep also
+#: queues drains for whatever is due).
+_DRAIN_WANTED = "roaming:drain-wanted:{}"
+_DRAIN_WANTED_SECONDS = 5
+
+
+def _flags() -> redis.Redis | None:
+    """The Redis holding the drain flags: the broker's, which every process that queues or runs drains shares;
+    None with another broker (the embedded demo's filesystem one)."""
+    url = jobs.broker_url()
+    return _redis_at(url) if url.startswith(("redis://", "rediss://")) else None
+
+
+@functools.cache
+def _redis_at(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)
+
+
+def wake_drains(partner_ids) -> None:
+    """Queue a drain of each partner's due deliveries (roaming.services.batches), unless one is queued and has
+    not started: a burst of changes costs each partner one task, not one per change, and the flags of all the
+    partners a change owes are set in one round trip. Without Redis every wake queues a drain, and the extra
+    ones find nothing left and stop."""
+    partner_ids = list(partner_ids)
+    flags = _flags()
+    if flags is not None:
+        with flags.pipeline(transaction=False) as pipe:
+            for partner_id in partner_ids:
+                pipe.set(_DRAIN_WANTED.format(partner_id), 1, nx=True, ex=_DRAIN_WANTED_SECONDS)
+            try:
+                newly = pipe.execute()
+            except redis.RedisError as exc:  # the broker is down too: queuing would fail; the sweep sees to it
+                logger.warning("Redis unavailable, drains left to the sweep: %s", exc)
+                return
+        partner_ids = [partner_id for partner_id, set_now in zip(partner_ids, newly, strict=True) if set_now]
+    for partner_id in partner_ids:
+        if not jobs.enqueue(jobs.DRAIN, partner_id):
+            return
+
+
+def drain_started(partner_id: int) -> None:
+    """A drain of the partner starts claiming: a change recorded from now on wakes another."""
+    flags = _flags()
+    if flags is not None:
+        try:
+            flags.delete(_DRAIN_WANTED.format(partner_id))
+        except redis.RedisError as exc:  # the flag expires by itself
+            logger.warning("Redis unavailable, the drain flag of partner %s expires by itself: %s", partner_id, exc)
+
+
+def enqueue_drains(partner_ids, *, drains: int = 1, countdown: float | None = None) -> None:
+    """Queue `drains` drains of each partner's due deliveries; with a broker down, the sweep queues them later."""
+    for partner_id in partner_ids:
+        for _ in range(drains):
+            if not jobs.enqueue(jobs.DRAIN, partner_id, countdown=countdown):
+                return
