@@ -2,9 +2,9 @@
 
 Elements, price components and restrictions are kept as one JSON list in their 2.2.1 shape
 (validated on the way in); min_price and max_price are 2.2.1 Prices (a 2.3.0 PriceLimit's
-before_taxes/after_taxes are their excl_vat/incl_vat). They are only ever read and written as a whole — by the translators,
-and by the pricing engine, which walks a tariff's elements in order — so separate tables would
-cost joins on every page and buy nothing.
+before_taxes/after_taxes are their excl_vat/incl_vat). They are only ever read and written as a
+whole — by the translators, and by the pricing engine, which walks a tariff's elements in order —
+so separate tables would cost joins on every page and buy nothing.
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ own data (what it sends) and names the partner an object was received from other
 are CiStrings: stored as received, unique and looked up case-insensitively. Sub-objects that are
 never queried on their own (hours, images, energy mix, business details ...) are JSON in their
 2.2.1 shape. 2.3.0 additions (parking places, accepted service providers, help phone, connector
-capabilities) are fields of their own, empty for objects from older versions. Values only 2.1.1 can carry are kept beside them for lossless 2.1.1 round trips
-(VERSION-DIFFERENCES 15.3): the 2.1.1 LocationType when it has no ParkingType, and the 2.1.1 form
-of the opening hours.
+capabilities) are fields of their own, empty for objects from older versions. Values only 2.1.1
+can carry are kept beside them for lossless 2.1.1 round trips (VERSION-DIFFERENCES 15.3): the
+2.1.1 LocationType when it has no ParkingType, and the 2.1.1 form of the opening hours.
 """
 
 from __future__ import annotations

@@ -802,6 +802,8 @@ def test_tax_not_applicable_ignores_vat_and_tax_excluded_adds_it():
     not_applicable = price(
         {"elements": [element((ENERGY, 0.30, 1, 10))], "tax_included": "N/A"}, periods, start=MONDAY, end=end
     )
-    excluded = price({"elements": [element((ENERGY, 0.30, 1, 10))], "tax_included": "NO"}, periods, start=MONDAY, end=end)
+    excluded = price(
+        {"elements": [element((ENERGY, 0.30, 1, 10))], "tax_included": "NO"}, periods, start=MONDAY, end=end
+    )
     assert not_applicable.total_cost == cost("3.00", "3.00")
     assert excluded.total_cost == cost("3.00", "3.30")
