@@ -6,7 +6,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from partners.admin_scoping import TenantScopedAdmin
+from partners.admin_scoping import TenantScopedAdmin, operator_tenant
 from roaming.models import (
     ActiveChargingProfile,
     Cdr,
@@ -17,6 +17,7 @@ from roaming.models import (
     DeliveryStatus,
     Evse,
     Location,
+    RouteStat,
     Session,
     SyncState,
     Token,
@@ -26,7 +27,7 @@ from roaming.services import cdrs as cdrs_service
 from roaming.services import chargingpreferences as chargingpreferences_service
 from roaming.services import chargingprofiles as chargingprofiles_service
 from roaming.services import commands as commands_service
-from roaming.services import jobs, outbox, sync
+from roaming.services import jobs, outbox, routing, sync
 from roaming.services import locations as locations_service
 from tariffs.models import Tariff
 
@@ -61,9 +62,10 @@ class DeliveryAdmin(TenantScopedAdmin):
         "next_attempt_at",
         "last_http_status",
         "last_status_code",
+        "correlation_id",
     ]
     list_filter = ["status", "module", "method", "tenant"]
-    search_fields = ["object_path", "partner__name"]
+    search_fields = ["object_path", "partner__name", "correlation_id"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
     actions = ["retry_now"]
 
@@ -460,3 +462,53 @@ class ActiveChargingProfileAdmin(TenantScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RouteStat)
+class RouteAdmin(TenantScopedAdmin):
+    """A hub tenant's routes: each party it connects, the partner platform it is reached through, how many
+    requests were forwarded to it and how many failed; routing to a party can be suspended (answered 4003)."""
+
+    list_display = ["party", "partner", "connection", "suspended", "forwarded", "errors", "last_forwarded_at"]
+    list_filter = ["suspended", "tenant"]
+    search_fields = ["country_code", "party_id", "partner__name", "last_error"]
+    list_select_related = ["partner"]
+    readonly_fields = [f.name for f in RouteStat._meta.fields]
+    actions = ["suspend_routing", "resume_routing"]
+
+    def has_module_permission(self, request):
+        tenant = operator_tenant(request)
+        return super().has_module_permission(request) and (tenant is None or routing.is_hub(tenant))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        tenant = operator_tenant(request)
+        if tenant is not None and routing.is_hub(tenant):
+            routing.routes(tenant=tenant)  # a row for every party the hub connects, asked for or not yet
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="party", ordering="country_code")
+    def party(self, obj):
+        return str(obj)
+
+    @admin.display(description="reached through")
+    def connection(self, obj):
+        return obj.partner.get_status_display()
+
+    @admin.action(description="Suspend routing to the selected parties")
+    def suspend_routing(self, request, queryset):
+        count = routing.suspend(routes=queryset, suspended=True)
+        self.message_user(request, f"Routing to {count} parties suspended: requests to them are answered 4003.")
+
+    @admin.action(description="Resume routing to the selected parties")
+    def resume_routing(self, request, queryset):
+        count = routing.suspend(routes=queryset, suspended=False)
+        self.message_user(request, f"Routing to {count} parties resumed.", messages.SUCCESS)

@@ -61,6 +61,14 @@ class ReceiverNotConnected(DomainError):
     """The party in OCPI-to is known to the hub but not connected to it."""
 
 
+class RoutingTimeout(DomainError):
+    """A hub forwarded the request, and the addressee did not answer in time."""
+
+
+class RoutingFailed(DomainError):
+    """A hub could not route the request for another reason (no OCPI answer, a module the addressee lacks)."""
+
+
 class StaleWrite(DomainError):
     """A PUT or PATCH whose last_updated is older than the object we hold: not applied, yet answered as success
     (decisions.md, "Stale writes"), so a sender retrying old states in order is not told it failed."""

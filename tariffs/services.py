@@ -38,8 +38,8 @@ def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:
 
 def visible_to(*, tenant: Tenant, partner: Partner, dialect: Dialect) -> QuerySet:
     """The tenant's own tariffs a partner may list: those of the connection's CPO parties."""
-    owners = ownership.own_parties_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.CPO)
-    return Tariff.objects.for_tenant(tenant).filter(owners, partner__isnull=True)
+    owners = ownership.listed_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.CPO)
+    return Tariff.objects.for_tenant(tenant).filter(owners)
 
 
 def find(queryset: QuerySet, *, tariff_id: str) -> Tariff:

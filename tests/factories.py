@@ -295,3 +295,19 @@ def make_session(tenant, **fields) -> Session:
         **fields,
     }
     return Session.objects.create(**values)
+
+
+def make_hub(peer, *, cpo_modules=(("locations", "SENDER"), ("locations", "RECEIVER"), ("commands", "RECEIVER"))):
+    """A hub tenant "hub" (NL*HUB) connecting an eMSP partner (DE*EMS, which calls it: its raw token is returned)
+    and a CPO partner (NL*CPO) whose platform is the scripted `peer`, both CONNECTED in its Hub Client Info.
+    Returns (tenant, the eMSP partner, its token, the CPO partner)."""
+    from roaming.services import hubclientinfo
+
+    tenant = make_tenant("hub", "NL:HUB:HUB")
+    emsp, token = make_partner(tenant, "DE:EMS:EMSP", name="emsp", token_to_them="emsp-token")
+    cpo, _ = make_partner(tenant, "NL:CPO:CPO", name="cpo", token_to_them="their-token")
+    for module, role in cpo_modules:
+        make_endpoint(cpo, module, role, f"{peer.url}/{role.lower()}/{module}")
+    hubclientinfo.publish_connection(tenant=tenant, partner=cpo)
+    hubclientinfo.publish_connection(tenant=tenant, partner=emsp)
+    return tenant, emsp, token, cpo

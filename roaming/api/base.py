@@ -8,6 +8,7 @@ from django.conf import settings
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from roaming.api.routing import Forwarded, forward_if_addressed
 from roaming.ocpi import inbound, status
 from roaming.ocpi.auth import authenticate
 from roaming.ocpi.dialect import get_dialect
@@ -48,10 +49,18 @@ class OcpiView(APIView):
         super().initial(request, *args, **kwargs)  # authentication sets request.tenant
         # Every later log line of this request names the tenant and the partner (never a token).
         log_context_var.set({**log_context_var.get(), "tenant": self.tenant.slug, "partner": request.user.name})
-        if self.route is not None and self.routed and not self.checks_owner and self.dialect.routing_headers:
-            # Views that check an owner check the addressee with it, in the statement that reads the token.
-            routing = self.routing
-            check_addressing(partner=self.partner, to_party=routing.to_party, from_party=routing.from_party)
+        if self.route is not None and self.routed and self.dialect.routing_headers:
+            # A hub tenant forwards what is addressed to a party it connects (Message Routing).
+            forward_if_addressed(self)
+            if not self.checks_owner:
+                # Views that check an owner check the addressee with it, in the statement that reads the token.
+                routing = self.routing
+                check_addressing(partner=self.partner, to_party=routing.to_party, from_party=routing.from_party)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, Forwarded):
+            return exc.response
+        return super().handle_exception(exc)
 
     def perform_authentication(self, request):
         """Authenticate the caller. A view whose URL names the owner of what it writes has the statement that

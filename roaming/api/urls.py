@@ -4,6 +4,7 @@ from django.urls import include, re_path
 
 from roaming.api.catchall import UnknownRouteView
 from roaming.api.credentials import CredentialsView
+from roaming.api.hub import RelayView
 from roaming.api.openapi import openapi_view
 from roaming.api.registry import routes
 from roaming.api.versions import VersionDetailsView, VersionsView
@@ -28,6 +29,7 @@ urlpatterns = [
     re_path(rf"^{TENANT}/versions/?$", VersionsView.as_view(), name="ocpi-versions"),
     re_path(rf"^{TENANT}/{VERSION}/?$", VersionDetailsView.as_view(), name="ocpi-version-details"),
     re_path(rf"^{TENANT}/{VERSION}/credentials/?$", CredentialsView.as_view(), name="ocpi-credentials"),
+    re_path(rf"^{TENANT}/{VERSION}/hub/relay/(?P<key>[0-9a-f-]{{36}})/?$", RelayView.as_view(), name="ocpi-hub-relay"),
     *_module_patterns(),
     re_path(r"^.*$", UnknownRouteView.as_view()),
 ]

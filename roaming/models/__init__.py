@@ -10,6 +10,7 @@ from roaming.models.chargingprofiles import (
 )
 from roaming.models.clientinfo import ClientInfo, ConnectionStatus
 from roaming.models.commands import Command, CommandDirection, CommandStatus, CommandType
+from roaming.models.hub import Relay, RouteStat
 from roaming.models.initialsync import InitialSync, SyncDirection
 from roaming.models.locations import Connector, Evse, EvseStatus, Location
 from roaming.models.outbox import Delivery, DeliveryMethod, DeliveryStatus
@@ -39,6 +40,8 @@ __all__ = [
     "EvseStatus",
     "InitialSync",
     "Location",
+    "Relay",
+    "RouteStat",
     "Session",
     "SessionStatus",
     "SyncDirection",

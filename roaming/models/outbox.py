@@ -50,6 +50,9 @@ class Delivery(TenantOwned):
     #: Where the partner says it keeps what we sent: the Location header of a CDR POST's answer (mod_cdrs).
     remote_url = models.CharField(max_length=255, blank=True, default="", db_default="")
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: X-Correlation-ID of the request that made the change (transport_and_format, unique message IDs): the
+    #: delivery's request carries it, so a change passed on by a hub is traced end to end.
+    correlation_id = models.CharField(max_length=64, blank=True, default="", db_default="")
     #: The initial sync this delivery is part of (its progress is counted from its deliveries).
     initial_sync = models.ForeignKey(
         "roaming.InitialSync", null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"

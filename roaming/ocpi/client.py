@@ -138,6 +138,10 @@ class OcpiClient:
         session.mount("https://", adapter)
         return session
 
+    def authorization(self) -> str:
+        """The Authorization header's value, in the token form of the partner's version and profile."""
+        return self._authorization()
+
     def _authorization(self) -> str:
         if self.dialect is not None:
             return self.dialect.encode_token(self.token, form=self.token_form)

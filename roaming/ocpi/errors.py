@@ -111,9 +111,16 @@ DOMAIN_ANSWERS: dict[type[domain.DomainError], tuple[int, int]] = {
     domain.NotOffered: (status.INVALID_PARAMETERS, 404),
     domain.UnknownReceiver: (status.HUB_UNKNOWN_RECEIVER, 200),
     domain.ReceiverNotConnected: (status.HUB_CONNECTION_PROBLEM, 200),
+    domain.RoutingTimeout: (status.HUB_TIMEOUT, 200),
+    domain.RoutingFailed: (status.HUB_ERROR, 200),
     # Not applied, answered as success (decisions.md, "Stale writes").
     domain.StaleWrite: (status.SUCCESS, 200),
 }
+
+
+def status_code_of(error: type[domain.DomainError]) -> int:
+    """The OCPI status code a domain error is answered with, for answers that carry data beside it."""
+    return next(DOMAIN_ANSWERS[cls][0] for cls in error.__mro__ if cls in DOMAIN_ANSWERS)
 
 
 def answer_for(error: domain.DomainError) -> OcpiError:

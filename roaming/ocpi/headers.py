@@ -39,6 +39,29 @@ class log_context:  # noqa: N801 - used as a context manager, like contextlib's
         return False
 
 
+class correlated:  # noqa: N801 - used as a context manager, like log_context
+    """Inside the block, requests sent and log lines written carry this X-Correlation-ID (a delivery's, which
+    it took from the request that made its change); an empty one changes nothing."""
+
+    def __init__(self, correlation_id: str):
+        self.correlation_id = correlation_id
+
+    def __enter__(self):
+        self.token = correlation_id_var.set(self.correlation_id) if self.correlation_id else None
+        return self
+
+    def __exit__(self, *exc):
+        if self.token is not None:
+            correlation_id_var.reset(self.token)
+        return False
+
+
+def current_correlation_id() -> str:
+    """The X-Correlation-ID of the request or delivery being handled, "" outside one."""
+    value = correlation_id_var.get()
+    return "" if value == "-" else value
+
+
 access_log = logging.getLogger("roaming.access")
 
 _ID = re.compile(r"^[\x21-\x7e]{1,64}$")

@@ -39,9 +39,9 @@ from partners.rows import on_postgresql, prepared_cursor
 from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
 from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerUnreachable, client_for
 from roaming.ocpi.dialect import dialect_of
-from roaming.ocpi.headers import log_context_var
+from roaming.ocpi.headers import correlated, log_context_var
 from roaming.ocpi.push import OutgoingRequest, send
-from roaming.services import outbox
+from roaming.services import outbox, routing
 from roaming.services.ownership import ensure_reachable
 
 logger = logging.getLogger(__name__)
@@ -321,7 +321,8 @@ def _build(partner: Partner, batch: list[Delivery]) -> list[_Item]:
                 "building %d %s deliveries together failed; building them one by one", len(deliveries), module
             )
             built = _one_by_one(pushable.build)(deliveries, dialect)
-        items += [_Item(d, request=built.get(d.pk), endpoint_url=urls[d.pk]) for d in deliveries]
+        as_sent = routing.passing_on(partner.tenant_id)
+        items += [_Item(d, request=as_sent(built.get(d.pk)), endpoint_url=urls[d.pk]) for d in deliveries]
     _check_reachable(partner, items)
     return items
 
@@ -391,7 +392,8 @@ class _Sending:
                         rest.unsent = True
                     return
                 try:
-                    result = send(self.client(), item.endpoint_url, item.request)
+                    with correlated(item.delivery.correlation_id):
+                        result = send(self.client(), item.endpoint_url, item.request)
                     item.delivery.last_http_status = result.http_status
                     item.delivery.last_status_code = result.status_code
                 except PartnerError as exc:

@@ -45,9 +45,9 @@ def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:
 def visible_to(*, tenant: Tenant, partner: Partner, dialect: Dialect) -> QuerySet:
     """The tenant's own CDRs a partner may list: of the connection's CPO parties, for the partner's drivers;
     credit CDRs only where the version can say so."""
-    owners = ownership.own_parties_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.CPO)
+    owners = ownership.listed_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.CPO)
     drivers = ownership.drivers_of_q(partner)
-    queryset = Cdr.objects.for_tenant(tenant).filter(owners, drivers, partner__isnull=True)
+    queryset = Cdr.objects.for_tenant(tenant).filter(owners, drivers)
     if not dialect.module(MODULE).carries_credit:
         queryset = queryset.exclude(credit=True)
     return queryset

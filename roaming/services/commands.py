@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from partners.models import InterfaceRole, Partner, Role, Tenant
-from roaming.errors import Invalid, UnknownObject
+from roaming.errors import DomainError, Invalid, UnknownLocation, UnknownObject
 from roaming.models import (
     Command,
     CommandDirection,
@@ -34,7 +34,6 @@ from roaming.models import (
     Token,
 )
 from roaming.models.commands import WAITING
-from roaming.ocpi import status
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
 from roaming.ocpi.dialect import Dialect, dialect_of
@@ -156,9 +155,10 @@ class Answer:
     result: str
     timeout: int
     message: list = field(default_factory=list)
-    #: The envelope's status code: 2003 when the command names a location, EVSE or connector we do not have
-    #: (mod_commands, "UNLOCK_CONNECTOR Unknown Location": 2003 with result REJECTED).
-    status_code: int = status.SUCCESS
+    #: What the envelope also says, as a domain error answered with its status code next to the result: the
+    #: command names a location, EVSE or connector we do not have (mod_commands, "UNLOCK_CONNECTOR Unknown
+    #: Location": 2003 with result REJECTED). None: success.
+    refused_as: type[DomainError] | None = None
 
 
 def not_supported(command: str, dialect: Dialect) -> Answer:
@@ -240,7 +240,7 @@ def _refusal(*, tenant: Tenant, partner: Partner, command: str, request: dict) -
     if "location_id" in request:
         target = find_target(tenant=tenant, request=request)
         if isinstance(target, str):
-            return Answer("REJECTED", settings.COMMAND_RESULT_TIMEOUT_SECONDS, text(target), status.UNKNOWN_LOCATION)
+            return Answer("REJECTED", settings.COMMAND_RESULT_TIMEOUT_SECONDS, text(target), UnknownLocation)
         capability = capability_refusal(command, target.evse, request)
         if capability is not None:
             return capability

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from django.db.models import Q
 
-from partners.models import Partner, PartnerParty, Party, Role
+from partners.models import Partner, PartnerParty, PartnerStatus, Party, Role
 from partners.selectors import owner_and_hub_parties, speaks_for
 from partners.services import connection_parties
 from roaming.errors import Invalid, NotYours, ReceiverNotConnected, StaleWrite, UnknownReceiver
@@ -159,13 +159,20 @@ def owned_by(model, *, tenant, country_code: str, party_id: str):
     return model.objects.for_tenant(tenant).filter(country_code=country_code.upper(), party_id=party_id.upper())
 
 
-def own_parties_q(*, tenant, partner: Partner, dialect, role: str) -> Q:
-    """Objects owned by the tenant's parties of `role` that this connection speaks for."""
+def listed_q(*, tenant, partner: Partner, dialect, role: str) -> Q:
+    """What a partner's GET of a sender list may see: the tenant's own objects of its parties of `role` that
+    this connection speaks for; through a hub tenant (which speaks as the hub alone), also what the hub keeps
+    of the parties it connects, from every registered partner but the caller (2.2.1 transport_and_format,
+    "GET All via Hubs": the Hub can combine objects from different connected parties)."""
     owners = Q(pk__in=[])
-    for party in connection_parties(tenant=tenant, partner=partner, dialect=dialect):
+    parties = connection_parties(tenant=tenant, partner=partner, dialect=dialect)
+    for party in parties:
         if party.role == role:
             owners |= Q(country_code=party.country_code, party_id=party.party_id)
-    return owners
+    listed = owners & Q(partner__isnull=True)
+    if any(party.role == Role.HUB for party in parties):
+        listed |= Q(partner__status=PartnerStatus.REGISTERED) & ~Q(partner=partner)
+    return listed
 
 
 def drivers_of_q(partner: Partner) -> Q:

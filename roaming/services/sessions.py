@@ -43,9 +43,9 @@ def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:
 def visible_to(*, tenant: Tenant, partner: Partner, dialect: Dialect) -> QuerySet:
     """The tenant's own sessions a partner may list: of the connection's CPO parties, with tokens of the
     partner's eMSP parties (a CPO tells each eMSP about its own drivers only)."""
-    owners = ownership.own_parties_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.CPO)
+    owners = ownership.listed_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.CPO)
     drivers = ownership.drivers_of_q(partner)
-    return Session.objects.for_tenant(tenant).filter(owners, drivers, partner__isnull=True)
+    return Session.objects.for_tenant(tenant).filter(owners, drivers)
 
 
 def find(queryset: QuerySet, *, session_id: str) -> Session:

@@ -46,8 +46,8 @@ def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:
 
 def visible_to(*, tenant: Tenant, partner: Partner, dialect: Dialect) -> QuerySet:
     """The tenant's own tokens a partner may list: those of the connection's eMSP parties."""
-    owners = ownership.own_parties_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.EMSP)
-    return Token.objects.for_tenant(tenant).filter(owners, partner__isnull=True)
+    owners = ownership.listed_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.EMSP)
+    return Token.objects.for_tenant(tenant).filter(owners)
 
 
 def find(queryset: QuerySet, *, uid: str, token_type: str | None) -> Token:

@@ -16,6 +16,7 @@ from roaming.models import (
     Delivery,
     Evse,
     Location,
+    RouteStat,
     Session,
     SyncState,
     Token,
@@ -43,6 +44,7 @@ def populate(tenant, suffix: str) -> None:
         next_attempt_at=timezone.now(),
     )
     SyncState.objects.create(tenant=tenant, partner=partner, module="locations")
+    RouteStat.objects.create(tenant=tenant, partner=partner, country_code="DE", party_id="EMS", forwarded=1)
     ClientInfo.objects.create(
         tenant=tenant,
         partner=partner,

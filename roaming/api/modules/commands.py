@@ -11,7 +11,7 @@ from partners.models import InterfaceRole, Role
 from roaming.api.base import OcpiView
 from roaming.api.registry import register
 from roaming.models import CommandType
-from roaming.ocpi.errors import InvalidParameters
+from roaming.ocpi.errors import InvalidParameters, status_code_of
 from roaming.services import commands
 
 MODULE = "commands"
@@ -38,7 +38,7 @@ class ReceiverView(OcpiView):
             )
         return self.ok(
             translator.response_to_wire(result=answer.result, timeout=answer.timeout, message=answer.message),
-            status_code=answer.status_code,
+            status_code=status_code_of(answer.refused_as) if answer.refused_as else None,
         )
 
 

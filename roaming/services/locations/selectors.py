@@ -34,11 +34,11 @@ def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:
 
 def visible_to(*, tenant: Tenant, partner: Partner, dialect: Dialect) -> QuerySet:
     """The tenant's own locations a partner may list: its CPO parties of this connection, publish rules applied."""
-    owners = ownership.own_parties_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.CPO)
+    owners = ownership.listed_q(tenant=tenant, partner=partner, dialect=dialect, role=Role.CPO)
     published = Q(publish=True)
     if dialect.shares_restricted_locations:
         published |= ~Q(publish_allowed_to=[])
-    return Location.objects.for_tenant(tenant).filter(owners, published, partner__isnull=True)
+    return Location.objects.for_tenant(tenant).filter(owners, published)
 
 
 def find(queryset: QuerySet, *, location_id: str, evse_uid: str | None = None, connector_id: str | None = None):

@@ -19,8 +19,9 @@ from partners.rows import on_postgresql, prepared_cursor
 from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
 from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerOcpiError, client_for
 from roaming.ocpi.dialect import dialect_of
-from roaming.ocpi.headers import log_context_var
+from roaming.ocpi.headers import correlated, log_context_var
 from roaming.ocpi.push import RetryPolicy, retry_policy, send
+from roaming.services import routing
 from roaming.services.outbox.pushables import Pushable, ancestors, is_nested, receiver_urls, target_url
 from roaming.services.outbox.pushables import pushable as pushable_of
 from roaming.services.outbox.recording import pending_of_same_object, send_on_commit
@@ -148,10 +149,15 @@ def deliver(*, delivery_id: int) -> Outcome:
     dialect = dialect_of(partner)
     pushable = pushable_of(delivery.module)
     url = target_url(pushable, partner, delivery, receiver_urls(partner))
+    with correlated(delivery.correlation_id):  # the change's X-Correlation-ID, end to end
+        return _deliver_claimed(delivery, partner, dialect, pushable, url)
+
+
+def _deliver_claimed(delivery: Delivery, partner: Partner, dialect, pushable, url: str) -> Outcome:
     error: PartnerError | None = None
     request = None
     if pushable is not None and partner.status == PartnerStatus.REGISTERED and dialect and url:
-        request = pushable.build(delivery, dialect)
+        request = routing.passing_on(delivery.tenant_id)(pushable.build(delivery, dialect))
         if request is not None:
             try:
                 ensure_reachable(partner=partner, party=request.to_party)
@@ -214,15 +220,16 @@ def _finish(delivery: Delivery, error: PartnerError | None) -> Outcome:
         save_pending_or_hand_over(delivery)
     else:
         delivery.save()
-    logger.info(
-        "%s %s %s: %s after %d attempt(s)%s",
-        delivery.method,
-        delivery.module,
-        delivery.object_path,
-        delivery.status,
-        delivery.attempts,
-        f" ({delivery.last_error[:200]})" if delivery.last_error else "",
-    )
+    with correlated(delivery.correlation_id):
+        logger.info(
+            "%s %s %s: %s after %d attempt(s)%s",
+            delivery.method,
+            delivery.module,
+            delivery.object_path,
+            delivery.status,
+            delivery.attempts,
+            f" ({delivery.last_error[:200]})" if delivery.last_error else "",
+        )
     tell_attempted(delivery, error)
     retry_at = delivery.next_attempt_at if delivery.status == DeliveryStatus.PENDING else None
     return Outcome(delivery.status, delivery.last_error, retry_at=retry_at)

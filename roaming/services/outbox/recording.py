@@ -21,6 +21,7 @@ from django.utils import timezone
 from partners.models import InterfaceRole, Partner, PartnerStatus, Party, Role
 from partners.rows import on_postgresql, prepared_cursor
 from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
+from roaming.ocpi.headers import current_correlation_id
 from roaming.services import jobs
 from roaming.services.outbox.drains import wake_drains
 from roaming.services.outbox.pushables import TOP_LEVEL_DEPTH, ancestors, is_nested, pushable
@@ -118,11 +119,13 @@ def record_change(
 # delivery_one_pending_per_object is the conflict target), with _fold's rules written in SQL.
 _INSERT_PENDING = """
 INSERT INTO roaming_delivery (tenant_id, partner_id, module, object_path, method, fields, status, changes,
-                              attempts, next_attempt_at, created, updated, last_error)
+                              attempts, next_attempt_at, created, updated, last_error, correlation_id)
 SELECT %(tenant)s, recipient.id, %(module)s, %(path)s, %(method)s, %(fields)s::jsonb, 'PENDING', 1,
-       0, %(now)s, %(now)s, %(now)s, ''
+       0, %(now)s, %(now)s, %(now)s, '', %(correlation)s
 FROM recipient{uncovered}
 ON CONFLICT (partner_id, module, object_path) WHERE status = 'PENDING' DO UPDATE SET
+    correlation_id = CASE WHEN EXCLUDED.correlation_id = '' THEN roaming_delivery.correlation_id
+                          ELSE EXCLUDED.correlation_id END,
     method = CASE WHEN EXCLUDED.method = 'PATCH' THEN roaming_delivery.method ELSE EXCLUDED.method END,
     fields = CASE
         WHEN EXCLUDED.method <> 'PATCH' THEN '[]'::jsonb
@@ -183,6 +186,7 @@ def _upsert(
         "exclude": exclude_partner_id,
         "only_if_hub": only_if_hub,
         "above": above,
+        "correlation": current_correlation_id(),
     }
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
@@ -230,13 +234,15 @@ def _record_with_orm(tenant, partners, module, object_path, method, fields, abov
         for d in Delivery.objects.for_tenant(tenant)
         .select_for_update()
         .filter(partner__in=partners, module=module, object_path=object_path, status=DeliveryStatus.PENDING)
-        .only("pk", "partner_id", "method", "fields", "changes")
+        .only("pk", "partner_id", "method", "fields", "changes", "correlation_id")
     }
+    correlation = current_correlation_id()
     for delivery in pending.values():
         _fold(delivery, method, fields)
+        delivery.correlation_id = correlation or delivery.correlation_id
         recorded.folded.append(delivery.pk)
     if pending:
-        Delivery.objects.bulk_update(pending.values(), ["method", "fields", "changes"])
+        Delivery.objects.bulk_update(pending.values(), ["method", "fields", "changes", "correlation_id"])
     new = [
         Delivery(
             tenant=tenant,
@@ -246,6 +252,7 @@ def _record_with_orm(tenant, partners, module, object_path, method, fields, abov
             method=method,
             fields=fields,
             next_attempt_at=now,
+            correlation_id=correlation,
         )
         for partner in partners
         if partner.pk not in pending
