@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roaming', '0016_initial_sync'),
+        ('roaming', '0017_hub_routing'),
     ]
 
     operations = [
