@@ -70,7 +70,7 @@ def main() -> None:
         from partners.models import PartnerEndpoint
         from partners.services import PartySpec, provision_tenant
         from roaming.models import Delivery, Evse
-        from roaming.ocpi.dialect import get_dialect
+        from roaming.ocpi.dialects import get_dialect
         from roaming.services import locations
         from tests.factories import make_partner
         from tests.spec_examples import example_221

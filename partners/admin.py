@@ -31,7 +31,7 @@ from partners.profile import PRESETS, PROFILE_FIELDS, apply_preset, matching_pre
 from partners.services import default_bound_party, issue_registration_token
 from partners.tasks import register_with_partner_task, update_with_partner_task
 from roaming.models import ClientInfo
-from roaming.ocpi.dialect import all_dialects
+from roaming.ocpi.dialects import all_dialects
 from roaming.services import initialsync
 from roaming.services.diagnostics import apply_proposals, diagnose
 from roaming.tasks import initial_sync_task

@@ -39,7 +39,8 @@ from partners.profile import TokenForm
 from partners.services import connection_parties
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.credentials import Credentials, CredentialsRole
-from roaming.ocpi.dialect import Dialect, all_dialects, dialect_of
+from roaming.ocpi.dialect import Dialect
+from roaming.ocpi.dialects import all_dialects, dialect_of
 from roaming.ocpi.errors import InvalidParameters, MethodNotAllowed, NoMatchingEndpoints, OcpiError
 from roaming.ocpi.versions import Discovery, discover, first_token_form, get_probing, versions_list_from_wire
 from roaming.services import initialsync

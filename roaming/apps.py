@@ -1,6 +1,3 @@
-import importlib
-import pkgutil
-
 from django.apps import AppConfig
 
 
@@ -15,8 +12,12 @@ class RoamingConfig(AppConfig):
 
         set_json_loads(orjson.loads)
 
-        # Module services register how their objects are pushed and pulled when imported.
-        import roaming.services as services
+        # The outbox and sync learn from the module table how each module's objects are pushed and pulled.
+        # Imported here: the table reaches views and services, which need the app registry ready.
+        from roaming import modules
+        from roaming.services import outbox, sync
 
-        for info in pkgutil.iter_modules(services.__path__):
-            importlib.import_module(f"{services.__name__}.{info.name}")
+        for pushable in modules.pushables():
+            outbox.register_pushable(pushable)
+        for pullable in modules.pullables():
+            sync.register_pullable(pullable)

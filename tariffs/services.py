@@ -173,5 +173,5 @@ def prune(partner: Partner, seen: set[str]) -> int:
     return len(gone)
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, current=current))
-sync.register_pullable(sync.Pullable(MODULE, ingest=ingest, prune=prune))
+PUSHABLE = outbox.Pushable(MODULE, build=build_push, current=current)
+PULLABLE = sync.Pullable(MODULE, ingest=ingest, prune=prune)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from types import SimpleNamespace
 
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from tests.roaming.locations_helpers import materialize
 from tests.spec_examples import example_221
 

@@ -15,7 +15,7 @@ from partners import handshake
 from partners.models import AccessToken, Operator, Partner, PartnerEndpoint, PartnerParty, PartnerStatus, TokenKind
 from partners.services import PartySpec, issue_registration_token, provision_tenant
 from roaming.models import Connector, Evse, Location, Session, Token
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.services import cdrs, locations, sessions, sync, tokens
 from tariffs.models import Tariff
 from tests.bodies import CDR, LOCATION, SESSION, TOKEN

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from roaming.api.routing import Forwarded, forward_if_addressed
 from roaming.ocpi import inbound, status
 from roaming.ocpi.auth import authenticate
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.envelope import OcpiJSONRenderer, envelope
 from roaming.ocpi.errors import InvalidParameters, NotFound, OcpiError
 from roaming.ocpi.headers import PartyRef, log_context_var, routing_from_request, routing_headers

@@ -1,6 +1,6 @@
 """The OpenAPI description of every OCPI endpoint of every version, served at /ocpi/openapi.json.
 
-Built from the route registry (paths, methods) and each dialect's wire schemas (bodies), so it
+Built from the module table's routes (paths, methods) and each dialect's wire schemas (bodies), so it
 cannot drift from what the views accept. Every response is wrapped in the OCPI envelope
 (transport_and_format, Response format); every endpoint but this description needs the
 Authorization: Token header.
@@ -8,7 +8,6 @@ Authorization: Token header.
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -19,8 +18,10 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from partners.models import InterfaceRole
-from roaming.api.registry import Route, routes
-from roaming.ocpi.dialect import Dialect, all_dialects
+from roaming import modules
+from roaming.api.routes import Route
+from roaming.ocpi.dialect import Dialect
+from roaming.ocpi.dialects import all_dialects
 from roaming.ocpi.types import partial_schema
 
 PAGINATION = ("offset", "limit", "date_from", "date_to")
@@ -61,9 +62,9 @@ _GROUP = re.compile(r"\(\?P<(\w+)>([^)]*)\)")
 _BOUND = re.compile(r"\{\d+,(\d+)\}$")
 
 
-def _path_params(view: type, suffix: str) -> tuple[str, tuple[PathParam, ...]]:
-    """The suffix regex as an OpenAPI path, and its parameters with the lengths the view enforces."""
-    limits = getattr(importlib.import_module(view.__module__), "SEGMENT_LIMITS", {})
+def _path_params(route: Route, suffix: str) -> tuple[str, tuple[PathParam, ...]]:
+    """The suffix regex as an OpenAPI path, and its parameters with the lengths the views enforce."""
+    limits = route.segment_limits
     params = []
     for name, pattern in _GROUP.findall(suffix):
         bound = _BOUND.search(pattern)
@@ -76,19 +77,41 @@ def _level(params: tuple[PathParam, ...]) -> str:
     return "connector" if "connector_id" in names else "evse" if "evse_uid" in names else "location"
 
 
+def _command_operations(common: dict, path: str, params, route: Route, translator):
+    """A receiver's operation per command (each takes its own request object); a sender's result callback."""
+    if route.role == InterfaceRole.RECEIVER:
+        for command in translator.commands:  # one operation per command: each takes its own request object
+            fixed = path.replace("{command}", command)
+            command_params = tuple(p for p in params if p.name != "command")
+            yield Operation(
+                **{**common, "path_params": command_params},
+                method="post",
+                path=fixed,
+                body=translator.requests[command],
+                response=translator.response_schema,
+            )
+        return
+    params = tuple(PathParam(p.name, enum=translator.commands) if p.name == "command" else p for p in params)
+    yield Operation(**{**common, "path_params": params}, method="post", path=path, body=translator.result_schema)
+
+
 def _module_operations(dialect: Dialect, route: Route, suffix: str, view: type):
     """The operations of one view of one route, with the translator's schemas for its bodies."""
     translator = dialect.module(route.identifier)
-    path, params = _path_params(view, suffix)
+    path, params = _path_params(route, suffix)
     path = f"/{{tenant}}/{dialect.version}/{route.segment}/{route.identifier}{path}"
     params = (PathParam("tenant", 63), *params)
     common = {"dialect": dialect, "module": route.identifier, "role": route.role, "view": view, "path_params": params}
-    schema = getattr(translator, "schema", None)
-    if route.identifier == "locations":
-        schema = translator.schemas[_level(params)]
     tokens_query = ("type",) if route.identifier == "tokens" else ()
     is_list = suffix == "" and route.role == InterfaceRole.SENDER
 
+    if route.identifier == "chargingprofiles":
+        yield from _charging_profile_operations(common, path, translator)
+        return
+    if route.identifier == "commands":
+        yield from _command_operations(common, path, params, route, translator)
+        return
+    schema = translator.schemas[_level(params)] if route.identifier == "locations" else translator.schema
     if is_list:
         required = ("date_from",) if route.identifier == "sessions" else ()
         yield Operation(
@@ -102,27 +125,8 @@ def _module_operations(dialect: Dialect, route: Route, suffix: str, view: type):
             required_query=required,
         )
         return
-    if route.identifier == "chargingprofiles":
-        yield from _charging_profile_operations(common, path, translator)
-        return
-    if route.identifier == "commands" and route.role == InterfaceRole.RECEIVER:
-        for command in translator.commands:  # one operation per command: each takes its own request object
-            fixed = path.replace("{command}", command)
-            command_params = tuple(p for p in params if p.name != "command")
-            yield Operation(
-                **{**common, "path_params": command_params},
-                method="post",
-                path=fixed,
-                body=translator.requests[command],
-                response=translator.response_schema,
-            )
-        return
-    if route.identifier == "commands":
-        params = tuple(PathParam(p.name, enum=translator.commands) if p.name == "command" else p for p in params)
-        yield Operation(**{**common, "path_params": params}, method="post", path=path, body=translator.result_schema)
-        return
     if path.endswith("/charging_preferences"):
-        if getattr(translator, "preferences_schema", None) is not None:
+        if translator.preferences_schema is not None:
             yield Operation(**common, method="put", path=path, body=translator.preferences_schema)
         return
     if path.endswith("/authorize"):
@@ -139,7 +143,7 @@ def _module_operations(dialect: Dialect, route: Route, suffix: str, view: type):
     for method in ("get", "put", "patch", "post", "delete"):
         if not hasattr(view, method):
             continue
-        if method == "patch" and not getattr(translator, "supports_patch", True):
+        if method == "patch" and not translator.supports_patch:
             continue
         if method == "get":
             yield Operation(**common, method=method, path=path, response=schema, query=tokens_query)
@@ -192,7 +196,7 @@ def operations() -> tuple[Operation, ...]:
     """
     found = {}
     for dialect in all_dialects():
-        for route in routes():
+        for route in modules.routes():
             if not dialect.has_module(route.identifier):
                 continue
             for suffix, view in route.views:

@@ -2,11 +2,11 @@
 
 from django.urls import include, re_path
 
+from roaming import modules
 from roaming.api.catchall import UnknownRouteView
 from roaming.api.credentials import CredentialsView
 from roaming.api.hub import RelayView
 from roaming.api.openapi import openapi_view
-from roaming.api.registry import routes
 from roaming.api.versions import VersionDetailsView, VersionsView
 
 TENANT = r"(?P<tenant>[a-z0-9][a-z0-9-]{0,62})"
@@ -16,7 +16,7 @@ VERSION = r"(?P<version>\d+\.\d+(?:\.\d+)?)"
 def _module_patterns():
     """One prefix per module interface, its views below it: a request's path is tried against a dozen
     prefixes rather than every view of every module."""
-    for route in routes():
+    for route in modules.routes():
         views = [
             re_path(rf"^{suffix.removeprefix('/')}/?$" if suffix else "^$", view.as_view(route=route))
             for suffix, view in route.views

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from partners.models import InterfaceRole
 from partners.services import connection_parties
+from roaming import modules
 from roaming.api.base import OcpiView
-from roaming.api.registry import routes
 from roaming.ocpi.dialect import Endpoint
 from roaming.ocpi.versions import versions_list_to_wire
 
@@ -22,7 +22,7 @@ def endpoints_for(*, tenant, partner, dialect, base_url: str) -> list[Endpoint]:
     """Our endpoints of one version as this partner sees them."""
     endpoints = [Endpoint("credentials", InterfaceRole.SENDER, f"{base_url}/credentials")]
     roles = {p.role for p in connection_parties(tenant=tenant, partner=partner, dialect=dialect)}
-    for route in routes():
+    for route in modules.routes():
         endpoint = Endpoint(route.identifier, route.role, f"{base_url}/{route.segment}/{route.identifier}")
         implemented = route.party_role in roles or (route.party_role is None and roles)
         # An interface two roles implement (chargingprofiles SENDER: eMSP and SCSP) is listed once.

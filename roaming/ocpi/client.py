@@ -25,7 +25,8 @@ from urllib3.util.retry import Retry
 
 from partners.profile import Profile
 from roaming.ocpi import status
-from roaming.ocpi.dialect import Dialect, dialect_of
+from roaming.ocpi.dialect import Dialect
+from roaming.ocpi.dialects import dialect_of
 from roaming.ocpi.headers import PartyRef, correlation_id_var, routing_headers
 
 

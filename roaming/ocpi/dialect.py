@@ -1,20 +1,18 @@
 """The Dialect interface: everything one OCPI version knows about the wire, as one object.
 
 Code outside the version packages never compares version strings; it asks the dialect it was
-handed (`dialect.module("locations").to_wire(location)`). The version packages are discovered,
-so adding a version means adding a package `roaming/ocpi/v<major>_<minor>_<patch>/` that
-defines `dialect`; its module files subclass the translators of roaming/ocpi/shared/ (or of the
-version it extends) and write only what the version defines its own way.
+handed (`dialect.module("locations").to_wire(location)`). Adding a version means adding a package
+`roaming/ocpi/v<major>_<minor>_<patch>/` whose `__init__` declares its `dialect` with every module
+translator it has, and naming that dialect in roaming.ocpi.dialects; its module files subclass
+the translators of roaming/ocpi/shared/ (or of the version it extends) and write only what the
+version defines its own way.
 """
 
 from __future__ import annotations
 
 import base64
-import importlib
-import pkgutil
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from partners.models import InterfaceRole, Role
 
@@ -28,12 +26,33 @@ class Endpoint:
     url: str
 
 
+class Translator(Protocol):
+    """What every module translator of a version provides: the dialect it belongs to (set by the dialect)."""
+
+    dialect: Dialect
+
+
+class ObjectTranslator(Translator, Protocol):
+    """A module whose objects are stored and exchanged whole (locations, tariffs, sessions, CDRs, tokens).
+
+    `supports_patch` says whether the version lets a sender PATCH it; `to_wire` / `from_wire` translate
+    between the internal model and the version's JSON. Its wire schemas (`schema`, or `schemas` by level
+    for locations) validate bodies and describe them in OpenAPI.
+    """
+
+    supports_patch: bool
+
+    def to_wire(self, obj: Any) -> dict: ...
+
+    def from_wire(self, data: Any, **kwargs: Any) -> dict: ...
+
+
 @dataclass
 class Dialect:
     """One OCPI version: its wire modules, token form and status-code vocabulary.
 
     `modules` maps a module identifier to the object holding that module's wire schema and
-    translators; version packages register them with `@dialect.register(...)`.
+    translators (a `Translator`), as the version package declares them.
     """
 
     version: str
@@ -48,7 +67,7 @@ class Dialect:
     shares_restricted_locations: bool = False
     # Status codes this version does not know, mapped to the nearest it does.
     status_fallbacks: dict[int, int] = field(default_factory=dict)
-    modules: dict[str, Any] = field(default_factory=dict)
+    modules: dict[str, Translator] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.version
@@ -56,18 +75,14 @@ class Dialect:
     def __hash__(self) -> int:
         return hash(self.version)
 
-    def register(self, identifier: str):
-        """Class decorator: an instance becomes this version's translator of module `identifier`. The class
-        knows its dialect (`cls.dialect`), so that code shared by versions asks the right one for other modules."""
+    def __post_init__(self):
+        # A translator knows its dialect, so that code shared by versions asks the right one for other modules.
+        # Kept when a dialect is copied with other modules (roaming.ocpi.inbound.receiving).
+        for translator in self.modules.values():
+            if getattr(translator, "dialect", None) is None:
+                translator.dialect = self
 
-        def decorator(cls):
-            cls.dialect = self
-            self.modules[identifier] = cls()
-            return cls
-
-        return decorator
-
-    def module(self, identifier: str):
+    def module(self, identifier: str) -> Any:
         return self.modules[identifier]
 
     def has_module(self, identifier: str) -> bool:
@@ -91,40 +106,9 @@ class Dialect:
         return tuple(int(part) for part in self.version.split("."))
 
 
-@cache
-def all_dialects() -> tuple[Dialect, ...]:
-    """Every version package under roaming.ocpi, newest first."""
-    import roaming.ocpi as package
-
-    found = []
-    for info in pkgutil.iter_modules(package.__path__):
-        if info.ispkg and info.name.startswith("v"):
-            found.append(importlib.import_module(f"{package.__name__}.{info.name}").dialect)
-    return tuple(sorted(found, key=lambda d: d.sort_key, reverse=True))
-
-
-def get_dialect(version: str) -> Dialect | None:
-    return next((d for d in all_dialects() if d.version == version), None)
-
-
-def dialect_of(partner) -> Dialect | None:
-    """The dialect of the version negotiated with `partner`; None before one is (or for one we do not speak)."""
-    return get_dialect(partner.version) if partner.version else None
-
-
-def discover_modules(package_name: str, package_path) -> None:
-    """Import every module file of a version package so that each registers itself."""
-    for info in pkgutil.iter_modules(package_path):
-        importlib.import_module(f"{package_name}.{info.name}")
-
-
 __all__ = [
     "Dialect",
     "Endpoint",
     "InterfaceRole",
     "Role",
-    "all_dialects",
-    "dialect_of",
-    "get_dialect",
-    "discover_modules",
 ]

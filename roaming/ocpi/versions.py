@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 from partners.profile import Profile, TokenForm
 from roaming.ocpi.client import OcpiClient, OcpiResult, PartnerError, PartnerHttpError, PartnerOcpiError
-from roaming.ocpi.dialect import Dialect, Endpoint, all_dialects, get_dialect
+from roaming.ocpi.dialect import Dialect, Endpoint
+from roaming.ocpi.dialects import all_dialects, get_dialect
 from roaming.ocpi.errors import NoMatchingEndpoints, UnableToUseClientApi, UnsupportedVersion
 
 

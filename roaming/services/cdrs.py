@@ -417,5 +417,5 @@ def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Stored | None:
     return store_cdr(tenant=partner.tenant, partner=partner, data=data)
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, audience=audience))
-sync.register_pullable(sync.Pullable(MODULE, ingest=ingest))
+PUSHABLE = outbox.Pushable(MODULE, build=build_push, audience=audience)
+PULLABLE = sync.Pullable(MODULE, ingest=ingest)

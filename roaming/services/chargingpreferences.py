@@ -18,7 +18,7 @@ from partners.models import InterfaceRole, Partner, Tenant
 from roaming.errors import Invalid, NotOffered, UnknownObject
 from roaming.models import Session, SessionStatus
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
-from roaming.ocpi.dialect import dialect_of
+from roaming.ocpi.dialects import dialect_of
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.push import url_of
 from roaming.services import session_site

@@ -37,7 +37,8 @@ from roaming.models import (
 from roaming.models.chargingprofiles import WAITING
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
-from roaming.ocpi.dialect import Dialect, dialect_of
+from roaming.ocpi.dialect import Dialect
+from roaming.ocpi.dialects import dialect_of
 from roaming.ocpi.push import OutgoingRequest, url_of
 from roaming.services import awaiting, outbox, ownership, session_site
 from roaming.services.backend import backend
@@ -454,4 +455,4 @@ def expire_overdue(*, limit: int = 500) -> int:
     return expired
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, url=_url, attempted=_attempted))
+PUSHABLE = outbox.Pushable(MODULE, build=build_push, url=_url, attempted=_attempted)

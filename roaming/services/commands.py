@@ -36,7 +36,8 @@ from roaming.models import (
 from roaming.models.commands import WAITING
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.common import jsonable
-from roaming.ocpi.dialect import Dialect, dialect_of
+from roaming.ocpi.dialect import Dialect
+from roaming.ocpi.dialects import dialect_of
 from roaming.ocpi.push import OutgoingRequest, url_of
 from roaming.services import awaiting, outbox, ownership
 from roaming.services.backend import backend
@@ -413,4 +414,4 @@ def expire_overdue(*, limit: int = 500) -> int:
     return expired
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_result, url=_response_url, attempted=_result_attempted))
+PUSHABLE = outbox.Pushable(MODULE, build=build_result, url=_response_url, attempted=_result_attempted)

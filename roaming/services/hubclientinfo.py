@@ -193,5 +193,5 @@ def current(partner: Partner, dialect: Dialect) -> list[str]:
     ]
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, current=current))
-sync.register_pullable(sync.Pullable(MODULE, ingest=ingest, routed=False))
+PUSHABLE = outbox.Pushable(MODULE, build=build_push, current=current)
+PULLABLE = sync.Pullable(MODULE, ingest=ingest, routed=False)

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from partners.models import InterfaceRole, Partner, PartnerStatus
 from roaming.models import Delivery, DeliveryStatus, InitialSync, SyncDirection, SyncState
-from roaming.ocpi.dialect import dialect_of
+from roaming.ocpi.dialects import dialect_of
 from roaming.services import jobs, outbox, sync
 
 logger = logging.getLogger(__name__)

@@ -49,7 +49,8 @@ from roaming.errors import (
 from roaming.models import ClientInfo, ConnectionStatus, Relay, RouteStat
 from roaming.ocpi import status
 from roaming.ocpi.client import client_for
-from roaming.ocpi.dialect import Dialect, dialect_of
+from roaming.ocpi.dialect import Dialect
+from roaming.ocpi.dialects import dialect_of
 from roaming.ocpi.headers import PartyRef, correlation_id_var, routing_headers
 from roaming.ocpi.push import OutgoingRequest
 from roaming.services.ownership import on_partner_host, partner_owns

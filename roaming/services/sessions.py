@@ -224,5 +224,5 @@ def current(partner: Partner, dialect: Dialect) -> list[str]:
     return ["/".join(row) for row in owned.order_by("pk").values_list("country_code", "party_id", "session_id")]
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, audience=audience, current=current))
-sync.register_pullable(sync.Pullable(MODULE, ingest=ingest))
+PUSHABLE = outbox.Pushable(MODULE, build=build_push, audience=audience, current=current)
+PULLABLE = sync.Pullable(MODULE, ingest=ingest)

@@ -25,7 +25,8 @@ from roaming.errors import DomainError, StaleWrite
 from roaming.models import SyncState
 from roaming.ocpi import inbound
 from roaming.ocpi.client import PartnerError, client_for
-from roaming.ocpi.dialect import Dialect, dialect_of
+from roaming.ocpi.dialect import Dialect
+from roaming.ocpi.dialects import dialect_of
 from roaming.ocpi.timestamps import format_datetime
 from roaming.services.ownership import pull_routing
 
@@ -80,12 +81,17 @@ class Pullable:
     prune: Callable[[Partner, set[str]], int] | None = None
 
 
+#: Filled from the module table (roaming.modules) when the app is ready; tests may add their own.
 _PULLABLES: dict[str, Pullable] = {}
 
 
 def register_pullable(pullable: Pullable) -> Pullable:
     _PULLABLES[pullable.module] = pullable
     return pullable
+
+
+def pullable(module: str) -> Pullable | None:
+    return _PULLABLES.get(module)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from roaming.errors import Invalid, NotEnoughInformation, UnknownToken
 from roaming.models import DeliveryMethod, Token, Whitelist
 from roaming.ocpi import inbound
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
-from roaming.ocpi.dialect import Dialect, dialect_of
+from roaming.ocpi.dialect import Dialect
+from roaming.ocpi.dialects import dialect_of
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.push import url_of
 from roaming.ocpi.timestamps import now
@@ -283,5 +284,5 @@ def current(partner: Partner, dialect: Dialect) -> list[str]:
     ]
 
 
-outbox.register_pushable(outbox.Pushable(MODULE, build=build_push, current=current))
-sync.register_pullable(sync.Pullable(MODULE, ingest=ingest))
+PUSHABLE = outbox.Pushable(MODULE, build=build_push, current=current)
+PULLABLE = sync.Pullable(MODULE, ingest=ingest)

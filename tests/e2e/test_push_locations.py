@@ -5,7 +5,7 @@ import copy
 import pytest
 
 from roaming.models import Delivery, DeliveryStatus, Evse, Location
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.services import locations
 from tests.factories import connect_tenants, make_tenant
 from tests.spec_examples import example_221

@@ -64,7 +64,7 @@ def path_values(op, world) -> dict:
 
 
 def _tenant_role(op) -> str:
-    from roaming.api.registry import routes
+    from roaming.modules import routes
 
     return next(r.party_role for r in routes() if r.identifier == op.module and r.role == op.role)
 

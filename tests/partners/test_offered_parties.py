@@ -4,7 +4,7 @@ import pytest
 
 from partners.models import Party
 from partners.services import PartySpec, connection_parties, provision_tenant
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from tests.factories import auth, log_in_operator, make_partner
 
 V221 = get_dialect("2.2.1")

@@ -4,7 +4,7 @@ from partners import handshake
 from partners.management.commands._lookup import tenant_or_fail
 from partners.models import Partner
 from partners.tasks import register_with_partner_task
-from roaming.ocpi.dialect import all_dialects
+from roaming.ocpi.dialects import all_dialects
 
 
 class Command(BaseCommand):

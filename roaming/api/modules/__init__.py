@@ -1,1 +1,1 @@
-"""One file per OCPI module; each registers its routes with roaming.api.registry."""
+"""One file per OCPI module: its views and the `ROUTES` that serve them (listed in roaming.modules)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from partners.models import InterfaceRole, Role
 from partners.services import connection_parties
 from roaming.api.base import OcpiView
-from roaming.api.registry import register
+from roaming.api.routes import Route
 from roaming.services import cdrs, ownership
 
 MODULE = "cdrs"
@@ -53,13 +53,15 @@ class ReceiverGetView(OcpiView):
         return self.ok(self.dialect.module(MODULE).to_wire(cdr))
 
 
-register(MODULE, InterfaceRole.SENDER, Role.CPO, views=[("", SenderListView)])
-register(
-    MODULE,
-    InterfaceRole.RECEIVER,
-    Role.EMSP,
-    views=[
-        ("", ReceiverPostView),
-        (r"/(?P<country_code>[^/]{1,2})/(?P<party_id>[^/]{1,3})/(?P<cdr_id>[^/]{1,39})", ReceiverGetView),
-    ],
+ROUTES = (
+    Route(MODULE, InterfaceRole.SENDER, Role.CPO, views=[("", SenderListView)]),
+    Route(
+        MODULE,
+        InterfaceRole.RECEIVER,
+        Role.EMSP,
+        views=[
+            ("", ReceiverPostView),
+            (r"/(?P<country_code>[^/]{1,2})/(?P<party_id>[^/]{1,3})/(?P<cdr_id>[^/]{1,39})", ReceiverGetView),
+        ],
+    ),
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from partners.models import InterfaceRole, Role
 from roaming.api.base import OcpiView
-from roaming.api.registry import register
+from roaming.api.routes import Route
 from roaming.models import ChargingProfileKind
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.services import chargingprofiles
@@ -77,12 +77,16 @@ class ResultView(ChargingProfilesView):
         return self.ok()
 
 
-register(MODULE, InterfaceRole.RECEIVER, Role.CPO, views=[(r"/(?P<session_id>[^/]+)", ReceiverView)])
-# The sender is the eMSP, or a Smart Charging Service Provider (mod_charging_profiles: "read eMSP as SCSP").
-for role in (Role.EMSP, Role.SCSP):
-    register(
-        MODULE,
-        InterfaceRole.SENDER,
-        role,
-        views=[(r"/(?P<kind>[A-Z]+)/(?P<uid>[^/]+)", ResultView), (r"/(?P<session_id>[^/]+)", ActiveProfileView)],
-    )
+ROUTES = (
+    Route(MODULE, InterfaceRole.RECEIVER, Role.CPO, views=[(r"/(?P<session_id>[^/]+)", ReceiverView)]),
+    # The sender is the eMSP, or a Smart Charging Service Provider (mod_charging_profiles: "read eMSP as SCSP").
+    *(
+        Route(
+            MODULE,
+            InterfaceRole.SENDER,
+            role,
+            views=[(r"/(?P<kind>[A-Z]+)/(?P<uid>[^/]+)", ResultView), (r"/(?P<session_id>[^/]+)", ActiveProfileView)],
+        )
+        for role in (Role.EMSP, Role.SCSP)
+    ),
+)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from partners.models import InterfaceRole, Role
 from roaming.api.base import OcpiView
-from roaming.api.registry import register
+from roaming.api.routes import Route
 from roaming.models import CommandType
 from roaming.ocpi.errors import InvalidParameters, status_code_of
 from roaming.services import commands
@@ -51,5 +51,7 @@ class ResultView(OcpiView):
         return self.ok()
 
 
-register(MODULE, InterfaceRole.RECEIVER, Role.CPO, views=[(r"/(?P<command>[^/]+)", ReceiverView)])
-register(MODULE, InterfaceRole.SENDER, Role.EMSP, views=[(r"/(?P<command>[^/]+)/(?P<uid>[^/]+)", ResultView)])
+ROUTES = (
+    Route(MODULE, InterfaceRole.RECEIVER, Role.CPO, views=[(r"/(?P<command>[^/]+)", ReceiverView)]),
+    Route(MODULE, InterfaceRole.SENDER, Role.EMSP, views=[(r"/(?P<command>[^/]+)/(?P<uid>[^/]+)", ResultView)]),
+)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from partners.models import InterfaceRole, Role
 from roaming.api.base import OcpiView
-from roaming.api.registry import register
+from roaming.api.routes import Route
 from roaming.ocpi.errors import InvalidParameters
 from roaming.services import hubclientinfo
 
@@ -47,10 +47,13 @@ class ReceiverView(OcpiView):
         return self.ok(http_status=201 if change.created else 200)
 
 
-register(MODULE, InterfaceRole.SENDER, Role.HUB, views=[("", SenderListView)])
-register(
-    MODULE,
-    InterfaceRole.RECEIVER,
-    None,
-    views=[(r"/(?P<country_code>[^/]+)/(?P<party_id>[^/]+)", ReceiverView)],
+ROUTES = (
+    Route(MODULE, InterfaceRole.SENDER, Role.HUB, views=[("", SenderListView)], segment_limits=SEGMENT_LIMITS),
+    Route(
+        MODULE,
+        InterfaceRole.RECEIVER,
+        None,
+        views=[(r"/(?P<country_code>[^/]+)/(?P<party_id>[^/]+)", ReceiverView)],
+        segment_limits=SEGMENT_LIMITS,
+    ),
 )

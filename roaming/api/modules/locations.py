@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from partners.models import InterfaceRole, Role
 from roaming.api.base import OcpiView
-from roaming.api.registry import register
+from roaming.api.routes import Route
 from roaming.ocpi.errors import InvalidParameters
 from roaming.services import locations
 
@@ -103,24 +103,28 @@ EVSE = LOCATION + "/" + ID.format("evse_uid")
 CONNECTOR = EVSE + "/" + ID.format("connector_id")
 OWNER = "/" + ID.format("country_code") + "/" + ID.format("party_id")
 
-register(
-    MODULE,
-    InterfaceRole.SENDER,
-    Role.CPO,
-    views=[
-        ("", SenderListView),
-        (LOCATION, SenderObjectView),
-        (EVSE, SenderObjectView),
-        (CONNECTOR, SenderObjectView),
-    ],
-)
-register(
-    MODULE,
-    InterfaceRole.RECEIVER,
-    Role.EMSP,
-    views=[
-        (OWNER + LOCATION, ReceiverView),
-        (OWNER + EVSE, ReceiverView),
-        (OWNER + CONNECTOR, ReceiverView),
-    ],
+ROUTES = (
+    Route(
+        MODULE,
+        InterfaceRole.SENDER,
+        Role.CPO,
+        views=[
+            ("", SenderListView),
+            (LOCATION, SenderObjectView),
+            (EVSE, SenderObjectView),
+            (CONNECTOR, SenderObjectView),
+        ],
+        segment_limits=SEGMENT_LIMITS,
+    ),
+    Route(
+        MODULE,
+        InterfaceRole.RECEIVER,
+        Role.EMSP,
+        views=[
+            (OWNER + LOCATION, ReceiverView),
+            (OWNER + EVSE, ReceiverView),
+            (OWNER + CONNECTOR, ReceiverView),
+        ],
+        segment_limits=SEGMENT_LIMITS,
+    ),
 )

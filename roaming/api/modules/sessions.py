@@ -10,7 +10,7 @@ from __future__ import annotations
 from partners.models import InterfaceRole, Role
 from partners.services import connection_parties
 from roaming.api.base import OcpiView
-from roaming.api.registry import register
+from roaming.api.routes import Route
 from roaming.ocpi.errors import InvalidParameters, NotFound
 from roaming.services import chargingpreferences, sessions
 
@@ -105,20 +105,24 @@ class ReceiverView(OcpiView):
         return self.ok()
 
 
-register(
-    MODULE,
-    InterfaceRole.SENDER,
-    Role.CPO,
-    views=[
-        ("", SenderListView),
-        (r"/(?P<session_id>[^/]+)/charging_preferences", ChargingPreferencesView),
-    ],
-)
-register(
-    MODULE,
-    InterfaceRole.RECEIVER,
-    Role.EMSP,
-    views=[
-        (r"/(?P<country_code>[^/]+)/(?P<party_id>[^/]+)/(?P<session_id>[^/]+)", ReceiverView),
-    ],
+ROUTES = (
+    Route(
+        MODULE,
+        InterfaceRole.SENDER,
+        Role.CPO,
+        views=[
+            ("", SenderListView),
+            (r"/(?P<session_id>[^/]+)/charging_preferences", ChargingPreferencesView),
+        ],
+        segment_limits=SEGMENT_LIMITS,
+    ),
+    Route(
+        MODULE,
+        InterfaceRole.RECEIVER,
+        Role.EMSP,
+        views=[
+            (r"/(?P<country_code>[^/]+)/(?P<party_id>[^/]+)/(?P<session_id>[^/]+)", ReceiverView),
+        ],
+        segment_limits=SEGMENT_LIMITS,
+    ),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from partners.models import InterfaceRole, Role
 from roaming.api.base import OcpiView
-from roaming.api.registry import register
+from roaming.api.routes import Route
 from roaming.ocpi.errors import InvalidParameters, MethodNotAllowed
 from roaming.ocpi.timestamps import now
 from tariffs import services as tariffs
@@ -76,12 +76,15 @@ class ReceiverView(OcpiView):
         return self.ok()
 
 
-register(MODULE, InterfaceRole.SENDER, Role.CPO, views=[("", SenderListView)])
-register(
-    MODULE,
-    InterfaceRole.RECEIVER,
-    Role.EMSP,
-    views=[
-        (r"/(?P<country_code>[^/]+)/(?P<party_id>[^/]+)/(?P<tariff_id>[^/]+)", ReceiverView),
-    ],
+ROUTES = (
+    Route(MODULE, InterfaceRole.SENDER, Role.CPO, views=[("", SenderListView)], segment_limits=SEGMENT_LIMITS),
+    Route(
+        MODULE,
+        InterfaceRole.RECEIVER,
+        Role.EMSP,
+        views=[
+            (r"/(?P<country_code>[^/]+)/(?P<party_id>[^/]+)/(?P<tariff_id>[^/]+)", ReceiverView),
+        ],
+        segment_limits=SEGMENT_LIMITS,
+    ),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from partners.models import InterfaceRole, Role
 from roaming.api.base import OcpiView
-from roaming.api.registry import register
+from roaming.api.routes import Route
 from roaming.ocpi.errors import InvalidParameters
 from roaming.services import tokens
 
@@ -97,14 +97,21 @@ class ReceiverView(OcpiView):
         return self.ok()
 
 
-register(
-    MODULE, InterfaceRole.SENDER, Role.EMSP, views=[("", SenderListView), (r"/(?P<uid>[^/]+)/authorize", AuthorizeView)]
-)
-register(
-    MODULE,
-    InterfaceRole.RECEIVER,
-    Role.CPO,
-    views=[
-        (r"/(?P<country_code>[^/]+)/(?P<party_id>[^/]+)/(?P<uid>[^/]+)", ReceiverView),
-    ],
+ROUTES = (
+    Route(
+        MODULE,
+        InterfaceRole.SENDER,
+        Role.EMSP,
+        views=[("", SenderListView), (r"/(?P<uid>[^/]+)/authorize", AuthorizeView)],
+        segment_limits=SEGMENT_LIMITS,
+    ),
+    Route(
+        MODULE,
+        InterfaceRole.RECEIVER,
+        Role.CPO,
+        views=[
+            (r"/(?P<country_code>[^/]+)/(?P<party_id>[^/]+)/(?P<uid>[^/]+)", ReceiverView),
+        ],
+        segment_limits=SEGMENT_LIMITS,
+    ),
 )

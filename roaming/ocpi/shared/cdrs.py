@@ -33,6 +33,8 @@ class Cdrs:
 
     dialect: Dialect
     schema: type[WireModel]
+    #: CDRs are posted once and never changed (mod_cdrs).
+    supports_patch = False
     #: The version can express credit CDRs.
     carries_credit: bool
 

@@ -171,6 +171,7 @@ class Locations:
 
     dialect: Dialect
     schemas: dict[str, type[WireModel]]
+    supports_patch = True
     #: Fields a PATCH body must carry.
     patch_requires: tuple[str, ...] = ()
     #: Internal field → the wire field carrying it, so that a PATCH sends what changed.

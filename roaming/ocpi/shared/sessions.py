@@ -45,6 +45,9 @@ class Sessions:
     #: A PATCH's charging_periods are added to the stored ones, not put in their place.
     patch_appends_charging_periods: bool
     supports_charging_preferences = False
+    supports_patch = True
+    #: The ChargingPreferences body (2.2.1); None where the version has no charging preferences.
+    preferences_schema: type[WireModel] | None = None
     #: Internal field → the wire field carrying it, so that a PATCH sends what changed under its name.
     wire_names: dict[str, str] = {}
     #: Fields a PATCH body must carry.

@@ -41,6 +41,7 @@ class Tokens:
     schema: type[WireModel]
     location_references_schema: type[WireModel]
     authorization_schema: type[WireModel]
+    supports_patch = True
     #: Token types a connection of this version can name.
     types: tuple[str, ...]
     #: Receiver URLs name the token's type in ?type=.

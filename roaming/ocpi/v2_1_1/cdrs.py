@@ -19,7 +19,6 @@ from roaming.ocpi.common import dump, put
 from roaming.ocpi.shared import cdrs as shared
 from roaming.ocpi.timestamps import format_datetime
 from roaming.ocpi.types import CiString, DateTime, Number, String
-from roaming.ocpi.v2_1_1 import dialect
 from roaming.ocpi.v2_1_1.locations import CONNECTOR_TYPES, POWER_TYPES, LocationWire
 from roaming.ocpi.v2_1_1.sessions import (
     AuthMethod,
@@ -56,7 +55,7 @@ class CdrWire(shared.Cdr):
     total_cost: Number
 
 
-def _location_to_wire(cdr) -> dict:
+def _location_to_wire(cdr, locations) -> dict:
     """The embedded Location: as the 2.1.1 partner sent it, or built from the CdrLocation."""
     if cdr.location_211:
         return cdr.location_211
@@ -85,7 +84,7 @@ def _location_to_wire(cdr) -> dict:
         city=where["city"],
         postal_code=where.get("postal_code") or "",
         country=where["country"],
-        coordinates=dialect.module("locations").coordinates_to_wire(coordinates["latitude"], coordinates["longitude"]),
+        coordinates=locations.coordinates_to_wire(coordinates["latitude"], coordinates["longitude"]),
         evses=[evse] if where["connector_standard"] in CONNECTOR_TYPES else [],
         last_updated=stamp,
     )
@@ -113,7 +112,6 @@ def _cdr_location(location: LocationWire) -> dict:
     }
 
 
-@dialect.register("cdrs")
 class Cdrs(shared.Cdrs):
     #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
     schema = CdrWire
@@ -124,7 +122,7 @@ class Cdrs(shared.Cdrs):
             "stop_date_time": format_datetime(cdr.end_date_time),
             "auth_id": cdr.cdr_token["contract_id"],
             "auth_method": auth_method_to_wire(cdr.auth_method),
-            "location": _location_to_wire(cdr),
+            "location": _location_to_wire(cdr, self.dialect.module("locations")),
             "total_cost": cdr.total_cost["excl_vat"],
         }
 

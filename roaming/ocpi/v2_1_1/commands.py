@@ -16,7 +16,6 @@ from pydantic import Field
 
 from roaming.ocpi.shared import commands as shared
 from roaming.ocpi.types import String, WireModel, validate
-from roaming.ocpi.v2_1_1 import dialect
 from roaming.ocpi.v2_1_1.tokens import TokenWire
 
 CommandType = Literal[shared.COMMAND_TYPES]
@@ -59,7 +58,6 @@ class CommandResponse(WireModel):
     result: CommandResponseType
 
 
-@dialect.register("commands")
 class Commands(shared.Commands):
     #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
     requests = {

@@ -11,7 +11,6 @@ from roaming.ocpi.credentials import CredentialsRole
 from roaming.ocpi.errors import InvalidParameters
 from roaming.ocpi.shared import credentials as shared
 from roaming.ocpi.types import String
-from roaming.ocpi.v2_1_1 import dialect
 
 
 class CredentialsWire(shared.CredentialsObject):
@@ -20,7 +19,6 @@ class CredentialsWire(shared.CredentialsObject):
     country_code: String(2)
 
 
-@dialect.register("credentials")
 class CredentialsTranslator(shared.CredentialsTranslator):
     schema = CredentialsWire
 

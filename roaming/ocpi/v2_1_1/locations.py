@@ -23,7 +23,6 @@ from roaming.ocpi.common import dump, dump_list, put, put_list
 from roaming.ocpi.shared import locations as shared
 from roaming.ocpi.shared.locations import CAPABILITIES, CONNECTOR_TYPES, FACILITIES, PARKING_TYPES, POWER_TYPES
 from roaming.ocpi.types import DisplayText, NonNegativeInt, Number, String, WireModel
-from roaming.ocpi.v2_1_1 import dialect
 
 LOCATION_TYPES = (*PARKING_TYPES, "OTHER", "UNKNOWN")
 
@@ -145,7 +144,6 @@ def _six_decimals(value: str) -> str:
     return str(Decimal(value).quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN))
 
 
-@dialect.register("locations")
 class Locations(shared.Locations):
     schemas = {"location": LocationWire, "evse": EvseWire, "connector": ConnectorWire}
     #: A PATCH need not carry last_updated: the service stamps the time received.

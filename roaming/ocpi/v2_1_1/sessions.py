@@ -19,7 +19,6 @@ from roaming.ocpi.common import dump
 from roaming.ocpi.shared import sessions as shared
 from roaming.ocpi.timestamps import format_datetime, rewrite_datetime
 from roaming.ocpi.types import DateTime, Number, String
-from roaming.ocpi.v2_1_1 import dialect
 from roaming.ocpi.v2_1_1.locations import LocationWire
 
 AuthMethod = Literal[shared.AUTH_METHODS]
@@ -63,13 +62,13 @@ def auth_method_to_wire(auth_method: str) -> str:
     return "AUTH_REQUEST" if auth_method == "COMMAND" else auth_method
 
 
-def _embedded_location(session) -> dict | None:
+def _embedded_location(session, locations) -> dict | None:
     if session.location_211:
         return session.location_211
     location = getattr(session, "location_object", None)
     if location is None:
         return None
-    wire = dialect.module("locations").to_wire(location)
+    wire = locations.to_wire(location)
     evses = [e for e in wire.get("evses", []) if e["uid"].upper() == session.evse_uid.upper()]
     for evse in evses:
         evse["connectors"] = [c for c in evse["connectors"] if c["id"].upper() == session.connector_id.upper()]
@@ -77,7 +76,6 @@ def _embedded_location(session) -> dict | None:
     return wire
 
 
-@dialect.register("sessions")
 class Sessions(shared.Sessions):
     #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
     schema = SessionWire
@@ -99,7 +97,7 @@ class Sessions(shared.Sessions):
             wire["end_datetime"] = format_datetime(session.end_date_time)
         wire["auth_id"] = session.cdr_token["contract_id"]
         wire["auth_method"] = auth_method_to_wire(session.auth_method)
-        wire["location"] = _embedded_location(session)
+        wire["location"] = _embedded_location(session, self.dialect.module("locations"))
         if session.total_cost is not None:
             wire["total_cost"] = session.total_cost["excl_vat"]
         wire["status"] = "PENDING" if session.status == "RESERVATION" else session.status

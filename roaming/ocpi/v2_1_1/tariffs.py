@@ -17,7 +17,6 @@ from pydantic import Field
 from roaming.ocpi.common import put, read_fields
 from roaming.ocpi.shared import tariffs as shared
 from roaming.ocpi.types import String, validate_partial
-from roaming.ocpi.v2_1_1 import dialect
 from roaming.ocpi.v2_1_1.locations import EnergyMix, energy_mix_from_wire, energy_mix_to_wire
 
 ONLY_221_RESTRICTIONS = ("min_current", "max_current", "reservation")
@@ -42,7 +41,6 @@ def _elements_to_wire(elements: list[dict]) -> list[dict]:
     return wire
 
 
-@dialect.register("tariffs")
 class Tariffs(shared.Tariffs):
     schema = TariffWire
     supports_patch = True

@@ -12,7 +12,6 @@ from typing import Literal
 
 from roaming.ocpi.shared import tokens as shared
 from roaming.ocpi.types import String, WireModel
-from roaming.ocpi.v2_1_1 import dialect
 
 TokenType = Literal["OTHER", "RFID"]
 
@@ -33,7 +32,6 @@ class AuthorizationInfoWire(shared.AuthorizationInfo):
     location: LocationReferences | None = None
 
 
-@dialect.register("tokens")
 class Tokens(shared.Tokens):
     schema = TokenWire
     location_references_schema = LocationReferences

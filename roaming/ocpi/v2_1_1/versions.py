@@ -9,7 +9,6 @@ from __future__ import annotations
 from partners.models import InterfaceRole, Role
 from roaming.ocpi.dialect import Endpoint
 from roaming.ocpi.shared import versions as shared
-from roaming.ocpi.v2_1_1 import dialect
 
 _CPO_RECEIVES = {"tokens", "commands"}
 
@@ -24,7 +23,6 @@ def interface_role(identifier: str, party_role: str) -> str:
     return InterfaceRole.SENDER if cpo_side == InterfaceRole.RECEIVER else InterfaceRole.RECEIVER
 
 
-@dialect.register("versions")
 class Versions(shared.Versions):
     endpoint_fields = "identifier or url"
 

@@ -17,7 +17,6 @@ from roaming.ocpi.shared import cdrs as shared
 from roaming.ocpi.shared.locations import ConnectorFormat
 from roaming.ocpi.timestamps import format_datetime
 from roaming.ocpi.types import CiString, DateTime, GeoLocation, String, WireModel
-from roaming.ocpi.v2_2_1 import dialect
 from roaming.ocpi.v2_2_1.locations import ConnectorType, PowerType
 from roaming.ocpi.v2_2_1.sessions import AuthMethod, CdrToken, ChargingPeriod
 from roaming.ocpi.v2_2_1.tariffs import Price, TariffWire
@@ -88,7 +87,6 @@ class CdrWire(shared.Cdr):
     home_charging_compensation: bool | None = None
 
 
-@dialect.register("cdrs")
 class Cdrs(shared.Cdrs):
     #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
     schema = CdrWire

@@ -16,7 +16,6 @@ from pydantic import AfterValidator, ConfigDict, Field
 from roaming.ocpi.common import ResponseUrl
 from roaming.ocpi.errors import InvalidParameters
 from roaming.ocpi.types import CiString, DateTime, NonNegativeInt, Number, WireModel, validate
-from roaming.ocpi.v2_2_1 import dialect
 
 ChargingRateUnit = Literal["W", "A"]
 ChargingProfileResponseType = Literal["ACCEPTED", "NOT_SUPPORTED", "REJECTED", "TOO_OFTEN", "UNKNOWN_SESSION"]
@@ -101,7 +100,6 @@ class _SessionSegment(WireModel):
     session_id: SessionId
 
 
-@dialect.register("chargingprofiles")
 class ChargingProfiles:
     #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
     set_schema = SetChargingProfile

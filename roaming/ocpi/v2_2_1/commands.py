@@ -14,7 +14,6 @@ from typing import Literal
 from roaming.ocpi.errors import InvalidParameters
 from roaming.ocpi.shared import commands as shared
 from roaming.ocpi.types import CiString, DisplayText, NonNegativeInt, WireModel, validate
-from roaming.ocpi.v2_2_1 import dialect
 from roaming.ocpi.v2_2_1.tokens import TokenWire
 
 CommandType = Literal[("CANCEL_RESERVATION", *shared.COMMAND_TYPES)]
@@ -84,7 +83,6 @@ def _messages(parsed: CommandResponse | CommandResult) -> list[dict]:
     return [m.model_dump() for m in parsed.message]
 
 
-@dialect.register("commands")
 class Commands(shared.Commands):
     #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
     requests = {

@@ -14,7 +14,6 @@ from roaming.ocpi.common import BusinessDetails
 from roaming.ocpi.credentials import CredentialsRole
 from roaming.ocpi.shared import credentials as shared
 from roaming.ocpi.types import CiString, WireModel
-from roaming.ocpi.v2_2_1 import dialect
 
 RoleValue = Literal[tuple(Role.values)]
 
@@ -38,7 +37,6 @@ class CredentialsWire(shared.CredentialsObject):
         return roles
 
 
-@dialect.register("credentials")
 class CredentialsTranslator(shared.CredentialsTranslator):
     schema = CredentialsWire
 

@@ -11,7 +11,6 @@ from typing import Literal
 from partners.models import Role
 from roaming.ocpi.timestamps import format_datetime
 from roaming.ocpi.types import CiString, DateTime, WireModel, validate
-from roaming.ocpi.v2_2_1 import dialect
 
 RoleValue = Literal[tuple(Role.values)]
 ConnectionStatusValue = Literal["CONNECTED", "OFFLINE", "PLANNED", "SUSPENDED"]
@@ -25,7 +24,6 @@ class ClientInfoWire(WireModel):
     last_updated: DateTime
 
 
-@dialect.register("hubclientinfo")
 class HubClientInfo:
     #: The wire schema of the ClientInfo this module takes and answers with (validation, OpenAPI).
     schema = ClientInfoWire

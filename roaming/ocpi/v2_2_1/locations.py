@@ -15,7 +15,6 @@ from pydantic import Field, model_validator
 from roaming.ocpi.common import dump, dump_list, owner_from_body, put, put_list
 from roaming.ocpi.shared import locations as shared
 from roaming.ocpi.types import CiString, DisplayText, GeoLocation, NonNegativeInt, Number, String, WireModel
-from roaming.ocpi.v2_2_1 import dialect
 
 ConnectorType = Literal[
     shared.CONNECTOR_TYPES
@@ -140,7 +139,6 @@ class LocationWire(shared.Location):
         return self
 
 
-@dialect.register("locations")
 class Locations(shared.Locations):
     schemas = {"location": LocationWire, "evse": EvseWire, "connector": ConnectorWire}
     #: mod_locations PATCH: last_updated required.

@@ -17,7 +17,6 @@ from roaming.ocpi.errors import InvalidParameters
 from roaming.ocpi.shared import sessions as shared
 from roaming.ocpi.timestamps import format_datetime
 from roaming.ocpi.types import CiString, DateTime, Number, WireModel, validate
-from roaming.ocpi.v2_2_1 import dialect
 from roaming.ocpi.v2_2_1.tariffs import Price
 from roaming.ocpi.v2_2_1.tokens import ProfileType, TokenType
 
@@ -84,7 +83,6 @@ class ChargingPreferences(WireModel):
     discharge_allowed: bool | None = None
 
 
-@dialect.register("sessions")
 class Sessions(shared.Sessions):
     #: Wire schemas of the bodies this module takes and answers with (validation, OpenAPI).
     schema = SessionWire

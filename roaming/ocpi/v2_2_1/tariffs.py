@@ -15,7 +15,6 @@ from roaming.ocpi.common import dump, owner_from_body, put
 from roaming.ocpi.shared import tariffs as shared
 from roaming.ocpi.timestamps import format_datetime
 from roaming.ocpi.types import CiString, DateTime, Number, WireModel
-from roaming.ocpi.v2_2_1 import dialect
 from roaming.ocpi.v2_2_1.locations import EnergyMix
 
 TariffType = Literal["AD_HOC_PAYMENT", "PROFILE_CHEAP", "PROFILE_FAST", "PROFILE_GREEN", "REGULAR"]
@@ -57,7 +56,6 @@ class TariffWire(shared.Tariff):
     energy_mix: EnergyMix | None = None
 
 
-@dialect.register("tariffs")
 class Tariffs(shared.Tariffs):
     schema = TariffWire
     #: 2.2.1 removed the Receiver PATCH of tariffs.

@@ -12,7 +12,6 @@ from typing import Literal
 from roaming.ocpi.common import dump, owner_from_body, put
 from roaming.ocpi.shared import tokens as shared
 from roaming.ocpi.types import CiString, String, WireModel
-from roaming.ocpi.v2_2_1 import dialect
 
 TokenType = Literal["AD_HOC_USER", "APP_USER", "OTHER", "RFID"]
 ProfileType = Literal["CHEAP", "FAST", "GREEN", "REGULAR"]
@@ -45,7 +44,6 @@ class AuthorizationInfoWire(shared.AuthorizationInfo):
     authorization_reference: CiString(36) | None = None
 
 
-@dialect.register("tokens")
 class Tokens(shared.Tokens):
     schema = TokenWire
     location_references_schema = LocationReferences

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from roaming.ocpi.dialect import Endpoint
 from roaming.ocpi.shared import versions as shared
-from roaming.ocpi.v2_2_1 import dialect
 
 
-@dialect.register("versions")
 class Versions(shared.Versions):
     endpoint_fields = "identifier, role or url"
 

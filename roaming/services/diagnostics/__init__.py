@@ -26,7 +26,7 @@ from django.db import transaction
 from partners.models import InterfaceRole, Partner, PartnerEndpoint
 from partners.profile import PROFILE_FIELDS
 from roaming.ocpi.client import OcpiClient
-from roaming.ocpi.dialect import dialect_of
+from roaming.ocpi.dialects import dialect_of
 from roaming.ocpi.versions import first_token_form
 from roaming.services.diagnostics.connection import check_token_forms, check_unknown_token, check_versions
 from roaming.services.diagnostics.lists import walk

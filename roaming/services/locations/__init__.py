@@ -48,7 +48,5 @@ __all__ = [
     "with_children",
 ]
 
-outbox.register_pushable(
-    outbox.Pushable(MODULE, build=build_push, build_many=build_pushes, current=current, nested=True)
-)
-sync.register_pullable(sync.Pullable(MODULE, ingest=ingest, ingest_page=ingest_page))
+PUSHABLE = outbox.Pushable(MODULE, build=build_push, build_many=build_pushes, current=current, nested=True)
+PULLABLE = sync.Pullable(MODULE, ingest=ingest, ingest_page=ingest_page)

@@ -18,7 +18,7 @@ from partners.models import Partner, PartnerStatus
 from partners.rows import on_postgresql, prepared_cursor
 from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
 from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerOcpiError, client_for
-from roaming.ocpi.dialect import dialect_of
+from roaming.ocpi.dialects import dialect_of
 from roaming.ocpi.headers import correlated, log_context_var
 from roaming.ocpi.push import RetryPolicy, retry_policy, send
 from roaming.services import routing

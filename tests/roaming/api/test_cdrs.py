@@ -11,7 +11,7 @@ from django.db import transaction
 from partners.models import PartnerEndpoint
 from partners.services import PartySpec, provision_tenant
 from roaming.models import Cdr, Delivery
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.services import cdrs, outbox
 from tests.bodies import CDR
 from tests.factories import auth, make_partner, own_cdr

@@ -171,7 +171,7 @@ def test_a_hub_answers_4001_for_a_party_it_does_not_connect(client, hub_tenant):
 
 
 def test_a_2_1_1_partner_hears_a_hub_error_as_a_server_error():
-    from roaming.ocpi.dialect import get_dialect
+    from roaming.ocpi.dialects import get_dialect
     from roaming.ocpi.errors import UnknownReceiver
 
     assert get_dialect("2.1.1").status_code(UnknownReceiver.status_code) == 3000

@@ -25,7 +25,7 @@ def patch(client, url, body, token):
 
 
 def service_translator(version):
-    from roaming.ocpi.dialect import get_dialect
+    from roaming.ocpi.dialects import get_dialect
 
     return get_dialect(version).module("locations")
 

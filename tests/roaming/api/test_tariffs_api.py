@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from tariffs import services
 from tariffs.models import Tariff
 from tests.bodies import TARIFF

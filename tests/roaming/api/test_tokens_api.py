@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from partners.models import PartnerEndpoint
 from roaming.models import Token
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.services import tokens
 from tests.bodies import TOKEN
 from tests.factories import auth, make_partner, own_token

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.errors import InvalidParameters
 
 PROFILE = {

@@ -12,7 +12,7 @@ from roaming.ocpi.client import (
     PartnerOcpiError,
     PartnerUnreachable,
 )
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.headers import PartyRef
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.errors import InvalidParameters
 from tests.bodies import COMMAND_RESPONSE_URL, COMMAND_TOKEN_221, COMMANDS_211, COMMANDS_221
 

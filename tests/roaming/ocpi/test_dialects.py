@@ -1,7 +1,7 @@
 import base64
 
 from roaming.ocpi import status
-from roaming.ocpi.dialect import all_dialects, get_dialect
+from roaming.ocpi.dialects import all_dialects, get_dialect
 
 
 def test_both_versions_are_discovered_newest_first():

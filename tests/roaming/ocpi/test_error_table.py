@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from roaming import errors
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.errors import DOMAIN_ANSWERS, InvalidParameters, ocpi_exception_handler
 
 

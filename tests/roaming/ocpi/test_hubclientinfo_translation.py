@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.errors import InvalidParameters
 
 # mod_hub_client_info "put a new ClientInfo object", with the last_updated the object requires.

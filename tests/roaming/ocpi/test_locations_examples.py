@@ -2,7 +2,7 @@
 
 import pytest
 
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.errors import InvalidParameters
 from roaming.ocpi.types import validate
 from roaming.ocpi.v2_1_1 import locations as v211

@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.v2_1_1 import locations as v211
 from roaming.ocpi.v2_2_1 import locations as v221
 from tests.roaming.locations_helpers import materialize, normalized

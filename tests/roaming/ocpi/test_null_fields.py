@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from roaming.ocpi.dialect import all_dialects
+from roaming.ocpi.dialects import all_dialects
 from roaming.ocpi.errors import InvalidParameters
 from roaming.ocpi.types import WireModel, validate
 from tests.hardening.cases import SchemaWalker

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from roaming.ocpi.client import OcpiClient
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 
 
 class ListServer:

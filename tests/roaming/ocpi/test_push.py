@@ -12,7 +12,7 @@ from django.utils import timezone
 from partners.models import PartnerEndpoint, Party
 from roaming.models import Delivery, DeliveryStatus, Evse, Location
 from roaming.ocpi.client import OcpiClient
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.push import OutgoingRequest, body_for, retry_policy, send
 from roaming.services import batches, cdrs, locations, outbox, sessions, tokens
 from tariffs import services as tariffs

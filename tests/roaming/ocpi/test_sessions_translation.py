@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from tests.roaming.locations_helpers import normalized
 from tests.spec_examples import example_221, examples_211
 

@@ -20,7 +20,8 @@ from django.db.models import DateTimeField
 from partners.models import InterfaceRole
 from roaming.models import Cdr, ClientInfo, Session, Token
 from roaming.ocpi.credentials import Credentials, CredentialsRole
-from roaming.ocpi.dialect import Endpoint, get_dialect
+from roaming.ocpi.dialect import Endpoint
+from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.types import validate
 from tariffs.models import Tariff
 from tests.hardening.cases import SchemaWalker

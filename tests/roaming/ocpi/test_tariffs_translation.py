@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.errors import InvalidParameters
 from tests.roaming.locations_helpers import normalized
 from tests.spec_examples import example_221, examples_211

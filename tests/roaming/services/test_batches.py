@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from roaming.models import Delivery, DeliveryStatus, Evse, InitialSync
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.services import batches, initialsync, locations, outbox
 from tests.factories import connect, make_location
 

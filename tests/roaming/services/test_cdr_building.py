@@ -9,8 +9,10 @@ import pytest
 
 from partners.models import PartnerEndpoint
 from roaming.models import Cdr, Delivery, Session
+from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.types import validate
-from roaming.ocpi.v2_2_1.cdrs import Cdrs, CdrWire
+from roaming.ocpi.v2_1_1.cdrs import CdrWire as CdrWire211
+from roaming.ocpi.v2_2_1.cdrs import CdrWire
 from roaming.services.cdrs import SessionNotBillable, build_cdr_from_session
 from tests.factories import CHARGING_START, DRIVER_TOKEN, make_session, make_tariff
 
@@ -56,14 +58,12 @@ def test_builds_a_priced_valid_221_cdr_of_an_ended_session(cpo_tenant, connector
         ],
         "tariff_id": "T14",
     }, "Session-only dimensions are left out"
-    wire = Cdrs().to_wire(cdr)
+    wire = get_dialect("2.2.1").module("cdrs").to_wire(cdr)
     assert validate(CdrWire, wire).total_cost.excl_vat == 9.0
     assert wire["tariffs"][0]["id"] == "T14"
     # The same CDR sent to a 2.1.1 partner: its own schema, with the Location it embeds and a number cost.
-    from roaming.ocpi.v2_1_1 import cdrs as cdrs_211
-
-    old = cdrs_211.Cdrs().to_wire(cdr)
-    assert validate(cdrs_211.CdrWire, old).total_cost == 9.0
+    old = get_dialect("2.1.1").module("cdrs").to_wire(cdr)
+    assert validate(CdrWire211, old).total_cost == 9.0
     assert old["location"]["id"] == "LOC1" and old["tariffs"][0]["id"] == "T14"
 
 

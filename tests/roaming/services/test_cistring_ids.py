@@ -11,7 +11,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from roaming.models import Cdr, Connector, Evse, Location, Session, Token
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.services import cdrs, locations, sessions, tokens
 from tariffs import services as tariffs
 from tariffs.models import Tariff

@@ -370,6 +370,6 @@ def test_simulated_rejection_starts_nothing(cpo_tenant, reachable_emsp, peer, se
 
 
 def commands_221():
-    from roaming.ocpi.dialect import get_dialect
+    from roaming.ocpi.dialects import get_dialect
 
     return get_dialect("2.2.1").module("commands")

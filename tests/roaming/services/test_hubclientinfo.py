@@ -9,7 +9,7 @@ from django.db import transaction
 from partners import handshake
 from partners.models import PartnerEndpoint, PartnerParty, PartnerStatus
 from roaming.models import ClientInfo, Delivery, DeliveryStatus
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.headers import PartyRef
 from roaming.services import hubclientinfo, locations, outbox, sync
 from tests.factories import make_partner, make_tenant, own_token

@@ -9,7 +9,7 @@ import pytest
 from partners.models import PartnerEndpoint
 from roaming.errors import Invalid, StaleWrite, UnknownLocation
 from roaming.models import Connector, Delivery, Evse, Location
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.services import locations
 from tests.bodies import LOCATION
 from tests.factories import QUIET, make_location, make_partner, make_tenant, own_location

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, transaction
 
 from roaming.models import Evse, Location
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.services import locations as service
 from tests.factories import make_partner, make_tenant
 from tests.spec_examples import example_221

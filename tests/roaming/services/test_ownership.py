@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from roaming.errors import Invalid, NotYours, StaleWrite
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.headers import PartyRef
 from roaming.services import ownership
 from tests.bodies import CDR

@@ -8,7 +8,7 @@ import pytest
 
 from partners.models import PartnerEndpoint
 from roaming.models import CommandStatus, Session, Token
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.services import chargingpreferences, chargingprofiles, commands, tokens
 from tests.bodies import TOKEN
 from tests.factories import make_partner, own_session, own_token

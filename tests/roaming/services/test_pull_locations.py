@@ -7,7 +7,7 @@ import pytest
 
 from partners.models import PartnerEndpoint
 from roaming.models import Connector, Delivery, Evse, Location
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.services import locations, sync
 from tests.factories import make_partner, make_tenant
 from tests.spec_examples import example_221

@@ -4,7 +4,7 @@ partner no longer lists; an incremental pull never does."""
 import pytest
 
 from partners.models import PartnerEndpoint
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.services import sync
 from tariffs.models import Tariff
 from tariffs.services import put_tariff

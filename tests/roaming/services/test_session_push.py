@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from roaming.models import DeliveryMethod
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.services import sessions
 from tests.factories import own_location
 

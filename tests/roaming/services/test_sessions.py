@@ -8,7 +8,7 @@ import pytest
 
 from roaming.errors import Invalid, StaleWrite, UnknownObject
 from roaming.models import Session
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.services import sessions
 from tests.bodies import SESSION
 from tests.factories import make_partner, own_session

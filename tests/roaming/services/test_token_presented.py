@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from partners.models import PartnerEndpoint
 from roaming.models import Connector, Evse, Session, Token
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.services import cdrs, chargepoint, tokens
 from tests.bodies import TOKEN
 from tests.factories import make_partner, own_location

@@ -6,7 +6,7 @@ import pytest
 
 from roaming.errors import NotEnoughInformation, StaleWrite, UnknownToken
 from roaming.models import Token
-from roaming.ocpi.dialect import get_dialect
+from roaming.ocpi.dialects import get_dialect
 from roaming.services import tokens
 from tests.bodies import TOKEN
 from tests.factories import own_token
