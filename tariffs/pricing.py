@@ -32,6 +32,11 @@ How a session is priced
   (ReservationRestrictionType note).
 * VAT is per price component: incl = excl x (1 + vat/100); a component without `vat` has no VAT
   applicable, so incl = excl.
+* A 2.3.0 tariff says whether its prices include taxes (`tax_included`). NO, or no field (2.1.1,
+  2.2.1), is the rule above. YES: the price is the amount including taxes, so excl = incl /
+  (1 + vat/100); without `vat` (North American taxes, not known to the CPO beforehand) the tax in
+  the price cannot be told apart and excl = incl = price. N/A: no taxes apply, excl = incl = price
+  whatever `vat` says.
 * min_price and max_price bound total_cost only, excl. and incl. VAT each on its own (both rules
   apply, Tariff object notes); a bound without incl_vat bounds incl. VAT by its excl. VAT amount.
   Per-dimension costs are left as computed, so they no longer add up to a bounded total.
@@ -86,6 +91,9 @@ TIME = "TIME"
 PARKING_TIME = "PARKING_TIME"
 RESERVATION = "RESERVATION"
 RESERVATION_EXPIRES = "RESERVATION_EXPIRES"
+TAX_INCLUDED = "YES"
+TAX_EXCLUDED = "NO"
+TAX_NOT_APPLICABLE = "N/A"
 
 MONEY = Decimal("0.0001")
 HOURS = Decimal("0.000001")
@@ -131,11 +139,16 @@ class PriceComponent:
     price: Decimal
     vat: Decimal | None
     step_size: int
+    #: The tariff's 2.3.0 TaxIncluded: YES, NO, N/A; "" when it has none (taxes on top, as NO).
+    tax_included: str = ""
 
-    def cost(self, excl_vat: Decimal) -> Money:
-        if self.vat is None:
-            return Money(excl_vat, excl_vat)
-        return Money(excl_vat, excl_vat + excl_vat * self.vat / _HUNDRED)
+    def cost(self, amount: Decimal) -> Money:
+        """The Money of `amount` (quantity x price), which includes taxes when the tariff says so."""
+        if self.vat is None or self.tax_included == TAX_NOT_APPLICABLE:
+            return Money(amount, amount)
+        if self.tax_included == TAX_INCLUDED:
+            return Money(amount * _HUNDRED / (_HUNDRED + self.vat), amount)
+        return Money(amount, amount + amount * self.vat / _HUNDRED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +223,12 @@ def _parse_price(raw: Mapping | None) -> Money | None:
 
 
 def parse_terms(
-    *, elements: Sequence[Mapping], min_price: Mapping | None = None, max_price: Mapping | None = None, tariff_id=""
+    *,
+    elements: Sequence[Mapping],
+    min_price: Mapping | None = None,
+    max_price: Mapping | None = None,
+    tariff_id="",
+    tax_included: str = "",
 ) -> TariffTerms:
     """Typed terms from a tariff's 2.2.1-shaped JSON; an element pricing a dimension twice uses the first."""
     parsed = []
@@ -224,6 +242,7 @@ def parse_terms(
                     price=_decimal(pc["price"]),
                     vat=_optional(pc.get("vat"), _decimal),
                     step_size=int(pc.get("step_size") or 0),
+                    tax_included=tax_included or "",
                 ),
             )
         parsed.append(Element(components=components, restrictions=_parse_restrictions(raw.get("restrictions"))))
@@ -238,7 +257,11 @@ def parse_terms(
 def terms_of(tariff) -> TariffTerms:
     """Terms of a tariffs.models.Tariff (or anything with its field names)."""
     return parse_terms(
-        elements=tariff.elements, min_price=tariff.min_price, max_price=tariff.max_price, tariff_id=tariff.tariff_id
+        elements=tariff.elements,
+        min_price=tariff.min_price,
+        max_price=tariff.max_price,
+        tariff_id=tariff.tariff_id,
+        tax_included=getattr(tariff, "tax_included", ""),
     )
 
 

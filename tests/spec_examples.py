@@ -13,6 +13,10 @@ def example_221(name: str):
     return json.loads((FIXTURES / "2.2.1" / "examples" / name).read_text())
 
 
+def example_230(name: str):
+    return json.loads((FIXTURES / "2.3.0" / "examples" / name).read_text())
+
+
 def examples_211(chapter: str) -> list[dict]:
     """Every ```json block of a 2.1.1 chapter, as {"url", "json"}; fragments like `"energy_mix": {…}`
     are wrapped into an object, and a leading "PATCH To URL: …" line is split off into `url`."""

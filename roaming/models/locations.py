@@ -4,9 +4,10 @@ Owner fields (country_code, party_id) say whose object it is; `partner` is NULL 
 own data (what it sends) and names the partner an object was received from otherwise. OCPI ids
 are CiStrings: stored as received, unique and looked up case-insensitively. Sub-objects that are
 never queried on their own (hours, images, energy mix, business details ...) are JSON in their
-2.2.1 shape. Values only 2.1.1 can carry are kept beside them for lossless 2.1.1 round trips
-(VERSION-DIFFERENCES 15.3): the 2.1.1 LocationType when it has no ParkingType, and the 2.1.1 form
-of the opening hours.
+2.2.1 shape. 2.3.0 additions (parking places, accepted service providers, help phone, connector
+capabilities) are fields of their own, empty for objects from older versions. Values only 2.1.1
+can carry are kept beside them for lossless 2.1.1 round trips (VERSION-DIFFERENCES 15.3): the
+2.1.1 LocationType when it has no ParkingType, and the 2.1.1 form of the opening hours.
 """
 
 from __future__ import annotations
@@ -58,6 +59,10 @@ class Location(PartyOwned):
     charging_when_closed = models.BooleanField(null=True, blank=True)
     images = models.JSONField(default=list, blank=True)
     energy_mix = models.JSONField(null=True, blank=True)
+    #: 2.3.0 Parking objects (vehicle types, dimensions, accessibility), which EVSEs refer to by id.
+    parking_places = models.JSONField(default=list, blank=True)
+    #: 2.3.0 help_phone: the number a driver may call for assistance.
+    help_phone = models.CharField(max_length=25, blank=True)
     last_updated = models.DateTimeField(db_index=True)
     #: Bumped by every write to the location, its EVSEs or connectors (keys the rendered-page cache).
     revision = models.PositiveIntegerField(default=0)
@@ -92,6 +97,10 @@ class Evse(TenantOwned):
     directions = models.JSONField(default=list, blank=True)
     parking_restrictions = models.JSONField(default=list, blank=True)
     images = models.JSONField(default=list, blank=True)
+    #: 2.3.0 EVSEParking references: parking_id into the location's parking_places, evse_position.
+    parking = models.JSONField(default=list, blank=True)
+    #: 2.3.0: names of the eMSPs whose contracts are accepted at this EVSE.
+    accepted_service_providers = models.JSONField(default=list, blank=True)
     last_updated = models.DateTimeField()
     #: Position in the location's list, so lists come back in the order they were sent.
     position = models.PositiveIntegerField(default=0)
@@ -120,6 +129,8 @@ class Connector(TenantOwned):
     max_electric_power = models.PositiveIntegerField(null=True, blank=True)
     tariff_ids = models.JSONField(default=list, blank=True)
     terms_and_conditions = models.CharField(max_length=255, blank=True)
+    #: 2.3.0 ConnectorCapability values (ISO 15118 Plug & Charge ...).
+    capabilities = models.JSONField(default=list, blank=True)
     last_updated = models.DateTimeField()
     position = models.PositiveIntegerField(default=0)
 

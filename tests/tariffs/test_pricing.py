@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from roaming.ocpi.v2_1_1.tariffs import Tariffs as Tariffs211
 from tariffs.pricing import ENERGY, PARKING_TIME, TIME, Money, parse_terms, price_session
-from tests.spec_examples import example_221, examples_211
+from tests.spec_examples import example_221, example_230, examples_211
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -37,7 +37,10 @@ def period(at: datetime, **volumes) -> dict:
 
 def price(tariff: dict, periods: list[dict], *, start: datetime, end: datetime, zone="Europe/Berlin", **kwargs):
     terms = parse_terms(
-        elements=tariff["elements"], min_price=tariff.get("min_price"), max_price=tariff.get("max_price")
+        elements=tariff["elements"],
+        min_price=tariff.get("min_price"),
+        max_price=tariff.get("max_price"),
+        tax_included=tariff.get("tax_included", ""),
     )
     return price_session(
         terms=terms, start=start, end=end, charging_periods=periods, time_zone=zone, currency="EUR", **kwargs
@@ -768,3 +771,39 @@ def test_step_size_rule_can_make_more_energy_cheaper_with_two_prices():
 
     assert cost_with(0.1) == d("2.0")
     assert cost_with(0.2) == d("1.5")
+
+
+# --- 2.3.0: tax_included (mod_tariffs.asciidoc 2.3.0, North American taxes) -----------------------------------------
+
+
+def test_north_american_tax_excluded_2_5_hours_costs_5_00_plus_taxes():
+    periods, end = energy_session(10, hours=2.5)
+    priced = price(example_230("tariff_19_simple_north_american_exclusive.json"), periods, start=MONDAY, end=end)
+    # "C$ 5.00, plus taxes according to locally applicable legislation": no vat, so no tax is known yet.
+    assert priced.total_cost == cost("5.00", "5.00")
+    assert priced.total_time_cost == cost("5.00", "5.00")
+
+
+def test_north_american_tax_included_2_5_hours_costs_5_25_all_taxes_included():
+    periods, end = energy_session(10, hours=2.5)
+    priced = price(example_230("tariff_20_simple_north_american_inclusive.json"), periods, start=MONDAY, end=end)
+    assert priced.total_cost == cost("5.25", "5.25")
+
+
+def test_tax_included_with_vat_takes_the_tax_out_of_the_price():
+    tariff = {"elements": [element((ENERGY, 0.33, 1, 10))], "tax_included": "YES"}
+    periods, end = energy_session(10)
+    priced = price(tariff, periods, start=MONDAY, end=end)
+    assert priced.total_cost == cost("3.0000", "3.30")
+
+
+def test_tax_not_applicable_ignores_vat_and_tax_excluded_adds_it():
+    periods, end = energy_session(10)
+    not_applicable = price(
+        {"elements": [element((ENERGY, 0.30, 1, 10))], "tax_included": "N/A"}, periods, start=MONDAY, end=end
+    )
+    excluded = price(
+        {"elements": [element((ENERGY, 0.30, 1, 10))], "tax_included": "NO"}, periods, start=MONDAY, end=end
+    )
+    assert not_applicable.total_cost == cost("3.00", "3.00")
+    assert excluded.total_cost == cost("3.00", "3.30")
