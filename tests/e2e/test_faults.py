@@ -265,6 +265,9 @@ def test_redis_restart_in_a_push_burst_loses_nothing(servers, peer, record_prope
     peer.ok("/locations/NL/CPO/NEW", None)
     own_location(tenant, location_id="NEW")
     print(f"\n[faults] changes with the broker down took {time.monotonic() - started:.2f} s")
+    # Down long enough for the worker's reconnect to fall into its third try (2, 4, then 6 s apart): a task
+    # that finished meanwhile acknowledges through the collected channel, which used to end the worker.
+    time.sleep(3.5)
     broker.start()
     _round(evses, STATUSES[3])
     _settle_and_count(
@@ -335,3 +338,18 @@ def test_the_worker_consumer_reconnects_when_closing_the_lost_connection_fails(s
         stock.on_connection_error_after_connected(ConnectionError("lost"))
     ours.on_connection_error_after_connected(ConnectionError("lost"))
     assert ours.connection is None  # dropped, for the consumer's restart to connect anew
+
+
+def test_acknowledging_through_a_collected_channel_is_a_connection_error_not_the_end_of_the_worker(settings):
+    from kombu import Connection
+
+    from config.broker import Transport
+
+    connection = Connection(settings.CELERY_BROKER_URL, transport=Transport)
+    channel = connection.channel()
+    channel.basic_publish(channel.prepare_message("{}"), exchange="", routing_key=QUEUE)
+    message = channel.basic_get(QUEUE, no_ack=False)
+    connection.collect()  # what Celery does with a connection it lost; then its close of the channel
+    channel._disconnect_pools()  # drops the pools before it fails (see config.celery.Consumer)
+    with pytest.raises(tuple(Transport.connection_errors), match="lost and collected"):
+        message.ack()
