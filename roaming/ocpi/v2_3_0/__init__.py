@@ -16,6 +16,7 @@ dialect = Dialect(
     one_party_per_connection=False,
     routing_headers=True,
     shares_restricted_locations=True,
+    hub_clients_are_roles=True,
     roles=tuple(Role.values),
     modules={
         "cdrs": cdrs.Cdrs(),

@@ -4,11 +4,13 @@ and party id as one five-character string, and the roles list the parties reacha
 Internally a hub stays a HUB role (roaming.ocpi.credentials), so the rest of the platform treats a 2.3.0
 hub as a 2.2.1 one: read, `hub_party_id` becomes a HUB role beside the listed ones, with the business
 details of the first of them (2.3.0 gives the hub none of its own); written, the HUB role becomes
-`hub_party_id` and the other roles are listed. The rest is 2.2.1's (roaming.ocpi.v2_2_1.credentials).
+`hub_party_id` and the other roles are listed (the hub itself as OTHER while no party is reachable
+through it: roles has one entry at least). The rest is 2.2.1's (roaming.ocpi.v2_2_1.credentials).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -35,11 +37,11 @@ class CredentialsTranslator(v221.CredentialsTranslator):
 
     def roles_to_wire(self, roles: tuple[CredentialsRole, ...]) -> dict:
         hub = next((role for role in roles if role.role == Role.HUB), None)
-        wire = super().roles_to_wire(tuple(role for role in roles if role.role != Role.HUB) or roles)
-        if hub is not None:
-            wire = {"hub_party_id": hub.country_code + hub.party_id, **wire}
-            wire["roles"] = [role for role in wire["roles"] if role["role"] != Role.HUB]
-        return wire
+        if hub is None:
+            return super().roles_to_wire(roles)
+        # A hub no party is reachable through yet still lists one role: itself, as OTHER.
+        listed = tuple(role for role in roles if role.role != Role.HUB) or (replace(hub, role=Role.OTHER),)
+        return {"hub_party_id": hub.country_code + hub.party_id, **super().roles_to_wire(listed)}
 
     def roles_from_wire(self, wire, *, peer_role: str | None) -> tuple[CredentialsRole, ...]:
         roles = super().roles_from_wire(wire, peer_role=peer_role)
@@ -47,4 +49,5 @@ class CredentialsTranslator(v221.CredentialsTranslator):
             return roles
         hub_id = wire.hub_party_id.upper()
         hub = CredentialsRole(Role.HUB, hub_id[:2], hub_id[2:], roles[0].business_details)
-        return (hub, *roles)
+        clients = tuple(r for r in roles if (r.role, r.country_code + r.party_id) != (Role.OTHER, hub_id))
+        return (hub, *clients)

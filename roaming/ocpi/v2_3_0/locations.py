@@ -14,9 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from roaming.ocpi.common import dump_list, put, put_list
 from roaming.ocpi.common import BusinessDetails as BusinessDetails221
 from roaming.ocpi.common import Image as Image221
+from roaming.ocpi.common import dump_list, put, put_list
 from roaming.ocpi.types import CiString, Number, String, WireModel
 from roaming.ocpi.v2_2_1 import locations as v221
 from roaming.ocpi.v2_3_0.types import OpenEnum
