@@ -2,8 +2,10 @@
 `manage.py shell -c` (the instance's own environment and database), never imported by the test process.
 
 The values deliberately use what only 2.2.1 can carry (owner-less 2.1.1 bodies, ALONG_MOTORWAY,
-max_electric_power, several tariff ids, VAT, group ids, APP_USER ...) beside ordinary ones, so that the
-comparison proves both what must survive a 2.1.1 connection and that only the listed losses happen.
+max_electric_power, several tariff ids, VAT, group ids, APP_USER ...) and what only 2.3.0 can (parking
+places and EVSE parking, accepted service providers, help phone, connector capabilities, tax_included)
+beside ordinary ones, so that the comparison proves both what must survive an older connection and that
+only the listed losses happen.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def _tariffs(tenant: Tenant, country_code: str, party_id: str, now: datetime) ->
         "type": "REGULAR",
         "tariff_alt_text": [{"language": "en", "text": "0.30 EUR/kWh, parking after 2 hours"}],
         "tariff_alt_url": "https://example.com/tariffs/ac",
+        "tax_included": "NO",
         "min_price": {"excl_vat": 0.5, "incl_vat": 0.61},
         "elements": [
             {"price_components": [{"type": "ENERGY", "price": 0.3, "vat": 21.0, "step_size": 1}]},
@@ -88,6 +91,7 @@ def _connector(n: int, *, fast: bool, now: datetime) -> dict:
         "max_electric_power": 50000 if fast else 22000,
         "tariff_ids": ["DC-1", "AC-1"] if fast else ["AC-1"],
         "terms_and_conditions": "https://example.com/terms",
+        "capabilities": ["ISO_15118_2_PLUG_AND_CHARGE"] if fast else [],
         "last_updated": now,
     }
 
@@ -108,6 +112,8 @@ def _location(index: int, country_code: str, party_id: str, now: datetime) -> di
             "physical_reference": f"P{n}",
             "directions": [{"language": "en", "text": "Behind the gate"}],
             "parking_restrictions": ["EV_ONLY"],
+            "parking": [{"parking_id": f"PP{n}", "evse_position": "LEFT"}],
+            "accepted_service_providers": ["Interop Mobility", "Drive Co"],
             "connectors": [_connector(c, fast=fast, now=now) for c in (1, 2)],
             "last_updated": now,
         }
@@ -143,6 +149,18 @@ def _location(index: int, country_code: str, party_id: str, now: datetime) -> di
         "operator": {"name": "Interop Charging", "website": "https://example.com"},
         "owner": {"name": "City of Utrecht"},
         "facilities": ["CAFE", "WIFI", "BIKE_SHARING"],
+        "parking_places": [
+            {
+                "id": f"PP{n}",
+                "physical_reference": f"B{n}",
+                "vehicle_types": ["PERSONAL_VEHICLE", "VAN"],
+                "max_vehicle_height": 230,
+                "restricted_to_type": False,
+                "reservation_required": False,
+            }
+            for n in (1, 2)
+        ],
+        "help_phone": "+31301234567",
         "time_zone": "Europe/Amsterdam",
         "opening_times": hours,
         "charging_when_closed": index % 2 == 1,

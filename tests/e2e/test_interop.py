@@ -1,11 +1,14 @@
 """The interoperability proof: two separately started instances, one hosting a CPO tenant and the other an
-eMSP tenant, connected in OCPI 2.1.1 while one of them also speaks 2.2.1, in both directions of the mismatch.
+eMSP tenant, connected in each version: in OCPI 2.1.1 while the other side also speaks 2.3.0 and 2.2.1, in
+both directions of the mismatch, in 2.2.1 while both also speak 2.3.0, and in 2.3.0. The same seed on
+every connection shows that tenants on 2.3.0, 2.2.1 and 2.1.1 agree on every object.
 
 Each instance is driven only through its own management commands and HTTP: the credentials handshake
 (token A handed over out of band, register_partner --wait), pushes of everything the CPO and the eMSP own,
 pulls of the same with sync_partner, and a remote START_SESSION / STOP_SESSION answered by the CPO's
 simulated charge point. Then every object is dumped on both sides with export_objects and compared field by
-field, except for exactly what VERSION-DIFFERENCES lists as lost on a 2.1.1 connection.
+field, except for exactly what VERSION-DIFFERENCES lists as lost on a 2.1.1 connection and
+docs/version-differences.md on a 2.2.1 one.
 """
 
 from __future__ import annotations
@@ -140,6 +143,35 @@ LOST_IN_211 = {
         "result_message": LOST,
     },
 }
+# What a 2.2.1 connection cannot carry of 2.3.0 (docs/version-differences.md, "2.3.0 → 2.2.1"); a 2.1.1 one
+# loses it too.
+LOST_230_IN_221 = {
+    "locations": {
+        "help_phone": LOST,
+        "parking_places": LOST,
+        "evses[].parking": LOST,
+        "evses[].accepted_service_providers": LOST,
+        "evses[].connectors[].capabilities": LOST,
+    },
+    "tariffs": {"tax_included": LOST},
+    "cdrs": {"tariffs[].tax_included": LOST},
+}
+for module, lost in LOST_230_IN_221.items():
+    LOST_IN_211[module] = {**LOST_IN_211[module], **lost}
+# A 2.3.0 receiver keeps the TaxAmounts a price arrived with; the sender's price (excl_vat and incl_vat, as
+# priced here) implies them. A tariff within a CDR that says no tax_included reads as NO.
+_TAXES = {f"{price}.taxes": LOST for price in ("total_cost", "total_fixed_cost", "total_energy_cost")}
+_TAXES |= {f"{price}.taxes": LOST for price in ("total_time_cost", "total_parking_cost", "total_reservation_cost")}
+LOST_IN = {
+    "2.1.1": LOST_IN_211,
+    "2.2.1": {module: LOST_230_IN_221.get(module, {}) for module in LOST_IN_211},
+    "2.3.0": {
+        **{module: {} for module in LOST_IN_211},
+        "tariffs": {"tax_included": _renamed({"": "NO"})},  # no tax_included is NO: prices before VAT
+        "sessions": {"total_cost.taxes": LOST},
+        "cdrs": {**_TAXES, "tariffs[].tax_included": LOST},
+    },
+}
 #: Objects a 2.1.1 partner never gets: unpublished locations (§15.1 Location: "don't send such locations").
 SENT_IN_211 = {"locations": lambda row: row["publish"]}
 #: How an object is matched across the two platforms (tokens by uid alone: their type is lossy).
@@ -204,9 +236,9 @@ def dump(instance: Instance, slug: str) -> dict[str, list[dict]]:
     return json.loads(instance.manage("export_objects", slug, "all", "--json"))
 
 
-def compare(sender: list[dict], receiver: list[dict], from_name: str, module: str) -> int:
+def compare(sender: list[dict], receiver: list[dict], from_name: str, module: str, version: str) -> int:
     """The sender's own objects against what the receiver holds from it; returns how many were compared."""
-    sent = SENT_IN_211.get(module, lambda row: True)
+    sent = SENT_IN_211.get(module, lambda row: True) if version == "2.1.1" else _shared
     own = [_without_partner(r) for r in sender if r["partner"] is None and sent(r)]
     received = [_without_partner(r) for r in receiver if r["partner"] == from_name]
     key = KEYS[module]
@@ -216,13 +248,19 @@ def compare(sender: list[dict], receiver: list[dict], from_name: str, module: st
     found = []
     for object_key, row in ours.items():
         found += [
-            f"{module} {object_key[0]}: {d}" for d in differences(row, theirs[object_key], lossy=LOST_IN_211[module])
+            f"{module} {object_key[0]}: {d}"
+            for d in differences(row, theirs[object_key], lossy=LOST_IN[version][module])
         ]
     assert not found, "\n".join(found)
     return len(ours)
 
 
-def compare_commands(sent: list[dict], received: list[dict]) -> int:
+def _shared(row: dict) -> bool:
+    """Objects a 2.2.1 or 2.3.0 partner gets: unpublished locations only with publish_allowed_to."""
+    return row.get("publish", True) or bool(row.get("publish_allowed_to"))
+
+
+def compare_commands(sent: list[dict], received: list[dict], version: str) -> int:
     """The commands the eMSP sent against those the CPO received, oldest first."""
     sent = [r for r in sent if r["direction"] == "SENT"]
     received = [r for r in received if r["direction"] == "RECEIVED"]
@@ -230,21 +268,23 @@ def compare_commands(sent: list[dict], received: list[dict]) -> int:
     found = []
     for mine, yours in zip(sent, received, strict=True):
         mine, yours = ({name: row[name] for name in COMMAND_FIELDS} for row in (mine, yours))
-        found += [f"commands {mine['command']}: {d}" for d in differences(mine, yours, lossy=LOST_IN_211["commands"])]
+        found += [
+            f"commands {mine['command']}: {d}" for d in differences(mine, yours, lossy=LOST_IN[version]["commands"])
+        ]
     assert not found, "\n".join(found)
     return len(sent)
 
 
-def compare_all(*, cpo: tuple[Instance, str], emsp: tuple[Instance, str]) -> dict[str, int]:
+def compare_all(*, cpo: tuple[Instance, str], emsp: tuple[Instance, str], version: str) -> dict[str, int]:
     """Every module the two tenants exchange, compared owner against receiver; how many objects each."""
     at_cpo, at_emsp = dump(*cpo), dump(*emsp)
     compared = {
-        module: compare(at_cpo[module], at_emsp[module], cpo[1], module)
+        module: compare(at_cpo[module], at_emsp[module], cpo[1], module, version)
         if OWNER[module] == "cpo"
-        else compare(at_emsp[module], at_cpo[module], emsp[1], module)
+        else compare(at_emsp[module], at_cpo[module], emsp[1], module, version)
         for module in OWNER
     }
-    compared["commands"] = compare_commands(at_emsp["commands"], at_cpo["commands"])
+    compared["commands"] = compare_commands(at_emsp["commands"], at_cpo["commands"], version)
     return compared
 
 
@@ -260,51 +300,57 @@ def instances(django_db_setup, django_db_blocker, worker_id):
         instance.stop()
 
 
+def _pulled(synced: list[dict], direction: str = "pull") -> dict[str, int]:
+    """Objects pulled (or pushed) per module; the (empty) Hub Client Info of 2.2.1 and 2.3.0 aside: neither is
+    a hub."""
+    return {r["module"]: r["objects"] for r in synced if r["direction"] == direction and r["module"] != "hubclientinfo"}
+
+
 def seed(instance: Instance, call: str) -> None:
     instance.manage("shell", "-c", f"from tests.e2e.interop_seed import *; {call}")
 
 
 @pytest.mark.parametrize(
-    "run, pinned",
-    [(1, "cpo"), (2, "emsp")],
-    ids=["cpo-on-2.1.1-emsp-on-2.2.1", "cpo-on-2.2.1-emsp-on-2.1.1"],
+    "run, pinned, version",
+    [(1, "cpo", "2.1.1"), (2, "emsp", "2.1.1"), (3, "emsp", "2.2.1"), (4, "cpo", "2.3.0")],
+    ids=["cpo-on-2.1.1-emsp-on-2.3.0", "cpo-on-2.3.0-emsp-on-2.1.1", "cpo-on-2.3.0-emsp-on-2.2.1", "both-on-2.3.0"],
 )
-def test_everything_agrees_across_a_version_mismatch(instances, run, pinned, capsys):
+def test_everything_agrees_across_versions(instances, run, pinned, version, capsys):
     a, b = instances
-    # Run 1: A hosts the CPO, pinned to 2.1.1 towards B; run 2: the reverse, B's CPO meets A's eMSP pinned to 2.1.1.
-    cpo_host, emsp_host = (a, b) if run == 1 else (b, a)
+    # Odd runs: A hosts the CPO and B the eMSP; even runs the reverse. The pinned side registers in `version`.
+    cpo_host, emsp_host = (a, b) if run % 2 else (b, a)
     cpo, emsp = f"cpo{run}", f"emsp{run}"
     cpo_host.manage("create_tenant", cpo, "--name", f"Interop CPO {run}", "--party", f"NL:CP{run}:CPO:Interop CPO")
     emsp_host.manage("create_tenant", emsp, "--name", f"Interop eMSP {run}", "--party", f"DE:EM{run}:EMSP:Interop")
 
-    # The handshake: the unpinned side hands its token A over out of band, the pinned side registers in 2.1.1.
+    # The handshake: the unpinned side hands its token A over out of band, the pinned side registers in `version`.
     (host, slug), (other, other_slug) = (
         ((cpo_host, cpo), (emsp_host, emsp)) if pinned == "cpo" else ((emsp_host, emsp), (cpo_host, cpo))
     )
     handed = json.loads(other.manage("create_registration_token", other_slug, slug, "--json"))
     output = host.manage(
         "register_partner", slug, other_slug, "--versions-url", handed["versions_url"], f"--token-a={handed['token']}",
-        "--version", "2.1.1", "--wait",
+        "--version", version, "--wait",
     )  # fmt: skip
-    assert f"registered with {other_slug} in OCPI 2.1.1" in output
+    assert f"registered with {other_slug} in OCPI {version}" in output
     for instance, tenant, partner in ((cpo_host, cpo, emsp), (emsp_host, emsp, cpo)):
         [row] = json.loads(instance.manage("partner_status", tenant, "--json"))
-        assert (row["name"], row["status"], row["version"]) == (partner, "REGISTERED", "2.1.1")
+        assert (row["name"], row["status"], row["version"]) == (partner, "REGISTERED", version)
 
     # Everything each side owns is pushed as it is written ...
     seed(emsp_host, f"seed_emsp({emsp!r})")
     uids = [f"EM{run}{n:06d}" for n in range(3)]
     seed(cpo_host, f"seed_cpo({cpo!r}, 'DE', 'EM{run}', {uids!r})")
-    pushed = compare_all(cpo=(cpo_host, cpo), emsp=(emsp_host, emsp))
+    pushed = compare_all(cpo=(cpo_host, cpo), emsp=(emsp_host, emsp), version=version)
     assert pushed == {"locations": 5, "tariffs": 3, "sessions": 2, "cdrs": 1, "tokens": 3, "commands": 0}
     # ... and pulled again in full by the other side.
     # (--full also pushes each side's current objects to the other again, as an initial sync does.)
     synced = json.loads(emsp_host.manage("sync_partner", emsp, cpo, "--full", "--json"))
-    pulled = {row["module"]: row["objects"] for row in synced if row["direction"] == "pull"}
+    pulled = _pulled(synced)
     assert pulled == {"locations": 5, "tariffs": 3, "sessions": 2, "cdrs": 1}
-    assert {row["module"]: row["objects"] for row in synced if row["direction"] == "push"} == {"tokens": 3}
+    assert _pulled(synced, "push") == {"tokens": 3}
     synced = json.loads(cpo_host.manage("sync_partner", cpo, emsp, "--full", "--json"))
-    assert {row["module"]: row["objects"] for row in synced if row["direction"] == "pull"} == {"tokens": 3}
+    assert _pulled(synced) == {"tokens": 3}
     # Later changes travel as PATCHes (a tariff as a PUT, a deleted one as a DELETE).
     seed(cpo_host, f"update_cpo({cpo!r})")
     seed(emsp_host, f"update_emsp({emsp!r})")
@@ -321,16 +367,16 @@ def test_everything_agrees_across_a_version_mismatch(instances, run, pinned, cap
     )
     assert json.loads(stopped.splitlines()[-1])["result"] == "ACCEPTED"
 
-    compared = compare_all(cpo=(cpo_host, cpo), emsp=(emsp_host, emsp))
+    compared = compare_all(cpo=(cpo_host, cpo), emsp=(emsp_host, emsp), version=version)
     # An incremental pull (from the cursor of the full one) fetches at least what changed since, and agrees.
-    pulled = json.loads(emsp_host.manage("sync_partner", emsp, cpo, "--json"))
+    pulled = _pulled(json.loads(emsp_host.manage("sync_partner", emsp, cpo, "--json")))
     changed = {"locations": 3, "tariffs": 1, "sessions": 2, "cdrs": 1}
-    assert all(row["objects"] >= changed[row["module"]] for row in pulled), pulled
-    pulled = json.loads(cpo_host.manage("sync_partner", cpo, emsp, "--json"))
-    assert [row["objects"] >= 2 for row in pulled] == [True], pulled
-    assert compare_all(cpo=(cpo_host, cpo), emsp=(emsp_host, emsp)) == compared
+    assert pulled.keys() == changed.keys() and all(pulled[m] >= changed[m] for m in changed), pulled
+    pulled = _pulled(json.loads(cpo_host.manage("sync_partner", cpo, emsp, "--json")))
+    assert pulled.keys() == {"tokens"} and pulled["tokens"] >= 2, pulled
+    assert compare_all(cpo=(cpo_host, cpo), emsp=(emsp_host, emsp), version=version) == compared
     with capsys.disabled():
-        print(f"\n[interop run {run}, {pinned} pinned to 2.1.1] objects compared: {compared}")
+        print(f"\n[interop run {run}, {pinned} pinned to {version}] objects compared: {compared}")
     assert compared == {"locations": 5, "tariffs": 2, "sessions": 3, "cdrs": 2, "tokens": 3, "commands": 2}
 
 
