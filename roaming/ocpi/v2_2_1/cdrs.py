@@ -20,6 +20,7 @@ from roaming.ocpi.types import CiString, DateTime, GeoLocation, String, WireMode
 from roaming.ocpi.v2_2_1.locations import ConnectorType, PowerType
 from roaming.ocpi.v2_2_1.sessions import AuthMethod, CdrToken, ChargingPeriod
 from roaming.ocpi.v2_2_1.tariffs import Price, TariffWire, price_to_wire
+from roaming.ocpi.v2_2_1.tokens import cdr_token_to_wire
 
 PRICES = (
     "total_cost",
@@ -97,7 +98,7 @@ class Cdrs(shared.Cdrs):
         wire = {"country_code": cdr.country_code, "party_id": cdr.party_id}
         wire["end_date_time"] = format_datetime(cdr.end_date_time)
         put(wire, "session_id", cdr.session_id)
-        wire["cdr_token"] = cdr.cdr_token
+        wire["cdr_token"] = cdr_token_to_wire(cdr.cdr_token)
         wire["auth_method"] = cdr.auth_method
         put(wire, "authorization_reference", cdr.authorization_reference)
         wire["cdr_location"] = cdr.cdr_location

@@ -18,7 +18,7 @@ from roaming.ocpi.shared import sessions as shared
 from roaming.ocpi.timestamps import format_datetime
 from roaming.ocpi.types import CiString, DateTime, Number, WireModel, validate
 from roaming.ocpi.v2_2_1.tariffs import Price, price_to_wire
-from roaming.ocpi.v2_2_1.tokens import ProfileType, TokenType
+from roaming.ocpi.v2_2_1.tokens import ProfileType, TokenType, cdr_token_to_wire
 
 AuthMethod = Literal[shared.AUTH_METHODS + ("COMMAND",)]
 SessionStatus = Literal[shared.SESSION_STATUSES + ("RESERVATION",)]
@@ -102,7 +102,7 @@ class Sessions(shared.Sessions):
         }
         if session.end_date_time:
             wire["end_date_time"] = format_datetime(session.end_date_time)
-        wire["cdr_token"] = session.cdr_token
+        wire["cdr_token"] = cdr_token_to_wire(session.cdr_token)
         wire["auth_method"] = session.auth_method
         put(wire, "authorization_reference", session.authorization_reference)
         wire.update(location_id=session.location_id, evse_uid=session.evse_uid, connector_id=session.connector_id)

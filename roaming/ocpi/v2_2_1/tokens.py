@@ -17,6 +17,15 @@ TokenType = Literal["AD_HOC_USER", "APP_USER", "OTHER", "RFID"]
 ProfileType = Literal["CHEAP", "FAST", "GREEN", "REGULAR"]
 
 
+def token_type_to_wire(token_type: str) -> str:
+    """A type 2.2.1 names, OTHER for the rest (2.3.0's EMAID, a partner's own)."""
+    return token_type if token_type in TokenType.__args__ else "OTHER"
+
+
+def cdr_token_to_wire(cdr_token: dict) -> dict:
+    return {**cdr_token, "type": token_type_to_wire(cdr_token["type"])}
+
+
 class EnergyContract(WireModel):
     supplier_name: String(64)
     contract_id: String(64) | None = None
@@ -58,7 +67,7 @@ class Tokens(shared.Tokens):
         wire = {
             "country_code": token.country_code,
             "party_id": token.party_id,
-            "type": token.type,
+            "type": token_type_to_wire(token.type),
             "contract_id": token.contract_id,
         }
         put(wire, "group_id", token.group_id)

@@ -40,6 +40,7 @@ class Cdrs(v221.Cdrs):
 
     def fields_to_wire(self, cdr) -> dict:
         wire = super().fields_to_wire(cdr)
+        wire["cdr_token"] = cdr.cdr_token
         for name in v221.PRICES:
             if name in wire:
                 wire[name] = price_to_wire(getattr(cdr, name))

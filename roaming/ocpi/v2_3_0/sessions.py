@@ -22,6 +22,7 @@ class Sessions(v221.Sessions):
 
     def fields_to_wire(self, session) -> dict:
         wire = super().fields_to_wire(session)
+        wire["cdr_token"] = session.cdr_token
         wire.pop("total_cost", None)
         if session.total_cost:
             wire["total_cost"] = price_to_wire(session.total_cost)

@@ -23,3 +23,6 @@ class Tokens(v221.Tokens):
     schema = TokenWire
     authorization_schema = AuthorizationInfoWire
     types = KNOWN_TOKEN_TYPES
+
+    def fields_to_wire(self, token) -> dict:
+        return {**super().fields_to_wire(token), "type": token.type}

@@ -157,11 +157,13 @@ def test_a_2_3_0_tariff_without_tax_included_is_refused_naming_it():
         V230.module("tariffs").from_wire(wire)
 
 
-def test_emaid_tokens_and_token_types_of_a_partners_own_are_kept():
+def test_emaid_tokens_and_token_types_of_a_partners_own_are_kept_and_reach_2_2_1_as_other():
     tokens = V230.module("tokens")
     for token_type in ("EMAID", "KEY_FOB"):
         wire = {**example_230("token_example_2_full_rfid.json"), "type": token_type}
-        assert tokens.to_wire(SimpleNamespace(**tokens.from_wire(wire)))["type"] == token_type
+        token = SimpleNamespace(**tokens.from_wire(wire))
+        assert tokens.to_wire(token)["type"] == token_type
+        assert V221.module("tokens").to_wire(token)["type"] == "OTHER"
 
 
 @pytest.mark.parametrize("name", ["credentials_example.json", "credentials_example2.json", "credentials_example4.json"])
