@@ -11,7 +11,6 @@ CDRs a partner exchanged with us is for nobody.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -25,18 +24,13 @@ from roaming.models import Cdr, Delivery, DeliveryMethod, DeliveryStatus, Invoic
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.headers import PartyRef
 from roaming.services import outbox, ownership, sync
+from roaming.services.changes import Change
 from roaming.services.ownership import pull_owner
 
 MODULE = "invoicereconciliation"
 _FIELDS = ("invoice_id", "cdr_ids", "last_updated")
 #: The parties that issue invoices to each other (mod_invoice_reconciliation: "Data owner: CPO or MSP").
 ISSUER_ROLES = (Role.CPO, Role.EMSP)
-
-
-@dataclass(frozen=True)
-class Change:
-    created: bool
-    object_path: str
 
 
 def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:

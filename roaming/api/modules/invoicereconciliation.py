@@ -11,7 +11,7 @@ from __future__ import annotations
 from partners.models import InterfaceRole
 from roaming.api.base import OcpiView
 from roaming.api.routes import Route
-from roaming.ocpi.errors import InvalidParameters, NotFound
+from roaming.ocpi.errors import NotFound
 from roaming.services import invoicereconciliation as records
 
 MODULE = "invoicereconciliation"
@@ -49,9 +49,6 @@ class ReceiverView(InvoiceReconciliationView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.translator  # noqa: B018 - a version without the module answers 404 before anything is read
-        for name, limit in SEGMENT_LIMITS.items():
-            if len(kwargs[name]) > limit:
-                raise InvalidParameters(f"URL segment {name} is longer than {limit} characters")
         self.ensure_owner(kwargs["country_code"], kwargs["party_id"])
 
     def owner(self, country_code, party_id, record_id) -> dict:

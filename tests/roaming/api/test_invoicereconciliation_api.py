@@ -242,3 +242,11 @@ def test_records_received_from_partners_are_not_listed_back(client, emsp):
     _, token = emsp
     post(client, RECORD, token)
     assert client.get(SENDER, **auth(token)).json()["data"] == []
+
+
+def test_an_id_in_the_url_longer_than_a_cistring_36_is_refused(client, emsp):
+    _, token = emsp
+    long_id = "I" * 37
+    response = put(client, f"{BASE}/DE/EMS/{long_id}", {**RECORD, "id": long_id}, token)
+    assert response.json()["status_code"] == 2001 and "record_id" in response.json()["status_message"]
+    assert not InvoiceReconciliationRecord.objects.exists()
