@@ -161,6 +161,8 @@ OCPI_MAX_BODY_BYTES = env.int("OCPI_MAX_BODY_BYTES", default=1024 * 1024)
 OCPI_MAX_PAGE_SIZE = env.int("OCPI_MAX_PAGE_SIZE", default=1000)
 # Page size when the caller gives no `limit`.
 OCPI_DEFAULT_PAGE_SIZE = env.int("OCPI_DEFAULT_PAGE_SIZE", default=100)
+# How long a served page remembers where the next offset starts, for clients that walk by offset (seconds).
+OCPI_PAGE_BOUNDARY_SECONDS = env.int("OCPI_PAGE_BOUNDARY_SECONDS", default=600)
 # Real-time authorization (eMSP side): rules tried in order, the first verdict wins, else ALLOWED.
 TOKEN_AUTHORIZATION_RULES = env.list("TOKEN_AUTHORIZATION_RULES", default=["roaming.services.tokens.token_is_valid"])
 # Answer 2002 to an authorization request without LocationReferences.
