@@ -257,6 +257,11 @@ PUSH_BATCH_SIZE = env.int("PUSH_BATCH_SIZE", default=200)
 PUSH_PARTNER_DRAINS = env.int("PUSH_PARTNER_DRAINS", default=2)
 PUSH_PARTNER_CONCURRENCY = env.int("PUSH_PARTNER_CONCURRENCY", default=2)
 PUSH_DRAIN_SECONDS = env.float("PUSH_DRAIN_SECONDS", default=60.0)
+# A partner's circuit breaker (roaming.services.outbox.breaker) opens after this many batches in a row found it
+# unreachable, timing out or overloaded; while half-open, at most PUSH_PROBE_SLOTS worker processes probe
+# partners at once, whatever the number of partners in trouble.
+PUSH_BREAKER_FAILURES = env.int("PUSH_BREAKER_FAILURES", default=1)
+PUSH_PROBE_SLOTS = env.int("PUSH_PROBE_SLOTS", default=1)
 # Live changes: sent by a drain of each partner woken by the change (on), or by a task per delivery (off).
 PUSH_LIVE_DRAINS = env.bool("PUSH_LIVE_DRAINS", default=True)
 
