@@ -88,6 +88,16 @@ def test_an_addressed_list_keeps_its_paging_with_links_to_the_hub(client, hub, p
     assert peer.requests[0]["path"] == "/sender/locations?limit=1"
 
 
+def test_an_addressees_link_elsewhere_than_its_endpoint_is_not_passed_on(client, hub, peer):
+    _, _, token, _ = hub
+    elsewhere = '<http://10.1.2.3/internal/locations?offset=1&limit=1>; rel="next"'
+    peer.ok("/sender/locations", [{"id": "LOC1"}], headers={"Link": elsewhere, "X-Total-Count": "2"})
+    response = client.get("/ocpi/hub/2.2.1/sender/locations?limit=1", **auth(token), **addressed())
+    assert response.json()["data"] == [{"id": "LOC1"}]
+    assert "Link" not in response
+    assert response["X-Total-Count"] == "2"
+
+
 def test_an_addressed_push_is_forwarded_and_the_addressees_refusal_reaches_the_sender_nothing_kept(client, hub, peer):
     _, _, token, cpo = hub
     hub_tenant = cpo.tenant
