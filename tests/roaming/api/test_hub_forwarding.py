@@ -4,12 +4,15 @@ Message Routing; status_codes 4000-4003)."""
 
 import base64
 import json
+import logging
 import socket
 
 import pytest
+from django.conf import settings as django_settings
 
 from partners.models import PartnerStatus
 from roaming.models import ClientInfo, Delivery, Location, RouteStat
+from roaming.ocpi.headers import RequestIdLogFilter
 from roaming.services import hubclientinfo, routing
 from tests.bodies import LOCATION
 from tests.factories import auth, make_hub
@@ -64,6 +67,20 @@ def test_an_addressed_get_is_forwarded_with_the_routing_tables_headers_and_its_a
     assert headers["x-request-id"] != "req-1"
     assert headers["x-correlation-id"] == "corr-1"
     assert (stat().forwarded, stat().errors) == (1, 0)
+
+
+def test_the_access_log_line_of_a_forwarded_request_carries_its_correlation_id(client, hub, peer, caplog):
+    _, _, token, _ = hub
+    peer.ok("/sender/locations/LOC1", {"id": "LOC1"})
+    caplog.handler.addFilter(RequestIdLogFilter())
+    caplog.handler.setFormatter(logging.Formatter(django_settings.LOGGING["formatters"]["plain"]["format"]))
+    with caplog.at_level(logging.INFO, logger="roaming.access"):
+        client.get(LOCATION_URL, **auth(token), **addressed(HTTP_X_CORRELATION_ID="corr-9"))
+    [line] = [caplog.handler.format(r) for r in caplog.records if r.name == "roaming.access"]
+    assert "GET /ocpi/hub/2.2.1/sender/locations/LOC1 200" in line
+    assert "corr=corr-9]" in line
+    # The next hop carries it on, to the addressee's own access log.
+    assert {name.lower(): value for name, value in peer.requests[0]["headers"].items()}["x-correlation-id"] == "corr-9"
 
 
 def test_the_addressees_error_is_passed_back_as_it_came(client, hub, peer):
