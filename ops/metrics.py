@@ -18,6 +18,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
 
+from roaming.models import Delivery, SyncState
+
 ocpi_requests = Counter("ocpi_requests_total", "OCPI requests served", ["module", "version", "method", "status"])
 authorization_latency = Histogram(
     "roaming_authorization_seconds",
@@ -58,8 +60,6 @@ class DatabaseCollector(Collector):
     """Deliveries by partner and status, and pull state per partner module, read at scrape time."""
 
     def collect(self):
-        from roaming.models import Delivery, SyncState
-
         deliveries = GaugeMetricFamily(
             "roaming_deliveries",
             "Deliveries in the outbox by partner and status",

@@ -53,10 +53,10 @@ class DeliveryAdmin(TenantScopedAdmin):
     list_display = [
         "created",
         "partner",
+        "status",  # before the long columns: visible without scrolling
         "method",
         "module",
         "object_path",
-        "status",
         "changes",
         "attempts",
         "next_attempt_at",

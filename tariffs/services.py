@@ -3,8 +3,6 @@ are pushed to and pulled from partners (mod_tariffs, both versions)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -15,6 +13,7 @@ from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.timestamps import now
 from roaming.services import outbox, ownership, sync
+from roaming.services.changes import Change
 from roaming.services.ownership import pull_owner, receiving_party
 from tariffs.models import Tariff
 
@@ -24,12 +23,6 @@ _FIELDS = [
     for f in Tariff._meta.concrete_fields
     if f.name not in ("id", "tenant", "partner", "country_code", "party_id", "tariff_id")
 ]
-
-
-@dataclass(frozen=True)
-class Change:
-    created: bool
-    object_path: str
 
 
 def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:

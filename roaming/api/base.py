@@ -25,6 +25,14 @@ if TYPE_CHECKING:
 _RENDERER = OcpiJSONRenderer()
 
 
+def check_segments(kwargs: dict, limits) -> None:
+    """URL segments are CiStrings of the lengths the module's route declares: a longer one is refused (2001)."""
+    for name, limit in limits.items():
+        value = kwargs.get(name)
+        if value is not None and len(value) > limit:
+            raise InvalidParameters(f"URL segment {name} is longer than {limit} characters")
+
+
 class OcpiView(APIView):
     """Resolves `request.dialect` from the URL; authentication resolves `request.tenant` with the token."""
 
@@ -49,6 +57,8 @@ class OcpiView(APIView):
         super().initial(request, *args, **kwargs)  # authentication sets request.tenant
         # Every later log line of this request names the tenant and the partner (never a token).
         log_context_var.set({**log_context_var.get(), "tenant": self.tenant.slug, "partner": request.user.name})
+        if self.route is not None:
+            check_segments(kwargs, self.route.segment_limits)
         if self.route is not None and self.routed:
             # A hub tenant forwards what is addressed to a party it connects (Message Routing).
             forward_if_addressed(self)

@@ -17,7 +17,8 @@ class Route:
     role: str  # InterfaceRole
     party_role: str | None  # the tenant party role that implements this interface; None: any party
     views: tuple  # ((path suffix regex, view class), ...): suffix "" is the module root
-    #: Longest value of each path segment the views accept (OCPI's CiString lengths), for OpenAPI.
+    #: Longest value of each path segment (OCPI's CiString lengths): every view of the route refuses a longer
+    #: one (roaming.api.base), and OpenAPI publishes them.
     segment_limits: Mapping[str, int] = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self):

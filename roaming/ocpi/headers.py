@@ -18,6 +18,8 @@ from types import MappingProxyType
 
 from django.http import HttpRequest, HttpResponse
 
+from roaming.ocpi.errors import InvalidParameters
+
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 correlation_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="-")
 #: What a log line is about beyond the request: tenant, partner, and for tasks the delivery or pull.
@@ -138,8 +140,6 @@ def _party(request: HttpRequest, side: str) -> PartyRef | None:
     if not country and not party:
         return None
     if not re.fullmatch(r"[A-Za-z]{2}", country) or not re.fullmatch(r"[A-Za-z0-9]{3}", party):
-        from roaming.ocpi.errors import InvalidParameters
-
         raise InvalidParameters(f"Malformed OCPI-{side}-country-code / OCPI-{side}-party-id headers")
     return PartyRef(country.upper(), party.upper())
 

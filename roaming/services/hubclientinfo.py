@@ -9,8 +9,6 @@ its partners' and its own, and pushes each change to its other partners.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -20,6 +18,7 @@ from roaming.errors import NotYours, UnknownObject
 from roaming.models import ClientInfo, ConnectionStatus, DeliveryMethod
 from roaming.ocpi.dialect import Dialect
 from roaming.services import outbox, sync
+from roaming.services.changes import Change
 from roaming.services.ownership import check_ids
 
 MODULE = "hubclientinfo"
@@ -32,12 +31,6 @@ STATUS_OF_PARTNER = {
     PartnerStatus.SUSPENDED: ConnectionStatus.OFFLINE,
     PartnerStatus.UNREGISTERED: ConnectionStatus.SUSPENDED,
 }
-
-
-@dataclass(frozen=True)
-class Change:
-    created: bool
-    object_path: str
 
 
 def is_hub_partner(partner: Partner) -> bool:

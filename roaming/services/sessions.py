@@ -4,7 +4,6 @@ how sessions are pushed and pulled (mod_sessions, both versions)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -18,6 +17,7 @@ from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.timestamps import now
 from roaming.services import cdrs, outbox, ownership, sync
+from roaming.services.changes import Change
 from roaming.services.ownership import pull_owner
 from roaming.services.tokens import resolve_cdr_token
 
@@ -28,12 +28,6 @@ _FIELDS = [
     for f in Session._meta.concrete_fields
     if f.name not in ("id", "tenant", "partner", "country_code", "party_id", "session_id")
 ]
-
-
-@dataclass(frozen=True)
-class Change:
-    created: bool
-    object_path: str
 
 
 def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:

@@ -24,6 +24,7 @@ from roaming.ocpi.headers import PartyRef
 from roaming.ocpi.push import url_of
 from roaming.ocpi.timestamps import now
 from roaming.services import outbox, ownership, sync
+from roaming.services.changes import Change
 from roaming.services.ownership import pull_owner, receiving_party
 
 MODULE = "tokens"
@@ -33,12 +34,6 @@ _FIELDS = [
     for f in Token._meta.concrete_fields
     if f.name not in ("id", "tenant", "partner", "country_code", "party_id", "uid", "type")
 ]
-
-
-@dataclass(frozen=True)
-class Change:
-    created: bool
-    object_path: str
 
 
 def owned_by(*, tenant: Tenant, country_code: str, party_id: str) -> QuerySet:

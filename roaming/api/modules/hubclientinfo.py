@@ -9,7 +9,6 @@ from __future__ import annotations
 from partners.models import InterfaceRole, Role
 from roaming.api.base import OcpiView
 from roaming.api.routes import Route
-from roaming.ocpi.errors import InvalidParameters
 from roaming.services import hubclientinfo
 
 MODULE = "hubclientinfo"
@@ -27,12 +26,6 @@ class SenderListView(OcpiView):
 
 class ReceiverView(OcpiView):
     routed = False
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        for name, limit in SEGMENT_LIMITS.items():
-            if len(kwargs[name]) > limit:
-                raise InvalidParameters(f"URL segment {name} is longer than {limit} characters")
 
     def get(self, request, tenant, version, country_code, party_id):
         queryset = hubclientinfo.received_from(tenant=self.tenant, partner=self.partner)

@@ -10,19 +10,11 @@ from __future__ import annotations
 from partners.models import InterfaceRole, Role
 from roaming.api.base import OcpiView
 from roaming.api.routes import Route
-from roaming.ocpi.errors import InvalidParameters
 from roaming.services import locations
 
 MODULE = "locations"
 # URL segments: CiString(2), CiString(3), and ids of up to 39 characters (2.1.1 location and EVSE ids).
 SEGMENT_LIMITS = {"country_code": 2, "party_id": 3, "location_id": 39, "evse_uid": 39, "connector_id": 36}
-
-
-def check_segments(kwargs: dict) -> None:
-    for name, limit in SEGMENT_LIMITS.items():
-        value = kwargs.get(name)
-        if value is not None and len(value) > limit:
-            raise InvalidParameters(f"URL segment {name} is longer than {limit} characters")
 
 
 def level_of(evse_uid, connector_id) -> str:
@@ -39,7 +31,6 @@ class SenderListView(OcpiView):
 
 class SenderObjectView(OcpiView):
     def get(self, request, tenant, version, location_id, evse_uid=None, connector_id=None):
-        check_segments(self.kwargs)
         queryset = locations.visible_to(tenant=self.tenant, partner=self.partner, dialect=self.dialect)
         obj = locations.find(queryset, location_id=location_id, evse_uid=evse_uid, connector_id=connector_id)
         return self.ok(self.dialect.module(MODULE).to_wire(obj, level_of(evse_uid, connector_id)))
@@ -52,7 +43,6 @@ class ReceiverView(OcpiView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        check_segments(kwargs)
         self.ensure_owner(kwargs["country_code"], kwargs["party_id"])
 
     def get(self, request, tenant, version, country_code, party_id, location_id, evse_uid=None, connector_id=None):

@@ -18,12 +18,6 @@ MODULE = "sessions"
 SEGMENT_LIMITS = {"country_code": 2, "party_id": 3, "session_id": 36}
 
 
-def check_segments(kwargs: dict) -> None:
-    for name, limit in SEGMENT_LIMITS.items():
-        if name in kwargs and len(kwargs[name]) > limit:
-            raise InvalidParameters(f"URL segment {name} is longer than {limit} characters")
-
-
 class SenderListView(OcpiView):
     def get(self, request, tenant, version):
         if not request.query_params.get("date_from"):
@@ -39,7 +33,6 @@ class SenderListView(OcpiView):
 
 class ChargingPreferencesView(OcpiView):
     def put(self, request, tenant, version, session_id):
-        check_segments(self.kwargs)
         translator = self.dialect.module(MODULE)
         if not translator.supports_charging_preferences:
             raise NotFound(f"OCPI {self.dialect} has no charging preferences", status_code=2001)
@@ -56,7 +49,6 @@ class ReceiverView(OcpiView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        check_segments(kwargs)
         self.ensure_owner(kwargs["country_code"], kwargs["party_id"])
 
     def token_owner(self) -> tuple[str, str] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from partners.models import InterfaceRole, Role
 from roaming.api.base import OcpiView
 from roaming.api.routes import Route
-from roaming.ocpi.errors import InvalidParameters, MethodNotAllowed
+from roaming.ocpi.errors import MethodNotAllowed
 from roaming.ocpi.timestamps import now
 from tariffs import services as tariffs
 
@@ -36,9 +36,6 @@ class ReceiverView(OcpiView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        for name, limit in SEGMENT_LIMITS.items():
-            if len(kwargs[name]) > limit:
-                raise InvalidParameters(f"URL segment {name} is longer than {limit} characters")
         self.ensure_owner(kwargs["country_code"], kwargs["party_id"])
 
     def owner(self, country_code, party_id, tariff_id) -> dict:

@@ -33,12 +33,6 @@ def receiver_token_type(view, body_type: str | None = None) -> str | None:
     return body_type
 
 
-def check_segments(kwargs: dict) -> None:
-    for name, limit in SEGMENT_LIMITS.items():
-        if name in kwargs and len(kwargs[name]) > limit:
-            raise InvalidParameters(f"URL segment {name} is longer than {limit} characters")
-
-
 class SenderListView(OcpiView):
     def get(self, request, tenant, version):
         translator = self.dialect.module(MODULE)
@@ -48,7 +42,6 @@ class SenderListView(OcpiView):
 
 class AuthorizeView(OcpiView):
     def post(self, request, tenant, version, uid):
-        check_segments(self.kwargs)
         translator = self.dialect.module(MODULE)
         body = request.data if request.data not in (None, "") else None
         location = translator.location_references_from_wire(body)
@@ -61,7 +54,6 @@ class ReceiverView(OcpiView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        check_segments(kwargs)
         self.ensure_owner(kwargs["country_code"], kwargs["party_id"])
 
     def get(self, request, tenant, version, country_code, party_id, uid):

@@ -15,8 +15,9 @@ from roaming.errors import DomainError
 from roaming.models import Connector, DeliveryMethod, Evse, Location
 from roaming.ocpi.dialect import Dialect
 from roaming.services import outbox, ownership, sync
+from roaming.services.changes import Change
 from roaming.services.locations.selectors import MODULE
-from roaming.services.locations.writes import CONNECTOR_FIELDS, EVSE_FIELDS, LOCATION_FIELDS, Change, put_location
+from roaming.services.locations.writes import CONNECTOR_FIELDS, EVSE_FIELDS, LOCATION_FIELDS, put_location
 from roaming.services.ownership import pull_owner
 
 

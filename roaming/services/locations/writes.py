@@ -8,7 +8,6 @@ its parents' last_updated along (2.2.1 mod_locations PUT/PATCH; done for both ve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -20,17 +19,8 @@ from roaming.errors import UnknownLocation
 from roaming.models import Connector, DeliveryMethod, Evse, Location
 from roaming.ocpi.timestamps import now
 from roaming.services import outbox, ownership
+from roaming.services.changes import Change
 from roaming.services.locations.selectors import MODULE, find, owned_by
-
-
-@dataclass(frozen=True)
-class Change:
-    """What a write did: `created` or updated, at which level, under which object path."""
-
-    created: bool
-    level: str
-    object_path: str
-
 
 LOCATION_FIELDS = [
     f.name
@@ -189,7 +179,7 @@ def put_location(
     location.save()
     _replace_evses(tenant, location, data.get("evses", []))
     _record(tenant, partner, location.object_path, DeliveryMethod.PUT)
-    return Change(created, "location", location.object_path)
+    return Change(created, location.object_path, level="location")
 
 
 @transaction.atomic
@@ -221,7 +211,7 @@ def put_evse(
     Connector.objects.bulk_create(_new_connectors(tenant, evse, data.get("connectors", [])))
     path = f"{location.object_path}/{evse.uid}"
     _record(tenant, partner, path, DeliveryMethod.PUT)
-    return Change(created, "evse", path)
+    return Change(created, path, level="evse")
 
 
 @transaction.atomic
@@ -256,7 +246,7 @@ def put_connector(
     connector.save()
     path = f"{evse.location.object_path}/{evse.uid}/{connector.connector_id}"
     _record(tenant, partner, path, DeliveryMethod.PUT)
-    return Change(created, "connector", path)
+    return Change(created, path, level="connector")
 
 
 @transaction.atomic
@@ -344,7 +334,7 @@ def patch(
         | ({"connectors"} if connectors is not None else set())
     )
     _record(tenant, partner, path, DeliveryMethod.PATCH, changed)
-    return Change(False, level, path)
+    return Change(False, path, level=level)
 
 
 @transaction.atomic
@@ -355,4 +345,4 @@ def set_evse_status(*, evse: Evse, status: str) -> Change:
     Evse.objects.filter(pk=evse.pk).update(status=status, last_updated=stamp)
     path = f"{location_path}/{evse.uid}"
     _record(evse.tenant, evse.location.partner, path, DeliveryMethod.PATCH, ["status"])
-    return Change(False, "evse", path)
+    return Change(False, path, level="evse")
