@@ -249,14 +249,14 @@ PUSH_SENDING_TIMEOUT_SECONDS = env.float("PUSH_SENDING_TIMEOUT_SECONDS", default
 # How often beat re-queues due deliveries.
 PUSH_SWEEP_SECONDS = env.float("PUSH_SWEEP_SECONDS", default=10.0)
 # A partner's due deliveries are claimed PUSH_BATCH_SIZE at a time by up to PUSH_PARTNER_DRAINS worker processes,
-# with PUSH_PARTNER_CONCURRENCY requests in flight to it at once between them (the pace asked of one partner);
-# a drain hands over to a new task after PUSH_DRAIN_SECONDS.
+# with PUSH_PARTNER_CONCURRENCY requests in flight to it at once between them (the pace asked of one partner, and
+# the most a worker killed mid-push can send twice); a drain hands over to a new task after PUSH_DRAIN_SECONDS.
 PUSH_BATCH_SIZE = env.int("PUSH_BATCH_SIZE", default=200)
 PUSH_PARTNER_DRAINS = env.int("PUSH_PARTNER_DRAINS", default=2)
-PUSH_PARTNER_CONCURRENCY = env.int("PUSH_PARTNER_CONCURRENCY", default=4)
+PUSH_PARTNER_CONCURRENCY = env.int("PUSH_PARTNER_CONCURRENCY", default=2)
 PUSH_DRAIN_SECONDS = env.float("PUSH_DRAIN_SECONDS", default=60.0)
 # Live changes: sent by a drain of each partner woken by the change (on), or by a task per delivery (off).
-PUSH_LIVE_DRAINS = env.bool("PUSH_LIVE_DRAINS", default=False)
+PUSH_LIVE_DRAINS = env.bool("PUSH_LIVE_DRAINS", default=True)
 
 # A partner that registered with us (or PUT its credentials) stores our answer only once it has it: its initial
 # sync (push of our objects, full pull of theirs) waits this many seconds. One we registered with gets it at once.
