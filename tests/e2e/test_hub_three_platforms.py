@@ -125,11 +125,11 @@ def test_a_cpo_and_an_emsp_work_together_only_through_a_hub(platforms):
         return next(e["status"] for e in location["evses"] if e["uid"] == "CPO-LOC3-1")
 
     wait_for(lambda: evse_status_at_emsp() == "OUTOFORDER", timeout=30)
-    # The push's X-Correlation-ID, from the CPO's outbox through the hub to the eMSP's access log.
-    [delivered] = cpo.log_lines("roaming.services.outbox", "CPO-LOC3-1: DELIVERED")
-    correlation = re.search(r"corr=(\S+)\]", delivered).group(1)
-    assert hub.log_lines("CPO-LOC3-1", f"corr={correlation}")
-    assert emsp.log_lines("roaming.access", "PATCH /ocpi/emsp/2.2.1/", "CPO-LOC3-1", f"corr={correlation}")
+    # The push's X-Correlation-ID, begun by the CPO's delivery (the change came from no request): the request that
+    # brought the status to the eMSP has the id of the CPO's request to the hub that passed it on.
+    *_, arrived = emsp.log_lines("roaming.access", "PATCH /ocpi/emsp/2.2.1/receiver/locations/NL/CPO/CPO-LOC3/")
+    correlation = re.search(r"corr=(\S+)\]", arrived).group(1)
+    assert hub.log_lines("roaming.access", "PATCH /ocpi/hub/2.2.1/receiver/locations/NL/CPO/CPO-LOC3/", correlation)
 
     # Real-time authorization from the CPO reaches the eMSP and its answer comes back.
     decision = shell(cpo, "authorize('cpo', 'EMS000000')")
