@@ -36,7 +36,7 @@ from partners.models import (
     TokenKind,
 )
 from partners.profile import TokenForm
-from partners.services import connection_parties
+from partners.services import connection_parties, hub_clients
 from roaming.ocpi.client import OcpiClient, PartnerError, client_for
 from roaming.ocpi.credentials import Credentials, CredentialsRole
 from roaming.ocpi.dialect import Dialect
@@ -80,6 +80,8 @@ def our_credentials(*, tenant: Tenant, partner: Partner, dialect: Dialect, token
         raise NoMatchingEndpoints(
             f"Tenant {tenant.slug} has no party this OCPI {dialect} connection can speak for: bind the partner to one"
         )
+    if dialect.hub_clients_are_roles and any(p.role == Role.HUB for p in parties):
+        parties = [*parties, *hub_clients(tenant=tenant, partner=partner)]
     roles = tuple(CredentialsRole(p.role, p.country_code, p.party_id, _business_details(p)) for p in parties)
     return Credentials(token=token, url=tenant.versions_url, roles=roles)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from partners.models import AccessToken, Partner, PartnerStatus, Party, Role, Tenant, TokenKind
+from partners.models import AccessToken, Partner, PartnerParty, PartnerStatus, Party, Role, Tenant, TokenKind
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,11 @@ def connection_parties(*, tenant: Tenant, partner: Partner, dialect) -> list[Par
     if hubs:
         return hubs
     return [p for p in parties if p.is_offered] if parties and parties[0].any_offered else parties
+
+
+def hub_clients(*, tenant: Tenant, partner: Partner) -> list[PartnerParty]:
+    """The parties a hub tenant connects, other than `partner`'s own: reachable through the hub."""
+    return list(PartnerParty.objects.for_tenant(tenant).exclude(partner=partner).exclude(role=Role.HUB).order_by("pk"))
 
 
 def _now():

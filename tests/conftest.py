@@ -119,6 +119,7 @@ def world(db):
     party, one partner per version holding both roles too, and a hub."""
     tenant = make_tenant("hard", "NL:CPO:CPO", "NL:EMS:EMSP")
     partners = {
+        "2.3.0": make_partner(tenant, "DE:CPZ:CPO", "DE:EMZ:EMSP", name="p230", version="2.3.0"),
         "2.2.1": make_partner(tenant, "DE:CPX:CPO", "DE:EMX:EMSP", name="p221", version="2.2.1"),
         "2.1.1": make_partner(tenant, "DE:CPY:CPO", "DE:EMY:EMSP", name="p211", version="2.1.1"),
         "hub": make_partner(tenant, "DE:HUB:HUB", name="hub", version="2.2.1"),

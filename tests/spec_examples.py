@@ -17,6 +17,11 @@ def example_230(name: str):
     return json.loads((FIXTURES / "2.3.0" / "examples" / name).read_text())
 
 
+def example(version: str, name: str):
+    """The example `name` of the 2.2.1 or 2.3.0 specification (the two publish theirs under the same names)."""
+    return json.loads((FIXTURES / version / "examples" / name).read_text())
+
+
 def examples_211(chapter: str) -> list[dict]:
     """Every ```json block of a 2.1.1 chapter, as {"url", "json"}; fragments like `"energy_mix": {…}`
     are wrapped into an object, and a leading "PATCH To URL: …" line is split off into `url`."""

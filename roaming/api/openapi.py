@@ -357,7 +357,7 @@ def document() -> dict:
                     "type": "apiKey",
                     "in": "header",
                     "name": "Authorization",
-                    "description": "'Token <token>': raw in 2.1.1, Base64 in 2.2.1",
+                    "description": "'Token <token>': " + _token_forms(),
                 }
             },
         },
@@ -367,3 +367,13 @@ def document() -> dict:
 def openapi_view(request: HttpRequest) -> HttpResponse:
     """The description itself needs no token: it holds no tenant's data."""
     return HttpResponse(orjson.dumps(document()), content_type="application/json")
+
+
+def _token_forms() -> str:
+    """Which versions send the token raw and which Base64 encoded, e.g. 'raw in 2.1.1, Base64 in 2.2.1, 2.3.0'."""
+    forms = {False: "raw in ", True: "Base64 in "}
+    versions = {
+        form: [d.version for d in sorted(all_dialects(), key=lambda d: d.sort_key) if d.token_base64 == form]
+        for form in forms
+    }
+    return ", ".join(forms[form] + ", ".join(versions[form]) for form in forms if versions[form])

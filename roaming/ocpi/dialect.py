@@ -65,6 +65,8 @@ class Dialect:
     routing_headers: bool = False
     # Unpublished locations with publish_allowed_to are shared, the receiver filtering who sees them (2.2.1).
     shares_restricted_locations: bool = False
+    # A hub's credentials list the parties reachable through it as roles of its own (2.3.0).
+    hub_clients_are_roles: bool = False
     # Status codes this version does not know, mapped to the nearest it does.
     status_fallbacks: dict[int, int] = field(default_factory=dict)
     modules: dict[str, Translator] = field(default_factory=dict)

@@ -5,11 +5,11 @@ A new version is one package under roaming/ocpi/ and one entry in DIALECTS.
 
 from __future__ import annotations
 
-from roaming.ocpi import v2_1_1, v2_2_1
+from roaming.ocpi import v2_1_1, v2_2_1, v2_3_0
 from roaming.ocpi.dialect import Dialect
 
 #: Newest first: negotiation picks the first both sides speak.
-DIALECTS: tuple[Dialect, ...] = (v2_2_1.dialect, v2_1_1.dialect)
+DIALECTS: tuple[Dialect, ...] = (v2_3_0.dialect, v2_2_1.dialect, v2_1_1.dialect)
 
 _BY_VERSION = {dialect.version: dialect for dialect in DIALECTS}
 

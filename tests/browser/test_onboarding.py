@@ -40,7 +40,7 @@ def test_operator_generates_token_a_and_sees_the_partner_registered(live_server,
     page.click("text=charge-co")
     status = page.locator(".field-status .readonly").inner_text()
     assert status == "registered"
-    assert page.locator(".field-version .readonly").inner_text() == "2.2.1"
+    assert page.locator(".field-version .readonly").inner_text() == "2.3.0"
     assert "NL" in page.inner_text("#parties-group") and "CPO" in page.inner_text("#parties-group")
     assert token_a not in page.content()
     page.screenshot(path=str(output_dir / "registered-partner.png"), full_page=True)

@@ -35,13 +35,15 @@ def authorize(slug: str, uid: str) -> None:
     )
 
 
-def connect_party(slug: str, name: str, party: str, url: str, *, status: str, timeout: int | None = None) -> None:
+def connect_party(
+    slug: str, name: str, party: str, url: str, *, status: str, timeout: int | None = None, version: str = "2.3.0"
+) -> None:
     """A partner platform of the hub serving `party` ("CC:PID:ROLE") with a locations sender at `url`, published
     to the hub's other parties with the status its connection has."""
     tenant = Tenant.objects.get(slug=slug)
     country_code, party_id, role = party.split(":")
     partner = Partner.objects.create(
-        tenant=tenant, name=name, version="2.2.1", status=PartnerStatus.REGISTERED, token_to_them="t",
+        tenant=tenant, name=name, version=version, status=PartnerStatus.REGISTERED, token_to_them="t",
         versions_url=f"{url}/versions", request_timeout=timeout,
     )  # fmt: skip
     PartnerParty.objects.create(

@@ -35,10 +35,10 @@ def connect(cpo, emsp, *, pinned: str = "") -> tuple[Partner, Partner, str]:
     return at_cpo, at_emsp, token_a
 
 
-@pytest.mark.parametrize("version", ["2.2.1", "2.1.1"])
+@pytest.mark.parametrize("version", ["2.3.0", "2.2.1", "2.1.1"])
 def test_registration_connects_both_sides_in_the_chosen_version(platform, client, version):
     cpo, emsp = platform
-    at_cpo, at_emsp, token_a = connect(cpo, emsp, pinned="" if version == "2.2.1" else version)
+    at_cpo, at_emsp, token_a = connect(cpo, emsp, pinned="" if version == "2.3.0" else version)
 
     for partner in (at_cpo, at_emsp):
         assert partner.status == PartnerStatus.REGISTERED

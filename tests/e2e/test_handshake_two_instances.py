@@ -23,7 +23,7 @@ def their_view(other_instance, name: str) -> dict:
     return next(row for row in rows if row["name"] == name)
 
 
-@pytest.mark.parametrize("version", ["2.2.1", "2.1.1"])
+@pytest.mark.parametrize("version", ["2.3.0", "2.2.1", "2.1.1"])
 def test_we_register_with_the_other_instance(home, other_instance, client, version):
     name = f"home-{version}"
     token_a = json.loads(other_instance.manage("create_registration_token", "peer", name, "--json"))["token"]
@@ -32,7 +32,7 @@ def test_we_register_with_the_other_instance(home, other_instance, client, versi
         name="peer",
         versions_url=f"{other_instance.url}/ocpi/peer/versions",
         token_to_them=token_a,
-        pinned_version="" if version == "2.2.1" else version,
+        pinned_version="" if version == "2.3.0" else version,
     )
     result = handshake.register_with_partner(partner=partner)
     assert result.succeeded, result.error
@@ -48,8 +48,8 @@ def test_the_other_instance_registers_with_us(home, other_instance, client):
     output = other_instance.manage(
         "register_partner", "peer", "home", "--versions-url", home.versions_url, f"--token-a={token_a}", "--wait"
     )
-    assert "registered with home in OCPI 2.2.1" in output
+    assert "registered with home in OCPI 2.3.0" in output
     at_home.refresh_from_db()
-    assert (at_home.status, at_home.version) == (PartnerStatus.REGISTERED, "2.2.1")
+    assert (at_home.status, at_home.version) == (PartnerStatus.REGISTERED, "2.3.0")
     assert client.get("/ocpi/home/versions", **auth(token_a)).status_code == 401
     assert their_view(other_instance, "home")["status"] == "REGISTERED"

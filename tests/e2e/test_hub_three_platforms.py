@@ -40,6 +40,11 @@ def platforms(django_db_setup, django_db_blocker, worker_id):
             instance.stop()
 
 
+#: The version the platforms negotiate with the hub, the newest both speak. A 2.3.0 hub names itself in
+#: hub_party_id and lists the parties it connects as credentials roles (2.2.1 hubs: tests/roaming/api/test_hub_*).
+VERSION = "2.3.0"
+
+
 def shell(instance: Instance, call: str) -> dict:
     output = instance.manage("shell", "-c", f"from tests.e2e.hub_seed import *; {call}")
     return json.loads(output.strip().splitlines()[-1])
@@ -59,7 +64,7 @@ def join_hub(hub: Instance, platform: Instance, slug: str) -> None:
         "register_partner", slug, "hub", "--versions-url", f"{hub.url}/ocpi/hub/versions",
         f"--token-a={handed['token']}", "--wait",
     )  # fmt: skip
-    assert "registered with hub in OCPI 2.2.1" in output
+    assert f"registered with hub in OCPI {VERSION}" in output
 
 
 def ask_hub(hub: Instance, token: str, path: str, to_party: str) -> requests.Response:
@@ -75,7 +80,7 @@ def ask_hub(hub: Instance, token: str, path: str, to_party: str) -> requests.Res
         "OCPI-to-party-id": party_id,
         "X-Correlation-ID": "e2e-corr",
     }
-    return requests.get(f"{hub.url}/ocpi/hub/2.2.1/{path}", headers=headers, timeout=30)
+    return requests.get(f"{hub.url}/ocpi/hub/{VERSION}/{path}", headers=headers, timeout=30)
 
 
 def test_a_cpo_and_an_emsp_work_together_only_through_a_hub(platforms):
@@ -89,7 +94,7 @@ def test_a_cpo_and_an_emsp_work_together_only_through_a_hub(platforms):
     join_hub(hub, emsp, "emsp")
     for instance, slug in ((cpo, "cpo"), (emsp, "emsp")):
         [row] = json.loads(instance.manage("partner_status", slug, "--json"))
-        assert (row["name"], row["status"], row["version"]) == ("hub", "REGISTERED", "2.2.1")
+        assert (row["name"], row["status"], row["version"]) == ("hub", "REGISTERED", VERSION)
     emsp.manage("sync_partner", "emsp", "hub", "--module", "hubclientinfo", "--json")
     cpo.manage("sync_partner", "cpo", "hub", "--module", "hubclientinfo", "--json")
     [emsp_view] = json.loads(emsp.manage("partner_status", "emsp", "--json"))

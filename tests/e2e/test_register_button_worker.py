@@ -24,5 +24,5 @@ def test_register_button_completes_on_the_worker(celery_worker, live_server, set
     done = wait_for(lambda: Handshake.objects.filter(partner=partner, finished__isnull=False).first(), timeout=30)
     assert done.succeeded, done.error
     partner.refresh_from_db()
-    assert (partner.status, partner.version) == (PartnerStatus.REGISTERED, "2.2.1")
+    assert (partner.status, partner.version) == (PartnerStatus.REGISTERED, "2.3.0")
     assert Partner.objects.get(tenant=emsp, name="charge-co").status == PartnerStatus.REGISTERED

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 # A value of each pattern the wire schemas use; the first that matches is taken.
-PATTERN_SAMPLES = ("A", "52.123456", "4.123456", "08:00", "2030-01-01", "https://partner.example/r/1")
+PATTERN_SAMPLES = ("A", "52.123456", "4.123456", "08:00", "2030-01-01", "https://partner.example/r/1", "NLHUB")
 DATETIME = "2030-01-01T00:00:00Z"
 WRONG_TYPE = {
     "string": 12345,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from roaming.ocpi.v2_1_1.tariffs import Tariffs as Tariffs211
 from tariffs.pricing import ENERGY, PARKING_TIME, TIME, Money, parse_terms, price_session
-from tests.spec_examples import example_221, example_230, examples_211
+from tests.spec_examples import example, example_221, example_230, examples_211
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -162,6 +162,24 @@ def test_alt_url_tariff_20_45_kwh_billed_as_20_5_kwh():
     ]
 
 
+def test_2_3_0_alt_url_breakdown_prices_the_20_45_kwh_charged():
+    """The 2.3.0 chapter's breakdown table prices the 20.45 kWh charged (5.11 + 0.50 = 5.61, 6.22 incl. VAT),
+    where its text bills 20.5 kWh by the step_size (5.13, as the 2.2.1 test above): the table is the tariff
+    with a step_size of 1, which the chapter's new step_size note advises."""
+    tariff = example_230("tariff_3_alt_url.json")
+    tariff["elements"][0]["price_components"][1]["step_size"] = 1
+    periods, end = energy_session(20.45)
+    priced = price(tariff, periods, start=MONDAY, end=end)
+    assert [cents(v) for v in (*vars_of(priced.total_energy_cost), *vars_of(priced.total_cost))] == [
+        d("5.11"),
+        d("5.62"),
+        d("5.61"),
+        d("6.22"),
+    ]
+    billed = price(example_230("tariff_3_alt_url.json"), periods, start=MONDAY, end=end)
+    assert cents(billed.total_energy_cost.excl_vat) == d("5.13")
+
+
 def vars_of(money: Money) -> tuple[Decimal, Decimal]:
     return money.excl_vat, money.incl_vat
 
@@ -285,17 +303,20 @@ def test_step_size_switching_element_2():
     assert priced.billed_time == d("0.75")
 
 
-def test_step_size_switching_to_free_of_charge_element_follows_the_erratum():
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
+def test_step_size_switching_to_free_of_charge_element_follows_the_erratum(version):
     """19:40 charge 12 minutes (2.40/h), park 20 minutes of which 8 before 20:00 (1.00/h) are billed as 15.
 
     The 2.2.1-d2 text prices this at 0.80 (charging at 1.20/h, parking at 2.40/h), which contradicts its own
-    tariff; the release-2.2.1-bugfixes erratum corrects the table to 0.48 + 0.25 = 0.73."""
+    tariff; the release-2.2.1-bugfixes erratum corrects the table to 0.48 + 0.25 = 0.73, and 2.3.0 has the
+    corrected table."""
     periods = [
         period(local(2024, 1, 15, 19, 40), TIME=12 / 60),
         period(local(2024, 1, 15, 19, 52), PARKING_TIME=8 / 60),
         period(local(2024, 1, 15, 20, 0), PARKING_TIME=12 / 60),
     ]
-    priced = price(step_tariff(), periods, start=local(2024, 1, 15, 19, 40), end=local(2024, 1, 15, 20, 12))
+    tariff = example(version, "tariff_14_step_size.json")
+    priced = price(tariff, periods, start=local(2024, 1, 15, 19, 40), end=local(2024, 1, 15, 20, 12))
     assert priced.total_time_cost.excl_vat == d("0.48")
     assert priced.total_parking_cost.excl_vat == d("0.25")
     assert priced.billed_parking_time == d("0.25")

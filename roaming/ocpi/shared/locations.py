@@ -176,6 +176,11 @@ class Locations:
     patch_requires: tuple[str, ...] = ()
     #: Internal field → the wire field carrying it, so that a PATCH sends what changed.
     wire_names = {"location_id": "id", "connector_id": "id", "latitude": "coordinates", "longitude": "coordinates"}
+    #: Vocabulary → the values the version can name. Internal values are the newest version's, whose
+    #: vocabularies are open; a version names its closed ones here and values outside them are left out
+    #: (a connector of an unknown standard, and an EVSE left without connectors, are not written; an
+    #: image of an unknown category is written as OTHER).
+    known_values: dict[str, tuple[str, ...]] = {}
 
     def to_wire(self, obj, level: str = "location") -> dict | None:
         write = {"location": self.location_to_wire, "evse": self.evse_to_wire, "connector": self.connector_to_wire}
@@ -260,12 +265,12 @@ class Locations:
         put_list(wire, "related_locations", related)
         put_list(wire, "evses", [w for w in (self.evse_to_wire(e) for e in location.evses.all()) if w is not None])
         put_list(wire, "directions", location.directions)
-        put(wire, "operator", location.operator)
-        put(wire, "suboperator", location.suboperator)
-        put(wire, "owner", location.owner)
+        put(wire, "operator", self.business_details_to_wire(location.operator))
+        put(wire, "suboperator", self.business_details_to_wire(location.suboperator))
+        put(wire, "owner", self.business_details_to_wire(location.owner))
         put_list(wire, "facilities", self.facilities_to_wire(location.facilities))
         put(wire, "charging_when_closed", location.charging_when_closed)
-        put_list(wire, "images", location.images)
+        put_list(wire, "images", self.images_to_wire(location.images))
         wire["last_updated"] = format_datetime(location.last_updated)
         return wire
 
@@ -281,12 +286,14 @@ class Locations:
             wire["coordinates"] = self.coordinates_to_wire(evse.latitude, evse.longitude)
         put(wire, "physical_reference", evse.physical_reference)
         put_list(wire, "directions", evse.directions)
-        put_list(wire, "parking_restrictions", evse.parking_restrictions)
-        put_list(wire, "images", evse.images)
+        put_list(wire, "parking_restrictions", self.known("parking_restrictions", evse.parking_restrictions))
+        put_list(wire, "images", self.images_to_wire(evse.images))
         wire["last_updated"] = format_datetime(evse.last_updated)
-        return wire
+        return wire if wire["connectors"] else None
 
     def connector_to_wire(self, connector) -> dict | None:
+        if not self.known("standards", [connector.standard]):
+            return None
         wire = {"id": connector.connector_id, "standard": connector.standard, "format": connector.format}
         wire.update(self.connector_fields_to_wire(connector))
         put(wire, "terms_and_conditions", connector.terms_and_conditions)
@@ -301,14 +308,29 @@ class Locations:
         """The Connector fields the version defines its own way (power type, voltage and amperage, tariffs)."""
         raise NotImplementedError
 
-    # Internal coordinates, capabilities and facilities are valid in the newest version; an older one
-    # overrides these to write only what it can.
+    # Internal values are valid in the newest version; an older one writes only what it can.
+
+    def known(self, vocabulary: str, values: list[str]) -> list[str]:
+        """`values` less those the version cannot name in `vocabulary` (known_values)."""
+        allowed = self.known_values.get(vocabulary)
+        return list(values) if allowed is None else [v for v in values if v in allowed]
 
     def coordinates_to_wire(self, latitude: str, longitude: str) -> dict:
         return {"latitude": latitude, "longitude": longitude}
 
     def capabilities_to_wire(self, capabilities: list[str]) -> list[str]:
-        return capabilities
+        return self.known("capabilities", capabilities)
 
     def facilities_to_wire(self, facilities: list[str]) -> list[str]:
-        return facilities
+        return self.known("facilities", facilities)
+
+    def images_to_wire(self, images: list[dict]) -> list[dict]:
+        return [
+            image if self.known("image_categories", [image["category"]]) else {**image, "category": "OTHER"}
+            for image in images
+        ]
+
+    def business_details_to_wire(self, details: dict | None) -> dict | None:
+        if not details or not details.get("logo"):
+            return details
+        return {**details, "logo": self.images_to_wire([details["logo"]])[0]}

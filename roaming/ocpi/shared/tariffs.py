@@ -10,6 +10,7 @@ Internal values are dicts keyed by tariffs.models.Tariff field names; elements k
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -82,6 +83,18 @@ class Tariffs:
         """The Tariff fields the version defines its own way: elements, energy_mix and what it adds."""
         raise NotImplementedError
 
+    def elements_excluding_taxes(self, tariff) -> list[dict]:
+        """The elements with prices excluding taxes, as 2.1.1 and 2.2.1 state them, from a 2.3.0 tariff that
+        includes them (tax_included YES: the VAT is taken out; without a vat the tax is unknown and the
+        price stands, as one with no VAT applicable) or that no tax applies to (N/A: vat is left out)."""
+        tax_included = getattr(tariff, "tax_included", "")  # absent from tariffs read from older versions
+        if tax_included not in ("YES", "N/A"):
+            return tariff.elements
+        return [
+            {**element, "price_components": [_excluding_taxes(c, tax_included) for c in element["price_components"]]}
+            for element in tariff.elements
+        ]
+
     def from_wire(self, data, *, owner: tuple[str, str] | None = None) -> dict:
         return read_fields(fields_of(validate(self.schema, data)), self.read_field)
 
@@ -99,3 +112,12 @@ class Tariffs:
         """Whether the version can tell a partner about `tariff` at `now`: internal tariffs are the newest
         version's, which can express them all."""
         return True
+
+
+def _excluding_taxes(component: dict, tax_included: str) -> dict:
+    if component.get("vat") is None:
+        return component
+    if tax_included == "N/A":
+        return {k: v for k, v in component.items() if k != "vat"}
+    price = Decimal(str(component["price"])) * 100 / (100 + Decimal(str(component["vat"])))
+    return {**component, "price": float(price.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))}

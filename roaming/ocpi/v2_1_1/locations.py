@@ -5,8 +5,9 @@
 - owner fields travel in URL segments, never in bodies; `publish`, `publish_allowed_to`, `state`,
   `max_electric_power` and tariff ids beyond the first are dropped;
 - ParkingType ALONG_MOTORWAY / ON_DRIVEWAY become LocationType OTHER, no type becomes UNKNOWN;
-- enum values 2.1.1 does not know are dropped (facilities, capabilities); a connector with a
-  2.2.1-only standard is left out, and an EVSE left without connectors with it; AC_2_PHASE and
+- enum values 2.1.1 does not know are dropped (facilities, capabilities, parking restrictions); a
+  connector with a newer standard is left out, and an EVSE left without connectors with it; an image
+  of a category of a partner's own is sent as OTHER; AC_2_PHASE and
   AC_2_PHASE_SPLIT are sent as AC_1_PHASE (never overstates power);
 - coordinates carry exactly 6 decimals; a missing postal code is sent as ""; the address is cut to 45;
 - a 2.1.1 partner's own opening-hours form is kept and sent back unchanged.
@@ -19,7 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from roaming.ocpi.common import dump, dump_list, put, put_list
+from roaming.ocpi.common import ImageCategory, dump, dump_list, put, put_list
 from roaming.ocpi.shared import locations as shared
 from roaming.ocpi.shared.locations import CAPABILITIES, CONNECTOR_TYPES, FACILITIES, PARKING_TYPES, POWER_TYPES
 from roaming.ocpi.types import DisplayText, NonNegativeInt, Number, String, WireModel
@@ -157,6 +158,13 @@ class Locations(shared.Locations):
         "location_type": "type",
         "opening_times_211": "opening_times",
     }
+    known_values = {
+        "capabilities": CAPABILITIES,
+        "facilities": FACILITIES,
+        "standards": CONNECTOR_TYPES,
+        "parking_restrictions": shared.ParkingRestriction.__args__,
+        "image_categories": ImageCategory.__args__,
+    }
 
     def from_wire(self, data, *, level: str = "location", owner: tuple[str, str] | None = None) -> dict:
         """2.1.1 objects take their owner from the URL or connection; 2.1.1 publishes all it sends."""
@@ -201,15 +209,6 @@ class Locations(shared.Locations):
         put(wire, "energy_mix", energy_mix_to_wire(location.energy_mix))
         return wire
 
-    def evse_to_wire(self, evse) -> dict | None:
-        """None when no connector is left that 2.1.1 can express: an EVSE has one or more."""
-        wire = super().evse_to_wire(evse)
-        return wire if wire["connectors"] else None
-
-    def connector_to_wire(self, connector) -> dict | None:
-        """None for a standard 2.1.1 does not know."""
-        return super().connector_to_wire(connector) if connector.standard in CONNECTOR_TYPES else None
-
     def connector_fields_to_wire(self, connector) -> dict:
         wire = {
             "power_type": connector.power_type if connector.power_type in POWER_TYPES else "AC_1_PHASE",
@@ -222,12 +221,6 @@ class Locations(shared.Locations):
 
     def coordinates_to_wire(self, latitude: str, longitude: str) -> dict:
         return {"latitude": _six_decimals(latitude), "longitude": _six_decimals(longitude)}
-
-    def capabilities_to_wire(self, capabilities: list[str]) -> list[str]:
-        return [c for c in capabilities if c in CAPABILITIES]
-
-    def facilities_to_wire(self, facilities: list[str]) -> list[str]:
-        return [f for f in facilities if f in FACILITIES]
 
     def owner_of(self, data) -> tuple[str, str] | None:
         return None

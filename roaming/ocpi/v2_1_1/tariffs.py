@@ -51,7 +51,7 @@ class Tariffs(shared.Tariffs):
         return wire if wire["elements"] else None
 
     def fields_to_wire(self, tariff) -> dict:
-        wire = {"elements": _elements_to_wire(tariff.elements)}
+        wire = {"elements": _elements_to_wire(self.elements_excluding_taxes(tariff))}
         put(wire, "energy_mix", energy_mix_to_wire(tariff.energy_mix))
         return wire
 

@@ -19,7 +19,7 @@ from roaming.ocpi.timestamps import format_datetime
 from roaming.ocpi.types import CiString, DateTime, GeoLocation, String, WireModel
 from roaming.ocpi.v2_2_1.locations import ConnectorType, PowerType
 from roaming.ocpi.v2_2_1.sessions import AuthMethod, CdrToken, ChargingPeriod
-from roaming.ocpi.v2_2_1.tariffs import Price, TariffWire
+from roaming.ocpi.v2_2_1.tariffs import Price, TariffWire, price_to_wire
 
 PRICES = (
     "total_cost",
@@ -102,9 +102,9 @@ class Cdrs(shared.Cdrs):
         put(wire, "authorization_reference", cdr.authorization_reference)
         wire["cdr_location"] = cdr.cdr_location
         put(wire, "signed_data", cdr.signed_data)
-        wire["total_cost"] = cdr.total_cost
+        wire["total_cost"] = price_to_wire(cdr.total_cost)
         for price in PRICES[1:]:
-            put(wire, price, getattr(cdr, price))
+            put(wire, price, price_to_wire(getattr(cdr, price)))
         put(wire, "invoice_reference_id", cdr.invoice_reference_id)
         put(wire, "credit", cdr.credit)
         put(wire, "credit_reference_id", cdr.credit_reference_id)

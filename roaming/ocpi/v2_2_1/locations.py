@@ -4,6 +4,7 @@ Owner fields, publish and publish_allowed_to in the Location; CiString ids of 36
 7 decimals (roaming.ocpi.types.GeoLocation); enum values added to 2.1.1's; parking_type for 2.1.1's
 type; state, and time_zone required; Hours always with twentyfourseven; EnvironmentalImpact's
 `category`; Connector max_voltage, max_amperage, max_electric_power and tariff_ids (VERSION-DIFFERENCES 6).
+Values of 2.3.0's open vocabularies that 2.2.1 does not name are left out (known_values).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from roaming.ocpi.common import dump, dump_list, owner_from_body, put, put_list
+from roaming.ocpi.common import ImageCategory, dump, dump_list, owner_from_body, put, put_list
 from roaming.ocpi.shared import locations as shared
 from roaming.ocpi.types import CiString, DisplayText, GeoLocation, NonNegativeInt, Number, String, WireModel
 
@@ -141,6 +142,14 @@ class LocationWire(shared.Location):
 
 class Locations(shared.Locations):
     schemas = {"location": LocationWire, "evse": EvseWire, "connector": ConnectorWire}
+    known_values = {
+        "capabilities": Capability.__args__,
+        "facilities": Facility.__args__,
+        "standards": ConnectorType.__args__,
+        "parking_types": ParkingType.__args__,
+        "parking_restrictions": shared.ParkingRestriction.__args__,
+        "image_categories": ImageCategory.__args__,
+    }
     #: mod_locations PATCH: last_updated required.
     patch_requires = ("last_updated",)
 
@@ -175,7 +184,8 @@ class Locations(shared.Locations):
         wire["address"] = location.address
         put(wire, "postal_code", location.postal_code)
         put(wire, "state", location.state)
-        put(wire, "parking_type", location.parking_type)
+        if self.known("parking_types", [location.parking_type]):
+            put(wire, "parking_type", location.parking_type)
         wire["time_zone"] = location.time_zone
         put(wire, "opening_times", location.opening_times)
         put(wire, "energy_mix", location.energy_mix)

@@ -17,7 +17,7 @@ from roaming.ocpi.errors import InvalidParameters
 from roaming.ocpi.shared import sessions as shared
 from roaming.ocpi.timestamps import format_datetime
 from roaming.ocpi.types import CiString, DateTime, Number, WireModel, validate
-from roaming.ocpi.v2_2_1.tariffs import Price
+from roaming.ocpi.v2_2_1.tariffs import Price, price_to_wire
 from roaming.ocpi.v2_2_1.tokens import ProfileType, TokenType
 
 AuthMethod = Literal[shared.AUTH_METHODS + ("COMMAND",)]
@@ -106,7 +106,7 @@ class Sessions(shared.Sessions):
         wire["auth_method"] = session.auth_method
         put(wire, "authorization_reference", session.authorization_reference)
         wire.update(location_id=session.location_id, evse_uid=session.evse_uid, connector_id=session.connector_id)
-        put(wire, "total_cost", session.total_cost)
+        put(wire, "total_cost", price_to_wire(session.total_cost))
         wire["status"] = session.status
         return wire
 

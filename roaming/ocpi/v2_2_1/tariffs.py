@@ -28,6 +28,11 @@ class Price(WireModel):
     incl_vat: Number | None = None
 
 
+def price_to_wire(price: dict | None) -> dict | None:
+    """An internal Price as 2.2.1 has it: the TaxAmounts a 2.3.0 price keeps are 2.2.1's incl_vat already."""
+    return None if price is None else {k: v for k, v in price.items() if k in ("excl_vat", "incl_vat")}
+
+
 class PriceComponent(shared.PriceComponent):
     vat: Number | None = None
 
@@ -66,7 +71,7 @@ class Tariffs(shared.Tariffs):
         put(wire, "type", tariff.type)
         put(wire, "min_price", tariff.min_price)
         put(wire, "max_price", tariff.max_price)
-        wire["elements"] = tariff.elements
+        wire["elements"] = self.elements_excluding_taxes(tariff)
         if tariff.start_date_time:
             wire["start_date_time"] = format_datetime(tariff.start_date_time)
         if tariff.end_date_time:

@@ -16,7 +16,7 @@ from roaming.services import cdrs, outbox
 from tests.bodies import CDR
 from tests.factories import auth, make_partner, own_cdr
 from tests.roaming.locations_helpers import normalized
-from tests.spec_examples import example_221, examples_211
+from tests.spec_examples import example, example_221, examples_211
 
 C221 = get_dialect("2.2.1").module("cdrs")
 C211 = get_dialect("2.1.1").module("cdrs")
@@ -29,6 +29,19 @@ def obj(internal, **extra):
 def test_2_2_1_cdr_example_round_trips():
     wire = example_221("cdr_example.json")
     assert C221.to_wire(obj(C221.from_wire(wire))) == normalized(wire)
+
+
+def test_2_3_0_cdr_example_round_trips_with_its_tax_amounts():
+    wire = example("2.3.0", "cdr_example.json")
+    cdrs_230 = get_dialect("2.3.0").module("cdrs")
+    internal = cdrs_230.from_wire(wire)
+    assert internal["total_cost"] == {"excl_vat": 4.0, "incl_vat": 4.4, "taxes": [{"name": "VAT", "amount": 0.4}]}
+    # The example's tariff leaves out tax_included, which is written as NO: its prices are before VAT.
+    expected = copy.deepcopy(wire)
+    expected["tariffs"][0]["tax_included"] = "NO"
+    assert cdrs_230.to_wire(obj(internal)) == normalized(expected)
+    # 2.2.1 gets the same costs as excl_vat and incl_vat.
+    assert C221.to_wire(obj(internal))["total_cost"] == {"excl_vat": 4.0, "incl_vat": 4.4}
 
 
 def test_2_1_1_cdr_example_is_refused_for_its_string_price():

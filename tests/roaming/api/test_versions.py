@@ -12,12 +12,13 @@ def token_a(cpo_tenant):
     return raw
 
 
-def test_versions_lists_both_versions_with_tenant_urls(client, emsp_partner, settings):
+def test_versions_lists_every_version_with_tenant_urls(client, emsp_partner, settings):
     settings.OCPI_BASE_URL = "https://ocpi.example.com"
     _, token = emsp_partner
     response = client.get("/ocpi/cpo/versions", **auth(token))
     assert response.status_code == 200
     assert response.json()["data"] == [
+        {"version": "2.3.0", "url": "https://ocpi.example.com/ocpi/cpo/2.3.0"},
         {"version": "2.2.1", "url": "https://ocpi.example.com/ocpi/cpo/2.2.1"},
         {"version": "2.1.1", "url": "https://ocpi.example.com/ocpi/cpo/2.1.1"},
     ]
@@ -29,9 +30,9 @@ def test_token_a_opens_versions_and_details(client, token_a):
     assert client.get("/ocpi/cpo/2.2.1", **auth(token_a, base64_form=True)).status_code == 200
 
 
-def test_base64_and_raw_tokens_are_both_accepted_in_both_versions(client, emsp_partner):
+def test_base64_and_raw_tokens_are_both_accepted_in_every_version(client, emsp_partner):
     _, token = emsp_partner
-    for version in ("2.1.1", "2.2.1"):
+    for version in ("2.1.1", "2.2.1", "2.3.0"):
         for base64_form in (False, True):
             response = client.get(f"/ocpi/cpo/{version}", **auth(token, base64_form=base64_form))
             assert response.status_code == 200, (version, base64_form)

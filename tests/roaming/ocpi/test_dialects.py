@@ -1,11 +1,13 @@
 import base64
 
+import pytest
+
 from roaming.ocpi import status
 from roaming.ocpi.dialects import all_dialects, get_dialect
 
 
-def test_both_versions_are_discovered_newest_first():
-    assert [d.version for d in all_dialects()] == ["2.2.1", "2.1.1"]
+def test_every_version_is_discovered_newest_first():
+    assert [d.version for d in all_dialects()] == ["2.3.0", "2.2.1", "2.1.1"]
 
 
 def test_unknown_version_has_no_dialect():
@@ -20,15 +22,17 @@ def test_2_1_1_maps_codes_it_does_not_know_to_the_generic_ones():
     assert v211.status_code(status.UNABLE_TO_USE_CLIENT_API) == status.UNABLE_TO_USE_CLIENT_API
 
 
-def test_2_2_1_keeps_every_code():
-    v221 = get_dialect("2.2.1")
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
+def test_2_2_1_and_2_3_0_keep_every_code(version):
+    dialect = get_dialect(version)
     for code in (status.UNKNOWN_TOKEN, status.HUB_UNKNOWN_RECEIVER, status.HUB_TIMEOUT):
-        assert v221.status_code(code) == code
+        assert dialect.status_code(code) == code
 
 
-def test_token_is_sent_base64_in_2_2_1_and_raw_in_2_1_1():
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
+def test_token_is_sent_base64_from_2_2_1_on_and_raw_in_2_1_1(version):
     # Base64 of 'example-token' without the trailing newline the spec's worked example has.
-    assert get_dialect("2.2.1").encode_token("example-token") == "Token ZXhhbXBsZS10b2tlbg=="
+    assert get_dialect(version).encode_token("example-token") == "Token ZXhhbXBsZS10b2tlbg=="
     assert get_dialect("2.1.1").encode_token("example-token") == "Token example-token"
 
 

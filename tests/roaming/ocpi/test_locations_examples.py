@@ -8,7 +8,7 @@ from roaming.ocpi.types import validate
 from roaming.ocpi.v2_1_1 import locations as v211
 from roaming.ocpi.v2_2_1 import locations as v221
 from tests.roaming.locations_helpers import materialize, normalized
-from tests.spec_examples import example_221, examples_211
+from tests.spec_examples import example, example_221, examples_211
 
 LOCATIONS_221 = get_dialect("2.2.1").module("locations")
 LOCATIONS_211 = get_dialect("2.1.1").module("locations")
@@ -23,10 +23,12 @@ FULL_221 = [
 ]
 
 
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
 @pytest.mark.parametrize("name", FULL_221)
-def test_2_2_1_location_example_round_trips(name):
-    wire = example_221(name)
-    assert normalized(LOCATIONS_221.to_wire(materialize(LOCATIONS_221.from_wire(wire)))) == normalized(wire)
+def test_2_2_1_and_2_3_0_location_examples_round_trip(version, name):
+    wire = example(version, name)
+    locations = get_dialect(version).module("locations")
+    assert normalized(locations.to_wire(materialize(locations.from_wire(wire)))) == normalized(wire)
 
 
 @pytest.mark.parametrize(

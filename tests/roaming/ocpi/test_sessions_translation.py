@@ -6,7 +6,7 @@ import pytest
 
 from roaming.ocpi.dialects import get_dialect
 from tests.roaming.locations_helpers import normalized
-from tests.spec_examples import example_221, examples_211
+from tests.spec_examples import example, example_221, examples_211
 
 S221 = get_dialect("2.2.1").module("sessions")
 S211 = get_dialect("2.1.1").module("sessions")
@@ -16,17 +16,20 @@ def obj(internal, **extra):
     return SimpleNamespace(**{"location_211": None, **internal, **extra})
 
 
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
 @pytest.mark.parametrize("name", ["session_example_1_simple_start.json", "session_example_2_short_finished.json"])
-def test_2_2_1_session_example_round_trips(name):
-    wire = example_221(name)
-    assert S221.to_wire(obj(S221.from_wire(wire))) == normalized(wire)
+def test_2_2_1_and_2_3_0_session_examples_round_trip(version, name):
+    wire = example(version, name)
+    sessions = get_dialect(version).module("sessions")
+    assert sessions.to_wire(obj(sessions.from_wire(wire))) == normalized(wire)
 
 
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
 @pytest.mark.parametrize(
     "name", ["session_patch_example_charging_period.json", "session_patch_example_total_cost.json"]
 )
-def test_2_2_1_patch_examples_validate(name):
-    assert S221.patch_from_wire(example_221(name))["last_updated"]
+def test_2_2_1_and_2_3_0_patch_examples_validate(version, name):
+    assert get_dialect(version).module("sessions").patch_from_wire(example(version, name))["last_updated"]
 
 
 @pytest.mark.parametrize("index", [1, 2])

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.errors import InvalidParameters
 from tests.roaming.locations_helpers import normalized
-from tests.spec_examples import example_221, examples_211
+from tests.spec_examples import example, example_221, examples_211
 
 T221 = get_dialect("2.2.1").module("tariffs")
 T211 = get_dialect("2.1.1").module("tariffs")
@@ -41,15 +41,27 @@ def obj(internal: dict):
     return SimpleNamespace(**internal)
 
 
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
 @pytest.mark.parametrize("name", FULL_221)
-def test_2_2_1_tariff_example_round_trips(name):
-    wire = example_221(name)
-    assert normalized(T221.to_wire(obj(T221.from_wire(wire)))) == normalized(wire)
+def test_2_2_1_and_2_3_0_tariff_examples_round_trip(version, name):
+    wire = example(version, name)
+    tariffs = get_dialect(version).module("tariffs")
+    assert normalized(tariffs.to_wire(obj(tariffs.from_wire(wire)))) == normalized(wire)
 
 
-def test_2_2_1_put_example_without_last_updated_is_refused():
+@pytest.mark.parametrize(
+    "name", ["tariff_19_simple_north_american_exclusive.json", "tariff_20_simple_north_american_inclusive.json"]
+)
+def test_2_3_0_north_american_tariff_examples_round_trip(name):
+    wire = example("2.3.0", name)
+    tariffs = get_dialect("2.3.0").module("tariffs")
+    assert normalized(tariffs.to_wire(obj(tariffs.from_wire(wire)))) == normalized(wire)
+
+
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
+def test_2_2_1_and_2_3_0_put_examples_without_last_updated_are_refused(version):
     with pytest.raises(InvalidParameters, match="last_updated: required field is missing"):
-        T221.from_wire(example_221("tariff_put_example.json"))
+        get_dialect(version).module("tariffs").from_wire(example(version, "tariff_put_example.json"))
 
 
 EXAMPLES_211 = examples_211("mod_tariffs")

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from roaming.ocpi.dialects import get_dialect
 from tests.roaming.locations_helpers import normalized
-from tests.spec_examples import example_221, examples_211
+from tests.spec_examples import example, examples_211
 
 T221 = get_dialect("2.2.1").module("tokens")
 T211 = get_dialect("2.1.1").module("tokens")
@@ -17,13 +17,17 @@ T211 = get_dialect("2.1.1").module("tokens")
 @pytest.mark.parametrize(
     "name", ["token_example_1_app_user.json", "token_example_2_full_rfid.json", "token_put_example.json"]
 )
-def test_2_2_1_token_example_round_trips(name):
-    wire = example_221(name)
-    assert T221.to_wire(SimpleNamespace(**T221.from_wire(wire))) == normalized(wire)
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
+def test_2_2_1_and_2_3_0_token_examples_round_trip(version, name):
+    wire = example(version, name)
+    tokens = get_dialect(version).module("tokens")
+    assert tokens.to_wire(SimpleNamespace(**tokens.from_wire(wire))) == normalized(wire)
 
 
-def test_2_2_1_patch_example_validates():
-    assert T221.patch_from_wire(example_221("token_patch_example.json"))["valid"] is False
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
+def test_2_2_1_and_2_3_0_patch_examples_validate(version):
+    tokens = get_dialect(version).module("tokens")
+    assert tokens.patch_from_wire(example(version, "token_patch_example.json"))["valid"] is False
 
 
 @pytest.mark.parametrize("index", [0, 2])
