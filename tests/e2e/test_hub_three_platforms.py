@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 
 import pytest
 import requests
@@ -118,9 +117,6 @@ def test_a_cpo_and_an_emsp_work_together_only_through_a_hub(platforms):
     assert (answer.json()["data"]["id"], answer.json()["data"]["party_id"]) == ("CPO-LOC0", "CPO")
     assert (answer.headers["OCPI-from-party-id"], answer.headers["OCPI-to-party-id"]) == ("CPO", "EMS")
     assert answer.headers["X-Correlation-ID"] == "e2e-corr"
-    # The X-Correlation-ID end to end in the access logs: the eMSP's request at the hub, the hub's at the CPO.
-    assert hub.log_lines("roaming.access", "GET /ocpi/hub/2.2.1/sender/locations/CPO-LOC0 200", "corr=e2e-corr")
-    assert cpo.log_lines("roaming.access", "GET /ocpi/cpo/2.2.1/sender/locations/CPO-LOC0 200", "corr=e2e-corr")
 
     # An EVSE status push from the CPO reaches the eMSP.
     shell(cpo, "evse_status('cpo', 'CPO-LOC3-1', 'OUTOFORDER')")
@@ -130,11 +126,6 @@ def test_a_cpo_and_an_emsp_work_together_only_through_a_hub(platforms):
         return next(e["status"] for e in location["evses"] if e["uid"] == "CPO-LOC3-1")
 
     wait_for(lambda: evse_status_at_emsp() == "OUTOFORDER", timeout=30)
-    # The push's X-Correlation-ID, begun by the CPO's delivery (the change came from no request): the request that
-    # brought the status to the eMSP has the id of the CPO's request to the hub that passed it on.
-    *_, arrived = emsp.log_lines("roaming.access", "PATCH /ocpi/emsp/2.2.1/receiver/locations/NL/CPO/CPO-LOC3/")
-    correlation = re.search(r"corr=(\S+)\]", arrived).group(1)
-    assert hub.log_lines("roaming.access", "PATCH /ocpi/hub/2.2.1/receiver/locations/NL/CPO/CPO-LOC3/", correlation)
 
     # Real-time authorization from the CPO reaches the eMSP and its answer comes back.
     decision = shell(cpo, "authorize('cpo', 'EMS000000')")
