@@ -102,7 +102,9 @@ def paginate(request, queryset: QuerySet, *, date_field: str = "last_updated", f
         if items and keep is None and (last := _last_pk(items)) is not None:
             query["after"] = last
             _remember_boundary(queryset, offset + limit, state, last)
-        base = request.build_absolute_uri(request.path)
+        # On the platform's public base URL, as every URL it hands out (OCPI_BASE_URL), never the Host the
+        # request came with: a hub's pages and those it forwards link to the hub, whoever asked how.
+        base = settings.OCPI_BASE_URL.rstrip("/") + request.path_info
         headers["Link"] = f'<{base}?{urlencode(query)}>; rel="next"'
     return Page(items=items, total=total, headers=headers)
 

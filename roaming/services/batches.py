@@ -409,7 +409,7 @@ class _Sending:
                         rest.unsent = True
                     return
                 try:
-                    with correlated(item.delivery.correlation_id):
+                    with correlated(outbox.flow_of(item.delivery)):
                         result = send(self.client(), item.endpoint_url, item.request)
                     item.delivery.last_http_status = result.http_status
                     item.delivery.last_status_code = result.status_code

@@ -35,7 +35,7 @@ def test_first_page_links_to_the_next_with_the_same_filters(partners, settings):
     assert page.headers["X-Total-Count"] == "5"
     assert page.headers["X-Limit"] == "2"  # the limit of this request, not our maximum
     link = page.headers["Link"]
-    assert link.startswith("<http://testserver/ocpi/cpo/2.2.1/sender/things?")
+    assert link.startswith(f"<{settings.OCPI_BASE_URL}/ocpi/cpo/2.2.1/sender/things?")
     assert link.endswith('>; rel="next"')
     assert "offset=2" in link and "limit=2" in link and "date_from=2026-01-01T00%3A00%3A00Z" in link
 
@@ -53,6 +53,13 @@ def test_a_client_advancing_offset_by_x_limit_sees_every_object(partners):
             break
         offset += int(page.headers["X-Limit"])
     assert seen == ["p0", "p1", "p2", "p3", "p4"]
+
+
+def test_the_link_is_on_the_platforms_public_base_url_whatever_host_the_request_named(partners, settings):
+    settings.OCPI_BASE_URL = "https://ocpi.example.com/"
+    request = RequestFactory().get("/ocpi/cpo/2.2.1/sender/things?limit=2", HTTP_HOST="10.0.0.7:8000")
+    link = paginate(request, Partner.objects.all(), date_field="created").headers["Link"]
+    assert link.startswith("<https://ocpi.example.com/ocpi/cpo/2.2.1/sender/things?")
 
 
 def test_last_page_has_no_link(partners):
