@@ -45,7 +45,7 @@ class InitialSync(models.TextChoices):
 #: Modules whose objects may be PATCHed (and so may be PUT instead).
 PATCHABLE_MODULES = ("locations", "sessions", "tariffs", "tokens")
 #: Modules whose lists we pull, and so may be capped per module.
-PAGED_MODULES = ("cdrs", "hubclientinfo", "locations", "sessions", "tariffs", "tokens")
+PAGED_MODULES = ("cdrs", "hubclientinfo", "invoicereconciliation", "locations", "sessions", "tariffs", "tokens")
 #: Fields the spec makes optional that some partners require, as wire paths (a list level is walked
 #: through): filled from our own data (owner/operator: the owning party's business details) or an
 #: empty value, only when absent.

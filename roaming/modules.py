@@ -21,14 +21,33 @@ from roaming.api.modules import cdrs as cdrs_api
 from roaming.api.modules import chargingprofiles as chargingprofiles_api
 from roaming.api.modules import commands as commands_api
 from roaming.api.modules import hubclientinfo as hubclientinfo_api
+from roaming.api.modules import invoicereconciliation as invoicereconciliation_api
 from roaming.api.modules import locations as locations_api
 from roaming.api.modules import sessions as sessions_api
 from roaming.api.modules import tariffs as tariffs_api
 from roaming.api.modules import tokens as tokens_api
 from roaming.api.routes import Route
-from roaming.models import Cdr, ChargingProfileRequest, ClientInfo, Command, Location, Session, Token
+from roaming.models import (
+    Cdr,
+    ChargingProfileRequest,
+    ClientInfo,
+    Command,
+    InvoiceReconciliationRecord,
+    Location,
+    Session,
+    Token,
+)
 from roaming.ocpi.dialect import Dialect, Translator
-from roaming.services import cdrs, chargingprofiles, commands, hubclientinfo, locations, sessions, tokens
+from roaming.services import (
+    cdrs,
+    chargingprofiles,
+    commands,
+    hubclientinfo,
+    invoicereconciliation,
+    locations,
+    sessions,
+    tokens,
+)
 from roaming.services.outbox import Pushable
 from roaming.services.sync import Pullable
 from tariffs import services as tariffs
@@ -80,6 +99,15 @@ MODULES: tuple[OcpiModule, ...] = (
         hubclientinfo_api.ROUTES,
         pushable=hubclientinfo.PUSHABLE,
         pullable=hubclientinfo.PULLABLE,
+    ),
+    # Only 2.3.0 has it: the other versions' dialects do not declare its translator, so they neither list nor serve it.
+    OcpiModule(
+        "invoicereconciliation",
+        InvoiceReconciliationRecord,
+        invoicereconciliation,
+        invoicereconciliation_api.ROUTES,
+        pushable=invoicereconciliation.PUSHABLE,
+        pullable=invoicereconciliation.PULLABLE,
     ),
 )
 

@@ -59,13 +59,13 @@ class OcpiView(APIView):
         log_context_var.set({**log_context_var.get(), "tenant": self.tenant.slug, "partner": request.user.name})
         if self.route is not None:
             check_segments(kwargs, self.route.segment_limits)
-        if self.route is not None and self.routed and self.dialect.routing_headers:
+        if self.route is not None and self.routed:
             # A hub tenant forwards what is addressed to a party it connects (Message Routing).
             forward_if_addressed(self)
-            if not self.checks_owner:
-                # Views that check an owner check the addressee with it, in the statement that reads the token.
-                routing = self.routing
-                check_addressing(partner=self.partner, to_party=routing.to_party, from_party=routing.from_party)
+        if self.route is not None and self.routed and self.dialect.routing_headers and not self.checks_owner:
+            # Views that check an owner check the addressee with it, in the statement that reads the token.
+            routing = self.routing
+            check_addressing(partner=self.partner, to_party=routing.to_party, from_party=routing.from_party)
 
     def handle_exception(self, exc):
         if isinstance(exc, Forwarded):

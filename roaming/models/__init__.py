@@ -12,6 +12,7 @@ from roaming.models.clientinfo import ClientInfo, ConnectionStatus
 from roaming.models.commands import Command, CommandDirection, CommandStatus, CommandType
 from roaming.models.hub import Relay, RouteStat
 from roaming.models.initialsync import InitialSync, SyncDirection
+from roaming.models.invoicereconciliation import InvoiceReconciliationRecord
 from roaming.models.locations import Connector, Evse, EvseStatus, Location
 from roaming.models.outbox import Delivery, DeliveryMethod, DeliveryStatus
 from roaming.models.sessions import Session, SessionStatus
@@ -39,6 +40,7 @@ __all__ = [
     "Evse",
     "EvseStatus",
     "InitialSync",
+    "InvoiceReconciliationRecord",
     "Location",
     "Relay",
     "RouteStat",

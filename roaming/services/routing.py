@@ -12,8 +12,15 @@ forwarded request, 4000 for the rest (an answer that is no OCPI envelope, a modu
 
 A push (PUT, PATCH, POST, DELETE to a receiver interface of a module whose objects the hub also keeps) that
 cannot reach its addressee is not refused: the hub takes it as any push and passes it on from its outbox
-(route() answers None). Requests addressed to the hub itself or to the tenant's own parties, and requests
-without OCPI-to, are the hub's own to answer (Broadcast Push, GET All via Hubs, Open Routing Request).
+(route() answers None). Requests addressed to the hub itself or to the tenant's own parties are the hub's own
+to answer (Broadcast Push, GET All via Hubs).
+
+An Open Routing Request (no OCPI-to) to a module the hub routes by content (OPEN_ROUTED: commands and charging
+profiles) goes to the party that owns what it names: the location of a START_SESSION, RESERVE_NOW or
+UNLOCK_CONNECTOR, the session of a STOP_SESSION or a charging profile, as the hub keeps them from the parties'
+pushes. What names no object the hub knows of a party it connects is 4001 (the receiver cannot be determined;
+a command is not broadcast), a body without the field that names it 2001. Other requests without OCPI-to are
+the hub's own.
 
 Commands and charging profile requests carry a response_url; the addressee is given the hub's URL of a
 `Relay` instead, and the result it posts there is passed on to the requester's response_url (relay_result).
@@ -46,7 +53,7 @@ from roaming.errors import (
     UnknownObject,
     UnknownReceiver,
 )
-from roaming.models import ClientInfo, ConnectionStatus, Relay, RouteStat
+from roaming.models import ClientInfo, ConnectionStatus, Location, Relay, RouteStat, Session
 from roaming.ocpi import status
 from roaming.ocpi.client import client_for
 from roaming.ocpi.dialect import Dialect
@@ -62,6 +69,10 @@ logger = logging.getLogger(__name__)
 KEPT_MODULES = frozenset({"locations", "tariffs", "sessions", "cdrs", "tokens"})
 #: Modules whose objects a hub passes on to everyone as a Broadcast Push of its own.
 BROADCAST_MODULES = frozenset({"locations", "tariffs", "tokens"})
+#: Modules whose requests without OCPI-to the hub routes by their content (Open Routing Request).
+OPEN_ROUTED = frozenset({"commands", "chargingprofiles"})
+#: Commands whose location_id names the receiving CPO; STOP_SESSION names a session.
+_BY_LOCATION = frozenset({"START_SESSION", "RESERVE_NOW", "UNLOCK_CONNECTOR"})
 #: Answer headers passed back to the caller (pagination, where a POSTed CDR is kept).
 _PASSED_HEADERS = ("Link", "X-Total-Count", "X-Limit", "Location")
 
@@ -107,6 +118,10 @@ class Answer:
     http_status: int
     body: dict
     headers: dict[str, str] = field(default_factory=dict)
+    #: The party that answered and the one it answered (an Open Routing Request's answer is FROM the party
+    #: the hub chose, TO the requesting party).
+    addressee: PartyRef | None = None
+    requester: PartyRef | None = None
 
 
 def is_hub(tenant: Tenant | int) -> bool:
@@ -117,12 +132,16 @@ def destination(*, tenant: Tenant, caller: Partner, inbound: Inbound) -> Destina
     """Where a request to a hub tenant goes: None when the hub answers it itself; else the addressee's
     platform and endpoint, or the hub code that says why it cannot be reached (raised, nothing forwarded)."""
     to_party = inbound.to_party
-    if to_party is None:
+    if to_party is None and inbound.module not in OPEN_ROUTED:
         return None
     parties = list(Party.objects.for_tenant(tenant).values_list("country_code", "party_id", "role"))
-    if Role.HUB not in {role for _, _, role in parties} or any(
-        (cc.upper(), pid.upper()) == (to_party.country_code, to_party.party_id) for cc, pid, _ in parties
-    ):
+    if Role.HUB not in {role for _, _, role in parties}:
+        return None
+    if to_party is None:
+        to_party = addressee_by_content(tenant=tenant, inbound=inbound)
+        if to_party is None:
+            return None
+    if any((cc.upper(), pid.upper()) == (to_party.country_code, to_party.party_id) for cc, pid, _ in parties):
         return None
     from_party = inbound.from_party or _only_party(caller)
     if from_party is None:
@@ -167,6 +186,46 @@ def destination(*, tenant: Tenant, caller: Partner, inbound: Inbound) -> Destina
     return Destination(partner=partner, party=to_party, url=url, sender=from_party)
 
 
+def addressee_by_content(*, tenant: Tenant, inbound: Inbound) -> PartyRef | None:
+    """The receiving party of an Open Routing Request, from what it names; None for a request that names nothing
+    the hub routes by (its own to answer). Raises UnknownReceiver when the named object is not one the hub
+    knows, Invalid when the body lacks the field."""
+    if inbound.interface != InterfaceRole.RECEIVER:
+        return None
+    if inbound.module == "commands":
+        command = inbound.path.split("/", 1)[0].upper()
+        if inbound.method != "POST" or command not in (*_BY_LOCATION, "STOP_SESSION"):
+            return None
+        name = "session_id" if command == "STOP_SESSION" else "location_id"
+        value = _named(inbound.body, name)
+        owners = (
+            Session.objects.for_tenant(tenant).filter(session_id__iexact=value)
+            if command == "STOP_SESSION"
+            else Location.objects.for_tenant(tenant).filter(location_id__iexact=value)
+        )
+    elif inbound.module == "chargingprofiles" and inbound.path:
+        name, value = "session_id", inbound.path.split("/", 1)[0]
+        owners = Session.objects.for_tenant(tenant).filter(session_id__iexact=value)
+    else:
+        return None
+    found = {PartyRef(cc.upper(), pid.upper()) for cc, pid in owners.values_list("country_code", "party_id")[:2]}
+    if len(found) != 1:
+        what = "several parties' objects" if found else "no object the hub knows"
+        raise UnknownReceiver(f"Open routing: {name} {value!r} names {what}; send OCPI-to to address the party")
+    return found.pop()
+
+
+def _named(body: bytes, name: str) -> str:
+    try:
+        document = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        document = None
+    value = document.get(name) if isinstance(document, dict) else None
+    if not isinstance(value, str) or not value:
+        raise Invalid(f"{name} is required to route a request without OCPI-to", field=name)
+    return value
+
+
 def _only_party(caller: Partner) -> PartyRef | None:
     """The sending party of a request without OCPI-from: the caller's one party, when it has only one."""
     parties = list(PartnerParty.objects.filter(partner=caller).values_list("country_code", "party_id")[:2])
@@ -205,7 +264,8 @@ def forward(*, tenant: Tenant, caller: Partner, inbound: Inbound, target: Destin
         to_party=target.party,
         counted=(tenant, target),
     )
-    return _rebased(answer, target.url, inbound.endpoint_url)
+    rebased = _rebased(answer, target.url, inbound.endpoint_url)
+    return dataclasses.replace(rebased, addressee=target.party, requester=target.sender)
 
 
 def relay_result(*, tenant: Tenant, caller: Partner, key: str, body: bytes) -> Answer:
@@ -287,8 +347,9 @@ def _send(
         # A hop of its own: a new X-Request-ID, the caller's X-Correlation-ID (unique message IDs).
         "X-Request-ID": str(uuid.uuid4()),
         "X-Correlation-ID": correlation if correlation != "-" else str(uuid.uuid4()),
-        **routing_headers(from_party=from_party, to_party=to_party),
     }
+    if dialect_of(partner).routing_headers:  # a 2.1.1 platform has none (VERSION-DIFFERENCES 3.3)
+        headers.update(routing_headers(from_party=from_party, to_party=to_party))
     if body:
         headers["Content-Type"] = "application/json"
     full_url = f"{url}?{query}" if query else url

@@ -15,6 +15,7 @@ from roaming.models import (
     Command,
     Connector,
     Evse,
+    InvoiceReconciliationRecord,
     Location,
     Session,
     Token,
@@ -33,10 +34,11 @@ STORED = {
     "commands": (Command, Session),
     "chargingprofiles": (ChargingProfileRequest, ActiveChargingProfile),
     "hubclientinfo": (ClientInfo, PartnerParty),
+    "invoicereconciliation": (InvoiceReconciliationRecord,),
 }
 BODY_OPERATIONS = [op for op in operations() if op.body is not None and op.view is not None]
 IDS = {"location_id": "LOC1", "evse_uid": "EVSE1", "connector_id": "C1", "session_id": "S1", "tariff_id": "T1"}
-IDS |= {"uid": "UID1", "cdr_id": "CDR1", "command": "START_SESSION"}
+IDS |= {"uid": "UID1", "cdr_id": "CDR1", "command": "START_SESSION", "record_id": "IR1"}
 # The URL parameter each body field must repeat, per path level (the last parameter is the object's own id).
 BODY_ID_FIELDS = ("id", "uid")
 

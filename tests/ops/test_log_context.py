@@ -3,6 +3,7 @@
 import logging
 
 from partners.models import PartnerEndpoint
+from roaming.models import Delivery
 from roaming.ocpi.headers import RequestIdLogFilter
 from roaming.tasks import deliver_task
 from tests.factories import auth
@@ -35,3 +36,8 @@ def test_delivery_log_lines_carry_the_delivery(cpo_tenant, emsp_partner, peer, c
     record = next(r for r in caplog.records if r.name == "roaming.services.outbox")
     assert "PUT testobjects NL/CPO/1: DELIVERED" in record.getMessage()
     assert (record.delivery, record.partner) == (delivery_id, "emsp-partner")
+    # A change made outside any request starts a flow of its own: the X-Correlation-ID sent is the one logged.
+    [sent] = peer.requests
+    sent_id = {name.lower(): value for name, value in sent["headers"].items()}["x-correlation-id"]
+    assert record.correlation_id == sent_id != "-"
+    assert Delivery.objects.get(pk=delivery_id).correlation_id == sent_id

@@ -15,6 +15,7 @@ from roaming.models import (
     Command,
     Delivery,
     Evse,
+    InvoiceReconciliationRecord,
     Location,
     RouteStat,
     Session,
@@ -117,6 +118,15 @@ def populate(tenant, suffix: str) -> None:
         total_cost={"excl_vat": 0},
         total_energy=0,
         total_time=0,
+        last_updated=timezone.now(),
+    )
+    InvoiceReconciliationRecord.objects.create(
+        tenant=tenant,
+        country_code=party.country_code,
+        party_id=party.party_id,
+        record_id=f"{suffix}-IR",
+        invoice_id=f"{suffix}-INV",
+        cdr_ids=[f"{suffix}-C"],
         last_updated=timezone.now(),
     )
     Tariff.objects.create(

@@ -34,6 +34,8 @@ def test_the_operator_sees_each_route_with_its_counts_and_suspends_one(client, h
     page = client.get("/admin/roaming/routestat/").content.decode()
     assert "NL*CPO" in page and "DE*EMS" in page  # every party the hub connects, asked for or not
     assert "FR*STR" not in page
+    # The counts per party, in the list itself: NL*CPO's two forwarded requests, one of them failed.
+    assert '<td class="field-forwarded">2</td>' in page and '<td class="field-errors">1</td>' in page
     cpo_route = RouteStat.objects.get(tenant=tenant, party_id="CPO")
     assert (cpo_route.forwarded, cpo_route.errors) == (2, 1)
     assert cpo_route.last_error == "HTTP 404, OCPI 2003: Unknown location LOC2"

@@ -36,3 +36,8 @@ def test_version_2_1_1_has_no_hub_or_smart_charging_modules():
     v211 = next(d for d in all_dialects() if d.version == "2.1.1")
     present = {m.identifier for m in modules.MODULES if m.translator(v211) is not None}
     assert present == {"locations", "tariffs", "sessions", "cdrs", "tokens", "commands"}
+
+
+def test_invoice_reconciliation_is_a_module_of_2_3_0_alone():
+    [row] = [m for m in modules.MODULES if m.identifier == "invoicereconciliation"]
+    assert [d.version for d in all_dialects() if row.translator(d) is not None] == ["2.3.0"]

@@ -9,6 +9,7 @@ from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.v2_2_1.chargingprofiles import ChargingProfiles
 from roaming.ocpi.v2_2_1.hubclientinfo import HubClientInfo
 from roaming.ocpi.v2_3_0 import cdrs, commands, credentials, locations, sessions, tariffs, tokens, versions
+from roaming.ocpi.v2_3_0.invoicereconciliation import InvoiceReconciliation
 
 dialect = Dialect(
     version="2.3.0",
@@ -24,6 +25,7 @@ dialect = Dialect(
         "commands": commands.Commands(),
         "credentials": credentials.CredentialsTranslator(),
         "hubclientinfo": HubClientInfo(),
+        "invoicereconciliation": InvoiceReconciliation(),
         "locations": locations.Locations(),
         "sessions": sessions.Sessions(),
         "tariffs": tariffs.Tariffs(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -149,8 +150,17 @@ def deliver(*, delivery_id: int) -> Outcome:
     dialect = dialect_of(partner)
     pushable = pushable_of(delivery.module)
     url = target_url(pushable, partner, delivery, receiver_urls(partner))
-    with correlated(delivery.correlation_id):  # the change's X-Correlation-ID, end to end
+    with correlated(flow_of(delivery)):  # the change's X-Correlation-ID, end to end
         return _deliver_claimed(delivery, partner, dialect, pushable, url)
+
+
+def flow_of(delivery: Delivery) -> str:
+    """The X-Correlation-ID a delivery is sent and logged with: its change's, or for a change made outside any
+    request (a command, the beat, the simulator) a new one, kept on the delivery (saved with its outcome) so
+    its log lines, its retries and the hops after it share it."""
+    if not delivery.correlation_id:
+        delivery.correlation_id = str(uuid.uuid4())
+    return delivery.correlation_id
 
 
 def _deliver_claimed(delivery: Delivery, partner: Partner, dialect, pushable, url: str) -> Outcome:

@@ -4,12 +4,15 @@ Message Routing; status_codes 4000-4003)."""
 
 import base64
 import json
+import logging
 import socket
 
 import pytest
+from django.conf import settings as django_settings
 
 from partners.models import PartnerStatus
 from roaming.models import ClientInfo, Delivery, Location, RouteStat
+from roaming.ocpi.headers import RequestIdLogFilter
 from roaming.services import hubclientinfo, routing
 from tests.bodies import LOCATION
 from tests.factories import auth, make_hub
@@ -66,6 +69,20 @@ def test_an_addressed_get_is_forwarded_with_the_routing_tables_headers_and_its_a
     assert (stat().forwarded, stat().errors) == (1, 0)
 
 
+def test_the_access_log_line_of_a_forwarded_request_carries_its_correlation_id(client, hub, peer, caplog):
+    _, _, token, _ = hub
+    peer.ok("/sender/locations/LOC1", {"id": "LOC1"})
+    caplog.handler.addFilter(RequestIdLogFilter())
+    caplog.handler.setFormatter(logging.Formatter(django_settings.LOGGING["formatters"]["plain"]["format"]))
+    with caplog.at_level(logging.INFO, logger="roaming.access"):
+        client.get(LOCATION_URL, **auth(token), **addressed(HTTP_X_CORRELATION_ID="corr-9"))
+    [line] = [caplog.handler.format(r) for r in caplog.records if r.name == "roaming.access"]
+    assert "GET /ocpi/hub/2.2.1/sender/locations/LOC1 200" in line
+    assert "corr=corr-9]" in line
+    # The next hop carries it on, to the addressee's own access log.
+    assert {name.lower(): value for name, value in peer.requests[0]["headers"].items()}["x-correlation-id"] == "corr-9"
+
+
 def test_the_addressees_error_is_passed_back_as_it_came(client, hub, peer):
     _, _, token, _ = hub
     peer.fail("/sender/locations/LOC9", 2003, "Unknown location LOC9", http_status=404)
@@ -86,6 +103,16 @@ def test_an_addressed_list_keeps_its_paging_with_links_to_the_hub(client, hub, p
     assert response["Link"] == f'<{hub_list}?offset=1&limit=1>; rel="next"'
     assert (response["X-Total-Count"], response["X-Limit"]) == ("2", "1")
     assert peer.requests[0]["path"] == "/sender/locations?limit=1"
+
+
+def test_an_addressees_link_elsewhere_than_its_endpoint_is_not_passed_on(client, hub, peer):
+    _, _, token, _ = hub
+    elsewhere = '<http://10.1.2.3/internal/locations?offset=1&limit=1>; rel="next"'
+    peer.ok("/sender/locations", [{"id": "LOC1"}], headers={"Link": elsewhere, "X-Total-Count": "2"})
+    response = client.get("/ocpi/hub/2.2.1/sender/locations?limit=1", **auth(token), **addressed())
+    assert response.json()["data"] == [{"id": "LOC1"}]
+    assert "Link" not in response
+    assert response["X-Total-Count"] == "2"
 
 
 def test_an_addressed_push_is_forwarded_and_the_addressees_refusal_reaches_the_sender_nothing_kept(client, hub, peer):
