@@ -301,9 +301,10 @@ def instances(django_db_setup, django_db_blocker, worker_id):
 
 
 def _pulled(synced: list[dict], direction: str = "pull") -> dict[str, int]:
-    """Objects pulled (or pushed) per module; the (empty) Hub Client Info of 2.2.1 and 2.3.0 aside: neither is
-    a hub."""
-    return {r["module"]: r["objects"] for r in synced if r["direction"] == direction and r["module"] != "hubclientinfo"}
+    """Objects pulled (or pushed) per module; the (empty) Hub Client Info and Invoice Reconciliation of the newer
+    versions aside: neither side is a hub or issues invoice records here."""
+    unused = ("hubclientinfo", "invoicereconciliation")
+    return {r["module"]: r["objects"] for r in synced if r["direction"] == direction and r["module"] not in unused}
 
 
 def seed(instance: Instance, call: str) -> None:
