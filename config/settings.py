@@ -161,6 +161,8 @@ OCPI_MAX_BODY_BYTES = env.int("OCPI_MAX_BODY_BYTES", default=1024 * 1024)
 OCPI_MAX_PAGE_SIZE = env.int("OCPI_MAX_PAGE_SIZE", default=1000)
 # Page size when the caller gives no `limit`.
 OCPI_DEFAULT_PAGE_SIZE = env.int("OCPI_DEFAULT_PAGE_SIZE", default=100)
+# How long a served page remembers where the next offset starts, for clients that walk by offset (seconds).
+OCPI_PAGE_BOUNDARY_SECONDS = env.int("OCPI_PAGE_BOUNDARY_SECONDS", default=600)
 # Real-time authorization (eMSP side): rules tried in order, the first verdict wins, else ALLOWED.
 TOKEN_AUTHORIZATION_RULES = env.list("TOKEN_AUTHORIZATION_RULES", default=["roaming.services.tokens.token_is_valid"])
 # Answer 2002 to an authorization request without LocationReferences.
@@ -255,6 +257,11 @@ PUSH_BATCH_SIZE = env.int("PUSH_BATCH_SIZE", default=200)
 PUSH_PARTNER_DRAINS = env.int("PUSH_PARTNER_DRAINS", default=2)
 PUSH_PARTNER_CONCURRENCY = env.int("PUSH_PARTNER_CONCURRENCY", default=2)
 PUSH_DRAIN_SECONDS = env.float("PUSH_DRAIN_SECONDS", default=60.0)
+# A partner's circuit breaker (roaming.services.outbox.breaker) opens after this many batches in a row found it
+# unreachable, timing out or overloaded; while half-open, at most PUSH_PROBE_SLOTS worker processes probe
+# partners at once, whatever the number of partners in trouble.
+PUSH_BREAKER_FAILURES = env.int("PUSH_BREAKER_FAILURES", default=1)
+PUSH_PROBE_SLOTS = env.int("PUSH_PROBE_SLOTS", default=1)
 # Live changes: sent by a drain of each partner woken by the change (on), or by a task per delivery (off).
 PUSH_LIVE_DRAINS = env.bool("PUSH_LIVE_DRAINS", default=True)
 

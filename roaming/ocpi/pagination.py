@@ -9,14 +9,19 @@ limit=2000 with X-Limit 100, and clients that advance offset by X-Limit must not
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, QuerySet
 
 from roaming.ocpi.errors import InvalidParameters
 from roaming.ocpi.timestamps import parse_datetime
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -75,14 +80,19 @@ def paginate(request, queryset: QuerySet, *, date_field: str = "last_updated", f
 
     # Our own Link carries `after`, the last primary key of the page, so the next page is found by the index
     # (pk > after) instead of counting past `offset` rows: a page deep in a national network costs what the
-    # first does. A client that builds its own offsets still gets them, by OFFSET.
+    # first does. A client that builds its own offsets gets the same once it walks: each page remembers where
+    # the next offset starts (_boundary); only a jump to an offset no page led to counts past the rows, by OFFSET.
     after = _non_negative_int(params, "after", None) if "after" in params else None
     ordered = queryset.order_by("pk")
     if keep is not None:
         kept = [item for item in ordered if keep(item)]
         total, items = len(kept), kept[offset : offset + limit]
     else:
-        total = queryset.count()
+        # The newest key with the count tells whether the list is as a remembered boundary found it (below).
+        counted = queryset.aggregate(total=Count("pk"), newest=Max("pk"))
+        total, state = counted["total"], (counted["total"], counted["newest"])
+        if after is None and offset:
+            after = _boundary(queryset, offset, state)
         window = ordered.filter(pk__gt=after)[:limit] if after is not None else ordered[offset : offset + limit]
         items = fetch(window) if limit else []
     headers = {"X-Total-Count": str(total), "X-Limit": str(limit)}
@@ -91,8 +101,37 @@ def paginate(request, queryset: QuerySet, *, date_field: str = "last_updated", f
         query.update(offset=offset + limit, limit=limit)
         if items and keep is None and (last := _last_pk(items)) is not None:
             query["after"] = last
+            _remember_boundary(queryset, offset + limit, state, last)
         # On the platform's public base URL, as every URL it hands out (OCPI_BASE_URL), never the Host the
         # request came with: a hub's pages and those it forwards link to the hub, whoever asked how.
         base = settings.OCPI_BASE_URL.rstrip("/") + request.path_info
         headers["Link"] = f'<{base}?{urlencode(query)}>; rel="next"'
     return Page(items=items, total=total, headers=headers)
+
+
+def _boundary_key(queryset: QuerySet, offset: int) -> str:
+    """The cache key of where `offset` starts in this list: the list's own SQL (tenant, caller's parties,
+    filters), so no other list or tenant shares it."""
+    sql, query_params = queryset.query.sql_with_params()
+    return f"page-boundary:{hashlib.sha256(repr((sql, query_params)).encode()).hexdigest()}:{offset}"
+
+
+def _remember_boundary(queryset: QuerySet, offset: int, state: tuple, last_pk: int) -> None:
+    try:
+        cache.set(_boundary_key(queryset, offset), (last_pk, *state), timeout=settings.OCPI_PAGE_BOUNDARY_SECONDS)
+    except Exception as exc:  # noqa: BLE001 - the cache is a shortcut: without it the next page counts by OFFSET
+        logger.warning("page boundary not remembered: %s", exc)
+
+
+def _boundary(queryset: QuerySet, offset: int, state: tuple) -> int | None:
+    """The primary key the object at `offset` follows, as the page before it left it, while the list is as it
+    was then: as many objects and the same newest key. Keys only grow, so an object gone since (which would
+    shift the offsets) changes the count, and one gone with another created changes the newest key."""
+    try:
+        remembered = cache.get(_boundary_key(queryset, offset))
+    except Exception as exc:  # noqa: BLE001 - as above: found by OFFSET instead
+        logger.warning("page boundary not read: %s", exc)
+        return None
+    if remembered is None or tuple(remembered[1:]) != state:
+        return None
+    return remembered[0]

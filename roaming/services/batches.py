@@ -117,14 +117,23 @@ def drain(*, partner_id: int, budget_seconds: float | None = None) -> Drained:
     budget = settings.PUSH_DRAIN_SECONDS if budget_seconds is None else budget_seconds
     drained = Drained()
     deadline = time.monotonic() + budget
+    breaker = outbox.Breaker(partner_id)
     while True:
+        admission = breaker.admit()
+        if not admission.send:  # the partner's breaker is open, or another drain probes it
+            drained.retry_in = admission.wait
+            return drained
         slot = _lock(partner_id)
         if slot is None:
+            if admission.probe:
+                breaker.give_back()
             return drained  # as many drains of the partner run as it may have, and look again before they stop
         try:
-            trouble = _drain_locked(partner_id, drained, deadline)
+            trouble = _drain_locked(partner_id, drained, deadline, breaker=breaker, probe=admission.probe)
         finally:
             _unlock(partner_id, slot)
+        if admission.probe and not trouble and _sendable(partner_id):
+            continue  # the probe went through: the breaker is closed, the rest goes now
         if trouble:
             # What is left waits for its retry: come back then rather than leave it to the sweep alone.
             retry_at = (
@@ -149,8 +158,9 @@ def drain(*, partner_id: int, budget_seconds: float | None = None) -> Drained:
             return drained
 
 
-def _drain_locked(partner_id: int, drained: Drained, deadline: float) -> bool:
-    """Claim and send batches while any is due; True when the partner is in trouble (unreachable, 429, 5xx)."""
+def _drain_locked(partner_id: int, drained: Drained, deadline: float, *, breaker: outbox.Breaker, probe: bool) -> bool:
+    """Claim and send batches while any is due (a probe: one delivery); True when the partner is in trouble
+    (unreachable, 429, 5xx), which the breaker is told as it is told that the partner answered."""
     partner = Partner.objects.select_related("tenant", "bound_party").get(pk=partner_id)
     log_context_var.set({**log_context_var.get(), "tenant_id": partner.tenant_id, "partner": partner.name})
     local = threading.local()
@@ -162,7 +172,7 @@ def _drain_locked(partner_id: int, drained: Drained, deadline: float) -> bool:
         return local.client
 
     def claim_and_build() -> list[_Item]:
-        batch = _claim(partner_id, settings.PUSH_BATCH_SIZE) if time.monotonic() < deadline else []
+        batch = _claim(partner_id, 1 if probe else settings.PUSH_BATCH_SIZE) if time.monotonic() < deadline else []
         return _build(partner, batch) if batch else []
 
     threads = -(-settings.PUSH_PARTNER_CONCURRENCY // settings.PUSH_PARTNER_DRAINS)
@@ -173,16 +183,23 @@ def _drain_locked(partner_id: int, drained: Drained, deadline: float) -> bool:
             sending = _Sending(items, pool, client)
             # The next batch is claimed and built while this one is on the wire (what this one is sending is
             # in flight, so nothing of its objects can be in the next).
-            upcoming = claim_and_build()
+            upcoming = [] if probe else claim_and_build()
             sending.wait(also_claimed=upcoming)
             delivered, not_delivered, retry_at = _finish(partner, items)
             drained.delivered += delivered
             drained.not_delivered += not_delivered
             if sending.trouble.is_set():
+                breaker.failed()
                 for item in upcoming:  # claimed, never tried: back as they were
                     outbox.release(item.delivery, retry_at=retry_at)
                 return True
+            answered = any(item.request is not None and not item.unsent for item in items)
+            if answered and (probe or not breaker.clean):
+                breaker.succeeded()
+                breaker.clean = True
             items = upcoming
+    if probe:
+        breaker.give_back()  # nothing was left to probe with: the next drain probes
     return False
 
 

@@ -8,6 +8,7 @@ beat job (sweep) re-queues what is due. Every step is safe to run twice. One con
 - `pushables`: what the outbox knows of each module it pushes, and the shape of object paths;
 - `recording`: the deliveries a change owes (record_change and its kin), handed on at commit;
 - `drains`: the wake flags that queue each partner one drain for a burst of changes;
+- `breaker`: each partner's circuit breaker, which keeps a partner in trouble from tying up the workers;
 - `delivery`: claiming, sending and finishing one delivery, and an operator's retry;
 - `sweeping`: the beat job that re-queues what is due.
 
@@ -15,6 +16,8 @@ Callers use the names re-exported here (`outbox.record_change(...)`).
 """
 
 from roaming.ocpi.push import OutgoingRequest
+from roaming.services.outbox.breaker import Breaker
+from roaming.services.outbox.breaker import keys_pattern as breaker_keys_pattern
 from roaming.services.outbox.delivery import (
     Outcome,
     deliver,
@@ -52,11 +55,13 @@ from roaming.services.outbox.recording import (
 from roaming.services.outbox.sweeping import sweep
 
 __all__ = [
+    "Breaker",
     "OutgoingRequest",
     "Outcome",
     "Pushable",
     "Recorded",
     "ancestors",
+    "breaker_keys_pattern",
     "deliver",
     "drain_started",
     "enqueue_drains",

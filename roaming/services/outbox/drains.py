@@ -21,7 +21,7 @@ _DRAIN_WANTED = "roaming:drain-wanted:{}"
 _DRAIN_WANTED_SECONDS = 5
 
 
-def _flags() -> redis.Redis | None:
+def shared_redis() -> redis.Redis | None:
     """The Redis holding the drain flags: the broker's, which every process that queues or runs drains shares;
     None with another broker (the embedded demo's filesystem one)."""
     url = jobs.broker_url()
@@ -39,7 +39,7 @@ def wake_drains(partner_ids) -> None:
     partners a change owes are set in one round trip. Without Redis every wake queues a drain, and the extra
     ones find nothing left and stop."""
     partner_ids = list(partner_ids)
-    flags = _flags()
+    flags = shared_redis()
     if flags is not None:
         with flags.pipeline(transaction=False) as pipe:
             for partner_id in partner_ids:
@@ -57,7 +57,7 @@ def wake_drains(partner_ids) -> None:
 
 def drain_started(partner_id: int) -> None:
     """A drain of the partner starts claiming: a change recorded from now on wakes another."""
-    flags = _flags()
+    flags = shared_redis()
     if flags is not None:
         try:
             flags.delete(_DRAIN_WANTED.format(partner_id))

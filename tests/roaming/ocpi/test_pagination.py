@@ -118,3 +118,55 @@ def test_our_link_carries_the_last_key_and_the_next_page_is_found_by_it_not_by_o
 def test_a_malformed_after_is_2001_naming_it(partners):
     with pytest.raises(InvalidParameters, match="after"):
         page_of("after=x")
+
+
+def _rows_query(queries) -> str:
+    """The SQL that read the page's rows (not the count)."""
+    (sql,) = [q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"]]
+    return sql
+
+
+def test_a_client_walking_by_offset_alone_gets_each_next_page_by_key_not_by_skipping_rows(partners):
+    first = page_of("offset=0&limit=2")
+    with CaptureQueriesContext(connection) as queries:
+        second = page_of("offset=2&limit=2")  # no `after`: the offset the client counted itself
+    sql = _rows_query(queries)
+    assert "OFFSET" not in sql
+    assert f'"partners_partner"."id" > {first.items[-1].pk}' in sql
+    assert [p.name for p in second.items] == ["p2", "p3"]
+    with CaptureQueriesContext(connection) as queries:
+        third = page_of("offset=4&limit=2")
+    assert "OFFSET" not in _rows_query(queries)
+    assert [p.name for p in third.items] == ["p4"]
+
+
+def test_a_jump_to_an_offset_no_page_led_to_is_served_by_offset(partners):
+    with CaptureQueriesContext(connection) as queries:
+        page = page_of("offset=3&limit=2")
+    assert "OFFSET 3" in _rows_query(queries)
+    assert [p.name for p in page.items] == ["p3", "p4"]
+
+
+def test_a_remembered_boundary_is_not_used_once_the_list_changed_before_it(partners):
+    page_of("offset=0&limit=2")
+    partners[0].delete()  # every later object moves one place up: offset 2 is now p3
+    with CaptureQueriesContext(connection) as queries:
+        page = page_of("offset=2&limit=2")
+    assert "OFFSET 2" in _rows_query(queries)
+    assert [p.name for p in page.items] == ["p3", "p4"]
+
+
+def test_a_remembered_boundary_is_not_used_once_one_object_left_and_another_came(partners, cpo_tenant):
+    page_of("offset=0&limit=2")
+    partners[1].delete()
+    make_partner(cpo_tenant, name="p5")  # as many as before, but offset 2 is now p3
+    page = page_of("offset=2&limit=2")
+    assert [p.name for p in page.items] == ["p3", "p4"]
+
+
+def test_boundaries_are_remembered_per_list(partners, cpo_tenant):
+    page_of("offset=0&limit=2")
+    with CaptureQueriesContext(connection) as queries:
+        page = page_of("offset=2&limit=2&date_from=2026-01-01T01:00:00Z")  # another list: p1 onwards
+    assert "OFFSET 2" in _rows_query(queries)
+    assert [p.name for p in page.items] == ["p3", "p4"]
