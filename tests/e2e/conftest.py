@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -194,6 +195,8 @@ class Instance:
         self.env["CELERY_TASK_ALWAYS_EAGER"] = "true"
         self.process = None
         self._db_user = db["USER"]
+        # Everything the instance logs, its web server's and its management commands', one line a record.
+        self.log_path = Path(tempfile.gettempdir()) / f"{name}.log"
 
     def _admin(self, sql: str) -> None:
         import psycopg
@@ -205,6 +208,8 @@ class Instance:
         result = subprocess.run(
             [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120
         )
+        with self.log_path.open("a") as log:
+            log.write(result.stderr)
         if result.returncode != 0:
             raise AssertionError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
@@ -214,14 +219,16 @@ class Instance:
 
         self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
         self._admin(f'CREATE DATABASE "{self.name}"')
+        self.log_path.write_text("")
         self.manage("migrate", "--noinput", "-v", "0")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -233,6 +240,10 @@ class Instance:
             assert time.monotonic() < deadline, "the second instance did not start within 30 s"
             time.sleep(0.2)
 
+    def log_lines(self, *words: str) -> list[str]:
+        """The lines of its log that contain every one of `words`."""
+        return [line for line in self.log_path.read_text().splitlines() if all(word in line for word in words)]
+
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()
@@ -241,6 +252,8 @@ class Instance:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        if not os.environ.get("KEEP_E2E_LOGS"):
+            self.log_path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 import requests
@@ -117,6 +118,18 @@ def test_a_cpo_and_an_emsp_work_together_only_through_a_hub(platforms):
     assert (answer.json()["data"]["id"], answer.json()["data"]["party_id"]) == ("CPO-LOC0", "CPO")
     assert (answer.headers["OCPI-from-party-id"], answer.headers["OCPI-to-party-id"]) == ("CPO", "EMS")
     assert answer.headers["X-Correlation-ID"] == "e2e-corr"
+    # The X-Correlation-ID end to end in the access logs: the eMSP's request at the hub, the hub's at the CPO.
+    # A line reaches the log file when its process gets to write it, which under load can be after the answer.
+    wait_for(
+        lambda: hub.log_lines(
+            "roaming.access", f"GET /ocpi/hub/{VERSION}/sender/locations/CPO-LOC0 200", "corr=e2e-corr"
+        )
+    )
+    wait_for(
+        lambda: cpo.log_lines(
+            "roaming.access", f"GET /ocpi/cpo/{VERSION}/sender/locations/CPO-LOC0 200", "corr=e2e-corr"
+        )
+    )
 
     # An EVSE status push from the CPO reaches the eMSP.
     shell(cpo, "evse_status('cpo', 'CPO-LOC3-1', 'OUTOFORDER')")
@@ -126,6 +139,16 @@ def test_a_cpo_and_an_emsp_work_together_only_through_a_hub(platforms):
         return next(e["status"] for e in location["evses"] if e["uid"] == "CPO-LOC3-1")
 
     wait_for(lambda: evse_status_at_emsp() == "OUTOFORDER", timeout=30)
+    # The push's X-Correlation-ID, begun by the CPO's delivery (the change came from no request): the request that
+    # brought the status to the eMSP has the id of the CPO's request to the hub that passed it on. (A PATCH, or
+    # the location's PUT if the status change folded into one still owed.)
+    *_, arrived = wait_for(
+        lambda: emsp.log_lines("roaming.access", f"/ocpi/emsp/{VERSION}/receiver/locations/NL/CPO/CPO-LOC3")
+    )
+    correlation = re.search(r"corr=(\S+)\]", arrived).group(1)
+    wait_for(
+        lambda: hub.log_lines("roaming.access", f"/ocpi/hub/{VERSION}/receiver/locations/NL/CPO/CPO-LOC3", correlation)
+    )
 
     # Real-time authorization from the CPO reaches the eMSP and its answer comes back.
     decision = shell(cpo, "authorize('cpo', 'EMS000000')")

@@ -6,6 +6,7 @@ import pytest
 from partners import handshake
 from partners.models import Partner
 from partners.services import issue_registration_token
+from roaming import modules
 from roaming.models import Connector, Delivery, DeliveryStatus, Evse, InitialSync, Location, SyncState
 from roaming.services import initialsync, locations
 from tests.factories import make_location, make_tenant
@@ -13,7 +14,8 @@ from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SENDER_MODULES = ("cdrs", "locations", "sessions", "tariffs")
+#: Every module a partner may pull, whichever version the two negotiate (2.3.0 adds invoicereconciliation).
+PULLED_MODULES = tuple(module.identifier for module in modules.MODULES if module.pullable is not None)
 
 
 def test_a_registered_partner_holds_every_location_without_pulling(celery_worker, live_server, settings):
@@ -28,7 +30,7 @@ def test_a_registered_partner_holds_every_location_without_pulling(celery_worker
     at_emsp = Partner.objects.create(
         tenant=emsp, name="cpo", versions_url=cpo.versions_url, token_to_them=token_a, initial_sync="NONE"
     )
-    for module in SENDER_MODULES:
+    for module in PULLED_MODULES:
         SyncState.objects.create(tenant=emsp, partner=at_emsp, module=module, enabled=False)
 
     assert handshake.register_with_partner(partner=at_emsp).succeeded
