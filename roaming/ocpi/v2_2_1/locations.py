@@ -149,6 +149,7 @@ class Locations(shared.Locations):
         "parking_types": ParkingType.__args__,
         "parking_restrictions": shared.ParkingRestriction.__args__,
         "image_categories": ImageCategory.__args__,
+        "environmental_impact_categories": shared.EnvironmentalImpactCategory.__args__,
     }
     #: mod_locations PATCH: last_updated required.
     patch_requires = ("last_updated",)
@@ -188,7 +189,7 @@ class Locations(shared.Locations):
             put(wire, "parking_type", location.parking_type)
         wire["time_zone"] = location.time_zone
         put(wire, "opening_times", location.opening_times)
-        put(wire, "energy_mix", location.energy_mix)
+        put(wire, "energy_mix", self.energy_mix_to_wire(location.energy_mix))
         return wire
 
     def connector_fields_to_wire(self, connector) -> dict:
