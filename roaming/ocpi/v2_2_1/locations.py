@@ -150,6 +150,7 @@ class Locations(shared.Locations):
         "parking_restrictions": shared.ParkingRestriction.__args__,
         "image_categories": ImageCategory.__args__,
         "environmental_impact_categories": shared.EnvironmentalImpactCategory.__args__,
+        "token_types": TokenType.__args__,
     }
     #: mod_locations PATCH: last_updated required.
     patch_requires = ("last_updated",)
@@ -181,7 +182,9 @@ class Locations(shared.Locations):
 
     def location_fields_to_wire(self, location) -> dict:
         wire = {"country_code": location.country_code, "party_id": location.party_id, "publish": location.publish}
-        put_list(wire, "publish_allowed_to", location.publish_allowed_to)
+        # An entry naming a token type the version cannot name is left out: the location is shown to fewer.
+        allowed = [p for p in location.publish_allowed_to if "type" not in p or self.known("token_types", [p["type"]])]
+        put_list(wire, "publish_allowed_to", allowed)
         wire["address"] = location.address
         put(wire, "postal_code", location.postal_code)
         put(wire, "state", location.state)

@@ -243,3 +243,14 @@ def test_a_tariffs_environmental_impact_of_the_partners_own_reaches_only_2_3_0()
     assert V211.module("tariffs").to_wire(tariff)["energy_mix"]["environ_impact"] == [
         {"source": "CARBON_DIOXIDE", "amount": 120}
     ]
+
+
+def test_a_location_published_to_emaid_tokens_is_kept_and_2_2_1_gets_the_entries_it_can_name():
+    allowed = [{"uid": "NL-TNM-C12345678-X", "type": "EMAID"}, {"uid": "012345678", "type": "RFID"}]
+    wire = {**location_230(), "publish": False, "publish_allowed_to": allowed}
+    location = materialize(L230.from_wire(wire))
+    assert location.publish_allowed_to == allowed
+    assert L230.to_wire(location)["publish_allowed_to"] == allowed
+    assert L221.to_wire(location)["publish_allowed_to"] == [{"uid": "012345678", "type": "RFID"}]
+    with pytest.raises(InvalidParameters, match=r"publish_allowed_to\[0\]\.type"):
+        L221.from_wire({**L221.to_wire(location), "publish_allowed_to": allowed})
