@@ -14,6 +14,7 @@ Internal values are dicts keyed by model field names (roaming.models.locations),
 
 from __future__ import annotations
 
+import copy
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -181,14 +182,24 @@ class Locations:
     #: (a connector of an unknown standard, and an EVSE left without connectors, are not written; an
     #: image of an unknown category is written as OTHER).
     known_values: dict[str, tuple[str, ...]] = {}
+    #: Level → the internal fields of the newest version's additions, as a version without them leaves them:
+    #: not given. A whole object it PUTs replaces them as it replaces any field left out (mod_locations PUT).
+    not_given: dict[str, dict] = {
+        "location": {"parking_places": [], "help_phone": ""},
+        "evse": {"parking": [], "accepted_service_providers": []},
+        "connector": {"capabilities": []},
+    }
 
     def to_wire(self, obj, level: str = "location") -> dict | None:
         write = {"location": self.location_to_wire, "evse": self.evse_to_wire, "connector": self.connector_to_wire}
         return write[level](obj)
 
     def from_wire(self, data, *, level: str = "location", owner: tuple[str, str] | None = None) -> dict:
-        """Validate a whole object (PUT, pull) into internal fields."""
-        return self.fields(level, fields_of(validate(self.schemas[level], data)))
+        """Validate a whole object (PUT, pull) into internal fields, those the version cannot say not given."""
+        return {
+            **copy.deepcopy(self.not_given.get(level, {})),
+            **self.fields(level, fields_of(validate(self.schemas[level], data))),
+        }
 
     def patch_from_wire(self, data, *, level: str = "location") -> dict:
         return self.fields(level, validate_partial(self.schemas[level], data, required=self.patch_requires))

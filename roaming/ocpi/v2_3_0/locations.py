@@ -133,6 +133,8 @@ class Locations(v221.Locations):
     schemas = {"location": LocationWire, "evse": EvseWire, "connector": ConnectorWire}
     #: Every vocabulary is open: internal values are written as kept.
     known_values = {}
+    #: 2.3.0 says every field.
+    not_given = {}
 
     def read_location_field(self, fields: dict, name: str, value) -> None:
         if name == "parking_places":
