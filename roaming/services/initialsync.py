@@ -8,8 +8,9 @@ an operator asks for a resync, the partner is owed, as its compatibility profile
 - push: for every module it has a receiver for and of which it holds objects of ours (a CPO's locations,
   tariffs and sessions not ended yet, an eMSP's tokens, a hub's client info, the invoice reconciliation
   records meant for it), our complete current set as PUTs of whole objects in the outbox (a record it never
-  got is POSTed): durable, sent in order per object with the newest state, paced per partner. A status PATCH recorded while its location's PUT is pending folds into it; one recorded while
-  that PUT is being sent waits for it (roaming.services.outbox).
+  got is POSTed): durable, sent in order per object with the newest state, paced per partner. A status
+  PATCH recorded while its location's PUT is pending folds into it; one recorded while that PUT is being
+  sent waits for it (roaming.services.outbox).
 - pull: a full pull of every sender module it offers, queued at once rather than at the next beat tick.
 
 Each module is one InitialSync run. A push run's progress is counted from the deliveries linked to it;
