@@ -189,17 +189,31 @@ def main() -> None:
                 # Every location changed just now: none comes from the cache (incremental pulls see this).
                 Location.objects.update(revision=F("revision") + 1, last_updated=datetime.now(UTC))
                 jobs = [(base, version, seeded["read_token"], pages_in_all, args.locations)]
-                latencies, elapsed = run_clients(page_client, jobs)
+                with CpuMeter(base) as cpu:
+                    latencies, elapsed = run_clients(page_client, jobs)
                 rows.append(
-                    row(f"GET page of 1000, {version}, all just changed", 1000 * len(latencies), elapsed, latencies)
+                    row(
+                        f"GET page of 1000, {version}, all just changed",
+                        1000 * len(latencies),
+                        elapsed,
+                        latencies,
+                        cpu=cpu,
+                    )
                 )
                 # A quiet network: bodies are rendered once, then served from the cache (full syncs see this).
                 Location.objects.update(last_updated=datetime.now(UTC) - timedelta(days=1))
                 page_client(jobs[0])
                 jobs = [(base, version, seeded["read_token"], args.pages, args.locations)]
-                latencies, elapsed = run_clients(page_client, jobs)
+                with CpuMeter(base) as cpu:
+                    latencies, elapsed = run_clients(page_client, jobs)
                 rows.append(
-                    row(f"GET page of 1000, {version}, quiet network", 1000 * len(latencies), elapsed, latencies)
+                    row(
+                        f"GET page of 1000, {version}, quiet network",
+                        1000 * len(latencies),
+                        elapsed,
+                        latencies,
+                        cpu=cpu,
+                    )
                 )
             before = Delivery.objects.count()
             per_client = args.patches // 4
