@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
-from partners.rows import ModelRows, on_postgresql
+from partners.rows import ModelRows, on_postgresql, one_of
 from roaming.models import Connector, Evse, Location, WireCache
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.timestamps import now
@@ -83,7 +83,7 @@ def rendered(rows: list[tuple[int, int, datetime]], dialect: Dialect) -> dict[in
     cached = {
         object_id: (revision, body)
         for object_id, revision, body in WireCache.objects.filter(
-            module=MODULE, version=dialect.version, object_id__in=ids
+            one_of("object_id", ids), module=MODULE, version=dialect.version
         ).values_list("object_id", "revision", "body")
     }
     stale = {
@@ -93,7 +93,7 @@ def rendered(rows: list[tuple[int, int, datetime]], dialect: Dialect) -> dict[in
         quiet_since = now() - timedelta(seconds=settings.WIRE_CACHE_MIN_AGE_SECONDS)
         translator = dialect.module(MODULE)
         keep = []
-        for location in read_page(Location.objects.filter(pk__in=list(stale)).order_by("pk")):
+        for location in read_page(Location.objects.filter(one_of("pk", list(stale))).order_by("pk")):
             revision, last_updated = stale[location.id]
             body = orjson.dumps(translator.to_wire(location))
             cached[location.id] = (revision, body)
