@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.db.models.functions.text
-import roaming.models.commands
+import roaming.models.awaiting
 from django.db import migrations, models
 
 
@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('SET', 'set a profile (PUT)'), ('GET', 'get the active profile (GET)'), ('CLEAR', 'clear the profile (DELETE)')], max_length=5)),
                 ('profile', models.JSONField(blank=True, null=True)),
                 ('duration', models.PositiveIntegerField(blank=True, null=True)),
-                ('uid', models.CharField(default=roaming.models.commands.new_uid, help_text='Our id in the response_url.', max_length=40, unique=True)),
+                ('uid', models.CharField(default=roaming.models.awaiting.new_uid, help_text='Our id in the response_url.', max_length=40, unique=True)),
                 ('response_url', models.URLField(blank=True, max_length=255)),
                 ('response_result', models.CharField(blank=True, max_length=16)),
                 ('response_timeout', models.PositiveIntegerField(blank=True, help_text='Seconds the CPO named.', null=True)),

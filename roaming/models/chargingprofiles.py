@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models.functions import Upper
-from django.utils import timezone
 
 from partners.tenancy import TenantOwned
-from roaming.models.commands import new_uid
+from roaming.models.awaiting import AwaitedRequest
 
 
 class ChargingProfileKind(models.TextChoices):
@@ -45,39 +44,24 @@ class ChargingProfileStatus(models.TextChoices):
 WAITING = (ChargingProfileStatus.REQUESTED, ChargingProfileStatus.ACCEPTED)
 
 
-class ChargingProfileRequest(TenantOwned):
+class ChargingProfileRequest(AwaitedRequest):
+    WAITING = WAITING
+
     direction = models.CharField(max_length=8, choices=ChargingProfileDirection.choices)
-    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
     session_id = models.CharField(max_length=36)
     kind = models.CharField(max_length=5, choices=ChargingProfileKind.choices)
     #: SET: the ChargingProfile asked for (2.2.1 wire shape).
     profile = models.JSONField(null=True, blank=True)
     #: GET: the seconds of ActiveChargingProfile asked for.
     duration = models.PositiveIntegerField(null=True, blank=True)
-    uid = models.CharField(max_length=40, unique=True, default=new_uid, help_text="Our id in the response_url.")
-    #: Where the result goes: our URL for a request we sent, the sender's for one we received.
-    response_url = models.URLField(max_length=255, blank=True)
-    # The CPO's synchronous ChargingProfileResponse.
-    response_result = models.CharField(max_length=16, blank=True)
-    response_timeout = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds the CPO named.")
     # The charge point's asynchronous result (ChargingProfileResultType), with the profile of a GET.
     result = models.CharField(max_length=16, blank=True)
     result_profile = models.JSONField(null=True, blank=True, help_text="ActiveChargingProfile of a GET's result.")
     status = models.CharField(
         max_length=16, choices=ChargingProfileStatus.choices, default=ChargingProfileStatus.REQUESTED
     )
-    error = models.TextField(blank=True)
-    #: [{"at": ISO time, "event": ..., "detail": ...}], oldest first.
-    history = models.JSONField(default=list, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
-    result_at = models.DateTimeField(null=True, blank=True)
-    #: Past this, a request still waiting for its result has timed out.
-    deadline = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created"]
+    class Meta(AwaitedRequest.Meta):
         indexes = [models.Index(fields=["status", "deadline"])]
         constraints = [
             models.CheckConstraint(
@@ -95,14 +79,6 @@ class ChargingProfileRequest(TenantOwned):
     @property
     def action(self) -> str:
         return self.kind
-
-    @property
-    def is_waiting(self) -> bool:
-        return self.status in WAITING
-
-    def log(self, event: str, detail: str = "") -> None:
-        """Add a step to the history (saved with the row's next save)."""
-        self.history = [*self.history, {"at": timezone.now().isoformat(), "event": event, "detail": detail}]
 
 
 class ActiveChargingProfile(TenantOwned):

@@ -8,12 +8,9 @@ CommandResponse: what did the charge point do?). Both answers are kept, in 2.2.1
 
 from __future__ import annotations
 
-import secrets
-
 from django.db import models
-from django.utils import timezone
 
-from partners.tenancy import TenantOwned
+from roaming.models.awaiting import AwaitedRequest
 
 
 class CommandType(models.TextChoices):
@@ -44,40 +41,21 @@ class CommandStatus(models.TextChoices):
 WAITING = (CommandStatus.REQUESTED, CommandStatus.ACCEPTED)
 
 
-def new_uid() -> str:
-    """The unguessable id in the response_url we hand out: it alone admits the result."""
-    return secrets.token_urlsafe(24)
+class Command(AwaitedRequest):
+    WAITING = WAITING
 
-
-class Command(TenantOwned):
     direction = models.CharField(max_length=8, choices=CommandDirection.choices)
-    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
     command = models.CharField(max_length=20, choices=CommandType.choices)
     #: The request object in internal (2.2.1) shape, without response_url.
     request = models.JSONField(default=dict, blank=True)
-    uid = models.CharField(max_length=40, unique=True, default=new_uid, help_text="Our id in the response_url.")
-    #: Where the result goes: our URL for a command we sent, the eMSP's for one we received.
-    response_url = models.URLField(max_length=255, blank=True)
-    # The CPO's synchronous CommandResponse.
-    response_result = models.CharField(max_length=16, blank=True)
-    response_timeout = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds the CPO named.")
+    # The message of the CPO's synchronous CommandResponse.
     response_message = models.JSONField(default=list, blank=True)
     # The charge point's asynchronous result (2.2.1 CommandResultType).
     result = models.CharField(max_length=24, blank=True)
     result_message = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=16, choices=CommandStatus.choices, default=CommandStatus.REQUESTED)
-    error = models.TextField(blank=True)
-    #: [{"at": ISO time, "event": ..., "detail": ...}], oldest first.
-    history = models.JSONField(default=list, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
-    result_at = models.DateTimeField(null=True, blank=True)
-    #: Past this, a command still waiting for its result has timed out.
-    deadline = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created"]
+    class Meta(AwaitedRequest.Meta):
         indexes = [models.Index(fields=["status", "deadline"])]
         constraints = [
             models.CheckConstraint(
@@ -92,11 +70,3 @@ class Command(TenantOwned):
     @property
     def action(self) -> str:
         return self.command
-
-    @property
-    def is_waiting(self) -> bool:
-        return self.status in WAITING
-
-    def log(self, event: str, detail: str = "") -> None:
-        """Add a step to the history (saved with the row's next save)."""
-        self.history = [*self.history, {"at": timezone.now().isoformat(), "event": event, "detail": detail}]

@@ -341,6 +341,16 @@ class Locations:
             for image in images
         ]
 
+    def energy_mix_to_wire(self, mix: dict | None) -> dict | None:
+        """The mix less the environmental impacts of categories the version cannot name (tariffs' too)."""
+        if not mix or not mix.get("environ_impact"):
+            return mix
+        impacts = [e for e in mix["environ_impact"] if self.known("environmental_impact_categories", [e["category"]])]
+        wire = {**mix, "environ_impact": impacts}
+        if not impacts:
+            del wire["environ_impact"]
+        return wire
+
     def business_details_to_wire(self, details: dict | None) -> dict | None:
         if not details or not details.get("logo"):
             return details

@@ -7,6 +7,7 @@ import functools
 import logging
 
 import redis
+from django.db import connection
 
 from roaming.services import jobs
 
@@ -16,8 +17,9 @@ logger = logging.getLogger("roaming.services.outbox")
 
 #: Set while a drain of the partner is queued and not started: the changes recorded meanwhile need no other
 #: one, as its claim takes them. The expiry only covers a queued drain the broker lost (the sweep also
-#: queues drains for whatever is due).
-_DRAIN_WANTED = "roaming:drain-wanted:{}"
+#: queues drains for whatever is due). Keyed by database too, as partner ids repeat across deployments
+#: (or test databases) that share one Redis.
+_DRAIN_WANTED = "roaming:drain-wanted:{db}:{partner_id}"
 _DRAIN_WANTED_SECONDS = 5
 
 
@@ -33,6 +35,10 @@ def _redis_at(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)
 
 
+def _flag(partner_id: int) -> str:
+    return _DRAIN_WANTED.format(db=connection.settings_dict["NAME"], partner_id=partner_id)
+
+
 def wake_drains(partner_ids) -> None:
     """Queue a drain of each partner's due deliveries (roaming.services.batches), unless one is queued and has
     not started: a burst of changes costs each partner one task, not one per change, and the flags of all the
@@ -43,7 +49,7 @@ def wake_drains(partner_ids) -> None:
     if flags is not None:
         with flags.pipeline(transaction=False) as pipe:
             for partner_id in partner_ids:
-                pipe.set(_DRAIN_WANTED.format(partner_id), 1, nx=True, ex=_DRAIN_WANTED_SECONDS)
+                pipe.set(_flag(partner_id), 1, nx=True, ex=_DRAIN_WANTED_SECONDS)
             try:
                 newly = pipe.execute()
             except redis.RedisError as exc:  # the broker is down too: queuing would fail; the sweep sees to it
@@ -60,7 +66,7 @@ def drain_started(partner_id: int) -> None:
     flags = shared_redis()
     if flags is not None:
         try:
-            flags.delete(_DRAIN_WANTED.format(partner_id))
+            flags.delete(_flag(partner_id))
         except redis.RedisError as exc:  # the flag expires by itself
             logger.warning("Redis unavailable, the drain flag of partner %s expires by itself: %s", partner_id, exc)
 

@@ -1,10 +1,11 @@
 """Jobs are queued by name (roaming.services.jobs): every name must be a task Celery knows."""
 
 import pytest
+from django.db import connection
 from kombu.exceptions import OperationalError
 
 from config.celery import app as celery_app
-from roaming.services import jobs
+from roaming.services import jobs, outbox
 
 
 @pytest.mark.parametrize("name", jobs.ALL)
@@ -22,8 +23,6 @@ def test_a_broker_outage_is_logged_not_raised(monkeypatch, caplog):
 
 
 def test_a_partner_gets_one_waiting_drain_however_many_changes_wake_it(monkeypatch, settings):
-    from roaming.services import outbox
-
     if not settings.REDIS_URL:
         pytest.skip("the drain flags live in Redis")
     queued = []
@@ -38,3 +37,26 @@ def test_a_partner_gets_one_waiting_drain_however_many_changes_wake_it(monkeypat
 
     assert queued == [(jobs.DRAIN, partners[0]), (jobs.DRAIN, partners[1]), (jobs.DRAIN, partners[0])]
     outbox.drain_started(partners[1])
+
+
+def test_drain_flags_of_two_deployments_sharing_one_redis_stay_apart(monkeypatch, settings):
+    """Partner ids repeat across databases: a drain queued by one deployment must not hold back another's."""
+    if not settings.REDIS_URL:
+        pytest.skip("the drain flags live in Redis")
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda name, *args, **options: queued.append((name, *args)) or True)
+    partner = 10_000_003
+    other_database = connection.settings_dict["NAME"] + "_other"
+    for name in (connection.settings_dict["NAME"], other_database):  # no flag left by an earlier run
+        with monkeypatch.context() as deployment:
+            deployment.setitem(connection.settings_dict, "NAME", name)
+            outbox.drain_started(partner)
+
+    outbox.wake_drains([partner])  # this deployment's drain is queued and not started
+    with monkeypatch.context() as other:
+        other.setitem(connection.settings_dict, "NAME", other_database)
+        outbox.wake_drains([partner])  # the other deployment's partner of the same id still gets its drain
+        outbox.drain_started(partner)
+
+    assert queued == [(jobs.DRAIN, partner), (jobs.DRAIN, partner)]
+    outbox.drain_started(partner)
