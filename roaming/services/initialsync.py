@@ -243,6 +243,8 @@ def settle(*, partner_id: int | None = None) -> int:
     runs = InitialSync.objects.filter(finished__isnull=True)
     if partner_id is not None:
         runs = runs.filter(partner_id=partner_id)
+        if not runs.exists():  # a partner's every drain asks: mostly nothing is running
+            return 0
     pushes = runs.filter(direction=SyncDirection.PUSH).annotate(
         open=Count("deliveries", filter=Q(deliveries__status__in=_OPEN)),
         delivered=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.DELIVERED)),
