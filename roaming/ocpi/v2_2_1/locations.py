@@ -188,7 +188,7 @@ class Locations(shared.Locations):
         wire["address"] = location.address
         put(wire, "postal_code", location.postal_code)
         put(wire, "state", location.state)
-        if self.known("parking_types", [location.parking_type]):
+        if self.is_known("parking_types", location.parking_type):
             put(wire, "parking_type", location.parking_type)
         wire["time_zone"] = location.time_zone
         put(wire, "opening_times", location.opening_times)
