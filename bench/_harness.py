@@ -36,7 +36,9 @@ def _admin(sql: str) -> None:
 
 @contextmanager
 def bench_database(name: str):
-    """A fresh, migrated database; DATABASE_URL points at it for this process and its children."""
+    """A fresh, migrated database; DATABASE_URL points at it for this process and its children.
+    BENCH_DATABASE names it instead of `name` (a machine shared by several benches gives each its own)."""
+    name = os.environ.get("BENCH_DATABASE", name)
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _admin(f'CREATE DATABASE "{name}"')
     url = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgres://") + f"/{name}"

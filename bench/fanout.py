@@ -1,45 +1,43 @@
-"""Push fan-out benchmark: one change delivered to 100 registered partners.
+"""Push fan-out benchmark: one change delivered to many registered partners.
 
-    .venv/bin/python bench/fanout.py [--partners 100] [--workers 2] [--concurrency 4]
+    .venv/bin/python bench/fanout.py [--partners 1000] [--workers 2] [--concurrency 4]
 
-Partners are answered by a local HTTP server in this process; Celery workers run on Redis against
-a database of the bench's own. Loopback only, bounded.
+Partners are answered by the keep-alive HTTP server of bench/deliveries.py in a process of its own;
+Celery workers run on Redis against a database of the bench's own. Timed from the change's commit until
+every partner's delivery is DELIVERED; the workers' CPU is read from /proc. Loopback only, bounded.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
-import subprocess
+import string
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._harness import ROOT, bench_database  # noqa: E402
+from bench._harness import (  # noqa: E402
+    bench_database,
+    free_port,
+    start_workers,
+    stop_workers,
+    wait_for_workers,
+    worker_cpu,
+)
+from bench.deliveries import METHODS, serve_partners  # noqa: E402
 
-ANSWER = b'{"status_code": 1000, "status_message": "Success", "timestamp": "2026-01-01T00:00:00Z"}'
-
-
-class Partners(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def _answer(self):
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(ANSWER)))
-        self.end_headers()
-        self.wfile.write(ANSWER)
-
-    do_PUT = do_PATCH = do_POST = _answer
+_DIGITS = string.digits + string.ascii_uppercase
 
 
-def wait_until_delivered(expected: int, timeout: float = 60) -> float:
+def party_id(n: int) -> str:
+    """A party id of three characters per partner (OCPI's CiString(3)): enough for 46,656 partners."""
+    return "".join(_DIGITS[n // 36**k % 36] for k in (2, 1, 0))
+
+
+def wait_until_delivered(expected: int, timeout: float = 120) -> float:
     from roaming.models import Delivery, DeliveryStatus
 
     started = time.perf_counter()
@@ -50,20 +48,22 @@ def wait_until_delivered(expected: int, timeout: float = 60) -> float:
             counts = dict(Delivery.objects.values_list("status").annotate(n=Count("pk")))
             errors = list(Delivery.objects.exclude(last_error="").values_list("last_error", flat=True)[:3])
             raise RuntimeError(f"deliveries did not finish in time: {counts} {errors}")
-        time.sleep(0.02)
+        time.sleep(0.01)
     return time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--partners", type=int, default=100)
+    parser.add_argument("--partners", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Partners)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    peer = f"http://127.0.0.1:{server.server_port}"
+    counts = multiprocessing.Array("q", len(METHODS))
+    port = free_port()
+    server = multiprocessing.Process(target=serve_partners, args=(port, counts), daemon=True)
+    server.start()
+    peer = f"http://127.0.0.1:{port}"
     with bench_database(f"roaming_bench_fanout_{os.getpid()}") as database_url:
         from django.db import transaction
 
@@ -79,7 +79,7 @@ def main() -> None:
         for n in range(args.partners):
             partner, _ = make_partner(
                 cpo,
-                f"DE:E{n:02d}:EMSP" if n < 100 else "DE:EXX:EMSP",
+                f"DE:{party_id(n)}:EMSP",
                 name=f"emsp-{n}",
                 token_to_them="t",
                 version="2.2.1" if n % 2 else "2.1.1",
@@ -95,53 +95,28 @@ def main() -> None:
             )
         Delivery.objects.all().delete()  # the creation is not what is measured
 
-        queue = os.environ["CELERY_TASK_DEFAULT_QUEUE"]
-        workers = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "-Q",
-                    queue,
-                    "--concurrency",
-                    str(args.concurrency),
-                    "--loglevel",
-                    "WARNING",
-                    "-n",
-                    f"bench{n}-{os.getpid()}@%h",
-                ],
-                cwd=ROOT,
-                env={**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for n in range(args.workers)
-        ]
+        workers = start_workers(args.workers, args.concurrency, database_url, name="fanout")
         try:
-            time.sleep(6)  # workers up
+            wait_for_workers(len(workers))
+            cpu_before = worker_cpu(workers)
             evse = Evse.objects.filter(uid="3256").first()
             with transaction.atomic():
                 locations.set_evse_status(evse=evse, status="CHARGING")
             fan_out = wait_until_delivered(args.partners)
-
+            spent = worker_cpu(workers) - cpu_before
         finally:
-            for worker in workers:
-                worker.terminate()
-            for worker in workers:
-                worker.wait(timeout=30)
-        server.shutdown()
+            stop_workers(workers)
+        server.terminate()
         print(
             f"\nPush fan-out: {args.partners} partners (half 2.1.1, half 2.2.1), {args.workers} Celery workers x "
-            f"{args.concurrency} processes, Redis, PostgreSQL, partners answered on loopback, "
-            f"{os.cpu_count()}-core machine\n"
+            f"{args.concurrency} processes, Redis, PostgreSQL, partners answered on loopback (keep-alive), "
+            f"{os.cpu_count()}-core machine, load average {os.getloadavg()[0]:.2f} at the end\n"
         )
         print("| measure | result |")
         print("| --- | ---: |")
         print(f"| one EVSE status change delivered to all {args.partners} partners | {fan_out:.2f} s |")
+        print(f"| CPU of the Celery workers per delivery | {spent / args.partners * 1000:.2f} ms |")
+        print(f"| requests the partners received | {sum(counts):,} |")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Locations benchmark: pages of 1000 locations served per second in both versions, and EVSE status
 PATCHes accepted per second from 4 concurrent clients, each PATCH committed with its outbox rows.
 
-    .venv/bin/python bench/locations.py [--locations 5000] [--pages 40] [--patches 2000]
+    .venv/bin/python bench/locations.py [--locations 5000] [--pages 40] [--rounds 3] [--patches 2000]
 
 Seeds N locations (4 EVSEs x 2 connectors each, with tariff ids) into a database of its own,
 serves them with gunicorn on loopback and measures from client processes on the same machine.
@@ -170,6 +170,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--locations", type=int, default=5000)
     parser.add_argument("--pages", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=3, help="walks of every page, all locations just changed")
     parser.add_argument("--patches", type=int, default=2000, help="PATCHes in all, spread over 4 clients")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
@@ -187,19 +188,37 @@ def main() -> None:
             pages_in_all = args.locations // 1000
             for version in () if args.skip_pages else ("2.2.1", "2.1.1"):
                 # Every location changed just now: none comes from the cache (incremental pulls see this).
-                Location.objects.update(revision=F("revision") + 1, last_updated=datetime.now(UTC))
+                # Each round walks every page once, after every location changed again (--rounds).
                 jobs = [(base, version, seeded["read_token"], pages_in_all, args.locations)]
-                latencies, elapsed = run_clients(page_client, jobs)
+                latencies, elapsed = [], 0.0
+                with CpuMeter(base) as cpu:
+                    for _ in range(args.rounds):
+                        Location.objects.update(revision=F("revision") + 1, last_updated=datetime.now(UTC))
+                        walked, seconds = run_clients(page_client, jobs)
+                        latencies, elapsed = latencies + walked, elapsed + seconds
                 rows.append(
-                    row(f"GET page of 1000, {version}, all just changed", 1000 * len(latencies), elapsed, latencies)
+                    row(
+                        f"GET page of 1000, {version}, all just changed",
+                        1000 * len(latencies),
+                        elapsed,
+                        latencies,
+                        cpu=cpu,
+                    )
                 )
                 # A quiet network: bodies are rendered once, then served from the cache (full syncs see this).
                 Location.objects.update(last_updated=datetime.now(UTC) - timedelta(days=1))
                 page_client(jobs[0])
                 jobs = [(base, version, seeded["read_token"], args.pages, args.locations)]
-                latencies, elapsed = run_clients(page_client, jobs)
+                with CpuMeter(base) as cpu:
+                    latencies, elapsed = run_clients(page_client, jobs)
                 rows.append(
-                    row(f"GET page of 1000, {version}, quiet network", 1000 * len(latencies), elapsed, latencies)
+                    row(
+                        f"GET page of 1000, {version}, quiet network",
+                        1000 * len(latencies),
+                        elapsed,
+                        latencies,
+                        cpu=cpu,
+                    )
                 )
             before = Delivery.objects.count()
             per_client = args.patches // 4

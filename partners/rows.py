@@ -35,7 +35,7 @@ import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
-from django.db.models import BooleanField, DateTimeField, JSONField, QuerySet, TextField
+from django.db.models import BooleanField, DateTimeField, F, JSONField, Lookup, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from psycopg import postgres
 from psycopg.pq import Format
@@ -191,6 +191,26 @@ class ModelRows:
                 if values[position] is not None:
                     values[position] = bool(values[position])
         return rows
+
+
+class _AnyOf(Lookup):
+    """`field = ANY(%s)`, the values one array parameter (see one_of)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*lhs_params, list(self.rhs))
+
+
+def one_of(field: str, values: list) -> Q | Lookup:
+    """A filter() argument: `field` is one of `values`. On PostgreSQL one array parameter, so the statement's
+    text is the same however many values there are: psycopg splits a statement's text at its placeholders on
+    the client, and an IN list of a page's thousand ids cost some 15 ms of CPU per query. Elsewhere field__in."""
+    if not on_postgresql():
+        return Q(**{f"{field}__in": values})
+    return _AnyOf(F(field), list(values))
 
 
 def value_rows(queryset: QuerySet) -> list[tuple]:

@@ -31,7 +31,8 @@ How a session is priced
   cost of an expired reservation will be calculated based on the RESERVATION_EXPIRES Tariff Element"
   (ReservationRestrictionType note).
 * VAT is per price component: incl = excl x (1 + vat/100); a component without `vat` has no VAT
-  applicable, so incl = excl.
+  applicable, so incl = excl. A price keeps its VAT per rate (`SessionPrice.price`), since the
+  elements of one tariff may carry different rates.
 * A 2.3.0 tariff says whether its prices include taxes (`tax_included`). NO, or no field (2.1.1,
   2.2.1), is the rule above. YES: the price is the amount including taxes, so excl = incl /
   (1 + vat/100); without `vat` (North American taxes, not known to the CPO beforehand) the tax in
@@ -309,6 +310,31 @@ class SessionPrice:
     total_reservation_cost: Money
     total_cost: Money
     lines: tuple[BilledLine, ...] = field(default=(), repr=False)
+
+    def price(self, category: str | None = None) -> dict:
+        """The internal Price of the total, or of one cost category (energy, time, parking, fixed,
+        reservation), with its VAT per rate as the TaxAmounts a Price keeps (`taxes`)."""
+        money = self.total_cost if category is None else getattr(self, f"total_{category}_cost")
+        price = money.as_price()
+        if vat := self._vat_by_rate(money, category):
+            price["taxes"] = [{"name": "VAT", "percentage": float(r), "amount": float(a)} for r, a in vat]
+        return price
+
+    def _vat_by_rate(self, money: Money, category: str | None) -> list[tuple[Decimal, Decimal]]:
+        """The VAT of `money` per rate of the components billed in it, as (rate, amount). The rounded VAT is
+        shared in proportion to each rate's unrounded VAT, the highest rate taking what rounding leaves, so
+        the amounts add up to incl - excl (min_price and max_price bound the total; its shares follow)."""
+        unrounded: dict[Decimal, Decimal] = {}
+        for line in self.lines:
+            tax = line.cost.incl_vat - line.cost.excl_vat
+            if tax and (category is None or _category(line) == category):
+                unrounded[line.component.vat] = unrounded.get(line.component.vat, _ZERO) + tax
+        vat, whole = money.incl_vat - money.excl_vat, sum(unrounded.values(), _ZERO)
+        if not vat or not whole:
+            return []
+        rates = sorted(unrounded)
+        shares = [(r, (vat * unrounded[r] / whole).quantize(MONEY, rounding=ROUND_HALF_UP)) for r in rates[:-1]]
+        return [*shares, (rates[-1], vat - sum((a for _, a in shares), _ZERO))]
 
 
 def _in_time_window(minute: float, start: int | None, end: int | None) -> bool:

@@ -121,22 +121,22 @@ def serve_partner(peer: Peer, versions=("2.2.1", "2.1.1"), with_credentials=True
         peer.ok(f"/{v}", {"version": v, "endpoints": endpoints})
 
 
-def serve_cpo_to_register_with(peer: Peer) -> None:
-    """A 2.2.1 CPO (NL*PEE) a tenant registers with: versions, details with credentials and a locations sender,
-    and a credentials POST answered with its token C "their-token-c"."""
-    peer.ok("/versions", [{"version": "2.2.1", "url": f"{peer.url}/2.2.1"}])
+def serve_cpo_to_register_with(peer: Peer, version: str = "2.2.1") -> None:
+    """A CPO (NL*PEE) of `version` (2.2.1 or 2.3.0) a tenant registers with: versions, details with credentials and
+    a locations sender, and a credentials POST answered with its token C "their-token-c"."""
+    peer.ok("/versions", [{"version": version, "url": f"{peer.url}/{version}"}])
     peer.ok(
-        "/2.2.1",
+        f"/{version}",
         {
-            "version": "2.2.1",
+            "version": version,
             "endpoints": [
-                {"identifier": "credentials", "role": "SENDER", "url": f"{peer.url}/2.2.1/credentials"},
-                {"identifier": "locations", "role": "SENDER", "url": f"{peer.url}/2.2.1/locations"},
+                {"identifier": "credentials", "role": "SENDER", "url": f"{peer.url}/{version}/credentials"},
+                {"identifier": "locations", "role": "SENDER", "url": f"{peer.url}/{version}/locations"},
             ],
         },
     )
     peer.ok(
-        "/2.2.1/credentials",
+        f"/{version}/credentials",
         {
             "token": "their-token-c",
             "url": f"{peer.url}/versions",

@@ -24,7 +24,7 @@ from roaming.services import outbox, ownership, session_site, sync
 from roaming.services.ownership import pull_owner
 from roaming.services.tokens import resolve_cdr_token
 from tariffs.models import Tariff
-from tariffs.pricing import Money, SessionPrice, parse_terms, price_session, terms_of
+from tariffs.pricing import SessionPrice, parse_terms, price_session, terms_of
 
 MODULE = "cdrs"
 _FIELDS = [f.name for f in Cdr._meta.concrete_fields if f.name not in ("id", "tenant", "partner")]
@@ -307,22 +307,23 @@ def _sealed_tariff(tariff: Tariff) -> dict:
     return jsonable({name: getattr(tariff, name) for name in fields})
 
 
-def _price(money: Money) -> dict | None:
-    return money.as_price() if money.excl_vat or money.incl_vat else None
+def _price(priced: SessionPrice, category: str) -> dict | None:
+    money = getattr(priced, f"total_{category}_cost")
+    return priced.price(category) if money.excl_vat or money.incl_vat else None
 
 
 def _totals(session: Session, priced: SessionPrice) -> dict:
     hours = Decimal((session.end_date_time - session.start_date_time).total_seconds()) / 3600
     return {
-        "total_cost": priced.total_cost.as_price(),
-        "total_fixed_cost": _price(priced.total_fixed_cost),
+        "total_cost": priced.price(),
+        "total_fixed_cost": _price(priced, "fixed"),
         "total_energy": priced.total_energy.quantize(_FOUR_PLACES),
-        "total_energy_cost": _price(priced.total_energy_cost),
+        "total_energy_cost": _price(priced, "energy"),
         "total_time": hours.quantize(_FOUR_PLACES),
-        "total_time_cost": _price(priced.total_time_cost),
+        "total_time_cost": _price(priced, "time"),
         "total_parking_time": priced.total_parking_time.quantize(_FOUR_PLACES),
-        "total_parking_cost": _price(priced.total_parking_cost),
-        "total_reservation_cost": _price(priced.total_reservation_cost),
+        "total_parking_cost": _price(priced, "parking"),
+        "total_reservation_cost": _price(priced, "reservation"),
     }
 
 

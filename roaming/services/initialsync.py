@@ -6,10 +6,11 @@ a partner pull, and one that never does would hold none of our objects. So when 
 an operator asks for a resync, the partner is owed, as its compatibility profile's initial_sync says:
 
 - push: for every module it has a receiver for and of which it holds objects of ours (a CPO's locations,
-  tariffs and sessions not ended yet, an eMSP's tokens, a hub's client info), our complete current set as
-  PUTs of whole objects in the outbox: durable, sent in order per object with the newest state, paced per
-  partner. A status PATCH recorded while its location's PUT is pending folds into it; one recorded while
-  that PUT is being sent waits for it (roaming.services.outbox).
+  tariffs and sessions not ended yet, an eMSP's tokens, a hub's client info, the invoice reconciliation
+  records meant for it), our complete current set as PUTs of whole objects in the outbox (a record it never
+  got is POSTed): durable, sent in order per object with the newest state, paced per partner. A status
+  PATCH recorded while its location's PUT is pending folds into it; one recorded while that PUT is being
+  sent waits for it (roaming.services.outbox).
 - pull: a full pull of every sender module it offers, queued at once rather than at the next beat tick.
 
 Each module is one InitialSync run. A push run's progress is counted from the deliveries linked to it;
@@ -243,6 +244,8 @@ def settle(*, partner_id: int | None = None) -> int:
     runs = InitialSync.objects.filter(finished__isnull=True)
     if partner_id is not None:
         runs = runs.filter(partner_id=partner_id)
+        if not runs.exists():  # a partner's every drain asks: mostly nothing is running
+            return 0
     pushes = runs.filter(direction=SyncDirection.PUSH).annotate(
         open=Count("deliveries", filter=Q(deliveries__status__in=_OPEN)),
         delivered=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.DELIVERED)),

@@ -260,5 +260,13 @@ def ingest(partner: Partner, dialect: Dialect, wire: dict) -> Change:
     )
 
 
-PUSHABLE = outbox.Pushable(MODULE, build=build_push, audience=audience)
+def current(partner: Partner, dialect: Dialect) -> list[str]:
+    """Paths of the records a partner holds of ours once in sync: those of its sender list meant for it, oldest
+    first (an initial sync POSTs those it never got: build_push)."""
+    records = list(visible_to(tenant=partner.tenant, partner=partner, dialect=dialect).order_by("pk"))
+    meant_for = for_partner(partner, records)
+    return [record.object_path for record in records if meant_for(record)]
+
+
+PUSHABLE = outbox.Pushable(MODULE, build=build_push, audience=audience, current=current)
 PULLABLE = sync.Pullable(MODULE, ingest=ingest)

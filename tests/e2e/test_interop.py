@@ -143,6 +143,9 @@ LOST_IN_211 = {
         "result_message": LOST,
     },
 }
+# A price keeps its TaxAmounts: a CDR priced here its VAT per rate, which 2.2.1 and 2.1.1 carry as incl_vat.
+_TAXES = {f"{price}.taxes": LOST for price in ("total_cost", "total_fixed_cost", "total_energy_cost")}
+_TAXES |= {f"{price}.taxes": LOST for price in ("total_time_cost", "total_parking_cost", "total_reservation_cost")}
 # What a 2.2.1 connection cannot carry of 2.3.0 (docs/version-differences.md, "2.3.0 → 2.2.1"); a 2.1.1 one
 # loses it too.
 LOST_230_IN_221 = {
@@ -154,14 +157,12 @@ LOST_230_IN_221 = {
         "evses[].connectors[].capabilities": LOST,
     },
     "tariffs": {"tax_included": LOST},
-    "cdrs": {"tariffs[].tax_included": LOST},
+    "cdrs": {**_TAXES, "tariffs[].tax_included": LOST},
 }
 for module, lost in LOST_230_IN_221.items():
     LOST_IN_211[module] = {**LOST_IN_211[module], **lost}
-# A 2.3.0 receiver keeps the TaxAmounts a price arrived with; the sender's price (excl_vat and incl_vat, as
-# priced here) implies them. A tariff within a CDR that says no tax_included reads as NO.
-_TAXES = {f"{price}.taxes": LOST for price in ("total_cost", "total_fixed_cost", "total_energy_cost")}
-_TAXES |= {f"{price}.taxes": LOST for price in ("total_time_cost", "total_parking_cost", "total_reservation_cost")}
+# A 2.3.0 receiver keeps the TaxAmounts a price arrived with, where the sender's price held only excl_vat and
+# incl_vat. A tariff within a CDR that says no tax_included reads as NO.
 LOST_IN = {
     "2.1.1": LOST_IN_211,
     "2.2.1": {module: LOST_230_IN_221.get(module, {}) for module in LOST_IN_211},

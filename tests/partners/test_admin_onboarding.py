@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from partners.models import Partner, PartnerStatus
 from tests.factories import auth, make_partner, make_tenant
 from tests.peer import serve_cpo_to_register_with
@@ -30,8 +32,11 @@ def test_actions_on_another_tenants_partner_are_refused(emsp_operator):
     assert other.status == PartnerStatus.REGISTERED
 
 
-def test_register_button_runs_the_handshake_and_their_token_is_never_shown(emsp_operator, emsp_tenant, peer, eager):
-    serve_cpo_to_register_with(peer)
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
+def test_register_button_runs_the_handshake_and_their_token_is_never_shown(
+    emsp_operator, emsp_tenant, peer, eager, version
+):
+    serve_cpo_to_register_with(peer, version)
     response = emsp_operator.post(
         "/admin/partners/partner/add/",
         {
@@ -56,7 +61,7 @@ def test_register_button_runs_the_handshake_and_their_token_is_never_shown(emsp_
     partner.refresh_from_db()
     assert (partner.status, partner.version, partner.token_to_them) == (
         PartnerStatus.REGISTERED,
-        "2.2.1",
+        version,
         "their-token-c",
     )
     page = emsp_operator.get(f"/admin/partners/partner/{partner.pk}/change/").content.decode()
@@ -65,11 +70,12 @@ def test_register_button_runs_the_handshake_and_their_token_is_never_shown(emsp_
     assert peer.requests[-1]["headers"]["Authorization"] == "Token dGhlaXItdG9rZW4tYQ=="
 
 
-def test_test_connection_reports_what_came_back(emsp_operator, emsp_tenant, peer):
-    serve_cpo_to_register_with(peer)
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
+def test_test_connection_reports_what_came_back(emsp_operator, emsp_tenant, peer, version):
+    serve_cpo_to_register_with(peer, version)
     partner, _ = make_partner(emsp_tenant, name="peer", versions_url=f"{peer.url}/versions", token_to_them="t")
     response = emsp_operator.post(f"/admin/partners/partner/{partner.pk}/test-connection/", follow=True)
-    assert f"2.2.1 at {peer.url}/2.2.1" in response.content.decode()
+    assert f"{version} at {peer.url}/{version}" in response.content.decode()
 
 
 def test_test_connection_failure_is_shown(emsp_operator, emsp_tenant):

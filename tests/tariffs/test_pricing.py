@@ -611,6 +611,28 @@ def test_vat_per_component_and_absent_vat_is_no_vat():
     assert priced.total_cost == cost("12", "14.1")
 
 
+def test_a_price_keeps_its_vat_per_rate_adding_up_to_its_vat_after_rounding_and_bounds():
+    tariff = {"elements": [element((ENERGY, 0.33333, 1, 21), (TIME, 1, 1, 9), (PARKING_TIME, 1, 1, None))]}
+    periods = [period(MONDAY, ENERGY=10, TIME=1), period(MONDAY + timedelta(hours=1), PARKING_TIME=1)]
+    priced = price(tariff, periods, start=MONDAY, end=MONDAY + timedelta(hours=2))
+    # 3.3333 x 21% = 0.699993 and 1 x 9% = 0.09: the rounded 0.79 VAT is shared, no tax for parking.
+    assert priced.price() == {
+        "excl_vat": 5.3333,
+        "incl_vat": 6.1233,
+        "taxes": [{"name": "VAT", "percentage": 9, "amount": 0.09}, {"name": "VAT", "percentage": 21, "amount": 0.7}],
+    }
+    assert priced.price("time")["taxes"] == [{"name": "VAT", "percentage": 9, "amount": 0.09}]
+    assert "taxes" not in priced.price("parking")
+    # A capped total shares its VAT between the rates in proportion.
+    capped = price(
+        {**tariff, "max_price": {"excl_vat": 100, "incl_vat": 5.5333}},
+        periods,
+        start=MONDAY,
+        end=MONDAY + timedelta(hours=2),
+    )
+    assert [t["amount"] for t in capped.price()["taxes"]] == [0.0228, 0.1772]
+
+
 def test_min_and_max_price_bound_excl_and_incl_vat_each():
     """The bounds apply to excl. and incl. VAT on their own: here only the incl. VAT total reaches the cap."""
     tariff = {

@@ -14,6 +14,7 @@ Internal values are dicts keyed by model field names (roaming.models.locations),
 
 from __future__ import annotations
 
+import copy
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -181,14 +182,25 @@ class Locations:
     #: (a connector of an unknown standard, and an EVSE left without connectors, are not written; an
     #: image of an unknown category is written as OTHER).
     known_values: dict[str, tuple[str, ...]] = {}
+    #: Level → the internal fields of the newest version's additions, as a version without them leaves them:
+    #: not given. A whole object it PUTs replaces them as it replaces any field left out (mod_locations PUT).
+    not_given: dict[str, dict] = {
+        "location": {"parking_places": [], "help_phone": ""},
+        "evse": {"parking": [], "accepted_service_providers": []},
+        "connector": {"capabilities": []},
+    }
+    _known_sets: dict[str, frozenset[str]] = {}
 
     def to_wire(self, obj, level: str = "location") -> dict | None:
         write = {"location": self.location_to_wire, "evse": self.evse_to_wire, "connector": self.connector_to_wire}
         return write[level](obj)
 
     def from_wire(self, data, *, level: str = "location", owner: tuple[str, str] | None = None) -> dict:
-        """Validate a whole object (PUT, pull) into internal fields."""
-        return self.fields(level, fields_of(validate(self.schemas[level], data)))
+        """Validate a whole object (PUT, pull) into internal fields, those the version cannot say not given."""
+        return {
+            **copy.deepcopy(self.not_given.get(level, {})),
+            **self.fields(level, fields_of(validate(self.schemas[level], data))),
+        }
 
     def patch_from_wire(self, data, *, level: str = "location") -> dict:
         return self.fields(level, validate_partial(self.schemas[level], data, required=self.patch_requires))
@@ -292,7 +304,7 @@ class Locations:
         return wire if wire["connectors"] else None
 
     def connector_to_wire(self, connector) -> dict | None:
-        if not self.known("standards", [connector.standard]):
+        if not self.is_known("standards", connector.standard):
             return None
         wire = {"id": connector.connector_id, "standard": connector.standard, "format": connector.format}
         wire.update(self.connector_fields_to_wire(connector))
@@ -310,10 +322,20 @@ class Locations:
 
     # Internal values are valid in the newest version; an older one writes only what it can.
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # As sets: a page of 1000 locations asks some 18,000 times whether a value is known.
+        cls._known_sets = {vocabulary: frozenset(values) for vocabulary, values in cls.known_values.items()}
+
     def known(self, vocabulary: str, values: list[str]) -> list[str]:
         """`values` less those the version cannot name in `vocabulary` (known_values)."""
-        allowed = self.known_values.get(vocabulary)
+        allowed = self._known_sets.get(vocabulary)
         return list(values) if allowed is None else [v for v in values if v in allowed]
+
+    def is_known(self, vocabulary: str, value: str) -> bool:
+        """Whether the version can name `value` in `vocabulary` (known_values)."""
+        allowed = self._known_sets.get(vocabulary)
+        return allowed is None or value in allowed
 
     def coordinates_to_wire(self, latitude: str, longitude: str) -> dict:
         return {"latitude": latitude, "longitude": longitude}
@@ -326,9 +348,19 @@ class Locations:
 
     def images_to_wire(self, images: list[dict]) -> list[dict]:
         return [
-            image if self.known("image_categories", [image["category"]]) else {**image, "category": "OTHER"}
+            image if self.is_known("image_categories", image["category"]) else {**image, "category": "OTHER"}
             for image in images
         ]
+
+    def energy_mix_to_wire(self, mix: dict | None) -> dict | None:
+        """The mix less the environmental impacts of categories the version cannot name (tariffs' too)."""
+        if not mix or not mix.get("environ_impact"):
+            return mix
+        impacts = [e for e in mix["environ_impact"] if self.is_known("environmental_impact_categories", e["category"])]
+        wire = {**mix, "environ_impact": impacts}
+        if not impacts:
+            del wire["environ_impact"]
+        return wire
 
     def business_details_to_wire(self, details: dict | None) -> dict | None:
         if not details or not details.get("logo"):

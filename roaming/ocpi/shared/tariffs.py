@@ -70,6 +70,8 @@ class Tariffs:
     schema: type[WireModel]
     #: Receivers take PATCH (2.2.1 removed it).
     supports_patch: bool
+    #: The newest version's additions, as a version without them leaves them: not given ("" reads as NO).
+    not_given: dict = {"tax_included": ""}
 
     def to_wire(self, tariff) -> dict | None:
         wire = {"id": tariff.tariff_id, "currency": tariff.currency}
@@ -96,7 +98,8 @@ class Tariffs:
         ]
 
     def from_wire(self, data, *, owner: tuple[str, str] | None = None) -> dict:
-        return read_fields(fields_of(validate(self.schema, data)), self.read_field)
+        """A whole tariff: what the version cannot say is not given (`not_given`), which a PUT replaces too."""
+        return {**self.not_given, **read_fields(fields_of(validate(self.schema, data)), self.read_field)}
 
     def read_field(self, internal: dict, name: str, value) -> None:
         if name == "id":

@@ -164,6 +164,7 @@ class Locations(shared.Locations):
         "standards": CONNECTOR_TYPES,
         "parking_restrictions": shared.ParkingRestriction.__args__,
         "image_categories": ImageCategory.__args__,
+        "environmental_impact_categories": shared.EnvironmentalImpactCategory.__args__,
     }
 
     def from_wire(self, data, *, level: str = "location", owner: tuple[str, str] | None = None) -> dict:
@@ -206,7 +207,7 @@ class Locations(shared.Locations):
         wire["postal_code"] = location.postal_code
         put(wire, "time_zone", location.time_zone)
         put(wire, "opening_times", _hours_to_wire(location))
-        put(wire, "energy_mix", energy_mix_to_wire(location.energy_mix))
+        put(wire, "energy_mix", self.energy_mix_to_wire(location.energy_mix))
         return wire
 
     def connector_fields_to_wire(self, connector) -> dict:
@@ -218,6 +219,9 @@ class Locations(shared.Locations):
         if connector.tariff_ids:
             wire["tariff_id"] = connector.tariff_ids[0]
         return wire
+
+    def energy_mix_to_wire(self, mix: dict | None) -> dict | None:
+        return energy_mix_to_wire(super().energy_mix_to_wire(mix))
 
     def coordinates_to_wire(self, latitude: str, longitude: str) -> dict:
         return {"latitude": _six_decimals(latitude), "longitude": _six_decimals(longitude)}

@@ -17,7 +17,7 @@ from pydantic import Field
 from roaming.ocpi.common import put, read_fields
 from roaming.ocpi.shared import tariffs as shared
 from roaming.ocpi.types import String, validate_partial
-from roaming.ocpi.v2_1_1.locations import EnergyMix, energy_mix_from_wire, energy_mix_to_wire
+from roaming.ocpi.v2_1_1.locations import EnergyMix, energy_mix_from_wire
 
 ONLY_221_RESTRICTIONS = ("min_current", "max_current", "reservation")
 
@@ -52,7 +52,7 @@ class Tariffs(shared.Tariffs):
 
     def fields_to_wire(self, tariff) -> dict:
         wire = {"elements": _elements_to_wire(self.elements_excluding_taxes(tariff))}
-        put(wire, "energy_mix", energy_mix_to_wire(tariff.energy_mix))
+        put(wire, "energy_mix", self.dialect.module("locations").energy_mix_to_wire(tariff.energy_mix))
         return wire
 
     def from_wire(self, data, *, owner: tuple[str, str] | None = None) -> dict:

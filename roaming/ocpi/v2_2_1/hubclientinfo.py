@@ -38,7 +38,7 @@ class HubClientInfo:
         }
 
     def from_wire(self, data) -> dict:
-        parsed = validate(ClientInfoWire, data)
+        parsed = validate(self.schema, data)
         return {
             "country_code": parsed.country_code.upper(),
             "party_id": parsed.party_id.upper(),

@@ -149,6 +149,8 @@ class Locations(shared.Locations):
         "parking_types": ParkingType.__args__,
         "parking_restrictions": shared.ParkingRestriction.__args__,
         "image_categories": ImageCategory.__args__,
+        "environmental_impact_categories": shared.EnvironmentalImpactCategory.__args__,
+        "token_types": TokenType.__args__,
     }
     #: mod_locations PATCH: last_updated required.
     patch_requires = ("last_updated",)
@@ -180,15 +182,17 @@ class Locations(shared.Locations):
 
     def location_fields_to_wire(self, location) -> dict:
         wire = {"country_code": location.country_code, "party_id": location.party_id, "publish": location.publish}
-        put_list(wire, "publish_allowed_to", location.publish_allowed_to)
+        # An entry naming a token type the version cannot name is left out: the location is shown to fewer.
+        allowed = [p for p in location.publish_allowed_to if "type" not in p or self.is_known("token_types", p["type"])]
+        put_list(wire, "publish_allowed_to", allowed)
         wire["address"] = location.address
         put(wire, "postal_code", location.postal_code)
         put(wire, "state", location.state)
-        if self.known("parking_types", [location.parking_type]):
+        if self.is_known("parking_types", location.parking_type):
             put(wire, "parking_type", location.parking_type)
         wire["time_zone"] = location.time_zone
         put(wire, "opening_times", location.opening_times)
-        put(wire, "energy_mix", location.energy_mix)
+        put(wire, "energy_mix", self.energy_mix_to_wire(location.energy_mix))
         return wire
 
     def connector_fields_to_wire(self, connector) -> dict:

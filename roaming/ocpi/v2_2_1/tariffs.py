@@ -76,7 +76,7 @@ class Tariffs(shared.Tariffs):
             wire["start_date_time"] = format_datetime(tariff.start_date_time)
         if tariff.end_date_time:
             wire["end_date_time"] = format_datetime(tariff.end_date_time)
-        put(wire, "energy_mix", tariff.energy_mix)
+        put(wire, "energy_mix", self.dialect.module("locations").energy_mix_to_wire(tariff.energy_mix))
         return wire
 
     def read_field(self, internal: dict, name: str, value) -> None:

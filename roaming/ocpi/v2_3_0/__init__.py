@@ -7,8 +7,17 @@ Each module file holds what 2.3.0 changes in 2.2.1; a module 2.3.0 leaves as 2.2
 from partners.models import Role
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.v2_2_1.chargingprofiles import ChargingProfiles
-from roaming.ocpi.v2_2_1.hubclientinfo import HubClientInfo
-from roaming.ocpi.v2_3_0 import cdrs, commands, credentials, locations, sessions, tariffs, tokens, versions
+from roaming.ocpi.v2_3_0 import (
+    cdrs,
+    commands,
+    credentials,
+    hubclientinfo,
+    locations,
+    sessions,
+    tariffs,
+    tokens,
+    versions,
+)
 from roaming.ocpi.v2_3_0.invoicereconciliation import InvoiceReconciliation
 
 dialect = Dialect(
@@ -24,7 +33,7 @@ dialect = Dialect(
         "chargingprofiles": ChargingProfiles(),
         "commands": commands.Commands(),
         "credentials": credentials.CredentialsTranslator(),
-        "hubclientinfo": HubClientInfo(),
+        "hubclientinfo": hubclientinfo.HubClientInfo(),
         "invoicereconciliation": InvoiceReconciliation(),
         "locations": locations.Locations(),
         "sessions": sessions.Sessions(),

@@ -2,7 +2,8 @@
 
 The Location's parking_places (Parking objects, with their VehicleTypes) and help_phone; the EVSE's
 parking (EVSEParking references into parking_places) and accepted_service_providers; the Connector's
-capabilities (ConnectorCapability); MCS and SAE_J3400 connectors and the EMPLOYEES, TAXIS and TENANTS
+capabilities (ConnectorCapability); a publish_allowed_to entry's token type (TokenType, EMAID among
+its values); MCS and SAE_J3400 connectors and the EMPLOYEES, TAXIS and TENANTS
 parking restrictions. ConnectorType, Capability, ConnectorCapability, Facility, ParkingType,
 ParkingRestriction, ImageCategory, EnvironmentalImpactCategory and VehicleType are OpenEnums: a value
 of a partner's own is kept (the older versions leave out what they cannot name).
@@ -19,6 +20,7 @@ from roaming.ocpi.common import Image as Image221
 from roaming.ocpi.common import dump_list, put, put_list
 from roaming.ocpi.types import CiString, Number, String, WireModel
 from roaming.ocpi.v2_2_1 import locations as v221
+from roaming.ocpi.v2_3_0.tokens import TokenType
 from roaming.ocpi.v2_3_0.types import OpenEnum
 
 # OpenEnums, each no longer than the column keeping it (roaming.models.locations).
@@ -48,6 +50,10 @@ VehicleType = OpenEnum(
 ParkingDirection = Literal["PARALLEL", "PERPENDICULAR", "ANGLE"]
 EvsePosition = Literal["LEFT", "RIGHT", "CENTER"]
 Id36 = CiString(36)
+
+
+class PublishTokenType(v221.PublishTokenType):
+    type: TokenType | None = None
 
 
 class Image(Image221):
@@ -110,6 +116,7 @@ class EvseWire(v221.EvseWire):
 
 
 class LocationWire(v221.LocationWire):
+    publish_allowed_to: list[PublishTokenType] = []
     parking_type: ParkingType | None = None
     parking_places: list[Parking] = []
     evses: list[EvseWire] = []
@@ -126,6 +133,8 @@ class Locations(v221.Locations):
     schemas = {"location": LocationWire, "evse": EvseWire, "connector": ConnectorWire}
     #: Every vocabulary is open: internal values are written as kept.
     known_values = {}
+    #: 2.3.0 says every field.
+    not_given = {}
 
     def read_location_field(self, fields: dict, name: str, value) -> None:
         if name == "parking_places":

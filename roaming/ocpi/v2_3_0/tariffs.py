@@ -49,6 +49,7 @@ def _limit_from_wire(limit: PriceLimit | None) -> dict | None:
 
 class Tariffs(v221.Tariffs):
     schema = TariffWire
+    not_given = {}
 
     def fields_to_wire(self, tariff) -> dict:
         wire = super().fields_to_wire(tariff)

@@ -7,8 +7,9 @@ and no longer than the column keeping it.
 Internally a Price stays the 2.2.1 {excl_vat, incl_vat} the pricing engine and the older versions read;
 a 2.3.0 Price is {before_taxes, taxes: [TaxAmount]}. Read, before_taxes is excl_vat, the taxes are kept
 as received under `taxes` and incl_vat is before_taxes plus their amounts. Written, kept taxes go out as
-they came; a price without them (priced here, or from an older version) carries its incl_vat less
-excl_vat as one tax named VAT when the two differ.
+they came (a CDR priced here keeps its VAT per rate: tariffs.pricing.SessionPrice.price); a price without
+them (from an older version, a session's cost so far) carries its incl_vat less excl_vat as one tax
+named VAT when the two differ.
 """
 
 from __future__ import annotations

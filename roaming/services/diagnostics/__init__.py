@@ -33,7 +33,7 @@ from roaming.services.diagnostics.lists import walk
 from roaming.services.diagnostics.report import PROBLEM, QUIRK, Report
 
 #: Modules whose sender interface is a paginated list of objects the dialect can validate.
-LIST_MODULES = ("locations", "tariffs", "sessions", "cdrs", "tokens")
+LIST_MODULES = ("locations", "tariffs", "sessions", "cdrs", "tokens", "invoicereconciliation")
 
 #: Settings a diagnosis may propose: the profile's, but the version, which is the operator's choice.
 PROPOSABLE = tuple(name for name in PROFILE_FIELDS if name != "pinned_version")

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
-from partners.rows import ModelRows, on_postgresql
+from partners.rows import ModelRows, on_postgresql, one_of
 from roaming.models import Connector, Evse, Location, WireCache
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.timestamps import now
@@ -31,19 +31,18 @@ _CONNECTOR_ROWS = ModelRows(Connector, "ConnectorRow")
 
 
 def read_page(queryset: QuerySet) -> list:
-    """A page of locations with EVSEs and connectors as plain rows, in three queries.
+    """A page of locations with EVSEs and connectors as plain rows, in three queries (fewer without children).
 
     Pages of a thousand locations hold some 13,000 objects; reading tuples instead of building
     model instances makes a page several times faster, and the translators read both alike.
+    Children are found by their parents' ids (one array each, by the foreign keys' indexes): a join
+    against the page's query had PostgreSQL scan every EVSE and connector of the database for each page.
     """
-    page = queryset.values("pk")
     locations = _LOCATION_ROWS.read(queryset)
-    evses = _EVSE_ROWS.read(Evse.objects.filter(location__in=page).order_by("location_id", "position", "pk"))
+    evses = _children_of(_EVSE_ROWS, Evse, "location_id", locations)
     connectors: dict[int, _Children] = defaultdict(_Children)
     make_connector, make_evse, make_location = _CONNECTOR_ROWS.row, _EVSE_ROWS.row, _LOCATION_ROWS.row
-    for values in _CONNECTOR_ROWS.read(
-        Connector.objects.filter(evse__location__in=page).order_by("evse_id", "position", "pk")
-    ):
+    for values in _children_of(_CONNECTOR_ROWS, Connector, "evse_id", evses):
         connector = make_connector(*values)
         connectors[connector.evse_id].append(connector)
     by_location: dict[int, _Children] = defaultdict(_Children)
@@ -51,6 +50,14 @@ def read_page(queryset: QuerySet) -> list:
         evse = make_evse(*values, connectors[values[0]])
         by_location[evse.location_id].append(evse)
     return [make_location(*values, by_location[values[0]]) for values in locations]
+
+
+def _children_of(rows: ModelRows, model, parent: str, parents: list[list]) -> list[list]:
+    """The rows of `model` whose `parent` is one of `parents` (rows whose id comes first), in their order."""
+    if not parents:
+        return []
+    ids = [values[0] for values in parents]
+    return rows.read(model.objects.filter(one_of(parent, ids)).order_by(parent, "position", "pk"))
 
 
 def render_page(queryset: QuerySet, dialect: Dialect) -> list:
@@ -83,7 +90,7 @@ def rendered(rows: list[tuple[int, int, datetime]], dialect: Dialect) -> dict[in
     cached = {
         object_id: (revision, body)
         for object_id, revision, body in WireCache.objects.filter(
-            module=MODULE, version=dialect.version, object_id__in=ids
+            one_of("object_id", ids), module=MODULE, version=dialect.version
         ).values_list("object_id", "revision", "body")
     }
     stale = {
@@ -93,7 +100,7 @@ def rendered(rows: list[tuple[int, int, datetime]], dialect: Dialect) -> dict[in
         quiet_since = now() - timedelta(seconds=settings.WIRE_CACHE_MIN_AGE_SECONDS)
         translator = dialect.module(MODULE)
         keep = []
-        for location in read_page(Location.objects.filter(pk__in=list(stale)).order_by("pk")):
+        for location in read_page(Location.objects.filter(one_of("pk", list(stale))).order_by("pk")):
             revision, last_updated = stale[location.id]
             body = orjson.dumps(translator.to_wire(location))
             cached[location.id] = (revision, body)

@@ -5,6 +5,8 @@ version, and what a partner holds of ours once in sync.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import orjson
 
 from partners.models import Partner, PartnerParty, Party, Role
@@ -46,14 +48,43 @@ def _load(tenant_id: int, path: str):
         return None, None
 
 
+# Locations with their EVSEs and connectors as loaded for pushes, by state (tenant, id, revision, last_updated):
+# a burst of changes owed to many partners asks each worker process for the same states over and over, and a
+# location's revision moves with every write to it or below it (the key the wire cache of pages trusts too).
+# What is kept is only read: the builders translate it, never change it.
+_LOADED: OrderedDict[tuple, Location] = OrderedDict()
+# The bodies built from those states, by version and delivery (path, method, fields): every partner of a
+# version is sent the same body for the same state.
+_BUILT: OrderedDict[tuple, tuple] = OrderedDict()
+_KEPT_STATES = 2000
+
+
+def _keep(cache: OrderedDict, key: tuple, value) -> None:
+    cache[key] = value
+    if len(cache) > _KEPT_STATES:
+        cache.popitem(last=False)
+
+
+def _state(location: Location) -> tuple:
+    return (location.tenant_id, location.pk, location.revision, location.last_updated)
+
+
 def _load_many(tenant_id: int, paths: list[str]) -> dict[str, tuple]:
-    """_load for many paths at once: their locations with EVSEs and connectors in three queries, the
-    addressed EVSE or connector picked from them as find() does (ids compared case-insensitively)."""
+    """_load for many paths at once: their locations' states in one query, and the states this process has not
+    loaded yet with EVSEs and connectors in three more; the addressed EVSE or connector picked from them as
+    find() does (ids compared case-insensitively)."""
     keys = {(cc, pid, location_id.upper()) for cc, pid, location_id, *_ in (path.split("/") for path in paths)}
-    found = {
-        (location.country_code, location.party_id, location.id_key): location
-        for location in with_children(with_keys(tenant_id, keys))
+    states = {
+        (cc, pid, key): (tenant_id, pk, revision, last_updated)
+        for cc, pid, key, pk, revision, last_updated in with_keys(tenant_id, keys).values_list(
+            "country_code", "party_id", "id_key", "pk", "revision", "last_updated"
+        )
     }
+    found = {key: _LOADED[state] for key, state in states.items() if state in _LOADED}
+    if missing := set(states) - set(found):
+        for location in with_children(with_keys(tenant_id, missing)):  # maybe newer than its state read above
+            found[(location.country_code, location.party_id, location.id_key)] = location
+            _keep(_LOADED, _state(location), location)
     loaded = {}
     for path in paths:
         parts = path.split("/")
@@ -70,25 +101,39 @@ def build_push(delivery, dialect: Dialect) -> outbox.OutgoingRequest | None:
     """The PUT or PATCH of a location, EVSE or connector in its current state. A PATCH carries the PUT of
     the whole location (at the location's path) to send instead: a partner lacking an EVSE or connector
     usually lacks its location."""
-    return _build_push(delivery, dialect, *_load(delivery.tenant_id, delivery.object_path))
+    obj, level = _load(delivery.tenant_id, delivery.object_path)
+    return _build_push(delivery, dialect, obj, level, to_party=receiving_party(delivery.partner_id))
 
 
-def _build_push(delivery, dialect: Dialect, obj, level) -> outbox.OutgoingRequest | None:
+def _bodies(delivery, dialect: Dialect, obj, level, location) -> tuple[dict | None, dict | None]:
+    """The delivery's body in the partner's version, and for a PATCH the body of its location's PUT; both None
+    when the partner may not see the location. Built once per state, version and delivery: they are shared
+    between requests, so nothing may change them (push.body_for copies before it adds to one)."""
+    key = (dialect.version, *_state(location), delivery.object_path, delivery.method, tuple(delivery.fields))
+    if key in _BUILT:
+        return _BUILT[key]
+    translator = dialect.module(MODULE)
+    body = whole = None
+    if translator.may_see(location):
+        if delivery.method == DeliveryMethod.PATCH:
+            body = translator.patch_to_wire(obj, level=level, fields=delivery.fields)
+            whole = translator.to_wire(location, "location")
+        else:
+            body = translator.to_wire(obj, level)
+    _keep(_BUILT, key, (body, whole))
+    return body, whole
+
+
+def _build_push(delivery, dialect: Dialect, obj, level, *, to_party: PartyRef | None) -> outbox.OutgoingRequest | None:
     if obj is None:
         return None
     location = obj if level == "location" else obj.location if level == "evse" else obj.evse.location
-    if not dialect.module(MODULE).may_see(location):
-        return None
-    translator = dialect.module(MODULE)
-    if delivery.method == DeliveryMethod.PATCH:
-        body = translator.patch_to_wire(obj, level=level, fields=delivery.fields)
-    else:
-        body = translator.to_wire(obj, level)
-    if body is None:  # nothing this version can express
+    body, whole_body = _bodies(delivery, dialect, obj, level, location)
+    if body is None:  # not for this partner's eyes, or nothing this version can express
         return None
     sent = {
         "module": MODULE,
-        "to_party": receiving_party(delivery.partner_id),
+        "to_party": to_party,
         "from_party": PartyRef(location.country_code, location.party_id),
         # Looked up now when it may be needed: a batch sends from other threads (see _our_values).
         "fill": _our_values(location, dialect, now=True) if _fills(delivery) else None,
@@ -100,7 +145,7 @@ def _build_push(delivery, dialect: Dialect, obj, level) -> outbox.OutgoingReques
         whole = outbox.OutgoingRequest(
             "PUT",
             location.object_path,
-            body=translator.to_wire(location, "location"),
+            body=whole_body,
             extensions=location.extensions,
             **sent,
         )
@@ -208,8 +253,9 @@ def build_pushes(deliveries: list, dialect: Dialect) -> dict[int, outbox.Outgoin
     whole = [d for d in deliveries if d.method == DeliveryMethod.PUT and d.object_path.count("/") == 2]
     whole_ids = {d.pk for d in whole}
     others = [d for d in deliveries if d.pk not in whole_ids]
+    to_party = receiving_party(deliveries[0].partner_id)  # one partner's batch
     loaded = _load_many(others[0].tenant_id, [d.object_path for d in others]) if others else {}
-    built = {d.pk: _build_push(d, dialect, *loaded[d.object_path]) for d in others}
+    built = {d.pk: _build_push(d, dialect, *loaded[d.object_path], to_party=to_party) for d in others}
     if not whole:
         return built
     keys = {}
@@ -235,7 +281,6 @@ def build_pushes(deliveries: list, dialect: Dialect) -> dict[int, outbox.Outgoin
     translator = dialect.module(MODULE)
     visible = {key: location for key, location in found.items() if translator.may_see(location)}
     bodies = rendered([(loc.pk, loc.revision, loc.last_updated) for loc in visible.values()], dialect)
-    to_party = receiving_party(whole[0].partner_id)
     requires_fields = _fills(whole[0])
     for key, delivery in keys.items():
         location = visible.get(key)

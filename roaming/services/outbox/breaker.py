@@ -65,10 +65,11 @@ class Breaker:
     def _cooldown(self, opens: float) -> float:
         return min(settings.PUSH_RETRY_BASE_SECONDS * 2 ** max(opens - 1, 0), settings.PUSH_RETRY_MAX_SECONDS)
 
-    def state(self) -> str:
+    def state(self, current: dict[str, float] | None = None) -> str:
+        """The breaker's state, from `current` (what _read() gave) when the caller has read it already."""
         if self.store is None:
             return CLOSED
-        current = self._read()
+        current = self._read() if current is None else current
         if current.get("failures", 0) < settings.PUSH_BREAKER_FAILURES:
             return CLOSED
         ends = current["opened_at"] + self._cooldown(current["opens"])
@@ -79,7 +80,8 @@ class Breaker:
         if self.store is None:
             return Admission(send=True)
         try:
-            state, current = self.state(), self._read()
+            current = self._read()
+            state = self.state(current)
             self.clean = not current
             if state == CLOSED:
                 return Admission(send=True)

@@ -176,3 +176,18 @@ def test_a_2_1_1_partner_hears_a_hub_error_as_a_server_error():
 
     assert get_dialect("2.1.1").status_code(UnknownReceiver.status_code) == 3000
     assert get_dialect("2.2.1").status_code(UnknownReceiver.status_code) == 4001
+
+
+@pytest.mark.parametrize("version, stored", [("2.2.1", True), ("2.3.0", False)])
+def test_a_client_info_of_role_hub_is_refused_in_2_3_0_whose_role_has_no_hub(client, emsp_tenant, version, stored):
+    _, token = make_partner(emsp_tenant, "NL:HUB:HUB", name="hub", version=version)
+    body = {"country_code": "FR", "party_id": "HBX", "role": "HUB", "status": "CONNECTED"}
+    url = f"/ocpi/emsp/{version}/receiver/hubclientinfo/FR/HBX"
+    response = put(client, url, body | {"last_updated": "2026-11-29T08:00:00Z"}, token, routed("NL*HUB"))
+    if stored:
+        assert response.status_code == 201 and response.json()["status_code"] == 1000
+        assert ClientInfo.objects.get().role == "HUB"
+    else:
+        assert response.status_code == 200
+        assert response.json()["status_code"] == 2001 and "role" in response.json()["status_message"]
+        assert not ClientInfo.objects.exists()

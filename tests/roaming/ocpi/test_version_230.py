@@ -210,3 +210,47 @@ def test_a_custom_module_in_version_details_is_read_and_left_alone():
     }
     endpoints = V230.module("versions").details_from_wire(details)
     assert [e.identifier for e in endpoints] == ["credentials", "parkingsessions"]
+
+
+ENERGY_MIX_230 = {
+    "is_green_energy": False,
+    "energy_sources": [{"source": "SOLAR", "percentage": 40}],
+    "environ_impact": [{"category": "CARBON_DIOXIDE", "amount": 120}, {"category": "PARTICULATES", "amount": 3}],
+}
+
+
+def test_an_environmental_impact_category_of_the_partners_own_reaches_only_2_3_0():
+    wire = {**location_230(), "energy_mix": ENERGY_MIX_230}
+    location = materialize(L230.from_wire(wire))
+    assert L230.to_wire(location)["energy_mix"]["environ_impact"][1] == {"category": "PARTICULATES", "amount": 3}
+    assert L221.to_wire(location)["energy_mix"]["environ_impact"] == [{"category": "CARBON_DIOXIDE", "amount": 120}]
+    assert L211.to_wire(location)["energy_mix"]["environ_impact"] == [{"source": "CARBON_DIOXIDE", "amount": 120}]
+    # A mix left with no impact 2.2.1 can name carries none.
+    only_own = {**ENERGY_MIX_230, "environ_impact": ENERGY_MIX_230["environ_impact"][1:]}
+    assert (
+        "environ_impact"
+        not in L221.to_wire(materialize(L230.from_wire({**wire, "energy_mix": only_own})))["energy_mix"]
+    )
+
+
+def test_a_tariffs_environmental_impact_of_the_partners_own_reaches_only_2_3_0():
+    wire = {**example_230("tariff_1_simple_2hour.json"), "energy_mix": ENERGY_MIX_230}
+    tariff = SimpleNamespace(**V230.module("tariffs").from_wire(wire))
+    assert len(V230.module("tariffs").to_wire(tariff)["energy_mix"]["environ_impact"]) == 2
+    assert V221.module("tariffs").to_wire(tariff)["energy_mix"]["environ_impact"] == [
+        {"category": "CARBON_DIOXIDE", "amount": 120}
+    ]
+    assert V211.module("tariffs").to_wire(tariff)["energy_mix"]["environ_impact"] == [
+        {"source": "CARBON_DIOXIDE", "amount": 120}
+    ]
+
+
+def test_a_location_published_to_emaid_tokens_is_kept_and_2_2_1_gets_the_entries_it_can_name():
+    allowed = [{"uid": "NL-TNM-C12345678-X", "type": "EMAID"}, {"uid": "012345678", "type": "RFID"}]
+    wire = {**location_230(), "publish": False, "publish_allowed_to": allowed}
+    location = materialize(L230.from_wire(wire))
+    assert location.publish_allowed_to == allowed
+    assert L230.to_wire(location)["publish_allowed_to"] == allowed
+    assert L221.to_wire(location)["publish_allowed_to"] == [{"uid": "012345678", "type": "RFID"}]
+    with pytest.raises(InvalidParameters, match=r"publish_allowed_to\[0\]\.type"):
+        L221.from_wire({**L221.to_wire(location), "publish_allowed_to": allowed})

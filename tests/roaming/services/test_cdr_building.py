@@ -13,8 +13,13 @@ from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.types import validate
 from roaming.ocpi.v2_1_1.cdrs import CdrWire as CdrWire211
 from roaming.ocpi.v2_2_1.cdrs import CdrWire
+from roaming.ocpi.v2_3_0.cdrs import CdrWire as CdrWire230
 from roaming.services.cdrs import SessionNotBillable, build_cdr_from_session
 from tests.factories import CHARGING_START, DRIVER_TOKEN, make_session, make_tariff
+
+
+def vat(percentage, amount) -> dict:
+    return {"name": "VAT", "percentage": percentage, "amount": amount}
 
 
 @pytest.mark.django_db
@@ -27,10 +32,15 @@ def test_builds_a_priced_valid_221_cdr_of_an_ended_session(cpo_tenant, connector
     assert (cdr.cdr_id, cdr.session_id, cdr.country_code, cdr.party_id) == ("S1", "S1", "NL", "CPO")
     assert cdr.cdr_token == DRIVER_TOKEN
     # The complex example's Monday: 2.50 start fee, 165 minutes at 1.00, 42 minutes parking billed as 45 at 5.00.
-    assert cdr.total_cost == {"excl_vat": 9.0, "incl_vat": 10.3}
-    assert cdr.total_fixed_cost == {"excl_vat": 2.5, "incl_vat": 2.875}
-    assert cdr.total_time_cost == {"excl_vat": 2.75, "incl_vat": 3.3}
-    assert cdr.total_parking_cost == {"excl_vat": 3.75, "incl_vat": 4.125}
+    # Its elements carry three VAT rates (15% start fee, 20% time, 10% parking): the price keeps each.
+    assert cdr.total_cost == {
+        "excl_vat": 9.0,
+        "incl_vat": 10.3,
+        "taxes": [vat(10, 0.375), vat(15, 0.375), vat(20, 0.55)],
+    }
+    assert cdr.total_fixed_cost == {"excl_vat": 2.5, "incl_vat": 2.875, "taxes": [vat(15, 0.375)]}
+    assert cdr.total_time_cost == {"excl_vat": 2.75, "incl_vat": 3.3, "taxes": [vat(20, 0.55)]}
+    assert cdr.total_parking_cost == {"excl_vat": 3.75, "incl_vat": 4.125, "taxes": [vat(10, 0.375)]}
     assert cdr.total_energy_cost is None and cdr.total_reservation_cost is None
     assert (float(cdr.total_energy), float(cdr.total_time), float(cdr.total_parking_time)) == (7.5, 3.45, 0.7)
     assert cdr.cdr_location == {
@@ -60,6 +70,11 @@ def test_builds_a_priced_valid_221_cdr_of_an_ended_session(cpo_tenant, connector
     }, "Session-only dimensions are left out"
     wire = get_dialect("2.2.1").module("cdrs").to_wire(cdr)
     assert validate(CdrWire, wire).total_cost.excl_vat == 9.0
+    assert wire["total_cost"] == {"excl_vat": 9.0, "incl_vat": 10.3}
+    # 2.3.0: one TaxAmount per rate, with its percentage.
+    new = get_dialect("2.3.0").module("cdrs").to_wire(cdr)
+    assert validate(CdrWire230, new).total_cost.before_taxes == 9.0
+    assert new["total_cost"] == {"before_taxes": 9.0, "taxes": [vat(10, 0.375), vat(15, 0.375), vat(20, 0.55)]}
     assert wire["tariffs"][0]["id"] == "T14"
     # The same CDR sent to a 2.1.1 partner: its own schema, with the Location it embeds and a number cost.
     old = get_dialect("2.1.1").module("cdrs").to_wire(cdr)
@@ -91,7 +106,11 @@ def test_tariff_chosen_by_charging_preference_and_validity(cpo_tenant, connector
     session = make_session(cpo_tenant, charging_preferences={"profile_type": "GREEN"})
     cdr = build_cdr_from_session(tenant=cpo_tenant, session=session).cdr
     assert [t["tariff_id"] for t in cdr.tariffs] == ["T-GREEN"]
-    assert cdr.total_cost == {"excl_vat": 2.375, "incl_vat": 2.6625}, "0.50 start fee + 7.5 kWh at 0.25"
+    assert cdr.total_cost == {
+        "excl_vat": 2.375,
+        "incl_vat": 2.6625,
+        "taxes": [vat(10, 0.1875), vat(20, 0.1)],
+    }, "0.50 start fee (20% VAT) + 7.5 kWh at 0.25 (10%)"
 
 
 @pytest.mark.django_db
@@ -111,7 +130,7 @@ def test_session_without_periods_is_priced_as_one_period(cpo_tenant, connector, 
     make_tariff(cpo_tenant, "T9", "tariff_9_025kwh_start.json")
     session = make_session(cpo_tenant, charging_periods=[], kwh=20, end_date_time=CHARGING_START + timedelta(hours=2))
     cdr = build_cdr_from_session(tenant=cpo_tenant, session=session).cdr
-    assert cdr.total_cost == {"excl_vat": 5.5, "incl_vat": 6.1}
+    assert cdr.total_cost == {"excl_vat": 5.5, "incl_vat": 6.1, "taxes": [vat(10, 0.5), vat(20, 0.1)]}
     assert cdr.charging_periods[0]["dimensions"] == [
         {"type": "ENERGY", "volume": 20.0},
         {"type": "TIME", "volume": 2.0},
@@ -164,7 +183,7 @@ def test_an_own_session_that_ends_becomes_its_cdr_once(cpo_tenant, connector, ta
             append_periods=True,
         )
     cdr = Cdr.objects.get()
-    assert (cdr.cdr_id, cdr.total_cost) == ("S1", {"excl_vat": 9.0, "incl_vat": 10.3})
+    assert (cdr.cdr_id, cdr.total_cost["excl_vat"], cdr.total_cost["incl_vat"]) == ("S1", 9.0, 10.3)
 
 
 @pytest.mark.django_db

@@ -139,15 +139,48 @@ def test_a_bad_envelope_timestamp_and_status_code_are_reported(emsp_tenant, part
     assert "01/01/2026 10:00" in module.checks["envelope timestamp"].examples[0].message
 
 
-def test_objects_are_validated_in_the_partners_version(emsp_tenant, partner, peer):
-    partner.version = "2.1.1"
+@pytest.mark.parametrize(
+    "version, changes, check",
+    [
+        ("2.1.1", {}, "object type"),  # 2.1.1 requires a location type; 2.2.1 has none
+        ("2.2.1", {"facilities": ["EV_LOUNGE"]}, "object facilities[]"),  # a facility 2.2.1 does not name
+        ("2.3.0", {"facilities": ["EV_LOUNGE"]}, None),  # Facility is an OpenEnum in 2.3.0
+    ],
+)
+def test_objects_are_validated_in_the_partners_version(emsp_tenant, partner, peer, version, changes, check):
+    partner.version = version
     partner.save(update_fields=["version"])
-    peer.routes["/locations"] = (200, {"X-Total-Count": "1", "X-Limit": "2"}, envelope([location("L1")]))
+    peer.routes["/locations"] = (200, {"X-Total-Count": "1", "X-Limit": "2"}, envelope([location("L1", **changes)]))
 
     report = diagnose(tenant=emsp_tenant, partner=partner)
 
-    assert report.version == "2.1.1"
-    assert "object type" in only_module(report).checks  # 2.1.1 requires a location type; 2.2.1 has none
+    assert report.version == version
+    module = only_module(report)
+    if check:
+        assert check in module.checks
+    else:
+        assert (module.checks, module.valid) == ({}, 1)
+
+
+def test_a_2_3_0_partners_invoice_reconciliation_list_is_walked_too(emsp_tenant, partner, peer):
+    partner.version = "2.3.0"
+    partner.save(update_fields=["version"])
+    peer.routes["/locations"] = (200, {"X-Total-Count": "1", "X-Limit": "2"}, envelope([location("L1")]))
+    PartnerEndpoint.objects.create(
+        tenant=emsp_tenant, partner=partner, identifier="invoicereconciliation", role="SENDER", url=f"{peer.url}/ir"
+    )
+    record = {"country_code": "NL", "party_id": "CPO", "id": "IR1", "invoice_id": "INV-1", "cdrs": ["C1"]}
+    peer.routes["/ir"] = (
+        200,
+        {"X-Total-Count": "2", "X-Limit": "2"},
+        envelope([record | {"last_updated": STAMP}, record | {"id": "IR2"}]),
+    )
+
+    report = diagnose(tenant=emsp_tenant, partner=partner)
+
+    walked = {m.module: m for m in report.modules}["invoicereconciliation"]
+    assert (walked.objects, walked.valid) == (2, 1)
+    assert walked.checks["object last_updated"].examples[0].object_id == "IR2"
 
 
 def test_a_partner_taking_only_the_raw_token_in_221_gets_the_raw_form_proposed(emsp_tenant, partner, peer):
@@ -263,7 +296,10 @@ def test_diagnose_partner_command_json(emsp_tenant, partner, peer):
     assert data["token_forms"] == {"RAW": "accepted", "BASE64": "accepted"}
 
 
-def test_diagnose_button_renders_the_report(client, emsp_tenant, partner, peer):
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])  # the 2.2.1 locations served are valid 2.3.0 ones
+def test_diagnose_button_renders_the_report(client, emsp_tenant, partner, peer, version):
+    partner.version = version
+    partner.save(update_fields=["version"])
     log_in_operator(client, emsp_tenant)
     broken = location("L2", last_updated="yesterday")
     serve_two_pages(peer, [location("L1"), broken], [location("L3")], total=3)

@@ -13,7 +13,7 @@ from roaming.errors import Invalid
 from roaming.models import Delivery, InvoiceReconciliationRecord
 from roaming.ocpi.dialects import get_dialect
 from roaming.ocpi.timestamps import parse_datetime
-from roaming.services import invoicereconciliation, outbox, sync
+from roaming.services import initialsync, invoicereconciliation, outbox, sync
 from tests.bodies import CDR
 from tests.factories import make_endpoint, make_partner, own_cdr
 
@@ -156,3 +156,23 @@ def test_records_are_pulled_from_a_partners_sender_list(emsp_tenant, peer):
     record = InvoiceReconciliationRecord.objects.get()
     assert (record.partner, record.owner, record.record_id, record.cdr_ids) == (cpo, "NL*CPO", "IR1", ["C1"])
     assert "/list?" in peer.requests[0]["path"] and "date_from=" in peer.requests[0]["path"]
+
+
+def test_an_initial_sync_posts_the_records_meant_for_the_partner_and_no_others(cpo_tenant, emsp, peer):
+    peer.ok("/ir", None, status=201)
+    issue(cpo_tenant)
+    own_cdr(cpo_tenant, "C2", cdr_token={**CDR["cdr_token"], "country_code": "FR", "party_id": "OTH"})
+    with transaction.atomic():  # a record for another partner's drivers
+        invoicereconciliation.issue_record(
+            tenant=cpo_tenant,
+            party=Party.objects.get(tenant=cpo_tenant, role="CPO"),
+            record_id="IR2",
+            invoice_id="INV-OTH",
+            cdr_ids=["C2"],
+        )
+    Delivery.objects.all().delete()  # as for a partner that connects after the records were issued
+    runs = initialsync.start(partner=emsp, reason="test", pull=False, modules=["invoicereconciliation"])
+    assert [(r.module, r.total) for r in runs] == [("invoicereconciliation", 1)]
+    assert deliver_pending(emsp) == ["DELIVERED"]
+    assert peer.seen() == [("POST", "/ir")]
+    assert json.loads(peer.requests[0]["body"]) == WIRE
