@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import statistics
+import string
 import subprocess
 import sys
 import time
@@ -271,3 +272,11 @@ def worker_cpu(workers: list[subprocess.Popen]) -> float:
 
 def cpu_seconds(pid: int) -> float:
     return _cpu_seconds(pid)
+
+
+_DIGITS = string.digits + string.ascii_uppercase
+
+
+def party_id(n: int) -> str:
+    """A party id of three characters per partner (OCPI's CiString(3)): enough for 46,656 partners."""
+    return "".join(_DIGITS[n // 36**k % 36] for k in (2, 1, 0))

@@ -30,6 +30,7 @@ from bench._harness import (  # noqa: E402
     bench_database,
     cpu_seconds,
     free_port,
+    party_id,
     start_workers,
     stop_workers,
     wait_for_workers,
@@ -100,7 +101,7 @@ def seed(evse_count: int, partner_count: int, peer: str) -> list[int]:
     cpo = provision_tenant(slug="cpo", name="CPO", parties=[PartySpec("NL", "CPO", "CPO")])
     for n in range(partner_count):
         partner, _ = make_partner(
-            cpo, f"DE:E{n:02d}:EMSP", name=f"emsp-{n}", token_to_them="t", version="2.2.1" if n % 2 else "2.1.1"
+            cpo, f"DE:{party_id(n)}:EMSP", name=f"emsp-{n}", token_to_them="t", version="2.2.1" if n % 2 else "2.1.1"
         )
         PartnerEndpoint.objects.create(
             tenant=cpo, partner=partner, identifier="locations", role="RECEIVER", url=f"{peer}/p{n}/locations"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import string
 import sys
 import time
 from pathlib import Path
@@ -22,19 +21,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._harness import (  # noqa: E402
     bench_database,
     free_port,
+    party_id,
     start_workers,
     stop_workers,
     wait_for_workers,
     worker_cpu,
 )
 from bench.deliveries import METHODS, serve_partners  # noqa: E402
-
-_DIGITS = string.digits + string.ascii_uppercase
-
-
-def party_id(n: int) -> str:
-    """A party id of three characters per partner (OCPI's CiString(3)): enough for 46,656 partners."""
-    return "".join(_DIGITS[n // 36**k % 36] for k in (2, 1, 0))
 
 
 def wait_until_delivered(expected: int, timeout: float = 120) -> float:
