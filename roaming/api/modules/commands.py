@@ -7,6 +7,8 @@ we handed out with a command we sent, where the CPO delivers the charge point's 
 
 from __future__ import annotations
 
+import re
+
 from partners.models import InterfaceRole, Role
 from roaming.api.base import OcpiView
 from roaming.api.routes import Route
@@ -15,18 +17,21 @@ from roaming.ocpi.errors import InvalidParameters, status_code_of
 from roaming.services import commands
 
 MODULE = "commands"
+#: A 2.3.0 command of the caller's own: an OpenEnum value, printable ASCII.
+_OWN_COMMAND = re.compile(r"[\x21-\x7e]{1,255}")
 
 
-def command_type(value: str) -> str:
-    if value not in CommandType.values:
-        raise InvalidParameters(f"URL segment command is not a CommandType: {value[:40]!r}")
-    return value
+def command_type(value: str, *, open_enum: bool = False) -> str:
+    """The URL's command; with `open_enum` (2.3.0) also one of the caller's own, printable ASCII."""
+    if value in CommandType.values or (open_enum and _OWN_COMMAND.fullmatch(value)):
+        return value
+    raise InvalidParameters(f"URL segment command is not a CommandType: {value[:40]!r}")
 
 
 class ReceiverView(OcpiView):
     def post(self, request, tenant, version, command):
         translator = self.dialect.module(MODULE)
-        command = command_type(command)
+        command = command_type(command, open_enum=translator.open_command_type)
         if command not in translator.commands:
             answer = commands.not_supported(command, self.dialect)
         else:

@@ -43,6 +43,9 @@ class Commands:
     result_schema: type[WireModel]
     #: The commands this version knows.
     commands: tuple[str, ...]
+    #: Whether a command outside CommandType's values is a command of the caller's own (2.3.0's OpenEnum:
+    #: answered NOT_SUPPORTED) rather than bad input (2001).
+    open_command_type: bool = False
 
     def parse_request(self, command: str, data) -> WireModel:
         """The validated request object; 2001 naming the field when it is not one."""

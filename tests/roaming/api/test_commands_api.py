@@ -172,6 +172,20 @@ def test_unknown_command_in_the_url_is_2001(client, emsp_partner):
     assert "command" in response.json()["status_message"]
 
 
+def test_a_2_3_0_command_of_the_callers_own_is_not_supported_not_bad_input(client, cpo_tenant, location, dispatched):
+    """2.3.0's CommandType is an OpenEnum: a command of the caller's own is a command, which no charge point
+    we drive carries out; 2.2.1's is closed, so the same URL is bad input there (above)."""
+    _, token = make_partner(cpo_tenant, "NL:EMP:EMSP", name="new", version="2.3.0")
+    response = post(client, "/ocpi/cpo/2.3.0/receiver/commands/X_EXAMPLE_PAUSE_CHARGING", {}, token)
+    assert (response.status_code, response.json()["status_code"]) == (200, 1000)
+    assert response.json()["data"]["result"] == "NOT_SUPPORTED"
+    assert "X_EXAMPLE_PAUSE_CHARGING" in response.json()["data"]["message"][0]["text"]
+    assert not Command.objects.exists() and dispatched == []
+    refused = post(client, "/ocpi/cpo/2.3.0/receiver/commands/not%20printable%09", {}, token)
+    assert (refused.status_code, refused.json()["status_code"]) == (200, 2001)
+    assert "command" in refused.json()["status_message"]
+
+
 def test_wrong_token_is_401_and_nothing_stored(client, emsp_partner, location):
     response = post(client, f"{BASE_221}/START_SESSION", start_221(), "not-a-token")
     assert (response.status_code, response.json()["status_code"]) == (401, 2000)
