@@ -138,35 +138,34 @@ def seed(count: int, evses: int) -> None:
     Connector.objects.filter(position__gte=1).delete()
 
     with connection.cursor() as cursor:
-        names = ", ".join(
-            f'"{f.column}"' for f in Location._meta.concrete_fields if f.column not in ("id", "location_id")
-        )
+        names = _columns(Location, skip=("location_id",))
         cursor.execute(
             f'INSERT INTO roaming_location ({names}, "location_id") '  # noqa: S608 - the model's own columns
             f"SELECT {names}, 'L' || n FROM roaming_location, generate_series(1, %s) AS n WHERE id = %s",
             [count - 1, template.pk],
         )
-        evse_columns = [
-            f.column for f in Evse._meta.concrete_fields if f.column not in ("id", "location_id", "uid", "evse_id")
-        ]
-        names = ", ".join(f'e."{c}"' for c in evse_columns)
-        plain = ", ".join(f'"{c}"' for c in evse_columns)
+        skip = ("location_id", "uid", "evse_id")
         cursor.execute(
-            f'INSERT INTO roaming_evse ({plain}, "location_id", "uid", "evse_id") '  # noqa: S608
-            f"SELECT {names}, l.id, l.location_id || '-' || e.position, 'NL*CPO*E' || l.location_id || e.position "
+            f'INSERT INTO roaming_evse ({_columns(Evse, skip=skip)}, "location_id", "uid", "evse_id") '  # noqa: S608
+            f"SELECT {_columns(Evse, skip=skip, alias='e')}, l.id, l.location_id || '-' || e.position, "
+            f"'NL*CPO*E' || l.location_id || e.position "
             f"FROM roaming_evse e, roaming_location l WHERE e.location_id = %s AND l.id <> %s",
             [template.pk, template.pk],
         )
-        connector_columns = [f.column for f in Connector._meta.concrete_fields if f.column not in ("id", "evse_id")]
-        names = ", ".join(f'c."{c}"' for c in connector_columns)
-        plain = ", ".join(f'"{c}"' for c in connector_columns)
+        skip = ("evse_id",)
         cursor.execute(
-            f'INSERT INTO roaming_connector ({plain}, "evse_id") '  # noqa: S608
-            f"SELECT {names}, e.id FROM roaming_connector c, roaming_evse e "
+            f'INSERT INTO roaming_connector ({_columns(Connector, skip=skip)}, "evse_id") '  # noqa: S608
+            f"SELECT {_columns(Connector, skip=skip, alias='c')}, e.id FROM roaming_connector c, roaming_evse e "
             f"WHERE c.evse_id = (SELECT id FROM roaming_evse WHERE location_id = %s LIMIT 1) AND e.location_id <> %s",
             [template.pk, template.pk],
         )
         cursor.execute("VACUUM ANALYZE")
+
+
+def _columns(model, *, skip: tuple[str, ...], alias: str | None = None) -> str:
+    """The model's columns but its id and `skip`, quoted (and qualified by `alias`), for INSERT … SELECT copies."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f'{prefix}"{f.column}"' for f in model._meta.concrete_fields if f.column not in ("id", *skip))
 
 
 def walk_pages(count: int) -> tuple[RssWatch, float]:
