@@ -64,9 +64,15 @@ class Partners(BaseHTTPRequestHandler):
     do_PUT = do_PATCH = do_POST = _answer
 
 
+class _PartnersServer(ThreadingHTTPServer):
+    # Many partners call in at once, each on a new connection: the standard library's backlog of 5 would refuse
+    # them (counted as unreachable partners), where a web server's listen queue holds hundreds.
+    request_queue_size = 1024
+
+
 def serve_partners(port: int, counts) -> None:
     Partners.counts = counts
-    ThreadingHTTPServer(("127.0.0.1", port), Partners).serve_forever()
+    _PartnersServer(("127.0.0.1", port), Partners).serve_forever()
 
 
 def ceiling(base: str, seconds: float = 3.0) -> float:

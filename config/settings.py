@@ -192,6 +192,7 @@ CELERY_TASK_ROUTES = {
         {
             "roaming.tasks.deliver_task": {"queue": PUSH_QUEUE},
             "roaming.tasks.drain_task": {"queue": PUSH_QUEUE},
+            "roaming.tasks.drain_many_task": {"queue": PUSH_QUEUE},
             "roaming.tasks.sweep_task": {"queue": PUSH_QUEUE},
         }
         if PUSH_QUEUE
@@ -257,6 +258,10 @@ PUSH_BATCH_SIZE = env.int("PUSH_BATCH_SIZE", default=200)
 PUSH_PARTNER_DRAINS = env.int("PUSH_PARTNER_DRAINS", default=2)
 PUSH_PARTNER_CONCURRENCY = env.int("PUSH_PARTNER_CONCURRENCY", default=2)
 PUSH_DRAIN_SECONDS = env.float("PUSH_DRAIN_SECONDS", default=60.0)
+# A change owed to many partners is drained for up to PUSH_DRAIN_PARTNERS of them in one task, their requests sent
+# side by side by PUSH_FANOUT_THREADS threads of the worker process (one at a time to each partner).
+PUSH_DRAIN_PARTNERS = env.int("PUSH_DRAIN_PARTNERS", default=50)
+PUSH_FANOUT_THREADS = env.int("PUSH_FANOUT_THREADS", default=16)
 # A partner's circuit breaker (roaming.services.outbox.breaker) opens after this many batches in a row found it
 # unreachable, timing out or overloaded; while half-open, at most PUSH_PROBE_SLOTS worker processes probe
 # partners at once, whatever the number of partners in trouble.

@@ -32,6 +32,22 @@ def drain_task(partner_id: int) -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def drain_many_task(partner_ids: list[int]) -> int:
+    with log_context(drain=f"{len(partner_ids)} partners"):
+        outbox.drain_started(*partner_ids)
+        drained = batches.drain_many(partner_ids=partner_ids)
+        initialsync.settle(partner_ids=partner_ids)
+    # Partners handed on get drains of their own: now (a breaker that is not closed, what the budget left), or
+    # when their first retry is due (eager: the sweep, as for drain_task).
+    for partner_id, again_in in drained.handed.items():
+        if not again_in:
+            drain_task.delay(partner_id)
+        elif not drain_many_task.app.conf.task_always_eager:
+            drain_task.apply_async((partner_id,), countdown=again_in)
+    return drained.delivered
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def sweep_task() -> int:
     return outbox.sweep()
 

@@ -1,5 +1,5 @@
-"""Sending one partner's due deliveries in batches: an initial sync's thousands of PUTs, and whatever the sweep
-finds due for a partner.
+"""Draining partners' due deliveries in batches: an initial sync's thousands of PUTs, a change owed to every
+partner of a tenant, and whatever the sweep finds due.
 
 Sent one at a time, a delivery costs about a dozen queries (claim, build, finish) and a worker task. Here a
 partner's due deliveries are claimed PUSH_BATCH_SIZE at a time in one statement (FOR UPDATE SKIP LOCKED,
@@ -7,7 +7,14 @@ with outbox.in_flight_conflicts' rule written in SQL), built in bulk where the m
 form rendered once per version and revision, the cache the sender's pages use), sent each through
 roaming.ocpi.push.send over PUSH_PARTNER_CONCURRENCY kept-alive connections at once (the pace one partner
 is asked to take), and finished in one statement for all that were delivered; an attempt that failed is
-finished as deliver() finishes it (outbox.finish: the retry policy, the hand-over to a newer change).
+finished as deliver() finishes it (outbox.finish: the retry policy, the hand-over to a newer change). The
+building, sending and finishing are roaming.services.sending's.
+
+A change owed to many partners is drained for many of them at once (drain_many): every step above is one
+statement for all of them (their breakers read in one round trip, their slots taken, their batches claimed,
+their delivered recorded), and their requests go side by side over PUSH_FANOUT_THREADS threads, one at a time
+to each partner. A partner whose breaker is not closed, that is in trouble, or that has more left than the
+drain's time allows is handed to a drain of its own.
 
 Order per object: only one delivery of an object is pending at a time, a delivery is not claimed while one
 of its object (or of an object above or below it) is being sent, and within a batch everything under one
@@ -23,33 +30,28 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 import time
-from collections import defaultdict
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import orjson
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from partners.models import Partner, PartnerStatus
+from partners.models import Partner
 from partners.rows import on_postgresql, prepared_cursor
 from roaming.models import Delivery, DeliveryMethod, DeliveryStatus
-from roaming.ocpi.client import PartnerError, PartnerHttpError, PartnerUnreachable, client_for
-from roaming.ocpi.dialects import dialect_of
-from roaming.ocpi.headers import correlated, log_context_var
-from roaming.ocpi.push import OutgoingRequest, send
-from roaming.services import outbox, routing
-from roaming.services.ownership import ensure_reachable
+from roaming.ocpi.client import client_for
+from roaming.ocpi.headers import log_context_var
+from roaming.services import outbox, sending
+from roaming.services.sending import Item, top
 
 logger = logging.getLogger(__name__)
 
 _DRAIN_LOCK_CLASS = 0x0D1A
-#: Answers that concern the partner, not the object: the rest of the batch waits rather than try its luck.
-_SLOW_DOWN = (429, 502, 503, 504)
 _COLUMNS = [f.column for f in Delivery._meta.concrete_fields]
 _ATTNAMES = [f.attname for f in Delivery._meta.concrete_fields]
 
@@ -86,16 +88,24 @@ FROM due WHERE delivery.id = due.id
 RETURNING COLUMNS
 """.replace("SENDABLE", _SENDABLE).replace("COLUMNS", ", ".join(f"delivery.{column}" for column in _COLUMNS))
 _ANY_SENDABLE_SQL = "SELECT EXISTS (SELECT 1 SENDABLE)".replace("SENDABLE", _SENDABLE)
-
-_DELIVERED_SQL = """
-UPDATE roaming_delivery AS delivery
-SET status = 'DELIVERED', delivered_at = %(now)s, updated = %(now)s, last_error = '',
-    last_http_status = coalesce(answer.http_status, delivery.last_http_status),
-    last_status_code = coalesce(answer.status_code, delivery.last_status_code)
-FROM (SELECT unnest(%(ids)s::bigint[]) AS id, unnest(%(http)s::int[]) AS http_status,
-             unnest(%(codes)s::int[]) AS status_code) AS answer
-WHERE delivery.id = answer.id AND delivery.status = 'SENDING'
-"""
+# The same for many partners at once: the oldest of each partner's, up to the limit for each.
+_EACH_SENDABLE = _SENDABLE.replace("%(partner)s", "p.id")
+_CLAIM_EACH_SQL = """
+WITH due AS (
+    SELECT picked.id FROM unnest(%(partners)s::bigint[]) AS p(id)
+    CROSS JOIN LATERAL (
+        SELECT d.id SENDABLE
+        ORDER BY d.next_attempt_at, d.id
+        LIMIT %(limit)s
+        FOR UPDATE OF d SKIP LOCKED
+    ) AS picked
+)
+UPDATE roaming_delivery AS delivery SET status = 'SENDING', attempts = delivery.attempts + 1, updated = %(now)s
+FROM due WHERE delivery.id = due.id
+RETURNING COLUMNS
+""".replace("SENDABLE", _EACH_SENDABLE).replace("COLUMNS", ", ".join(f"delivery.{column}" for column in _COLUMNS))
+_SENDABLE_AMONG_SQL = "SELECT p.id FROM unnest(%(partners)s::bigint[]) AS p(id) WHERE EXISTS (SELECT 1 SENDABLE)"
+_SENDABLE_AMONG_SQL = _SENDABLE_AMONG_SQL.replace("SENDABLE", _EACH_SENDABLE)
 
 
 @dataclass
@@ -172,31 +182,31 @@ def _drain_locked(partner_id: int, drained: Drained, deadline: float, *, breaker
             local.client = client_for(partner)
         return local.client
 
-    def claim_and_build() -> list[_Item]:
+    def claim_and_build() -> list[Item]:
         batch = _claim(partner_id, 1 if probe else settings.PUSH_BATCH_SIZE) if time.monotonic() < deadline else []
-        return _build(partner, batch) if batch else []
+        return sending.build({partner_id: partner}, {partner_id: batch})[partner_id] if batch else []
 
     pool = _senders()
     items = claim_and_build()
     while items:
         drained.batches += 1
-        sending = _Sending(items, pool, client)
+        done = queue.SimpleQueue()
+        on_the_wire = sending.Sending(items, pool, client, done=done)
         # The next batch is claimed and built while this one is on the wire (what this one is sending is in
         # flight, so nothing of its objects can be in the next). Even after a short batch: what is recorded
         # meanwhile goes out with the drain that runs, not after it let go of its slot (leaving it to the
         # next drain put the healthy partners' p50 of bench/hanging.py from about 0.5 s to 2 s).
         upcoming = [] if probe else claim_and_build()
-        sending.wait(also_claimed=upcoming)
-        delivered, not_delivered, retry_at = _finish(partner, items)
-        drained.delivered += delivered
-        drained.not_delivered += not_delivered
-        if sending.trouble.is_set():
+        sending.wait([on_the_wire], done, also_claimed=upcoming)
+        finished = sending.finish({partner_id: partner}, {partner_id: items})[partner_id]
+        drained.delivered += finished.delivered
+        drained.not_delivered += finished.not_delivered
+        if on_the_wire.trouble.is_set():
             breaker.failed()
             for item in upcoming:  # claimed, never tried: back as they were
-                outbox.release(item.delivery, retry_at=retry_at)
+                outbox.release(item.delivery, retry_at=finished.retry_at)
             return True
-        answered = any(item.request is not None and not item.unsent for item in items)
-        if answered and (probe or not breaker.clean):
+        if _answered(items) and (probe or not breaker.clean):
             breaker.succeeded()
             breaker.clean = True
         items = upcoming
@@ -205,7 +215,79 @@ def _drain_locked(partner_id: int, drained: Drained, deadline: float, *, breaker
     return False
 
 
+def _answered(items: list[Item]) -> bool:
+    return any(item.request is not None and not item.unsent for item in items)
+
+
+@dataclass
+class DrainedMany:
+    """What a drain of many partners did: deliveries delivered, and the partners it handed to drains of their
+    own, each with the seconds after which that drain should run."""
+
+    delivered: int = 0
+    rounds: int = 0
+    handed: dict[int, float] = field(default_factory=dict)
+
+
+def drain_many(*, partner_ids, budget_seconds: float | None = None) -> DrainedMany:
+    """Send many partners' due deliveries a batch of each at a time, until none of theirs is left that may go
+    now or the time budget (PUSH_DRAIN_SECONDS) is spent. A partner whose breaker is not closed (drain() waits
+    for it or probes it), that was in trouble (it waits for its retry) or that still has some due when the
+    budget is spent is handed on; one whose every drain slot is taken is left to the drains that hold them,
+    which look once more before they let go."""
+    budget = settings.PUSH_DRAIN_SECONDS if budget_seconds is None else budget_seconds
+    deadline = time.monotonic() + budget
+    drained = DrainedMany()
+    waiting = list(dict.fromkeys(partner_ids))
+    if not on_postgresql():  # the embedded database runs one writer at a time: one partner after another
+        for partner_id in waiting:
+            drained.delivered += drain(partner_id=partner_id, budget_seconds=budget).delivered
+        return drained
+    while waiting:
+        if time.monotonic() >= deadline:
+            drained.handed.update(dict.fromkeys(waiting, 0.0))
+            break
+        closed = outbox.closed_breakers(waiting)
+        drained.handed.update({partner_id: 0.0 for partner_id in waiting if partner_id not in closed})
+        slots = _lock_each(list(closed))
+        try:
+            if slots:
+                drained.rounds += 1
+                drained.delivered += _round(slots, closed, drained)
+        finally:
+            _unlock_each(slots)
+        waiting = [partner_id for partner_id in _sendable_among(list(slots)) if partner_id not in drained.handed]
+    return drained
+
+
+def _round(slots: dict[int, int], clean: dict[int, bool], drained: DrainedMany) -> int:
+    """Claim, build, send and finish one batch of each partner holding a slot; returns how many were delivered."""
+    partners = {p.pk: p for p in Partner.objects.select_related("tenant", "bound_party").filter(pk__in=list(slots))}
+    claimed = _claim_each(list(partners), settings.PUSH_BATCH_SIZE)
+    if not claimed:
+        return 0
+    items = sending.build(partners, claimed)
+    done = queue.SimpleQueue()
+    pool = _fanout_senders()
+    on_the_wire = {
+        partner_id: sending.Sending(
+            its, pool, lambda partner=partners[partner_id]: client_for(partner), done=done, one_lane=True
+        )
+        for partner_id, its in items.items()
+    }
+    sending.wait(list(on_the_wire.values()), done)
+    finished = sending.finish(partners, items)
+    for partner_id, sent in on_the_wire.items():
+        if sent.trouble.is_set():
+            outbox.Breaker(partner_id).failed()
+            drained.handed[partner_id] = max((finished[partner_id].retry_at - timezone.now()).total_seconds(), 0.2)
+        elif _answered(items[partner_id]) and not clean[partner_id]:
+            outbox.Breaker(partner_id).succeeded()
+    return sum(f.delivered for f in finished.values())
+
+
 _pool: tuple[int, ThreadPoolExecutor] | None = None
+_fanout_pool: tuple[int, ThreadPoolExecutor] | None = None
 
 
 def _senders() -> ThreadPoolExecutor:
@@ -218,6 +300,16 @@ def _senders() -> ThreadPoolExecutor:
         threads = -(-settings.PUSH_PARTNER_CONCURRENCY // settings.PUSH_PARTNER_DRAINS)
         _pool = (os.getpid(), ThreadPoolExecutor(max_workers=threads, thread_name_prefix="push"))
     return _pool[1]
+
+
+def _fanout_senders() -> ThreadPoolExecutor:
+    """This process's threads for drains of many partners: PUSH_FANOUT_THREADS partners served side by side,
+    each by one thread at a time (one connection's worth of the partner's share)."""
+    global _fanout_pool  # noqa: PLW0603 - one per process, made on first use
+    if _fanout_pool is None or _fanout_pool[0] != os.getpid():
+        threads = settings.PUSH_FANOUT_THREADS
+        _fanout_pool = (os.getpid(), ThreadPoolExecutor(max_workers=threads, thread_name_prefix="fan-out"))
+    return _fanout_pool[1]
 
 
 def _lock(partner_id: int) -> int | None:
@@ -238,6 +330,30 @@ def _unlock(partner_id: int, slot: int) -> None:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_DRAIN_LOCK_CLASS + slot, partner_id & 0x7FFFFFFF])
 
 
+def _lock_each(partner_ids: list[int]) -> dict[int, int]:
+    """Take a free drain slot of each partner that has one, a statement per slot: {partner: slot}."""
+    slots: dict[int, int] = {}
+    with connection.cursor() as cursor:
+        for slot in range(settings.PUSH_PARTNER_DRAINS):
+            if not (wanted := [partner_id for partner_id in partner_ids if partner_id not in slots]):
+                break
+            cursor.execute(
+                "SELECT p FROM unnest(%s::bigint[]) AS p WHERE pg_try_advisory_lock(%s, (p & 2147483647)::int)",
+                [wanted, _DRAIN_LOCK_CLASS + slot],
+            )
+            slots.update((partner_id, slot) for (partner_id,) in cursor.fetchall())
+    return slots
+
+
+def _unlock_each(slots: dict[int, int]) -> None:
+    with connection.cursor() as cursor:
+        for slot in set(slots.values()):
+            cursor.execute(
+                "SELECT pg_advisory_unlock(%s, (p & 2147483647)::int) FROM unnest(%s::bigint[]) AS p",
+                [_DRAIN_LOCK_CLASS + slot, [partner_id for partner_id, taken in slots.items() if taken == slot]],
+            )
+
+
 def _sendable(partner_id: int) -> bool:
     """Whether any of the partner's due deliveries may be sent now (what a claim would take)."""
     now = timezone.now()
@@ -246,10 +362,6 @@ def _sendable(partner_id: int) -> bool:
     with prepared_cursor() as cursor:
         cursor.execute(_ANY_SENDABLE_SQL, {"partner": partner_id, "now": now, "nested": outbox.nested_modules()})
         return cursor.fetchone()[0]
-
-
-def _top(path: str) -> str:
-    return "/".join(path.split("/")[:3])
 
 
 # -- claiming ------------------------------------------------------------------------------------------------------
@@ -271,6 +383,38 @@ def _claim(partner_id: int, limit: int) -> list[Delivery]:
     return sorted(deliveries, key=lambda d: (d.next_attempt_at, d.pk))
 
 
+def _claim_each(partner_ids: list[int], limit: int) -> dict[int, list[Delivery]]:
+    """_claim for many partners in one statement: up to `limit` of each one's, by partner, oldest first."""
+    now = timezone.now()
+    with transaction.atomic():
+        outbox.serialize_claims(*partner_ids)
+        with prepared_cursor() as cursor:
+            cursor.execute(
+                _CLAIM_EACH_SQL,
+                {"partners": partner_ids, "now": now, "limit": limit, "nested": outbox.nested_modules()},
+            )
+            rows = cursor.fetchall()
+    claimed: dict[int, list[Delivery]] = {}
+    for delivery in sorted(
+        (Delivery.from_db(connection.alias, _ATTNAMES, _decoded(row)) for row in rows),
+        key=lambda d: (d.next_attempt_at, d.pk),
+    ):
+        claimed.setdefault(delivery.partner_id, []).append(delivery)
+    return claimed
+
+
+def _sendable_among(partner_ids: list[int]) -> list[int]:
+    """Those of the partners with any due delivery that may be sent now, in one statement."""
+    if not partner_ids:
+        return []
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            _SENDABLE_AMONG_SQL,
+            {"partners": partner_ids, "now": timezone.now(), "nested": outbox.nested_modules()},
+        )
+        return [partner_id for (partner_id,) in cursor.fetchall()]
+
+
 def _decoded(row) -> tuple:
     """A RETURNING row as from_db takes it: the JSON column decoded (Django's cursor hands jsonb over as text)."""
     fields_at = _ATTNAMES.index("fields")
@@ -282,7 +426,7 @@ def _decoded(row) -> tuple:
 def _sendable_with_orm(partner_id: int, limit: int, now) -> list[Delivery]:
     """_SENDABLE, portable: the oldest due deliveries that may be sent now."""
     busy = {
-        (module, _top(path))
+        (module, top(path))
         for module, path in Delivery.objects.filter(partner_id=partner_id, status=DeliveryStatus.SENDING).values_list(
             "module", "object_path"
         )
@@ -294,7 +438,7 @@ def _sendable_with_orm(partner_id: int, limit: int, now) -> list[Delivery]:
     chosen = []
     for delivery in pending.filter(next_attempt_at__lte=now).order_by("next_attempt_at", "pk").iterator():
         above = outbox.ancestors(delivery.object_path) if outbox.is_nested(delivery.module) else []
-        if (delivery.module, _top(delivery.object_path)) in busy or any(
+        if (delivery.module, top(delivery.object_path)) in busy or any(
             (delivery.module, path) in waiting_whole for path in above
         ):
             continue
@@ -310,212 +454,3 @@ def _claim_with_orm(partner_id: int, limit: int, now) -> list[Delivery]:
         delivery.status, delivery.attempts = DeliveryStatus.SENDING, delivery.attempts + 1
     Delivery.objects.bulk_update(chosen, ["status", "attempts", "updated"])
     return chosen
-
-
-# -- building and sending --------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Item:
-    delivery: Delivery
-    request: OutgoingRequest | None = None
-    endpoint_url: str = ""
-    error: PartnerError | None = None
-    #: Left unsent because the batch or its object's group stopped first.
-    unsent: bool = False
-    #: Recorded DELIVERED as soon as the partner took it.
-    recorded: bool = False
-
-
-def _build(partner: Partner, batch: list[Delivery]) -> list[_Item]:
-    """Each claimed delivery with its request (None: nothing to send any more) or why it cannot be sent."""
-    dialect = dialect_of(partner)
-    receivers = outbox.receiver_urls(partner)
-    items = []
-    by_module: dict[str, list[Delivery]] = defaultdict(list)
-    for delivery in batch:
-        delivery.partner = partner
-        by_module[delivery.module].append(delivery)
-    for module, deliveries in by_module.items():
-        pushable = outbox.pushable(module)
-        urls = {d.pk: outbox.target_url(pushable, partner, d, receivers) for d in deliveries}
-        if pushable is None or partner.status != PartnerStatus.REGISTERED or not dialect:
-            error = outbox.unsendable(partner, receivers.get(module, ""), module, pushable)
-            items += [_Item(d, error=error) for d in deliveries]
-            continue
-        if nowhere := [d for d in deliveries if not urls[d.pk]]:
-            items += [_Item(d, error=outbox.unsendable(partner, "", module, pushable)) for d in nowhere]
-            deliveries = [d for d in deliveries if urls[d.pk]]
-            if not deliveries:
-                continue
-        try:
-            built = (pushable.build_many or _one_by_one(pushable.build))(deliveries, dialect)
-        except Exception:  # noqa: BLE001 - one module's bug must not keep the others' deliveries from going
-            logger.exception(
-                "building %d %s deliveries together failed; building them one by one", len(deliveries), module
-            )
-            built = _one_by_one(pushable.build)(deliveries, dialect)
-        as_sent = routing.passing_on(partner.tenant_id)
-        items += [_Item(d, request=as_sent(built.get(d.pk)), endpoint_url=urls[d.pk]) for d in deliveries]
-    _check_reachable(partner, items)
-    return items
-
-
-def _one_by_one(build):
-    def build_each(deliveries, dialect):
-        built = {}
-        for delivery in deliveries:
-            try:
-                built[delivery.pk] = build(delivery, dialect)
-            except Exception as exc:  # noqa: BLE001 - the delivery is retried, the batch goes on
-                logger.exception("building %s %s failed", delivery.module, delivery.object_path)
-                built[delivery.pk] = _BuildFailed(f"building the request failed: {exc.__class__.__name__}: {exc}")
-        return built
-
-    return build_each
-
-
-class _BuildFailed(PartnerError):
-    """Building a delivery's request raised: retried as a partner error would be, the rest of the batch goes."""
-
-
-def _check_reachable(partner: Partner, items: list[_Item]) -> None:
-    """Requests addressed to a party its hub reported offline fail at once (ensure_reachable), once per party."""
-    verdicts: dict = {}
-    for item in items:
-        if isinstance(item.request, _BuildFailed):
-            item.error, item.request = item.request, None
-            continue
-        if item.request is None or item.error is not None:
-            continue
-        party = item.request.to_party
-        if party not in verdicts:
-            try:
-                ensure_reachable(partner=partner, party=party)
-                verdicts[party] = None
-            except PartnerError as exc:
-                verdicts[party] = exc
-        item.error = verdicts[party]
-
-
-def _groups(items: list[_Item]) -> list[list[_Item]]:
-    """The items to send, grouped by top-level object (a location with its EVSEs), each group in order."""
-    groups: dict[tuple[str, str], list[_Item]] = defaultdict(list)
-    for item in items:
-        if item.request is not None and item.error is None:
-            groups[(item.delivery.module, _top(item.delivery.object_path))].append(item)
-    return list(groups.values())
-
-
-class _Sending:
-    """A built batch on its way: each top-level object's group sent in order by one of the pool's threads.
-    A partner in trouble (unreachable, or 429 / 5xx of its gateway) stops what has not gone yet."""
-
-    def __init__(self, items: list[_Item], pool: ThreadPoolExecutor, client):
-        self.items = items
-        self.trouble = threading.Event()
-        self.client = client
-        self.groups = {pool.submit(self._send_group, group): group for group in _groups(items)}
-        self.futures = set(self.groups)
-
-    def _send_group(self, group: list[_Item]) -> None:
-        try:
-            for index, item in enumerate(group):
-                if self.trouble.is_set():
-                    for rest in group[index:]:
-                        rest.unsent = True
-                    return
-                try:
-                    with correlated(outbox.flow_of(item.delivery)):
-                        result = send(self.client(), item.endpoint_url, item.request)
-                    item.delivery.last_http_status = result.http_status
-                    item.delivery.last_status_code = result.status_code
-                except PartnerError as exc:
-                    item.error = exc
-                    if isinstance(exc, PartnerUnreachable) or (
-                        isinstance(exc, PartnerHttpError) and exc.http_status in _SLOW_DOWN
-                    ):
-                        self.trouble.set()
-                    for rest in group[index + 1 :]:  # what comes after it of the same object waits for it
-                        rest.unsent = True
-                    return
-        finally:
-            connections.close_all()  # a send that read the database leaves no connection behind in the thread
-
-    def wait(self, *, also_claimed: list[_Item]) -> None:
-        # Each object's group is recorded DELIVERED as soon as it is done, not with the batch: a worker that dies
-        # mid-batch must leave only what was on the wire to be sent again, never what the partner already took.
-        # What is claimed and not sent yet must not look abandoned to a sweep (PUSH_SENDING_TIMEOUT_SECONDS, which
-        # another worker may have set shorter) while a slow partner takes its time: it is stamped every second.
-        beat = min(1.0, settings.PUSH_SENDING_TIMEOUT_SECONDS / 3)
-        futures = self.futures
-        stamped = time.monotonic()
-        while futures:
-            done, futures = wait(futures, timeout=beat, return_when=FIRST_COMPLETED)
-            for future in done:
-                future.result()
-                taken = [item for item in self.groups[future] if item.error is None and not item.unsent]
-                _record_delivered([item.delivery for item in taken])
-                for item in taken:
-                    item.recorded = True
-            if futures and time.monotonic() - stamped >= beat:
-                stamped = time.monotonic()
-                claimed = [item.delivery.pk for item in (*self.items, *also_claimed)]
-                Delivery.objects.filter(pk__in=claimed, status=DeliveryStatus.SENDING).update(updated=timezone.now())
-
-
-def _record_delivered(delivered: list[Delivery]) -> None:
-    """Mark deliveries DELIVERED (those still SENDING), keeping the partner's answer, in one statement."""
-    if not delivered:
-        return
-    now = timezone.now()
-    if on_postgresql():
-        with prepared_cursor() as cursor:
-            cursor.execute(
-                _DELIVERED_SQL,
-                {
-                    "now": now,
-                    "ids": [d.pk for d in delivered],
-                    "http": [d.last_http_status for d in delivered],
-                    "codes": [d.last_status_code for d in delivered],
-                },
-            )
-        return
-    for delivery in delivered:
-        delivery.status, delivery.delivered_at, delivery.last_error, delivery.updated = (
-            DeliveryStatus.DELIVERED,
-            now,
-            "",
-            now,
-        )
-    Delivery.objects.bulk_update(
-        delivered, ["status", "delivered_at", "last_error", "last_http_status", "last_status_code", "updated"]
-    )
-
-
-def _finish(partner: Partner, items: list[_Item]) -> tuple[int, int, object]:
-    """The delivered ones in one statement; each failure by the retry policy; the unsent back to pending, to
-    go again no sooner than what stopped them. Returns (delivered, not delivered, that time)."""
-    now = timezone.now()
-    delivered = [item.delivery for item in items if item.error is None and not item.unsent]
-    failed = [item for item in items if item.error is not None]
-    unsent = [item.delivery for item in items if item.unsent]
-    if delivered:
-        # Those with nothing to send any more (no request) were not recorded while sending.
-        _record_delivered(
-            [item.delivery for item in items if item.error is None and not item.unsent and not item.recorded]
-        )
-        Partner.objects.filter(pk=partner.pk).update(last_contact_at=now)
-        for delivery in delivered:
-            outbox.tell_attempted(delivery, None)
-    retry_at = now + timedelta(seconds=1)
-    for item in failed:
-        outcome = outbox.finish(item.delivery, item.error)
-        if outcome.retry_at is not None:
-            retry_at = max(retry_at, outcome.retry_at)
-    for delivery in unsent:
-        outbox.release(delivery, retry_at=retry_at)
-    logger.info(
-        "batch to %s: %d delivered, %d failed, %d left for later", partner, len(delivered), len(failed), len(unsent)
-    )
-    return len(delivered), len(failed) + len(unsent), retry_at

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 DELIVER = "roaming.tasks.deliver_task"
 DRAIN = "roaming.tasks.drain_task"
+DRAIN_MANY = "roaming.tasks.drain_many_task"
 PULL = "roaming.tasks.pull_task"
 SIMULATE_CHARGE_POINT = "roaming.tasks.simulate_charge_point_task"
 SIMULATE_CHARGING_PROFILE = "roaming.tasks.simulate_charging_profile_task"
@@ -32,6 +33,7 @@ UPDATE_CREDENTIALS = "partners.tasks.update_with_partner_task"
 ALL = (
     DELIVER,
     DRAIN,
+    DRAIN_MANY,
     PULL,
     SIMULATE_CHARGE_POINT,
     SIMULATE_CHARGING_PROFILE,

@@ -270,9 +270,19 @@ def receiving_party(partner_id: int) -> PartyRef | None:
     """OCPI-to of a push meant for everyone behind a partner: a hub's own party, which makes it a Broadcast
     Push ("the client uses the party-id and country-code of the Hub in the 'OCPI-to-' headers"), else the
     partner's first party."""
-    parties = list(PartnerParty.objects.filter(partner_id=partner_id).order_by("role", "country_code", "party_id"))
-    chosen = next((p for p in parties if p.role == Role.HUB), parties[0] if parties else None)
-    return PartyRef(chosen.country_code, chosen.party_id) if chosen else None
+    return receiving_parties([partner_id])[partner_id]
+
+
+def receiving_parties(partner_ids) -> dict[int, PartyRef | None]:
+    """receiving_party of each of many partners, in one query."""
+    parties: dict[int, list[PartnerParty]] = {partner_id: [] for partner_id in partner_ids}
+    for party in PartnerParty.objects.filter(partner_id__in=parties).order_by("role", "country_code", "party_id"):
+        parties[party.partner_id].append(party)
+    chosen = {
+        partner_id: next((p for p in theirs if p.role == Role.HUB), theirs[0] if theirs else None)
+        for partner_id, theirs in parties.items()
+    }
+    return {partner_id: PartyRef(p.country_code, p.party_id) if p else None for partner_id, p in chosen.items()}
 
 
 def pull_routing(*, partner: Partner) -> dict[str, PartyRef | None]:
@@ -286,17 +296,27 @@ def pull_routing(*, partner: Partner) -> dict[str, PartyRef | None]:
     }
 
 
-def ensure_reachable(*, partner: Partner, party: PartyRef | None) -> None:
+def hub_reports(partner_ids) -> dict[tuple[int, int, str, str], set[str]]:
+    """What hubs among these partners reported of the parties behind them (Hub Client Info): the statuses of
+    each (tenant, partner, country code, party id), in one query, for ensure_reachable."""
+    reports: dict[tuple[int, int, str, str], set[str]] = {}
+    for key in ClientInfo.objects.filter(partner_id__in=list(partner_ids)).values_list(
+        "tenant_id", "partner_id", "country_code", "party_id", "status"
+    ):
+        reports.setdefault(key[:4], set()).add(key[4])
+    return reports
+
+
+def ensure_reachable(*, partner: Partner, party: PartyRef | None, reported=None) -> None:
     """Refuse a request addressed to a party that its hub (the partner) reported not connected, none of its
     roles CONNECTED (mod_hub_client_info OFFLINE: "No requests can be sent. Do not queue Push messages"):
-    it fails at once, not retried, as the hub would answer it (4003 Connection problem)."""
+    it fails at once, not retried, as the hub would answer it (4003 Connection problem). `reported`: what
+    hub_reports() read for the partner, when the caller has read it already."""
     if party is None:
         return
-    statuses = set(
-        ClientInfo.objects.filter(
-            tenant_id=partner.tenant_id, partner_id=partner.pk, country_code=party.country_code, party_id=party.party_id
-        ).values_list("status", flat=True)
-    )
+    if reported is None:
+        reported = hub_reports([partner.pk])
+    statuses = reported.get((partner.tenant_id, partner.pk, party.country_code, party.party_id), set())
     if statuses and ConnectionStatus.CONNECTED not in statuses:
         error = PartnerOcpiError(
             status.HUB_CONNECTION_PROBLEM, f"{party} is {'/'.join(sorted(statuses))} according to the hub"

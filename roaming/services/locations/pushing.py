@@ -5,7 +5,7 @@ version, and what a partner holds of ours once in sync.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 
 import orjson
 
@@ -27,7 +27,7 @@ from roaming.services.locations.selectors import (
     with_children,
     with_keys,
 )
-from roaming.services.ownership import receiving_party
+from roaming.services.ownership import receiving_parties, receiving_party
 from tariffs.models import Tariff
 
 LEVELS = ("location", "evse", "connector")
@@ -246,18 +246,29 @@ def applying_tariff(location: Location, dialect: Dialect) -> str | None:
 
 
 def build_pushes(deliveries: list, dialect: Dialect) -> dict[int, outbox.OutgoingRequest | None]:
-    """build_push for a batch of one partner's deliveries, by delivery id: the PUTs of whole locations (an
-    initial sync's) in a few queries for all, their bodies the wire form rendered once per version and
-    revision (render_page's cache, shared with the sender's pages); the others (EVSE and connector PATCHes,
-    mostly) built one by one from their locations, loaded together."""
-    whole = [d for d in deliveries if d.method == DeliveryMethod.PUT and d.object_path.count("/") == 2]
-    whole_ids = {d.pk for d in whole}
-    others = [d for d in deliveries if d.pk not in whole_ids]
-    to_party = receiving_party(deliveries[0].partner_id)  # one partner's batch
-    loaded = _load_many(others[0].tenant_id, [d.object_path for d in others]) if others else {}
-    built = {d.pk: _build_push(d, dialect, *loaded[d.object_path], to_party=to_party) for d in others}
-    if not whole:
-        return built
+    """build_push for the deliveries of one or more partners speaking `dialect`'s version, by delivery id: the
+    PUTs of whole locations (an initial sync's) in a few queries for each partner's, their bodies the wire form
+    rendered once per version and revision (render_page's cache, shared with the sender's pages); the others
+    (EVSE and connector PATCHes, mostly) built one by one from their locations, loaded together for all."""
+    to_parties = receiving_parties({d.partner_id for d in deliveries})
+    whole: dict[int, list] = defaultdict(list)
+    others: dict[int, list] = defaultdict(list)
+    for delivery in deliveries:
+        is_whole = delivery.method == DeliveryMethod.PUT and delivery.object_path.count("/") == 2
+        (whole if is_whole else others)[delivery.partner_id if is_whole else delivery.tenant_id].append(delivery)
+    built = {}
+    for tenant_id, theirs in others.items():
+        loaded = _load_many(tenant_id, [d.object_path for d in theirs])
+        for d in theirs:
+            built[d.pk] = _build_push(d, dialect, *loaded[d.object_path], to_party=to_parties[d.partner_id])
+    for partner_id, theirs in whole.items():
+        built.update(_whole_locations(theirs, dialect, to_party=to_parties[partner_id]))
+    return built
+
+
+def _whole_locations(whole: list, dialect: Dialect, *, to_party) -> dict[int, outbox.OutgoingRequest | None]:
+    """The PUTs of whole locations to one partner, as build_pushes gives them."""
+    built = {}
     keys = {}
     for delivery in whole:
         country_code, party_id, location_id = delivery.object_path.split("/")

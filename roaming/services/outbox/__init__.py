@@ -16,7 +16,7 @@ Callers use the names re-exported here (`outbox.record_change(...)`).
 """
 
 from roaming.ocpi.push import OutgoingRequest
-from roaming.services.outbox.breaker import Breaker
+from roaming.services.outbox.breaker import Breaker, closed_breakers
 from roaming.services.outbox.breaker import keys_pattern as breaker_keys_pattern
 from roaming.services.outbox.delivery import (
     Outcome,
@@ -39,6 +39,7 @@ from roaming.services.outbox.pushables import (
     nested_modules,
     pushable,
     receiver_urls,
+    receiver_urls_of,
     register_pushable,
     target_url,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "Recorded",
     "ancestors",
     "breaker_keys_pattern",
+    "closed_breakers",
     "deliver",
     "drain_started",
     "enqueue_drains",
@@ -73,6 +75,7 @@ __all__ = [
     "nested_modules",
     "pushable",
     "receiver_urls",
+    "receiver_urls_of",
     "recipients",
     "record_change",
     "record_for",

@@ -56,11 +56,20 @@ def _retry_delay(attempts: int, retry_after: float | None, policy: RetryPolicy) 
 _CLAIM_LOCK_CLASS = 0x0C1A
 
 
-def serialize_claims(partner_id: int) -> None:
-    """Inside a claim's transaction: wait for other claims of the partner's nested deliveries to commit."""
-    if on_postgresql():
-        with prepared_cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CLAIM_LOCK_CLASS, partner_id & 0x7FFFFFFF])
+def serialize_claims(*partner_ids: int) -> None:
+    """Inside a claim's transaction: wait for other claims of the partners' nested deliveries to commit (the
+    locks of several taken in order, so two claims of many partners never wait for each other in a circle)."""
+    if not on_postgresql():
+        return
+    with prepared_cursor() as cursor:
+        if len(partner_ids) == 1:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CLAIM_LOCK_CLASS, partner_ids[0] & 0x7FFFFFFF])
+            return
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(%s, k)) FROM (SELECT DISTINCT (p & 2147483647)::int AS k"
+            " FROM unnest(%s::bigint[]) AS p ORDER BY k) AS ordered",
+            [_CLAIM_LOCK_CLASS, list(partner_ids)],
+        )
 
 
 def in_flight_conflicts(module: str, object_path: str, *, partner_id: int) -> Q:

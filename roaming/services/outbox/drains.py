@@ -7,6 +7,7 @@ import functools
 import logging
 
 import redis
+from django.conf import settings
 from django.db import connection
 
 from roaming.services import jobs
@@ -42,8 +43,9 @@ def _flag(partner_id: int) -> str:
 def wake_drains(partner_ids) -> None:
     """Queue a drain of each partner's due deliveries (roaming.services.batches), unless one is queued and has
     not started: a burst of changes costs each partner one task, not one per change, and the flags of all the
-    partners a change owes are set in one round trip. Without Redis every wake queues a drain, and the extra
-    ones find nothing left and stop."""
+    partners a change owes are set in one round trip. Several partners woken at once are drained together, up
+    to PUSH_DRAIN_PARTNERS in one task. Without Redis every wake queues a drain, and the extra ones find
+    nothing left and stop."""
     partner_ids = list(partner_ids)
     flags = shared_redis()
     if flags is not None:
@@ -56,19 +58,24 @@ def wake_drains(partner_ids) -> None:
                 logger.warning("Redis unavailable, drains left to the sweep: %s", exc)
                 return
         partner_ids = [partner_id for partner_id, set_now in zip(partner_ids, newly, strict=True) if set_now]
-    for partner_id in partner_ids:
-        if not jobs.enqueue(jobs.DRAIN, partner_id):
+    if len(partner_ids) == 1:
+        jobs.enqueue(jobs.DRAIN, partner_ids[0])
+        return
+    size = settings.PUSH_DRAIN_PARTNERS
+    tasks = -(-len(partner_ids) // size)
+    for chunk in range(tasks):  # as even as can be: 60 partners are drained 30 and 30, not 50 and 10
+        if not jobs.enqueue(jobs.DRAIN_MANY, partner_ids[chunk::tasks]):
             return
 
 
-def drain_started(partner_id: int) -> None:
-    """A drain of the partner starts claiming: a change recorded from now on wakes another."""
+def drain_started(*partner_ids: int) -> None:
+    """Drains of these partners start claiming: a change recorded from now on wakes another."""
     flags = shared_redis()
     if flags is not None:
         try:
-            flags.delete(_flag(partner_id))
-        except redis.RedisError as exc:  # the flag expires by itself
-            logger.warning("Redis unavailable, the drain flag of partner %s expires by itself: %s", partner_id, exc)
+            flags.delete(*(_flag(partner_id) for partner_id in partner_ids))
+        except redis.RedisError as exc:  # the flags expire by themselves
+            logger.warning("Redis unavailable, %d drain flags expire by themselves: %s", len(partner_ids), exc)
 
 
 def enqueue_drains(partner_ids, *, drains: int = 1, countdown: float | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from partners.models import InterfaceRole, Partner
+from partners.models import InterfaceRole, Partner, PartnerEndpoint
 from roaming.models import Delivery
 from roaming.ocpi.client import PartnerError
 from roaming.ocpi.dialect import Dialect
@@ -21,8 +21,9 @@ class Pushable:
     says whether a partner may see the object (2.2.1 publish rules); by default every partner with
     the module's receiver endpoint does.
 
-    `build_many(deliveries, dialect)` does what `build` does for a batch of one partner's deliveries, by
-    delivery id, in fewer queries (roaming.services.batches); without it each is built alone.
+    `build_many(deliveries, dialect)` does what `build` does for the deliveries of one or more partners that
+    speak `dialect`'s version, by delivery id, in fewer queries (roaming.services.sending); without it each is
+    built alone.
 
     `current(partner, dialect)` lists the object paths of everything of the module the partner holds
     of ours once in sync: what an initial sync sends it as whole objects (None: nothing is, e.g. CDRs,
@@ -54,7 +55,17 @@ def target_url(pushable: Pushable | None, partner: Partner, delivery: Delivery, 
 
 
 def receiver_urls(partner: Partner) -> dict[str, str]:
-    return dict(partner.endpoints.filter(role=InterfaceRole.RECEIVER).values_list("identifier", "url"))
+    return receiver_urls_of([partner.pk])[partner.pk]
+
+
+def receiver_urls_of(partner_ids) -> dict[int, dict[str, str]]:
+    """Each partner's receiver endpoints (module identifier to URL), for many partners in one query."""
+    urls: dict[int, dict[str, str]] = {partner_id: {} for partner_id in partner_ids}
+    for partner_id, identifier, url in PartnerEndpoint.objects.filter(
+        partner_id__in=list(urls), role=InterfaceRole.RECEIVER
+    ).values_list("partner_id", "identifier", "url"):
+        urls[partner_id][identifier] = url
+    return urls
 
 
 _PUSHABLES: dict[str, Pushable] = {}

@@ -35,8 +35,26 @@ def test_a_partner_gets_one_waiting_drain_however_many_changes_wake_it(monkeypat
     outbox.drain_started(partners[0])  # claiming from now on: the next change wakes another
     outbox.wake_drains(partners)
 
-    assert queued == [(jobs.DRAIN, partners[0]), (jobs.DRAIN, partners[1]), (jobs.DRAIN, partners[0])]
+    # The two woken together are drained together; the one woken alone gets a drain of its own.
+    assert queued == [(jobs.DRAIN_MANY, partners), (jobs.DRAIN, partners[0])]
     outbox.drain_started(partners[1])
+
+
+def test_partners_woken_together_share_drains_of_at_most_PUSH_DRAIN_PARTNERS_each(monkeypatch, settings):
+    if not settings.REDIS_URL:
+        pytest.skip("the drain flags live in Redis")
+    settings.PUSH_DRAIN_PARTNERS = 50
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda name, *args, **options: queued.append((name, *args)) or True)
+    partners = list(range(10_000_100, 10_000_220))
+    outbox.drain_started(*partners)  # no flag left by an earlier run
+
+    outbox.wake_drains(partners)
+
+    assert [name for name, _ in queued] == [jobs.DRAIN_MANY] * 3
+    assert [len(chunk) for _, chunk in queued] == [40, 40, 40]  # as even as can be, not 50, 50 and 20
+    assert sorted(p for _, chunk in queued for p in chunk) == partners  # each partner in exactly one
+    outbox.drain_started(*partners)
 
 
 def test_drain_flags_of_two_deployments_sharing_one_redis_stay_apart(monkeypatch, settings):
