@@ -160,9 +160,7 @@ def test_the_task_hands_partners_on_to_drains_of_their_own(cpo_tenant, peer, bre
     assert queued == [partners[0].pk]
 
 
-def test_partners_woken_by_one_change_are_drained_together(
-    cpo_tenant, peer, eager, django_capture_on_commit_callbacks
-):
+def test_partners_woken_by_one_change_are_drained_together(cpo_tenant, peer, eager, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         partners = partners_owed_one_change(cpo_tenant, peer, 3)
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.DELIVERED}
