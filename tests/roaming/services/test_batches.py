@@ -4,9 +4,8 @@ connections at once, in order per object, with every guarantee of the one-by-one
 import json
 from datetime import timedelta
 
-import psycopg
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from roaming.models import Delivery, DeliveryStatus, Evse, InitialSync
@@ -148,22 +147,14 @@ def test_a_partner_that_is_not_registered_any_more_fails_its_deliveries_without_
     assert peer.requests == []
 
 
-def test_no_more_drains_run_per_partner_than_it_may_have(cpo_tenant, peer, settings):
+def test_no_more_drains_run_per_partner_than_it_may_have(cpo_tenant, peer, settings, drains_elsewhere):
     settings.PUSH_PARTNER_DRAINS = 2
     partner = network(cpo_tenant, peer, 2)
-    db = connection.settings_dict
-    other = psycopg.connect(
-        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"], autocommit=True
-    )
-    try:
-        for slot in (0, 1):  # two drains of the partner are running elsewhere
-            other.execute("SELECT pg_advisory_lock(%s, %s)", [batches._DRAIN_LOCK_CLASS + slot, partner.pk])
-        assert batches.drain(partner_id=partner.pk).batches == 0
-        assert peer.requests == []
-        other.execute("SELECT pg_advisory_unlock(%s, %s)", [batches._DRAIN_LOCK_CLASS + 1, partner.pk])
-        assert batches.drain(partner_id=partner.pk).delivered == 2  # a slot is free
-    finally:
-        other.close()
+    drains_elsewhere(partner, 0, 1)  # two drains of the partner are running elsewhere
+    assert batches.drain(partner_id=partner.pk).batches == 0
+    assert peer.requests == []
+    drains_elsewhere.release(partner, 1)
+    assert batches.drain(partner_id=partner.pk).delivered == 2  # a slot is free
 
 
 def test_the_portable_claim_takes_what_the_statement_takes(cpo_tenant, peer):

@@ -4,7 +4,6 @@ drain slots and trouble kept apart."""
 
 import json
 
-import psycopg
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -117,19 +116,13 @@ def test_a_partner_in_trouble_stops_alone_and_waits_for_its_retry(cpo_tenant, pe
     assert {Breaker(p.pk).state() for n, p in enumerate(partners) if n != 2} == {"closed"}
 
 
-def test_a_partner_whose_every_drain_slot_is_taken_is_left_to_those_drains(cpo_tenant, peer, settings):
+def test_a_partner_whose_every_drain_slot_is_taken_is_left_to_those_drains(
+    cpo_tenant, peer, settings, drains_elsewhere
+):
     settings.PUSH_PARTNER_DRAINS = 2
     partners = partners_owed_one_change(cpo_tenant, peer, 3)
-    db = connection.settings_dict
-    other = psycopg.connect(
-        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"], autocommit=True
-    )
-    try:
-        for slot in (0, 1):  # two drains of the first partner run elsewhere
-            other.execute("SELECT pg_advisory_lock(%s, %s)", [batches._DRAIN_LOCK_CLASS + slot, partners[0].pk])
-        drained = batches.drain_many(partner_ids=[p.pk for p in partners])
-    finally:
-        other.close()
+    drains_elsewhere(partners[0], 0, 1)  # two drains of the first partner run elsewhere
+    drained = batches.drain_many(partner_ids=[p.pk for p in partners])
     assert (drained.delivered, drained.handed) == (2, {})
     assert sent_to(peer, 0) == []
     assert Delivery.objects.get(partner=partners[0]).status == DeliveryStatus.PENDING
