@@ -250,18 +250,21 @@ def drain_many(*, partner_ids, budget_seconds: float | None = None) -> DrainedMa
         closed = outbox.closed_breakers(waiting)
         drained.handed.update({partner_id: 0.0 for partner_id in waiting if partner_id not in closed})
         slots = _lock_each(list(closed))
+        held = dict(slots)
         try:
             if slots:
                 drained.rounds += 1
-                drained.delivered += _round(slots, closed, drained)
+                drained.delivered += _round(held, closed, drained)
         finally:
-            _unlock_each(slots)
+            _unlock_each(held)
         waiting = [partner_id for partner_id in _sendable_among(list(slots)) if partner_id not in drained.handed]
     return drained
 
 
 def _round(slots: dict[int, int], clean: dict[int, bool], drained: DrainedMany) -> int:
-    """Claim, build, send and finish one batch of each partner holding a slot; returns how many were delivered."""
+    """Claim, build, send and finish one batch of each partner holding a slot; returns how many were delivered.
+    A partner's slot is let go (and taken out of `slots`) as soon as everything of its batch is back: one that
+    answers at once must not wait for the slowest partner of the round before another drain may send to it."""
     partners = {p.pk: p for p in Partner.objects.select_related("tenant", "bound_party").filter(pk__in=list(slots))}
     claimed = _claim_each(list(partners), settings.PUSH_BATCH_SIZE)
     if not claimed:
@@ -275,7 +278,11 @@ def _round(slots: dict[int, int], clean: dict[int, bool], drained: DrainedMany) 
         )
         for partner_id, its in items.items()
     }
-    sending.wait(list(on_the_wire.values()), done)
+
+    def let_go(through: list[sending.Sending]) -> None:
+        _unlock_each({partner_id: slots.pop(partner_id) for partner_id in {sent.partner_id for sent in through}})
+
+    sending.wait(list(on_the_wire.values()), done, on_through=let_go)
     finished = sending.finish(partners, items)
     for partner_id, sent in on_the_wire.items():
         if sent.trouble.is_set():

@@ -178,6 +178,7 @@ class Sending:
 
     def __init__(self, items: list[Item], pool, client, *, done: queue.SimpleQueue, one_lane: bool = False):
         self.items = items
+        self.partner_id = items[0].delivery.partner_id if items else None
         self.trouble = threading.Event()
         self.client = client
         self.done = done
@@ -192,7 +193,7 @@ class Sending:
             client = self.client()
             for group in lane:
                 self._send_group(group, client)
-                self.done.put(group)
+                self.done.put((self, group))
         except BaseException as exc:  # the drain that waits raises it, as it would its own
             self.done.put(exc)
             raise
@@ -221,17 +222,20 @@ class Sending:
                 return
 
 
-def wait(sendings: list[Sending], done: queue.SimpleQueue, *, also_claimed: list[Item] = ()) -> None:
-    """Until every group of `sendings` is done, recording each one's delivered as it comes in.
+def wait(sendings: list[Sending], done: queue.SimpleQueue, *, also_claimed: list[Item] = (), on_through=None) -> None:
+    """Until every group of `sendings` is done, recording each one's delivered as it comes in; `on_through` is
+    given the sendings that are through (every group done) as they get there.
 
     Per group, not per batch: a worker that dies mid-batch must leave only what was on the wire to be sent again,
     never what the partner already took. What is claimed and not sent yet must not look abandoned to a sweep
     (PUSH_SENDING_TIMEOUT_SECONDS, which another worker may have set shorter) while a slow partner takes its time:
     it is stamped every second."""
     beat = min(1.0, settings.PUSH_SENDING_TIMEOUT_SECONDS / 3)
-    left = sum(sending.groups for sending in sendings)
+    left = {id(sending): sending.groups for sending in sendings}
+    if on_through is not None and (through := [sending for sending in sendings if not sending.groups]):
+        on_through(through)
     stamped = time.monotonic()
-    while left:
+    while any(left.values()):
         finished = []
         try:
             finished.append(done.get(timeout=beat))
@@ -239,16 +243,21 @@ def wait(sendings: list[Sending], done: queue.SimpleQueue, *, also_claimed: list
                 finished.append(done.get_nowait())
         except queue.Empty:
             pass
-        taken = []
-        for group in finished:
-            if isinstance(group, BaseException):
-                raise group
-            left -= 1
+        taken, through = [], []
+        for entry in finished:
+            if isinstance(entry, BaseException):
+                raise entry
+            sending, group = entry
+            left[id(sending)] -= 1
+            if not left[id(sending)]:
+                through.append(sending)
             taken += [item for item in group if item.error is None and not item.unsent]
         record_delivered([item.delivery for item in taken])
         for item in taken:
             item.recorded = True
-        if left and time.monotonic() - stamped >= beat:
+        if through and on_through is not None:
+            on_through(through)
+        if any(left.values()) and time.monotonic() - stamped >= beat:
             stamped = time.monotonic()
             claimed = [item.delivery.pk for sending in sendings for item in sending.items]
             claimed += [item.delivery.pk for item in also_claimed]

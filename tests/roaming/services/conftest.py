@@ -40,6 +40,11 @@ def drains_elsewhere(db):
             for slot in slots:
                 other.execute("SELECT pg_advisory_lock(%s, %s)", [batches._DRAIN_LOCK_CLASS + slot, partner.pk])
 
+        def try_take(self, partner, slot) -> bool:
+            return other.execute(
+                "SELECT pg_try_advisory_lock(%s, %s)", [batches._DRAIN_LOCK_CLASS + slot, partner.pk]
+            ).fetchone()[0]
+
         def release(self, partner, slot):
             other.execute("SELECT pg_advisory_unlock(%s, %s)", [batches._DRAIN_LOCK_CLASS + slot, partner.pk])
 

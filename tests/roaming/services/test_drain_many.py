@@ -3,6 +3,7 @@ for all of them in a number of statements that does not grow with how many they 
 drain slots and trouble kept apart."""
 
 import json
+import time
 
 import pytest
 from django.db import connection, transaction
@@ -77,9 +78,11 @@ def test_every_partner_gets_the_change_in_its_version(cpo_tenant, peer):
 def statements_of_a_drain(partners) -> list[str]:
     with CaptureQueriesContext(connection) as captured:
         assert batches.drain_many(partner_ids=[p.pk for p in partners]).delivered == len(partners)
-    # Each object's group is recorded DELIVERED as it comes back (a worker dying mid-batch resends only what was
-    # on the wire), so how many of those statements there are depends on how the answers arrive.
-    return [q["sql"] for q in captured.captured_queries if "SET status = 'DELIVERED'" not in q["sql"]]
+    # Each object's group is recorded DELIVERED, and each partner's drain slot let go, as the answers come back (a
+    # worker dying mid-batch resends only what was on the wire; a partner that answered is free for another
+    # drain), at most a statement of each for whatever came back together: how many depends on how they arrive.
+    as_they_come = ("SET status = 'DELIVERED'", "pg_advisory_unlock")
+    return [q["sql"] for q in captured.captured_queries if not any(s in q["sql"] for s in as_they_come)]
 
 
 def test_the_statements_of_a_drain_do_not_grow_with_the_partners(cpo_tenant, peer):
@@ -159,3 +162,21 @@ def test_partners_woken_by_one_change_are_drained_together(cpo_tenant, peer, eag
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.DELIVERED}
     assert [len(sent_to(peer, n)) for n in range(3)] == [1, 1, 1]
     assert outbox.closed_breakers([p.pk for p in partners]) == {p.pk: True for p in partners}
+
+
+def test_a_partner_that_answered_is_let_go_while_a_slower_one_of_the_round_is_still_out(
+    cpo_tenant, peer, drains_elsewhere
+):
+    partners = partners_owed_one_change(cpo_tenant, peer, 2)
+    seen_free = []
+
+    def slow(query):
+        # While this partner's request is out, the other partner's drain slot is free for another drain.
+        time.sleep(0.3)  # long enough for the first partner's answer to be back and recorded
+        seen_free.append(drains_elsewhere.try_take(partners[0], 0))
+        return 200, {}, {"status_code": 1000, "timestamp": "2026-01-01T00:00:00Z"}
+
+    peer.routes[f"/p1{EVSE_PATH[partners[1].version]}"] = slow
+    assert batches.drain_many(partner_ids=[p.pk for p in partners]).delivered == 2
+    assert seen_free == [True]
+    drains_elsewhere.release(partners[0], 0)
