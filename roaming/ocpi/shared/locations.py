@@ -192,8 +192,12 @@ class Locations:
     _known_sets: dict[str, frozenset[str]] = {}
 
     def to_wire(self, obj, level: str = "location") -> dict | None:
-        write = {"location": self.location_to_wire, "evse": self.evse_to_wire, "connector": self.connector_to_wire}
-        return write[level](obj)
+        """A location, EVSE or connector (a model instance with its children) in the version's wire form."""
+        if level == "connector":
+            return self.connector_to_wire(obj)
+        if level == "evse":
+            return self.evse_to_wire(obj, obj.connectors.all())
+        return self.location_to_wire(obj, [(evse, evse.connectors.all()) for evse in obj.evses.all()])
 
     def from_wire(self, data, *, level: str = "location", owner: tuple[str, str] | None = None) -> dict:
         """Validate a whole object (PUT, pull) into internal fields, those the version cannot say not given."""
@@ -267,15 +271,21 @@ class Locations:
 
     # -- internal -> wire ------------------------------------------------------------------------------
 
-    def location_to_wire(self, location) -> dict:
+    # A location, EVSE or connector is anything with the model's fields: a model instance, or a row a page reads
+    # straight from the database (roaming.services.locations.read_page), whose JSON lists are None when empty.
+
+    def location_to_wire(self, location, evses: list[tuple]) -> dict:
+        """`location` with `evses`, each an EVSE with its connectors."""
         wire = {"id": location.location_id, **self.location_fields_to_wire(location)}
         put(wire, "name", location.name)
         wire["city"] = location.city
         wire["country"] = location.country
         wire["coordinates"] = self.coordinates_to_wire(location.latitude, location.longitude)
-        related = [{**r, **self.coordinates_to_wire(r["latitude"], r["longitude"])} for r in location.related_locations]
-        put_list(wire, "related_locations", related)
-        put_list(wire, "evses", [w for w in (self.evse_to_wire(e) for e in location.evses.all()) if w is not None])
+        if location.related_locations:
+            wire["related_locations"] = [
+                {**r, **self.coordinates_to_wire(r["latitude"], r["longitude"])} for r in location.related_locations
+            ]
+        put_list(wire, "evses", [w for w in (self.evse_to_wire(e, c) for e, c in evses) if w is not None])
         put_list(wire, "directions", location.directions)
         put(wire, "operator", self.business_details_to_wire(location.operator))
         put(wire, "suboperator", self.business_details_to_wire(location.suboperator))
@@ -286,29 +296,49 @@ class Locations:
         wire["last_updated"] = format_datetime(location.last_updated)
         return wire
 
-    def evse_to_wire(self, evse) -> dict | None:
+    # EVSEs and connectors are most of a page (4,000 and 8,000 in a page of 1000 locations): their optional
+    # fields are tested inline, as put() and put_list() would (their values are strings or lists), and what the
+    # version cannot name is filtered only when there is something to filter.
+
+    def evse_to_wire(self, evse, connectors: list) -> dict | None:
+        """`evse` with its `connectors`; None when the version can name none of them."""
+        to_wire = self.connector_to_wire
+        written = [w for w in map(to_wire, connectors) if w is not None]
+        if not written:
+            return None
         wire = {"uid": evse.uid}
-        put(wire, "evse_id", evse.evse_id)
+        if evse.evse_id:
+            wire["evse_id"] = evse.evse_id
         wire["status"] = evse.status
-        put_list(wire, "status_schedule", evse.status_schedule)
-        put_list(wire, "capabilities", self.capabilities_to_wire(evse.capabilities))
-        wire["connectors"] = [w for w in (self.connector_to_wire(c) for c in evse.connectors.all()) if w is not None]
-        put(wire, "floor_level", evse.floor_level)
+        if evse.status_schedule:
+            wire["status_schedule"] = evse.status_schedule
+        if evse.capabilities:
+            put_list(wire, "capabilities", self.capabilities_to_wire(evse.capabilities))
+        wire["connectors"] = written
+        if evse.floor_level:
+            wire["floor_level"] = evse.floor_level
         if evse.latitude:
             wire["coordinates"] = self.coordinates_to_wire(evse.latitude, evse.longitude)
-        put(wire, "physical_reference", evse.physical_reference)
-        put_list(wire, "directions", evse.directions)
-        put_list(wire, "parking_restrictions", self.known("parking_restrictions", evse.parking_restrictions))
-        put_list(wire, "images", self.images_to_wire(evse.images))
+        if evse.physical_reference:
+            wire["physical_reference"] = evse.physical_reference
+        if evse.directions:
+            wire["directions"] = evse.directions
+        if evse.parking_restrictions:
+            put_list(wire, "parking_restrictions", self.known("parking_restrictions", evse.parking_restrictions))
+        if evse.images:
+            wire["images"] = self.images_to_wire(evse.images)
         wire["last_updated"] = format_datetime(evse.last_updated)
-        return wire if wire["connectors"] else None
+        return wire
 
     def connector_to_wire(self, connector) -> dict | None:
-        if not self.is_known("standards", connector.standard):
+        """`connector`; None when its standard is one the version cannot name."""
+        standards = self._known_sets.get("standards")
+        if standards is not None and connector.standard not in standards:
             return None
         wire = {"id": connector.connector_id, "standard": connector.standard, "format": connector.format}
-        wire.update(self.connector_fields_to_wire(connector))
-        put(wire, "terms_and_conditions", connector.terms_and_conditions)
+        self.connector_fields_to_wire(wire, connector)
+        if connector.terms_and_conditions:
+            wire["terms_and_conditions"] = connector.terms_and_conditions
         wire["last_updated"] = format_datetime(connector.last_updated)
         return wire
 
@@ -316,8 +346,9 @@ class Locations:
         """The Location fields the version defines its own way."""
         raise NotImplementedError
 
-    def connector_fields_to_wire(self, connector) -> dict:
-        """The Connector fields the version defines its own way (power type, voltage and amperage, tariffs)."""
+    def connector_fields_to_wire(self, wire: dict, connector) -> None:
+        """Add to `wire` the Connector fields the version defines its own way (power type, voltage and amperage,
+        tariffs)."""
         raise NotImplementedError
 
     # Internal values are valid in the newest version; an older one writes only what it can.
@@ -330,6 +361,8 @@ class Locations:
     def known(self, vocabulary: str, values: list[str]) -> list[str]:
         """`values` less those the version cannot name in `vocabulary` (known_values)."""
         allowed = self._known_sets.get(vocabulary)
+        if not values:
+            return []
         return list(values) if allowed is None else [v for v in values if v in allowed]
 
     def is_known(self, vocabulary: str, value: str) -> bool:
@@ -346,7 +379,9 @@ class Locations:
     def facilities_to_wire(self, facilities: list[str]) -> list[str]:
         return self.known("facilities", facilities)
 
-    def images_to_wire(self, images: list[dict]) -> list[dict]:
+    def images_to_wire(self, images: list[dict] | None) -> list[dict]:
+        if not images:
+            return []
         return [
             image if self.is_known("image_categories", image["category"]) else {**image, "category": "OTHER"}
             for image in images

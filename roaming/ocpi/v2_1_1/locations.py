@@ -210,15 +210,12 @@ class Locations(shared.Locations):
         put(wire, "energy_mix", self.energy_mix_to_wire(location.energy_mix))
         return wire
 
-    def connector_fields_to_wire(self, connector) -> dict:
-        wire = {
-            "power_type": connector.power_type if connector.power_type in POWER_TYPES else "AC_1_PHASE",
-            "voltage": connector.max_voltage,
-            "amperage": connector.max_amperage,
-        }
+    def connector_fields_to_wire(self, wire: dict, connector) -> None:
+        wire["power_type"] = connector.power_type if connector.power_type in POWER_TYPES else "AC_1_PHASE"
+        wire["voltage"] = connector.max_voltage
+        wire["amperage"] = connector.max_amperage
         if connector.tariff_ids:
             wire["tariff_id"] = connector.tariff_ids[0]
-        return wire
 
     def energy_mix_to_wire(self, mix: dict | None) -> dict | None:
         return energy_mix_to_wire(super().energy_mix_to_wire(mix))

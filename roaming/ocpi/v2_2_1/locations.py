@@ -183,8 +183,11 @@ class Locations(shared.Locations):
     def location_fields_to_wire(self, location) -> dict:
         wire = {"country_code": location.country_code, "party_id": location.party_id, "publish": location.publish}
         # An entry naming a token type the version cannot name is left out: the location is shown to fewer.
-        allowed = [p for p in location.publish_allowed_to if "type" not in p or self.is_known("token_types", p["type"])]
-        put_list(wire, "publish_allowed_to", allowed)
+        if location.publish_allowed_to:
+            allowed = [
+                p for p in location.publish_allowed_to if "type" not in p or self.is_known("token_types", p["type"])
+            ]
+            put_list(wire, "publish_allowed_to", allowed)
         wire["address"] = location.address
         put(wire, "postal_code", location.postal_code)
         put(wire, "state", location.state)
@@ -195,15 +198,14 @@ class Locations(shared.Locations):
         put(wire, "energy_mix", self.energy_mix_to_wire(location.energy_mix))
         return wire
 
-    def connector_fields_to_wire(self, connector) -> dict:
-        wire = {
-            "power_type": connector.power_type,
-            "max_voltage": connector.max_voltage,
-            "max_amperage": connector.max_amperage,
-        }
-        put(wire, "max_electric_power", connector.max_electric_power)
-        put_list(wire, "tariff_ids", connector.tariff_ids)
-        return wire
+    def connector_fields_to_wire(self, wire: dict, connector) -> None:
+        wire["power_type"] = connector.power_type
+        wire["max_voltage"] = connector.max_voltage
+        wire["max_amperage"] = connector.max_amperage
+        if connector.max_electric_power is not None:
+            wire["max_electric_power"] = connector.max_electric_power
+        if connector.tariff_ids:
+            wire["tariff_ids"] = connector.tariff_ids
 
     def owner_of(self, data) -> tuple[str, str] | None:
         return owner_from_body(data)

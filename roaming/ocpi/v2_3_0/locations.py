@@ -164,14 +164,13 @@ class Locations(v221.Locations):
         put(wire, "help_phone", location.help_phone)
         return wire
 
-    def evse_to_wire(self, evse) -> dict | None:
-        wire = super().evse_to_wire(evse)
+    def evse_to_wire(self, evse, connectors: list) -> dict | None:
+        wire = super().evse_to_wire(evse, connectors)
         if wire is not None:
             put_list(wire, "parking", evse.parking)
             put_list(wire, "accepted_service_providers", evse.accepted_service_providers)
         return wire
 
-    def connector_fields_to_wire(self, connector) -> dict:
-        wire = super().connector_fields_to_wire(connector)
+    def connector_fields_to_wire(self, wire: dict, connector) -> None:
+        super().connector_fields_to_wire(wire, connector)
         put_list(wire, "capabilities", connector.capabilities)
-        return wire

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 import orjson
 from django.conf import settings
@@ -15,49 +16,39 @@ from partners.rows import ModelRows, on_postgresql, one_of
 from roaming.models import Connector, Evse, Location, WireCache
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.timestamps import now
-from roaming.services.locations.selectors import MODULE
+from roaming.services.locations.selectors import MODULE, with_children
 
-
-class _Children(list):
-    """A list that answers .all(), so rows read directly look like prefetched model objects to translators."""
-
-    def all(self):
-        return self
-
-
-_LOCATION_ROWS = ModelRows(Location, "LocationRow", ("evses",))
-_EVSE_ROWS = ModelRows(Evse, "EvseRow", ("connectors",))
+_LOCATION_ROWS = ModelRows(Location, "LocationRow")
+_EVSE_ROWS = ModelRows(Evse, "EvseRow")
 _CONNECTOR_ROWS = ModelRows(Connector, "ConnectorRow")
 
+#: A location with its EVSEs, each with its connectors: what a translator's location_to_wire takes.
+LocationTree = tuple[Any, list[tuple[Any, list]]]
 
-def read_page(queryset: QuerySet) -> list:
-    """A page of locations with EVSEs and connectors as plain rows, in three queries (fewer without children).
 
-    Pages of a thousand locations hold some 13,000 objects; reading tuples instead of building
-    model instances makes a page several times faster, and the translators read both alike.
-    Children are found by their parents' ids (one array each, by the foreign keys' indexes): a join
-    against the page's query had PostgreSQL scan every EVSE and connector of the database for each page.
+def read_page(ids: list[int]) -> list[LocationTree]:
+    """The locations `ids` (in id order) with their EVSEs and connectors, in three queries (fewer without children).
+
+    On PostgreSQL as plain rows straight from the cursor (partners.rows.ModelRows): a page of a thousand
+    locations holds some 13,000 objects, and building model instances for them costs several times the
+    translation. Children are found by their parents' ids (one array each, by the foreign keys' indexes): a
+    join against the page's query had PostgreSQL scan every EVSE and connector of the database for each page.
     """
-    locations = _LOCATION_ROWS.read(queryset)
-    evses = _children_of(_EVSE_ROWS, Evse, "location_id", locations)
-    connectors: dict[int, _Children] = defaultdict(_Children)
-    make_connector, make_evse, make_location = _CONNECTOR_ROWS.row, _EVSE_ROWS.row, _LOCATION_ROWS.row
-    for values in _children_of(_CONNECTOR_ROWS, Connector, "evse_id", evses):
-        connector = make_connector(*values)
-        connectors[connector.evse_id].append(connector)
-    by_location: dict[int, _Children] = defaultdict(_Children)
-    for values in evses:
-        evse = make_evse(*values, connectors[values[0]])
-        by_location[evse.location_id].append(evse)
-    return [make_location(*values, by_location[values[0]]) for values in locations]
-
-
-def _children_of(rows: ModelRows, model, parent: str, parents: list[list]) -> list[list]:
-    """The rows of `model` whose `parent` is one of `parents` (rows whose id comes first), in their order."""
-    if not parents:
-        return []
-    ids = [values[0] for values in parents]
-    return rows.read(model.objects.filter(one_of(parent, ids)).order_by(parent, "position", "pk"))
+    if not on_postgresql():
+        queryset = with_children(Location.objects.filter(pk__in=ids).order_by("pk"))
+        return [(loc, [(evse, evse.connectors.all()) for evse in loc.evses.all()]) for loc in queryset]
+    locations = _LOCATION_ROWS.where_one_of("id", ids, order_by=("id",))
+    evses = _EVSE_ROWS.where_one_of("location", ids, order_by=("location", "position", "id")) if locations else []
+    connectors = defaultdict(list)
+    if evses:
+        for connector in _CONNECTOR_ROWS.where_one_of(
+            "evse", [evse.id for evse in evses], order_by=("evse", "position", "id")
+        ):
+            connectors[connector.evse_id].append(connector)
+    by_location = defaultdict(list)
+    for evse in evses:
+        by_location[evse.location_id].append((evse, connectors[evse.id]))
+    return [(location, by_location[location.id]) for location in locations]
 
 
 def render_page(queryset: QuerySet, dialect: Dialect) -> list:
@@ -100,9 +91,9 @@ def rendered(rows: list[tuple[int, int, datetime]], dialect: Dialect) -> dict[in
         quiet_since = now() - timedelta(seconds=settings.WIRE_CACHE_MIN_AGE_SECONDS)
         translator = dialect.module(MODULE)
         keep = []
-        for location in read_page(Location.objects.filter(one_of("pk", list(stale))).order_by("pk")):
+        for location, evses in read_page(sorted(stale)):
             revision, last_updated = stale[location.id]
-            body = orjson.dumps(translator.to_wire(location))
+            body = orjson.dumps(translator.location_to_wire(location, evses))
             cached[location.id] = (revision, body)
             if last_updated < quiet_since:
                 keep.append(
