@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
-from partners.rows import ModelRows, on_postgresql, one_of
+from partners.rows import ModelRows, on_postgresql, one_of, value_rows
 from roaming.models import Connector, Evse, Location, WireCache
 from roaming.ocpi.dialect import Dialect
 from roaming.ocpi.timestamps import now
@@ -59,7 +59,7 @@ def render_page(queryset: QuerySet, dialect: Dialect) -> list:
     quiet for WIRE_CACHE_MIN_AGE_SECONDS, so what changes often (and what incremental pulls ask
     for) is not written to the cache only to be replaced.
     """
-    rows = list(queryset.values_list("pk", "revision", "last_updated"))
+    rows = value_rows(queryset.values_list("pk", "revision", "last_updated"))
     if not rows:
         return []
     bodies = rendered(rows, dialect)
