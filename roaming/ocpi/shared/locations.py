@@ -363,7 +363,9 @@ class Locations:
         allowed = self._known_sets.get(vocabulary)
         if not values:
             return []
-        return list(values) if allowed is None else [v for v in values if v in allowed]
+        if allowed is None or allowed.issuperset(values):  # the common case, tested in C
+            return values
+        return [v for v in values if v in allowed]
 
     def is_known(self, vocabulary: str, value: str) -> bool:
         """Whether the version can name `value` in `vocabulary` (known_values)."""
