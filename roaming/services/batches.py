@@ -248,7 +248,9 @@ def drain_many(*, partner_ids, budget_seconds: float | None = None) -> DrainedMa
             drained.handed.update(dict.fromkeys(waiting, 0.0))
             break
         closed = outbox.closed_breakers(waiting)
-        drained.handed.update({partner_id: 0.0 for partner_id in waiting if partner_id not in closed})
+        for partner_id in waiting:
+            if partner_id not in closed:
+                _hand_on_in_trouble(partner_id, drained)
         slots = _lock_each(list(closed))
         held = dict(slots)
         try:
@@ -259,6 +261,20 @@ def drain_many(*, partner_ids, budget_seconds: float | None = None) -> DrainedMa
             _unlock_each(held)
         waiting = [partner_id for partner_id in _sendable_among(list(slots)) if partner_id not in drained.handed]
     return drained
+
+
+def _hand_on_in_trouble(partner_id: int, drained: DrainedMany) -> None:
+    """A partner whose breaker is not closed goes to a drain of its own, which probes it now (half-open) or comes
+    back when the cool-down ends (open; only the first drain told so, as drain() does): asked here, so that the
+    changes made while a partner is in trouble do not each cost a task that finds the breaker open."""
+    breaker = outbox.Breaker(partner_id)
+    admission = breaker.admit()
+    if admission.send:
+        if admission.probe:
+            breaker.give_back()  # the drain of its own probes
+        drained.handed[partner_id] = 0.0
+    elif admission.wait is not None:
+        drained.handed[partner_id] = admission.wait
 
 
 def _round(slots: dict[int, int], clean: dict[int, bool], drained: DrainedMany) -> int:

@@ -95,15 +95,35 @@ def test_the_statements_of_a_drain_do_not_grow_with_the_partners(cpo_tenant, pee
     assert [len(sent_to(peer, n)) for n in range(12)] == [2, 2, 2] + [1] * 9
 
 
-def test_a_partner_whose_breaker_is_open_is_handed_to_a_drain_of_its_own(cpo_tenant, peer, breakers_cleared):
+def test_a_partner_whose_breaker_is_open_is_handed_to_a_drain_of_its_own_for_later(
+    cpo_tenant, peer, breakers_cleared, settings
+):
     partners = partners_owed_one_change(cpo_tenant, peer, 3)
     breakers_cleared.append(partners[1])
     Breaker(partners[1].pk).failed()
     drained = batches.drain_many(partner_ids=[p.pk for p in partners])
-    assert (drained.delivered, drained.handed) == (2, {partners[1].pk: 0.0})
+    assert drained.delivered == 2 and list(drained.handed) == [partners[1].pk]
+    # Its drain comes back when the cool-down ends, as a drain of its own is told.
+    assert 0 < drained.handed[partners[1].pk] <= settings.PUSH_RETRY_BASE_SECONDS
     assert sent_to(peer, 1) == []
     held = Delivery.objects.get(partner=partners[1])
     assert (held.status, held.attempts) == (DeliveryStatus.PENDING, 0)
+    # A later change's drain sees that one is coming back: no other is queued for it.
+    assert batches.drain_many(partner_ids=[p.pk for p in partners]).handed == {}
+
+
+def test_a_partner_whose_breaker_is_half_open_is_handed_to_a_drain_of_its_own_to_probe(
+    cpo_tenant, peer, breakers_cleared, settings
+):
+    settings.PUSH_RETRY_BASE_SECONDS = 0.05
+    partners = partners_owed_one_change(cpo_tenant, peer, 2)
+    breakers_cleared.append(partners[0])
+    Breaker(partners[0].pk).failed()
+    time.sleep(0.1)  # the cool-down is over: half-open
+    drained = batches.drain_many(partner_ids=[p.pk for p in partners])
+    assert drained.handed == {partners[0].pk: 0.0} and sent_to(peer, 0) == []
+    assert batches.drain(partner_id=partners[0].pk).delivered == 1  # the probe slot was given back for it
+    assert Breaker(partners[0].pk).state() == "closed"
 
 
 def test_a_partner_in_trouble_stops_alone_and_waits_for_its_retry(cpo_tenant, peer, breakers_cleared):
@@ -151,9 +171,11 @@ def test_the_task_hands_partners_on_to_drains_of_their_own(cpo_tenant, peer, bre
     breakers_cleared.append(partners[0])
     Breaker(partners[0].pk).failed()
     queued = []
-    monkeypatch.setattr("roaming.tasks.drain_task.delay", lambda partner_id: queued.append(partner_id))
+    monkeypatch.setattr(
+        "roaming.tasks.drain_task.apply_async", lambda args, countdown: queued.append((*args, countdown > 0))
+    )
     assert drain_many_task([p.pk for p in partners]) == 2
-    assert queued == [partners[0].pk]
+    assert queued == [(partners[0].pk, True)]  # when its breaker's cool-down ends
 
 
 def test_partners_woken_by_one_change_are_drained_together(cpo_tenant, peer, eager, django_capture_on_commit_callbacks):
