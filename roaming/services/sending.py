@@ -296,6 +296,23 @@ def record_delivered(delivered: list[Delivery]) -> None:
     )
 
 
+# Rows another drain is writing are skipped, not waited for (it writes about the same moment): two drains of
+# overlapping partners, each locking its rows in the order it meets them, could otherwise wait for each other.
+_CONTACTED_SQL = """
+UPDATE partners_partner SET last_contact_at = %(now)s
+WHERE id IN (SELECT id FROM partners_partner WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE SKIP LOCKED)
+"""
+
+
+def _contacted(partner_ids: list[int], now) -> None:
+    """The partners' last contact, now."""
+    if not on_postgresql():
+        Partner.objects.filter(pk__in=partner_ids).update(last_contact_at=now)
+        return
+    with prepared_cursor() as cursor:
+        cursor.execute(_CONTACTED_SQL, {"now": now, "ids": partner_ids})
+
+
 @dataclass
 class Finished:
     """What became of one partner's batch: delivered, not delivered (failed or left for later), and the time
@@ -315,7 +332,7 @@ def finish(partners: dict[int, Partner], items: dict[int, list[Item]]) -> dict[i
     # Those with nothing to send any more (no request) were not recorded while sending.
     record_delivered([i.delivery for its in taken.values() for i in its if not i.recorded])
     if contacted := [pid for pid, theirs in delivered.items() if theirs]:
-        Partner.objects.filter(pk__in=contacted).update(last_contact_at=now)
+        _contacted(contacted, now)
     finished = {}
     for partner_id, its in items.items():
         for delivery in delivered[partner_id]:
