@@ -3,6 +3,7 @@
 from django.urls import include, re_path
 
 from roaming import modules
+from roaming.api import lean
 from roaming.api.catchall import UnknownRouteView
 from roaming.api.credentials import CredentialsView
 from roaming.api.hub import RelayView
@@ -18,7 +19,7 @@ def _module_patterns():
     prefixes rather than every view of every module."""
     for route in modules.routes():
         views = [
-            re_path(rf"^{suffix.removeprefix('/')}/?$" if suffix else "^$", view.as_view(route=route))
+            re_path(rf"^{suffix.removeprefix('/')}/?$" if suffix else "^$", lean.as_view(view, route))
             for suffix, view in route.views
         ]
         yield re_path(rf"^{TENANT}/{VERSION}/{route.segment}/{route.identifier}(?:/|$)", include(views))

@@ -105,6 +105,12 @@ class OcpiTokenAuthentication(BaseAuthentication):
         return "Token"
 
 
+def check_token_kind(token: AccessToken, *, allows_registration_token: bool) -> None:
+    """Token A (the registration token) opens only the versions and credentials endpoints."""
+    if token.kind == TokenKind.REGISTRATION and not allows_registration_token:
+        raise Unauthorized("The registration token opens only the versions and credentials endpoints")
+
+
 class IsPartner(BasePermission):
     """Any authenticated partner; token A only where the view allows registration (versions, credentials)."""
 
@@ -112,6 +118,5 @@ class IsPartner(BasePermission):
         token = request.auth
         if token is None:
             raise Unauthorized("Missing Authorization header")
-        if token.kind == TokenKind.REGISTRATION and not getattr(view, "allows_registration_token", False):
-            raise Unauthorized("The registration token opens only the versions and credentials endpoints")
+        check_token_kind(token, allows_registration_token=getattr(view, "allows_registration_token", False))
         return True

@@ -47,6 +47,13 @@ def unstorable_text(value, path: str = "body") -> str | None:
     return None
 
 
+def check_storable(data) -> None:
+    """2001 naming the first string of a parsed body that PostgreSQL cannot store."""
+    where = unstorable_text(data)
+    if where is not None:
+        raise InvalidParameters(f"{where}: text holds a NUL character or an unpaired surrogate")
+
+
 class OcpiJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.OCPI_MAX_BODY_BYTES
@@ -61,7 +68,5 @@ class OcpiJSONParser(JSONParser):
             data = super().parse(io.BytesIO(raw), media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON nested too deeply") from None
-        where = unstorable_text(data)
-        if where is not None:
-            raise InvalidParameters(f"{where}: text holds a NUL character or an unpaired surrogate")
+        check_storable(data)
         return data

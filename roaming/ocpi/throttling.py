@@ -44,22 +44,27 @@ def hit(key: str, ttl: int) -> int:
         return 1
 
 
+def rate_limit_wait(partner) -> float | None:
+    """Count one request of `partner`: None while it is within OCPI_RATE_LIMIT, else the seconds until its
+    next window opens."""
+    if not settings.OCPI_RATE_LIMIT or partner is None:
+        return None
+    limit, period = parse_rate(settings.OCPI_RATE_LIMIT)
+    now = time.time()
+    window = int(now // period)
+    if hit(f"ocpi-rate:{partner.pk}:{period}:{window}", period + 1) <= limit:
+        return None
+    return (window + 1) * period - now
+
+
 class PartnerRateThrottle(BaseThrottle):
     """At most OCPI_RATE_LIMIT requests per partner per window; an empty setting turns it off."""
 
     wait_seconds: float | None = None
 
     def allow_request(self, request, view) -> bool:
-        partner = request.user
-        if not settings.OCPI_RATE_LIMIT or partner is None:
-            return True
-        limit, period = parse_rate(settings.OCPI_RATE_LIMIT)
-        now = time.time()
-        window = int(now // period)
-        if hit(f"ocpi-rate:{partner.pk}:{period}:{window}", period + 1) <= limit:
-            return True
-        self.wait_seconds = (window + 1) * period - now
-        return False
+        self.wait_seconds = rate_limit_wait(request.user)
+        return self.wait_seconds is None
 
     def wait(self) -> float | None:
         return self.wait_seconds

@@ -7,8 +7,9 @@ tokens under /{country_code}/{party_id}/{uid}[?type=].
 
 from __future__ import annotations
 
-from partners.models import InterfaceRole, Role
+from partners.models import InterfaceRole, Role, Tenant
 from roaming.api.base import OcpiView
+from roaming.api.lean import LeanCall
 from roaming.api.routes import Route
 from roaming.ocpi.errors import InvalidParameters
 from roaming.services import tokens
@@ -17,11 +18,11 @@ MODULE = "tokens"
 SEGMENT_LIMITS = {"country_code": 2, "party_id": 3, "uid": 36}
 
 
-def token_type(view) -> str:
-    """The ?type= of a token URL, RFID when absent; a type this version does not know is 2001."""
-    value = view.request.query_params.get("type", tokens.DEFAULT_TYPE)
-    if value not in view.dialect.module(MODULE).types:
-        raise InvalidParameters(f"Query parameter 'type' is not a token type of OCPI {view.dialect}: {value!r}")
+def token_type(query, dialect) -> str:
+    """The ?type= of a token URL's `query`, RFID when absent; a type this version does not know is 2001."""
+    value = query.get("type", tokens.DEFAULT_TYPE)
+    if value not in dialect.module(MODULE).types:
+        raise InvalidParameters(f"Query parameter 'type' is not a token type of OCPI {dialect}: {value!r}")
     return value
 
 
@@ -29,7 +30,7 @@ def receiver_token_type(view, body_type: str | None = None) -> str | None:
     """The type a receiver URL names: 2.2.1's ?type= (RFID when absent). A 2.1.1 receiver URL names none
     (mod_tokens.md 2.1): the body's type for a PUT, any type, RFID first, otherwise."""
     if "type" in view.request.query_params or view.dialect.module(MODULE).type_in_url:
-        return token_type(view)
+        return token_type(view.request.query_params, view.dialect)
     return body_type
 
 
@@ -40,13 +41,28 @@ class SenderListView(OcpiView):
         return self.paginated(queryset, lambda page: [translator.to_wire(t) for t in page])
 
 
+def authorization(*, tenant: Tenant, dialect, uid: str, query, body) -> dict:
+    """The AuthorizationInfo answering a POST {uid}/authorize with `body` (its JSON) and `query` (its ?type=),
+    in the dialect's wire form."""
+    translator = dialect.module(MODULE)
+    location = translator.location_references_from_wire(body if body not in (None, "") else None)
+    result = tokens.authorize(tenant=tenant, uid=uid, token_type=token_type(query, dialect), location=location)
+    return translator.authorization_to_wire(result)
+
+
 class AuthorizeView(OcpiView):
     def post(self, request, tenant, version, uid):
-        translator = self.dialect.module(MODULE)
-        body = request.data if request.data not in (None, "") else None
-        location = translator.location_references_from_wire(body)
-        result = tokens.authorize(tenant=self.tenant, uid=uid, token_type=token_type(self), location=location)
-        return self.ok(translator.authorization_to_wire(result))
+        data = request.data
+        return self.ok(
+            authorization(tenant=self.tenant, dialect=self.dialect, uid=uid, query=request.query_params, body=data)
+        )
+
+    @staticmethod
+    def lean_post(call: LeanCall, body) -> dict:
+        """The same answer on the lean path (roaming.api.lean), which serves this endpoint's plain requests."""
+        return authorization(
+            tenant=call.tenant, dialect=call.dialect, uid=call.kwargs["uid"], query=call.query, body=body
+        )
 
 
 class ReceiverView(OcpiView):
