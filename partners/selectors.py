@@ -9,12 +9,13 @@ from __future__ import annotations
 from partners.models import AccessToken, Partner, PartnerParty, Party, Role, Tenant
 from partners.rows import JoinedSelect, prepared_cursor
 
-_TOKEN_JOINS = (
+# The caller's token with its partner and tenant; roaming.services.tokens joins the driver's token to them.
+TOKEN_JOINS = (
     "FROM {t} t JOIN {p} p ON p.id = t.partner_id JOIN {n} n ON n.id = t.tenant_id "
     "WHERE n.slug = %s AND n.is_active AND t.revoked_at IS NULL AND t.token_hash IN ({hashes})"
 )
-_TOKEN_PARTS = ((AccessToken, "t", None), (Partner, "p", None), (Tenant, "n", None))
-_LIVE_TOKENS = JoinedSelect("SELECT {columns} " + _TOKEN_JOINS, *_TOKEN_PARTS)
+TOKEN_PARTS = ((AccessToken, "t", None), (Partner, "p", None), (Tenant, "n", None))
+_LIVE_TOKENS = JoinedSelect("SELECT {columns} " + TOKEN_JOINS, *TOKEN_PARTS)
 
 # The partner's parties (pp) a write under country_code*party_id is checked against: the owner and its HUB
 # parties (params: HUB, country_code, party_id), as (country_code, party_id, role, addressed_to_us).
@@ -29,11 +30,11 @@ _ADDRESSED_TO_US = (
 # The token statement with those parties: one row per such party, or one row with NULLs when there is none.
 _LIVE_TOKENS_WITH_PARTIES = JoinedSelect(
     f"SELECT {{columns}}, {_PARTY_COLUMNS} "
-    + _TOKEN_JOINS.replace(
+    + TOKEN_JOINS.replace(
         " WHERE ",
         f" LEFT JOIN {{pp}} pp ON pp.tenant_id = t.tenant_id AND pp.partner_id = p.id AND {_OWNER_OR_HUB} WHERE ",
     ),
-    *_TOKEN_PARTS,
+    *TOKEN_PARTS,
     tables={"pp": PartnerParty},
 )
 

@@ -38,7 +38,7 @@ from roaming.ocpi.throttling import rate_limit_wait
 from roaming.services.ownership import check_addressing
 
 if TYPE_CHECKING:
-    from partners.models import Partner, Tenant
+    from partners.models import AccessToken
     from roaming.api.routes import Route
     from roaming.ocpi.dialect import Dialect
 
@@ -55,8 +55,7 @@ class LeanCall:
     request: HttpRequest
     kwargs: dict
     dialect: Dialect
-    tenant: Tenant
-    partner: Partner
+    token: AccessToken  # the caller's credentials token, with its partner and tenant
 
     @property
     def query(self):
@@ -73,6 +72,7 @@ def as_view(view_class, route: Route):
     # The lean path implements OcpiView.initial's steps for a routed view that checks no owner.
     assert view_class.routed and not view_class.checks_owner and not view_class.allows_registration_token
     allow = ", ".join(view_class().allowed_methods)  # DRF's Allow header
+    caller_tokens = getattr(view_class, "caller_tokens", None)  # the view's own reader of the caller's token
 
     @csrf_exempt
     def view(request: HttpRequest, **kwargs) -> HttpResponse:
@@ -81,11 +81,12 @@ def as_view(view_class, route: Route):
         body = _plain_body(request) if routing is not _NOT_PLAIN else _NOT_PLAIN
         if body is _NOT_PLAIN:
             return drf_view(request, **kwargs)
+        read_tokens = caller_tokens(kwargs, request.GET) if caller_tokens is not None else None
         request.tenant_slug = kwargs["tenant"]
         request.ocpi_module = route.identifier
         request.dialect = dialect
         try:
-            call = _initial(request, kwargs, route, dialect, routing)
+            call = _initial(request, kwargs, route, dialect, routing, read_tokens)
             check_storable(body)  # where DRF's parser refuses such text: once the caller is known
             data = answer(call, body)
             response = HttpResponse(_RENDERER.render(envelope(data)), content_type=_RENDERER.media_type)
@@ -102,10 +103,12 @@ def as_view(view_class, route: Route):
     return view
 
 
-def _initial(request: HttpRequest, kwargs: dict, route: Route, dialect: Dialect, routing: Routing | None) -> LeanCall:
+def _initial(
+    request: HttpRequest, kwargs: dict, route: Route, dialect: Dialect, routing: Routing | None, read_tokens
+) -> LeanCall:
     """OcpiView.initial and DRF's authentication, permission and throttle steps, in their order."""
     token = authenticate_header(
-        request.headers.get("Authorization", ""), tenant_slug=request.tenant_slug, dialect=dialect
+        request.headers.get("Authorization", ""), tenant_slug=request.tenant_slug, dialect=dialect, read=read_tokens
     )
     request.tenant, request.user, request.auth = token.tenant, token.partner, token
     check_token_kind(token, allows_registration_token=False)
@@ -116,7 +119,7 @@ def _initial(request: HttpRequest, kwargs: dict, route: Route, dialect: Dialect,
     check_segments(kwargs, route.segment_limits)
     if routing is not None:
         check_addressing(partner=token.partner, to_party=None, from_party=routing.from_party)
-    return LeanCall(request, kwargs, dialect, token.tenant, token.partner)
+    return LeanCall(request, kwargs, dialect, token)
 
 
 def _plain_routing(request: HttpRequest, dialect: Dialect):

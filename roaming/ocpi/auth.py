@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rest_framework.authentication import BaseAuthentication
@@ -49,14 +50,19 @@ def authenticate_header(
     dialect,
     owner: tuple[str, str] | None = None,
     to_party: tuple[str, str] | None = None,
+    read: Callable[..., list[AccessToken]] | None = None,
 ) -> AccessToken:
     """The live token of a partner of the active tenant `tenant_slug` that the header carries, with its
     tenant and partner, in one query; NotFound for a tenant that does not exist, else Unauthorized.
     With `owner`, the same query reads the partner's parties a write under it is checked against
-    (`.owner_and_hub_parties`, see partners.selectors.live_tokens)."""
+    (`.owner_and_hub_parties`, see partners.selectors.live_tokens). `read(tenant_slug=, token_hashes=)`
+    stands in for live_tokens where the same statement reads more (roaming.services.tokens)."""
     candidates = token_candidates(header, prefer_base64=dialect.token_base64 if dialect is not None else False)
     hashes = [hash_token(c.value) for c in candidates]
-    live = live_tokens(tenant_slug=tenant_slug, token_hashes=hashes, owner=owner, to_party=to_party)
+    if read is None:
+        live = live_tokens(tenant_slug=tenant_slug, token_hashes=hashes, owner=owner, to_party=to_party)
+    else:
+        live = read(tenant_slug=tenant_slug, token_hashes=hashes)
     found = {t.token_hash: t for t in live}
     for candidate in candidates:
         digest = hash_token(candidate.value)
@@ -81,15 +87,22 @@ def authenticate_header(
     raise Unauthorized("Unknown token")
 
 
-def authenticate(request, *, owner: tuple[str, str] | None = None, to_party: tuple[str, str] | None = None):
-    """(partner, token) of the request's Authorization header, the tenant set on the request; with `owner`,
-    see authenticate_header."""
+def authenticate(
+    request,
+    *,
+    owner: tuple[str, str] | None = None,
+    to_party: tuple[str, str] | None = None,
+    read: Callable[..., list[AccessToken]] | None = None,
+):
+    """(partner, token) of the request's Authorization header, the tenant set on the request; with `owner`
+    or `read`, see authenticate_header."""
     token = authenticate_header(
         request.headers.get("Authorization", ""),
         tenant_slug=request.tenant_slug,
         dialect=getattr(request, "dialect", None),
         owner=owner,
         to_party=to_party,
+        read=read,
     )
     request._request.tenant = token.tenant
     return token.partner, token

@@ -7,10 +7,11 @@ tokens under /{country_code}/{party_id}/{uid}[?type=].
 
 from __future__ import annotations
 
-from partners.models import InterfaceRole, Role, Tenant
+from partners.models import InterfaceRole, Role
 from roaming.api.base import OcpiView
 from roaming.api.lean import LeanCall
 from roaming.api.routes import Route
+from roaming.ocpi.auth import authenticate
 from roaming.ocpi.errors import InvalidParameters
 from roaming.services import tokens
 
@@ -41,27 +42,36 @@ class SenderListView(OcpiView):
         return self.paginated(queryset, lambda page: [translator.to_wire(t) for t in page])
 
 
-def authorization(*, tenant: Tenant, dialect, uid: str, query, body) -> dict:
-    """The AuthorizationInfo answering a POST {uid}/authorize with `body` (its JSON) and `query` (its ?type=),
-    in the dialect's wire form."""
+def authorization(*, dialect, uid: str, query, body, token) -> dict:
+    """The AuthorizationInfo answering a POST {uid}/authorize with `body` (its JSON) and `query` (its ?type=), in
+    the dialect's wire form; `token` is the caller's credentials token, read with the driver's (caller_tokens)."""
     translator = dialect.module(MODULE)
     location = translator.location_references_from_wire(body if body not in (None, "") else None)
-    result = tokens.authorize(tenant=tenant, uid=uid, token_type=token_type(query, dialect), location=location)
+    result = tokens.authorize_token(token.own_token, uid=uid, token_type=token_type(query, dialect), location=location)
     return translator.authorization_to_wire(result)
 
 
 class AuthorizeView(OcpiView):
+    @staticmethod
+    def caller_tokens(kwargs: dict, query):
+        """The reader of the caller's token that also reads the driver's token the URL names, in one statement.
+        An invalid ?type= finds no token and is refused later, where the type is checked."""
+        return tokens.caller_and_own_token(uid=kwargs["uid"], token_type=query.get("type", tokens.DEFAULT_TYPE))
+
+    def perform_authentication(self, request):
+        request.user, request.auth = authenticate(request, read=self.caller_tokens(self.kwargs, request.query_params))
+
     def post(self, request, tenant, version, uid):
         data = request.data
         return self.ok(
-            authorization(tenant=self.tenant, dialect=self.dialect, uid=uid, query=request.query_params, body=data)
+            authorization(dialect=self.dialect, uid=uid, query=request.query_params, body=data, token=request.auth)
         )
 
     @staticmethod
     def lean_post(call: LeanCall, body) -> dict:
         """The same answer on the lean path (roaming.api.lean), which serves this endpoint's plain requests."""
         return authorization(
-            tenant=call.tenant, dialect=call.dialect, uid=call.kwargs["uid"], query=call.query, body=body
+            dialect=call.dialect, uid=call.kwargs["uid"], query=call.query, body=body, token=call.token
         )
 
 

@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from partners.models import PartnerStatus, TokenKind
 from roaming.api import lean
 from roaming.api.modules.tokens import AuthorizeView
+from roaming.models import Token
 from roaming.ocpi import throttling
-from tests.factories import make_partner, own_token
+from tests.factories import make_partner, make_tenant, own_token
 
 REFS = b'{"location_id": "LOC1", "evse_uids": ["E1"]}'
 IDS = {"X-Request-ID": "req-1", "X-Correlation-ID": "corr-1"}
@@ -127,6 +128,22 @@ def test_an_error_is_answered_as_the_drf_view_answers_it(client, caller, monkeyp
     changes = {"token": caller, **changes}
     status, headers, envelope = assert_same(monkeypatch, lambda: send(client, **changes))
     assert headers["Allow"] == "POST, OPTIONS" and envelope["status_code"] != 1000
+
+
+def test_the_driver_s_token_is_found_as_its_own_lookup_finds_it(client, caller, emsp_tenant):
+    # CiString uid, the tenant's own tokens only, the ?type= the URL names (read with the caller's token).
+    assert send(client, caller, uid="012345678".lower()).json()["data"]["allowed"] == "ALLOWED"
+    assert send(client, caller, query="?type=APP_USER").status_code == 404
+
+
+def test_a_token_of_another_tenant_or_received_from_a_partner_is_unknown(client, caller, emsp_tenant):
+    other = make_tenant("other", "DE:OTH:EMSP")
+    own_token(other, uid="ELSEWHERE")
+    partner, _ = make_partner(emsp_tenant, "DE:EMX:EMSP", name="emsp-peer")
+    Token.objects.filter(uid="BLOCKED1").update(uid="RECEIVED", partner=partner)
+    for uid in ("ELSEWHERE", "RECEIVED"):
+        response = send(client, caller, uid=uid)
+        assert response.status_code == 404 and response.json()["status_code"] == 2004
 
 
 def test_the_field_a_2001_names_is_the_one_at_fault(client, caller, monkeypatch):

@@ -112,7 +112,7 @@ def test_authorization_costs_a_fixed_handful_of_queries(client, emsp_tenant, cpo
     _, token = cpo_partner
     with CaptureQueriesContext(connection) as queries:
         assert authorize(client, token).json()["data"]["allowed"] == "ALLOWED"
-    assert len(queries) == 2  # the partner's credentials token with its tenant, the driver's token
+    assert len(queries) == 1  # the partner's credentials token with its tenant, and the driver's token
 
 
 # -- the CPO side ------------------------------------------------------------------------------------------
