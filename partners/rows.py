@@ -34,6 +34,7 @@ from functools import partial
 import orjson
 import psycopg
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import DateTimeField, F, JSONField, Lookup, Q, QuerySet
@@ -234,7 +235,10 @@ def value_rows(queryset: QuerySet) -> list[tuple]:
         n for f in queryset.model._meta.concrete_fields if isinstance(f, JSONField) for n in (f.name, f.attname)
     }
     json_positions = [i for i, name in enumerate(queryset.query.values_select) if name in json_names]
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a filter Django knows matches nothing (e.g. an empty IN): it writes no SQL
+        return []
     with connection.cursor() as cursor:
         loader = postgres.adapters.get_loader(postgres.types["timestamptz"].oid, Format.TEXT)
         cursor.cursor.adapters.register_loader("timestamptz", loader)

@@ -375,3 +375,13 @@ def test_a_connector_patch_is_owed_to_partners_under_the_connectors_path(client,
     ]
     connector = Evse.objects.get(uid="3256").connectors.get(connector_id="1")
     assert connector.max_amperage == 10 and connector.evse.location.last_updated.year == 2030
+
+
+@pytest.mark.parametrize("version", ["2.1.1", "2.2.1", "2.3.0"])
+def test_a_sender_list_of_a_tenant_without_cpo_parties_is_empty_not_an_error(client, emsp_tenant, version):
+    """No party of the connection owns locations here: the filter is one Django knows to match nothing."""
+    _, token = make_partner(emsp_tenant, "NL:CPO:CPO", name=f"cpo-{version}", version=version)
+    response = client.get(f"/ocpi/emsp/{version}/sender/locations", **auth(token))
+    assert response.status_code == 200
+    assert (response.json()["status_code"], response.json()["data"]) == (1000, [])
+    assert response["X-Total-Count"] == "0"
