@@ -22,7 +22,7 @@ def drain_task(partner_id: int) -> int:
     with log_context(drain=partner_id):
         outbox.drain_started(partner_id)
         drained = batches.drain(partner_id=partner_id)
-        initialsync.settle(partner_id=partner_id)
+        initialsync.settle(partner_ids=[partner_id])
     # Left due (time budget spent, or waiting for a send in flight elsewhere): again soon; the partner in
     # trouble: when its first retry is due. (The sweep would find them too; this is sooner. Eager: the sweep.)
     again_in = drained.again_in if drained.again_in is not None else drained.retry_in

@@ -339,18 +339,12 @@ def _lock(partner_id: int) -> int | None:
     """Take a free drain slot of the partner: its number, or None when every one is taken."""
     if not on_postgresql():
         return 0  # the embedded database runs one writer at a time anyway
-    with connection.cursor() as cursor:
-        for slot in range(settings.PUSH_PARTNER_DRAINS):
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_DRAIN_LOCK_CLASS + slot, partner_id & 0x7FFFFFFF])
-            if cursor.fetchone()[0]:
-                return slot
-    return None
+    return _lock_each([partner_id]).get(partner_id)
 
 
 def _unlock(partner_id: int, slot: int) -> None:
     if on_postgresql():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_DRAIN_LOCK_CLASS + slot, partner_id & 0x7FFFFFFF])
+        _unlock_each({partner_id: slot})
 
 
 def _lock_each(partner_ids: list[int]) -> dict[int, int]:

@@ -238,13 +238,11 @@ def latest(*, tenant=None, partner_ids=None) -> dict[int, list[RunProgress]]:
     return by_partner
 
 
-def settle(*, partner_id: int | None = None, partner_ids=None) -> int:
+def settle(*, partner_ids=None) -> int:
     """Record the outcome of runs that have finished: a push run once none of its deliveries is pending or
     being sent (counts kept, as the deliveries are pruned later), a pull run once its full pull ended. Only
-    the partner's runs (or those of `partner_ids`) with one given."""
+    the runs of `partner_ids` when given."""
     runs = InitialSync.objects.filter(finished__isnull=True)
-    if partner_id is not None:
-        partner_ids = [partner_id]
     if partner_ids is not None:
         runs = runs.filter(partner_id__in=list(partner_ids))
         if not runs.exists():  # a partner's every drain asks: mostly nothing is running

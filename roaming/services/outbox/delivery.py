@@ -62,9 +62,6 @@ def serialize_claims(*partner_ids: int) -> None:
     if not on_postgresql():
         return
     with prepared_cursor() as cursor:
-        if len(partner_ids) == 1:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CLAIM_LOCK_CLASS, partner_ids[0] & 0x7FFFFFFF])
-            return
         cursor.execute(
             "SELECT count(pg_advisory_xact_lock(%s, k)) FROM (SELECT DISTINCT (p & 2147483647)::int AS k"
             " FROM unnest(%s::bigint[]) AS p ORDER BY k) AS ordered",
